@@ -1,0 +1,30 @@
+# Nexus front door. `make run` and `make test` work on a fresh Debian 12 machine.
+.PHONY: all setup build run test bench fuzz format clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+
+run: build
+	@scripts/run.sh
+
+test: setup
+	@scripts/test.sh
+
+bench: build
+	@bench/run.sh
+
+# Long fuzzing runs (make test only replays the corpora). FUZZ_SECONDS per target.
+fuzz: setup
+	@scripts/fuzz.sh $${FUZZ_SECONDS:-300}
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format-19 -i
+
+clean:
+	rm -rf build

@@ -1,0 +1,151 @@
+// The validated configuration of Nexus as plain values.
+//
+// The control plane (src/control/config) builds a Config from YAML and validates all of it before
+// anything runs; the data plane receives it as an immutable snapshot
+// (std::shared_ptr<const Config>) and never sees YAML. Defaults here are the documented defaults
+// (docs/configuration.md); durations are std::chrono::milliseconds, where 0 means "no limit".
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nexus::config {
+
+using Duration = std::chrono::milliseconds;
+
+struct TlsCertificate {
+  std::string cert_file;  // PEM chain
+  std::string key_file;   // PEM private key
+};
+
+struct ListenerTls {
+  // The first certificate is the default; the others are chosen by SNI against their names.
+  std::vector<TlsCertificate> certificates;
+  std::string min_version = "1.2";  // "1.2" or "1.3"
+};
+
+struct Listener {
+  std::string host;  // IP literal ("127.0.0.1", "::1", "0.0.0.0")
+  uint16_t port = 0;
+  std::optional<ListenerTls> tls;
+};
+
+struct Limits {
+  uint32_t max_request_line_bytes = 8 * 1024;
+  uint32_t max_request_head_bytes = 64 * 1024;
+  uint32_t max_header_count = 100;
+  uint64_t max_body_bytes = 32ULL * 1024 * 1024;
+  uint32_t max_requests_per_connection = 0;  // 0 = unlimited
+  uint32_t max_connections = 100000;         // across all workers
+};
+
+struct ServerTimeouts {
+  Duration header{10000};   // from the first byte of a request to the end of its head
+  Duration body{30000};     // between two reads of a request body
+  Duration idle{60000};     // keep-alive connection waiting for its next request
+  Duration drain{30000};    // graceful shutdown: how long in-flight requests may finish
+};
+
+struct Server {
+  std::vector<Listener> listen;
+  uint32_t workers = 0;  // 0 = "auto" = number of cores
+  Limits limits;
+  ServerTimeouts timeouts;
+};
+
+struct UpstreamTls {
+  bool enabled = false;
+  std::string sni;          // empty: the endpoint's host name (not sent for IP literals)
+  bool verify = true;       // verify the certificate chain and host name
+  std::string ca_file;      // empty: the system CA store
+};
+
+struct Endpoint {
+  std::string host;  // IP literal or DNS name
+  uint16_t port = 0;
+  uint32_t weight = 1;
+};
+
+enum class LbPolicy { kRoundRobin, kWeightedRoundRobin, kLeastRequest, kConsistentHash };
+
+struct HashPolicy {
+  std::string header;      // hash on this request header (lower case); empty: source IP
+};
+
+struct Pool {
+  uint32_t max_connections = 1024;  // per worker, per cluster
+  Duration idle_timeout{60000};     // pooled keep-alive connection lifetime when idle
+};
+
+struct Cluster {
+  std::string name;
+  std::vector<Endpoint> endpoints;
+  LbPolicy lb = LbPolicy::kRoundRobin;
+  HashPolicy hash;
+  UpstreamTls tls;
+  Duration connect_timeout{5000};
+  Duration dns_refresh{30000};  // re-resolution period for DNS names
+  Pool pool;
+};
+
+struct HeaderMatch {
+  std::string name;  // lower case
+  std::optional<std::string> exact;
+  std::optional<std::string> regex;  // RE2, full match
+  bool present = true;               // with neither exact nor regex: must be present (or absent)
+};
+
+struct RouteMatch {
+  std::vector<std::string> hosts;  // exact or "*.suffix"; empty = any host (lower case, no port)
+  std::optional<std::string> path;    // exact
+  std::optional<std::string> prefix;
+  std::optional<std::string> regex;   // RE2, full match against the path (without query)
+  std::vector<std::string> methods;   // empty = any
+  std::vector<HeaderMatch> headers;
+};
+
+struct RouteTimeouts {
+  Duration first_byte{60000};  // request fully sent -> first byte of the response head
+  Duration idle{60000};        // between two reads of the response body (stream idle)
+  Duration total{0};           // whole exchange; 0 = none
+};
+
+// Answered by Nexus itself, without an upstream (health checks, fixed replies).
+struct DirectResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+struct Route {
+  RouteMatch match;
+  std::string cluster;  // exactly one of cluster and direct_response is set
+  std::optional<DirectResponse> direct_response;
+  std::optional<std::string> prefix_rewrite;  // replaces the matched prefix
+  std::optional<std::string> host_rewrite;    // Host sent upstream; default: the client's
+  RouteTimeouts timeouts;
+};
+
+struct AccessLog {
+  bool enabled = true;
+  std::string path = "stdout";  // "stdout", "stderr" or a file path
+};
+
+struct Logging {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  AccessLog access_log;
+};
+
+struct Config {
+  std::string source_file;  // path it was loaded from, for messages
+  Server server;
+  std::map<std::string, Cluster> clusters;
+  std::vector<Route> routes;  // first match wins
+  Logging logging;
+};
+
+}  // namespace nexus::config

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, testing and benchmarking Nexus needs.
+# Idempotent and quiet when everything is present; runs `apt-get update` only when
+# something is missing; uses sudo when not root.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git clang-format-19 clang-tidy-19
+  # clang with libFuzzer (clang 14 and 16 cannot compile libstdc++'s <expected>)
+  clang-19 libclang-rt-19-dev
+  # libraries
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libnghttp2-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
+  libre2-dev zlib1g-dev libbrotli-dev libzstd-dev libmimalloc-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # integration tests and benchmarks
+  python3 openssl curl nginx-light wrk nghttp2-client procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# nginx is only used as a benchmark peer, started by bench/run.sh on its own config.
+if command -v systemctl >/dev/null 2>&1; then $sudo systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+$sudo pkill -x nginx 2>/dev/null || true

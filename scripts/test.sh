@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make test`: release build + unit and integration tests, the ASan+UBSan build of the unit
+# tests, the fuzz targets replaying their corpora (clang + libFuzzer), and the format check.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+failed=()
+step() { echo; echo "== $*"; }
+
+step "release build"
+cmake --preset release >/dev/null && cmake --build --preset release -j "$jobs" || { echo "release build failed"; exit 1; }
+
+step "unit and integration tests (release)"
+ctest --test-dir build/release --output-on-failure -j "$jobs" || failed+=("release tests")
+
+step "ASan+UBSan build of the unit tests"
+if cmake --preset asan >/dev/null && cmake --build --preset asan -j "$jobs" --target nexus_unit_tests; then
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build/asan -L unit --output-on-failure -j "$jobs" || failed+=("asan unit tests")
+else
+  failed+=("asan build")
+fi
+
+step "fuzz targets replaying their corpora"
+if cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j "$jobs"; then
+  for dir in tests/fuzz/*/; do
+    name=$(basename "$dir")
+    echo "-- ${name}"
+    "build/fuzz/${name}_fuzz" -runs=0 "${dir}corpus" 2>&1 | tail -2 || failed+=("fuzz ${name}")
+  done
+else
+  failed+=("fuzz build")
+fi
+
+step "format check"
+if ! git ls-files '*.cc' '*.h' | xargs clang-format-19 --dry-run --Werror; then
+  failed+=("format")
+fi
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "make test: FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "make test: all steps passed"

@@ -1,0 +1,9 @@
+// The `nexus` command line: serve, validate, version.
+#pragma once
+
+namespace nexus::cli {
+
+// Parses argv, runs the chosen subcommand and returns the process exit code.
+int run(int argc, char** argv);
+
+}  // namespace nexus::cli

@@ -1,0 +1,213 @@
+#include "http/http1/head_writer.h"
+
+#include <array>
+#include <charconv>
+
+#include "nexus/core/result.h"
+
+namespace nexus::http1 {
+namespace {
+
+constexpr std::string_view kVia = "1.1 nexus";
+
+// Calls `visit` with each token of every Connection field of `headers`, OWS-trimmed; stops
+// early when `visit` returns true. Returns whether it did.
+template <typename Visit>
+bool any_connection_token(const std::vector<Header>& headers, Visit visit) {
+  for (const auto& header : headers) {
+    if (!iequals(header.name, "connection")) {
+      continue;
+    }
+    std::string_view rest = header.value;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      std::string_view token = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
+        token.remove_prefix(1);
+      }
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
+        token.remove_suffix(1);
+      }
+      if (!token.empty() && visit(token)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// The tokens of the Connection fields: the fields they name are not forwarded. Collected once
+// per head; more than kInline tokens (never seen in practice) fall back to rescanning.
+class ConnectionTokens {
+ public:
+  explicit ConnectionTokens(const std::vector<Header>& headers) : headers_(headers) {
+    any_connection_token(headers, [this](std::string_view token) {
+      if (count_ == tokens_.size()) {
+        overflow_ = true;
+        return true;
+      }
+      tokens_[count_++] = token;
+      return false;
+    });
+  }
+
+  [[nodiscard]] bool names(std::string_view field) const {
+    if (overflow_) {
+      return any_connection_token(headers_,
+                                  [field](std::string_view token) { return iequals(token, field); });
+    }
+    for (size_t i = 0; i < count_; ++i) {
+      if (iequals(tokens_[i], field)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  static constexpr size_t kInline = 8;
+  const std::vector<Header>& headers_;
+  std::array<std::string_view, kInline> tokens_{};
+  size_t count_ = 0;
+  bool overflow_ = false;
+};
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+void append_number(std::string& out, uint64_t value) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, end);
+}
+
+// Appends a field that may occur several times (Via, X-Forwarded-For) as one line: the received
+// values, comma-joined, followed by our own.
+void append_joined(std::string& out, const std::vector<Header>& headers, std::string_view name,
+                   std::string_view ours) {
+  out.append(name);
+  out.append(": ");
+  for (const auto& header : headers) {
+    if (iequals(header.name, name) && !header.value.empty()) {
+      out.append(header.value);
+      out.append(", ");
+    }
+  }
+  out.append(ours);
+  out.append("\r\n");
+}
+
+}  // namespace
+
+bool is_hop_by_hop(std::string_view name) {
+  switch (name.size()) {
+    case 2: return iequals(name, "te");
+    case 7: return iequals(name, "upgrade") || iequals(name, "trailer");
+    case 10: return iequals(name, "connection") || iequals(name, "keep-alive");
+    case 14: return iequals(name, "content-length");
+    case 16: return iequals(name, "proxy-connection");
+    case 17: return iequals(name, "transfer-encoding");
+    case 18: return iequals(name, "proxy-authenticate");
+    case 19: return iequals(name, "proxy-authorization");
+    default: return false;
+  }
+}
+
+void write_upstream_request_head(const RequestHead& request, const UpstreamRequestInfo& info,
+                                 std::string& out) {
+  const ConnectionTokens connection(request.headers);
+  out.append(request.method);
+  out.push_back(' ');
+  out.append(info.target);
+  out.append(" HTTP/1.1\r\n");
+  append_field(out, "Host", info.host);
+  for (const auto& header : request.headers) {
+    const std::string_view name = header.name;
+    if (is_hop_by_hop(name) || connection.names(name) || iequals(name, "host") ||
+        iequals(name, "expect") || iequals(name, "x-forwarded-for") ||
+        iequals(name, "x-forwarded-proto") || iequals(name, "via")) {
+      continue;
+    }
+    append_field(out, name, header.value);
+  }
+  append_joined(out, request.headers, "X-Forwarded-For", info.client_ip);
+  append_field(out, "X-Forwarded-Proto", info.client_tls ? "https" : "http");
+  append_joined(out, request.headers, "Via", kVia);
+  if (info.framing == BodyFraming::kContentLength) {
+    out.append("Content-Length: ");
+    append_number(out, info.content_length);
+    out.append("\r\n");
+  } else if (info.framing == BodyFraming::kChunked) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  }
+  out.append("\r\n");
+}
+
+void write_client_response_head(const ResponseHead& response, const ClientResponseInfo& info,
+                                std::string& out) {
+  const ConnectionTokens connection(response.headers);
+  const bool keeps_length = info.framing == BodyFraming::kNone && response.status >= 200 &&
+                            response.status != 204;
+  out.append("HTTP/1.1 ");
+  append_number(out, static_cast<uint64_t>(response.status));
+  out.push_back(' ');
+  out.append(response.reason.empty() ? reason_phrase(response.status) : response.reason);
+  out.append("\r\n");
+  for (const auto& header : response.headers) {
+    const std::string_view name = header.name;
+    if (keeps_length && iequals(name, "content-length")) {
+      append_field(out, name, header.value);
+      continue;
+    }
+    if (is_hop_by_hop(name) || connection.names(name) || iequals(name, "via")) {
+      continue;
+    }
+    append_field(out, name, header.value);
+  }
+  append_joined(out, response.headers, "Via", kVia);
+  if (info.framing == BodyFraming::kContentLength) {
+    out.append("Content-Length: ");
+    append_number(out, info.content_length);
+    out.append("\r\n");
+  } else if (info.framing == BodyFraming::kChunked) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  }
+  if (!info.keep_alive) {
+    out.append("Connection: close\r\n");
+  } else if (info.client_http10) {
+    out.append("Connection: keep-alive\r\n");
+  }
+  out.append("\r\n");
+}
+
+void write_local_response(int status, std::string_view content_type, std::string_view body,
+                          bool keep_alive, bool head_request, std::string& out) {
+  out.append("HTTP/1.1 ");
+  append_number(out, static_cast<uint64_t>(status));
+  out.push_back(' ');
+  out.append(reason_phrase(status));
+  out.append("\r\nServer: nexus\r\n");
+  if (!content_type.empty()) {
+    append_field(out, "Content-Type", content_type);
+  }
+  out.append("Content-Length: ");
+  append_number(out, body.size());
+  out.append(keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
+  if (!head_request) {
+    out.append(body);
+  }
+}
+
+size_t format_chunk_size_line(uint64_t size, char* buf) {
+  auto [end, ec] = std::to_chars(buf, buf + 16, size, 16);
+  end[0] = '\r';
+  end[1] = '\n';
+  return static_cast<size_t>(end + 2 - buf);
+}
+
+}  // namespace nexus::http1

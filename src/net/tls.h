@@ -1,0 +1,43 @@
+// TLS contexts: server side (certificates chosen by SNI, ALPN) and client side (upstreams,
+// verified against the system CA store or a configured CA file).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "nexus/config/config.h"
+#include "nexus/core/result.h"
+
+namespace nexus::net {
+
+// The TLS setup of one listener. Immutable after creation; shared by all workers (OpenSSL
+// contexts are safe to use from several threads once configured).
+class ServerTls {
+ public:
+  static Result<std::unique_ptr<ServerTls>> create(const config::ListenerTls& tls);
+
+  // The context new connections start with; SNI may switch them to another certificate's.
+  boost::asio::ssl::context& default_context() { return *contexts_.front().context; }
+
+ private:
+  struct Certificate {
+    std::unique_ptr<boost::asio::ssl::context> context;
+    std::vector<std::string> names;  // DNS SANs (or the CN), lower case; "*.x" wildcards kept
+  };
+  static int on_server_name(SSL* ssl, int* alert, void* arg);
+  [[nodiscard]] SSL_CTX* find(std::string_view server_name) const;
+
+  std::vector<Certificate> contexts_;
+};
+
+// A client context for connections to one cluster's endpoints.
+Result<std::unique_ptr<boost::asio::ssl::context>> make_client_tls(const config::UpstreamTls& tls);
+
+// Prepares a client SSL object before its handshake: SNI and the name to verify.
+// `host` is the endpoint host (a DNS name or an IP literal); `sni` overrides it when not empty.
+Result<void> prepare_client_ssl(SSL* ssl, const config::UpstreamTls& tls, const std::string& host);
+
+}  // namespace nexus::net

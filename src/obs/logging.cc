@@ -1,0 +1,89 @@
+#include "obs/logging.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/async.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "core/json_escape.h"
+
+namespace nexus::obs {
+namespace {
+
+constexpr size_t kQueueSize = 8192;
+
+void ensure_thread_pool() {
+  if (!spdlog::thread_pool()) {
+    spdlog::init_thread_pool(kQueueSize, 1);
+  }
+}
+
+}  // namespace
+
+Result<void> init_logging(std::string_view level) {
+  const auto parsed = spdlog::level::from_str(std::string(level));
+  if (parsed == spdlog::level::off && level != "off") {
+    return fail(ErrorCode::kInvalidConfig, "unknown log level '" + std::string(level) + "'");
+  }
+  ensure_thread_pool();
+  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  auto logger = std::make_shared<spdlog::async_logger>("nexus", sink, spdlog::thread_pool(),
+                                                       spdlog::async_overflow_policy::block);
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  logger->set_level(parsed);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  return {};
+}
+
+void shutdown_logging() { spdlog::shutdown(); }
+
+Result<std::unique_ptr<AccessLog>> AccessLog::create(const config::AccessLog& config) {
+  ensure_thread_pool();
+  spdlog::sink_ptr sink;
+  if (config.path == "stdout") {
+    sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  } else if (config.path == "stderr") {
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  } else {
+    try {  // spdlog reports file errors by exception; this runs at startup, not per request
+      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.path);
+    } catch (const spdlog::spdlog_ex& error) {
+      return fail(ErrorCode::kInvalidConfig,
+                  "cannot open access log " + config.path + ": " + error.what());
+    }
+  }
+  auto logger = std::make_shared<spdlog::async_logger>("access", sink, spdlog::thread_pool(),
+                                                       spdlog::async_overflow_policy::block);
+  logger->set_pattern("%v");
+  logger->set_level(spdlog::level::info);
+  logger->flush_on(spdlog::level::info);
+  return std::unique_ptr<AccessLog>(new AccessLog(std::move(logger)));
+}
+
+AccessLog::AccessLog(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)) {}
+
+AccessLog::~AccessLog() { logger_->flush(); }
+
+void AccessLog::write(const AccessRecord& record) {
+  thread_local std::string line;
+  line.clear();
+  const auto now = std::chrono::system_clock::now();
+  fmt::format_to(std::back_inserter(line), R"({{"time":"{:%Y-%m-%dT%H:%M:%S}Z","method":")",
+                 std::chrono::floor<std::chrono::milliseconds>(now));
+  append_json_escaped(line, record.method);
+  line += R"(","path":")";
+  append_json_escaped(line, record.target);
+  fmt::format_to(std::back_inserter(line),
+                 R"(","status":{},"bytes_received":{},"bytes_sent":{},"duration_ms":{:.3f},)"
+                 R"("upstream":"{}","upstream_duration_ms":{:.3f},"client":"{}","error":"{}"}})",
+                 record.status, record.bytes_received, record.bytes_sent, record.duration_ms,
+                 record.upstream, record.upstream_duration_ms, record.client, record.error);
+  logger_->info(line);
+}
+
+}  // namespace nexus::obs

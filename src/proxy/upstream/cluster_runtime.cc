@@ -1,0 +1,159 @@
+#include "proxy/upstream/cluster_runtime.h"
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include "net/tls.h"
+
+namespace nexus::proxy {
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+ClusterRuntime::ClusterRuntime(asio::io_context& io, const config::Cluster& cluster,
+                               asio::ssl::context* tls, uint64_t seed)
+    : io_(io),
+      cluster_(cluster),
+      tls_(tls),
+      lb_(make_load_balancer(cluster, seed)),
+      endpoints_(cluster.endpoints.size()),
+      sweep_timer_(io) {
+  for (size_t i = 0; i < cluster.endpoints.size(); ++i) {
+    boost::system::error_code error;
+    const auto address = asio::ip::make_address(cluster.endpoints[i].host, error);
+    if (!error) {
+      endpoints_[i].addresses.emplace_back(address, cluster.endpoints[i].port);
+    }
+  }
+  schedule_sweep();
+}
+
+ClusterRuntime::~ClusterRuntime() { shutdown(); }
+
+std::unique_ptr<UpstreamConnection> ClusterRuntime::take_idle(size_t endpoint) {
+  auto& idle = endpoints_[endpoint].idle;
+  if (idle.empty()) {
+    return nullptr;
+  }
+  auto connection = std::move(idle.back());
+  idle.pop_back();
+  connection->idle_generation = 0;
+  boost::system::error_code ignored;
+  connection->stream().socket().cancel(ignored);  // stops watch_idle
+  return connection;
+}
+
+void ClusterRuntime::give_back(std::unique_ptr<UpstreamConnection> connection) {
+  if (shut_down_) {
+    return;
+  }
+  connection->mark_reused();
+  connection->idle_since = Clock::now();
+  connection->idle_generation = next_generation_++;
+  watch_idle(*connection);
+  endpoints_[connection->endpoint()].idle.push_back(std::move(connection));
+}
+
+// A pooled connection should be silent: readability means the upstream closed it (or sent
+// something unexpected). Either way it can no longer carry a request.
+void ClusterRuntime::watch_idle(UpstreamConnection& connection) {
+  connection.stream().socket().async_wait(
+      net::tcp::socket::wait_read,
+      [this, endpoint = connection.endpoint(), pointer = &connection,
+       generation = connection.idle_generation](boost::system::error_code error) {
+        if (!error) {
+          on_idle_readable(endpoint, pointer, generation);
+        }
+      });
+}
+
+void ClusterRuntime::on_idle_readable(size_t endpoint, UpstreamConnection* connection,
+                                      uint64_t generation) {
+  // Compare addresses before dereferencing: the connection may have been taken (and even freed)
+  // after this handler was queued. A pooled one with the same generation is the one we watched.
+  auto& idle = endpoints_[endpoint].idle;
+  const auto it = std::find_if(idle.begin(), idle.end(),
+                               [connection](const auto& held) { return held.get() == connection; });
+  if (it != idle.end() && (*it)->idle_generation == generation) {
+    idle.erase(it);
+  }
+}
+
+Result<std::unique_ptr<UpstreamConnection>> ClusterRuntime::create(size_t endpoint) {
+  if (*open_count_ >= cluster_.pool.max_connections) {
+    return fail(ErrorCode::kUpstreamUnavailable,
+                "cluster '" + cluster_.name + "' is at its connection limit");
+  }
+  if (endpoints_[endpoint].addresses.empty()) {
+    return fail(ErrorCode::kUpstreamUnavailable, "endpoint " + cluster_.endpoints[endpoint].host +
+                                                     " of cluster '" + cluster_.name +
+                                                     "' has no resolved address");
+  }
+  return std::make_unique<UpstreamConnection>(net::tcp::socket(io_), tls_, endpoint, open_count_);
+}
+
+asio::awaitable<Result<void>> ClusterRuntime::open(UpstreamConnection& connection) {
+  auto& state = endpoints_[connection.endpoint()];
+  const auto address = state.addresses[state.next_address++ % state.addresses.size()];
+  auto& socket = connection.stream().socket();
+  auto [error] = co_await socket.async_connect(address, asio::as_tuple(asio::use_awaitable));
+  if (error) {
+    co_return fail(ErrorCode::kUpstreamConnectFailed,
+                   "connect to " + address.address().to_string() + ":" +
+                       std::to_string(address.port()) + " failed: " + error.message());
+  }
+  socket.set_option(net::tcp::no_delay(true), error);
+  if (auto* tls = connection.stream().tls()) {
+    const auto& endpoint = cluster_.endpoints[connection.endpoint()];
+    if (auto prepared = net::prepare_client_ssl(tls->native_handle(), cluster_.tls, endpoint.host);
+        !prepared) {
+      co_return std::unexpected(prepared.error());
+    }
+    auto [handshake_error] = co_await tls->async_handshake(asio::ssl::stream_base::client,
+                                                          asio::as_tuple(asio::use_awaitable));
+    if (handshake_error) {
+      co_return fail(ErrorCode::kUpstreamConnectFailed,
+                     "TLS handshake with " + endpoint.host + " failed: " +
+                         handshake_error.message());
+    }
+  }
+  co_return Result<void>{};
+}
+
+void ClusterRuntime::set_addresses(size_t endpoint, std::vector<net::tcp::endpoint> addresses) {
+  endpoints_[endpoint].addresses = std::move(addresses);
+}
+
+void ClusterRuntime::shutdown() {
+  shut_down_ = true;
+  sweep_timer_.cancel();
+  for (auto& endpoint : endpoints_) {
+    endpoint.idle.clear();
+  }
+}
+
+void ClusterRuntime::schedule_sweep() {
+  sweep_timer_.expires_after(std::chrono::seconds(1));
+  sweep_timer_.async_wait([this](boost::system::error_code error) {
+    if (!error && !shut_down_) {
+      sweep();
+      schedule_sweep();
+    }
+  });
+}
+
+// Closes pooled connections idle for longer than the pool's idle_timeout.
+void ClusterRuntime::sweep() {
+  if (cluster_.pool.idle_timeout.count() == 0) {
+    return;
+  }
+  const auto oldest_allowed = Clock::now() - cluster_.pool.idle_timeout;
+  for (auto& endpoint : endpoints_) {
+    std::erase_if(endpoint.idle,
+                  [oldest_allowed](const auto& held) { return held->idle_since < oldest_allowed; });
+  }
+}
+
+}  // namespace nexus::proxy

@@ -1,0 +1,73 @@
+// One worker's view of a cluster: its load balancer, the resolved addresses of its endpoints
+// and its pool of idle keep-alive connections. Used only on its worker's thread: no locks.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <vector>
+
+#include "nexus/config/config.h"
+#include "nexus/core/result.h"
+#include "proxy/lb/load_balancer.h"
+#include "proxy/upstream/upstream_connection.h"
+
+namespace nexus::proxy {
+
+class ClusterRuntime {
+ public:
+  ClusterRuntime(boost::asio::io_context& io, const config::Cluster& cluster,
+                 boost::asio::ssl::context* tls, uint64_t seed);
+  ~ClusterRuntime();
+  ClusterRuntime(const ClusterRuntime&) = delete;
+  ClusterRuntime& operator=(const ClusterRuntime&) = delete;
+
+  [[nodiscard]] const config::Cluster& config() const { return cluster_; }
+  LoadBalancer& load_balancer() { return *lb_; }
+
+  // The most recently pooled idle connection to `endpoint`, or null.
+  std::unique_ptr<UpstreamConnection> take_idle(size_t endpoint);
+
+  // Pools a connection after a complete exchange. It is closed instead when the pool is being
+  // shut down; while pooled, the upstream closing it (or sending anything) removes it.
+  void give_back(std::unique_ptr<UpstreamConnection> connection);
+
+  // A new, unconnected connection to `endpoint` (null with an error when the cluster is at its
+  // per-worker connection limit or the endpoint has no address). The caller may close() its
+  // socket to abort open(), e.g. on a connect timeout.
+  Result<std::unique_ptr<UpstreamConnection>> create(size_t endpoint);
+
+  // Connects (and for TLS clusters, handshakes).
+  boost::asio::awaitable<Result<void>> open(UpstreamConnection& connection);
+
+  // Replaces the addresses of a DNS endpoint (posted by the resolver).
+  void set_addresses(size_t endpoint, std::vector<net::tcp::endpoint> addresses);
+
+  // Closes every idle connection and stops the sweeper (graceful shutdown).
+  void shutdown();
+
+ private:
+  struct EndpointState {
+    std::vector<net::tcp::endpoint> addresses;
+    size_t next_address = 0;
+    std::vector<std::unique_ptr<UpstreamConnection>> idle;  // LIFO: warmest last
+  };
+
+  void watch_idle(UpstreamConnection& connection);
+  void on_idle_readable(size_t endpoint, UpstreamConnection* connection, uint64_t generation);
+  void schedule_sweep();
+  void sweep();
+
+  boost::asio::io_context& io_;
+  const config::Cluster& cluster_;
+  boost::asio::ssl::context* tls_;
+  std::unique_ptr<LoadBalancer> lb_;
+  std::vector<EndpointState> endpoints_;
+  boost::asio::steady_timer sweep_timer_;
+  std::shared_ptr<uint32_t> open_count_ = std::make_shared<uint32_t>(0);
+  uint64_t next_generation_ = 1;
+  bool shut_down_ = false;
+};
+
+}  // namespace nexus::proxy

@@ -1,0 +1,168 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <thread>
+
+#include "obs/logging.h"
+#include "server/snapshot.h"
+#include "server/worker.h"
+
+namespace nexus::server {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Resolves the DNS endpoints of every cluster, now and then every dns_refresh, and hands the
+// addresses to each worker on its own thread (workers never share a resolver or lock).
+class DnsRefresher {
+ public:
+  DnsRefresher(asio::io_context& io, const Snapshot& snapshot,
+               std::vector<std::unique_ptr<Worker>>& workers)
+      : io_(io), snapshot_(snapshot), workers_(workers), resolver_(io) {}
+
+  void start() {
+    for (size_t c = 0; c < snapshot_.clusters.size(); ++c) {
+      const auto& cluster = *snapshot_.clusters[c];
+      for (size_t e = 0; e < cluster.endpoints.size(); ++e) {
+        boost::system::error_code error;
+        asio::ip::make_address(cluster.endpoints[e].host, error);
+        if (error) {  // a name, not an IP literal
+          resolve(c, e);
+        }
+      }
+    }
+  }
+
+ private:
+  void resolve(size_t cluster_id, size_t endpoint) {
+    const auto& cluster = *snapshot_.clusters[cluster_id];
+    const auto& target = cluster.endpoints[endpoint];
+    resolver_.async_resolve(
+        target.host, std::to_string(target.port),
+        [this, cluster_id, endpoint](boost::system::error_code error,
+                                     tcp::resolver::results_type results) {
+          const auto& cluster = *snapshot_.clusters[cluster_id];
+          if (error) {
+            spdlog::warn("cluster {}: cannot resolve {}: {}", cluster.name,
+                         cluster.endpoints[endpoint].host, error.message());
+          } else {
+            std::vector<tcp::endpoint> addresses;
+            for (const auto& entry : results) {
+              addresses.push_back(entry.endpoint());
+            }
+            for (auto& worker : workers_) {
+              asio::post(worker->io(), [w = worker.get(), cluster_id, endpoint, addresses] {
+                w->cluster(cluster_id).set_addresses(endpoint, addresses);
+              });
+            }
+          }
+          if (cluster.dns_refresh.count() > 0) {
+            auto timer = std::make_shared<asio::steady_timer>(io_, cluster.dns_refresh);
+            timer->async_wait([this, timer, cluster_id, endpoint](boost::system::error_code e) {
+              if (!e) {
+                resolve(cluster_id, endpoint);
+              }
+            });
+          }
+        });
+  }
+
+  asio::io_context& io_;
+  const Snapshot& snapshot_;
+  std::vector<std::unique_ptr<Worker>>& workers_;
+  tcp::resolver resolver_;
+};
+
+size_t worker_count(const config::Server& server) {
+  if (server.workers > 0) {
+    return server.workers;
+  }
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+bool all_closed(const std::vector<std::unique_ptr<Worker>>& workers) {
+  return std::all_of(workers.begin(), workers.end(),
+                     [](const auto& worker) { return worker->open_connections() == 0; });
+}
+
+}  // namespace
+
+Result<void> run_server(config::Config config) {
+  auto snapshot = build_snapshot(std::move(config));
+  if (!snapshot) {
+    return std::unexpected(snapshot.error());
+  }
+  const Snapshot& snap = **snapshot;
+  std::unique_ptr<obs::AccessLog> access_log;
+  if (snap.config.logging.access_log.enabled) {
+    auto created = obs::AccessLog::create(snap.config.logging.access_log);
+    if (!created) {
+      return std::unexpected(created.error());
+    }
+    access_log = std::move(*created);
+  }
+
+  SharedCounters counters;
+  std::vector<std::unique_ptr<Worker>> workers;
+  const size_t count = worker_count(snap.config.server);
+  for (size_t i = 0; i < count; ++i) {
+    workers.push_back(std::make_unique<Worker>(i, *snapshot, counters, access_log.get()));
+    if (auto listening = workers.back()->listen(); !listening) {
+      return std::unexpected(listening.error());
+    }
+  }
+
+  asio::io_context main_io(1);
+  DnsRefresher dns(main_io, snap, workers);
+  dns.start();
+  std::vector<std::thread> threads;
+  for (auto& worker : workers) {
+    threads.emplace_back([w = worker.get()] { w->run(); });
+  }
+  for (const auto& listener : snap.config.server.listen) {
+    spdlog::info("listening on {}:{}{} ({} workers)", listener.host, listener.port,
+                 listener.tls ? " (TLS)" : "", count);
+  }
+
+  // Drain: stop accepting, let in-flight requests finish, force the rest at the deadline.
+  asio::signal_set signals(main_io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code error, int signal) {
+    if (!error) {
+      spdlog::info("signal {}: draining (up to {} ms)", signal,
+                   snap.config.server.timeouts.drain.count());
+      main_io.stop();
+    }
+  });
+  main_io.run();
+
+  for (auto& worker : workers) {
+    worker->begin_drain();
+  }
+  const auto drain = snap.config.server.timeouts.drain;
+  const auto give_up_at = std::chrono::steady_clock::now() + drain;
+  while (!all_closed(workers) &&
+         (drain.count() == 0 || std::chrono::steady_clock::now() < give_up_at)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!all_closed(workers)) {
+    spdlog::warn("drain deadline reached with connections still open; closing them");
+  }
+  for (auto& worker : workers) {
+    worker->stop();
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  spdlog::info("stopped");
+  return {};
+}
+
+}  // namespace nexus::server

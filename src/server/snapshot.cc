@@ -1,0 +1,62 @@
+#include "server/snapshot.h"
+
+namespace nexus::server {
+
+Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->config = std::move(config);
+  const config::Config& cfg = snapshot->config;
+
+  auto router = proxy::Router::build(cfg.routes);
+  if (!router) {
+    return std::unexpected(router.error());
+  }
+  snapshot->router = std::move(*router);
+
+  for (const auto& [name, cluster] : cfg.clusters) {
+    snapshot->clusters.push_back(&cluster);
+    std::unique_ptr<boost::asio::ssl::context> tls;
+    if (cluster.tls.enabled) {
+      auto context = net::make_client_tls(cluster.tls);
+      if (!context) {
+        return fail(ErrorCode::kInvalidConfig,
+                    cfg.source_file + ": clusters." + name + ".tls: " + context.error().message());
+      }
+      tls = std::move(*context);
+    }
+    snapshot->cluster_tls.push_back(std::move(tls));
+  }
+  for (const auto& route : cfg.routes) {
+    size_t id = Snapshot::kNoCluster;
+    for (size_t i = 0; i < snapshot->clusters.size(); ++i) {
+      if (snapshot->clusters[i]->name == route.cluster) {
+        id = i;
+      }
+    }
+    snapshot->route_cluster.push_back(id);
+  }
+  for (size_t i = 0; i < cfg.server.listen.size(); ++i) {
+    std::unique_ptr<net::ServerTls> tls;
+    if (cfg.server.listen[i].tls) {
+      auto server_tls = net::ServerTls::create(*cfg.server.listen[i].tls);
+      if (!server_tls) {
+        return fail(ErrorCode::kInvalidConfig, cfg.source_file + ": server.listen[" +
+                                                   std::to_string(i) +
+                                                   "].tls: " + server_tls.error().message());
+      }
+      tls = std::move(*server_tls);
+    }
+    snapshot->listener_tls.push_back(std::move(tls));
+  }
+
+  const auto& limits = cfg.server.limits;
+  snapshot->request_limits = {limits.max_request_line_bytes, limits.max_request_head_bytes,
+                              limits.max_header_count, limits.max_body_bytes};
+  // Upstream responses: the same head limits, twice the header count (responses carry more
+  // fields, e.g. rate-limit headers), and no body limit (bodies stream through).
+  snapshot->response_limits = {limits.max_request_line_bytes, limits.max_request_head_bytes,
+                               limits.max_header_count * 2, 0};
+  return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
+}  // namespace nexus::server

@@ -1,0 +1,37 @@
+// Everything the data plane needs from one configuration, built and checked once, then shared
+// read-only by every worker (a request keeps the snapshot it started with).
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <vector>
+
+#include "http/http1/parser.h"
+#include "net/tls.h"
+#include "nexus/config/config.h"
+#include "nexus/core/result.h"
+#include "proxy/router.h"
+
+namespace nexus::server {
+
+struct Snapshot {
+  static constexpr size_t kNoCluster = static_cast<size_t>(-1);
+
+  config::Config config;
+  std::unique_ptr<proxy::Router> router;
+  std::vector<const config::Cluster*> clusters;        // stable order; index = cluster id
+  std::vector<size_t> route_cluster;                   // per route: cluster id or kNoCluster
+  std::vector<std::unique_ptr<boost::asio::ssl::context>> cluster_tls;  // per cluster or null
+  std::vector<std::unique_ptr<net::ServerTls>> listener_tls;            // per listener or null
+  http1::ParserLimits request_limits;
+  http1::ParserLimits response_limits;
+
+  // The cluster id of a route returned by router->match().
+  [[nodiscard]] size_t cluster_of(const config::Route& route) const {
+    return route_cluster[static_cast<size_t>(&route - config.routes.data())];
+  }
+};
+
+Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config);
+
+}  // namespace nexus::server

@@ -1,0 +1,189 @@
+#include "server/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/asio/write.hpp>
+
+#include "http/http1/head_writer.h"
+#include "server/client_connection.h"
+
+namespace nexus::server {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Spare exchange states kept per worker: enough for the busy connections of a burst, bounded so
+// that a past spike does not pin memory forever.
+constexpr size_t kMaxSpareStates = 1024;
+
+Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& io,
+                                                     const config::Listener& listener) {
+  boost::system::error_code error;
+  const auto address = asio::ip::make_address(listener.host, error);
+  if (error) {
+    return fail(ErrorCode::kInvalidConfig, "bad listen address " + listener.host);
+  }
+  const tcp::endpoint endpoint(address, listener.port);
+  auto acceptor = std::make_unique<tcp::acceptor>(io);
+  acceptor->open(endpoint.protocol(), error);
+  if (!error) {
+    acceptor->set_option(asio::socket_base::reuse_address(true), error);
+  }
+  if (!error) {
+    // Every worker binds the same address; the kernel spreads new connections across them.
+    const int on = 1;
+    if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) {
+      error = boost::system::error_code(errno, boost::system::system_category());
+    }
+  }
+  if (!error && address.is_v6()) {
+    acceptor->set_option(asio::ip::v6_only(true), error);
+  }
+  if (!error) {
+    acceptor->bind(endpoint, error);
+  }
+  if (!error) {
+    acceptor->listen(asio::socket_base::max_listen_connections, error);
+  }
+  if (error) {
+    return fail(ErrorCode::kInvalidConfig, "cannot listen on " + listener.host + ":" +
+                                               std::to_string(listener.port) + ": " +
+                                               error.message());
+  }
+  return acceptor;
+}
+
+}  // namespace
+
+Worker::Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCounters& counters,
+               obs::AccessLog* access_log)
+    : index_(index),
+      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+      snapshot_(std::move(snapshot)),
+      counters_(counters),
+      access_log_(access_log) {
+  for (size_t i = 0; i < snapshot_->clusters.size(); ++i) {
+    clusters_.push_back(std::make_unique<proxy::ClusterRuntime>(
+        io_, *snapshot_->clusters[i], snapshot_->cluster_tls[i].get(), index * 7919 + i + 1));
+  }
+}
+
+Worker::~Worker() {
+  for (auto& cluster : clusters_) {
+    cluster->shutdown();
+  }
+}
+
+Result<void> Worker::listen() {
+  for (const auto& listener : snapshot_->config.server.listen) {
+    auto acceptor = open_acceptor(io_, listener);
+    if (!acceptor) {
+      return std::unexpected(acceptor.error());
+    }
+    acceptors_.push_back(std::move(*acceptor));
+  }
+  return {};
+}
+
+void Worker::run() {
+  for (size_t i = 0; i < acceptors_.size(); ++i) {
+    accept_next(i);
+  }
+  io_.run();
+}
+
+void Worker::accept_next(size_t listener) {
+  acceptors_[listener]->async_accept(
+      [this, listener](boost::system::error_code error, tcp::socket socket) {
+        if (draining_) {
+          return;
+        }
+        if (!error) {
+          on_accept(listener, std::move(socket));
+        } else if (error == asio::error::no_descriptors) {
+          spdlog::warn("accept: out of file descriptors");
+        }
+        accept_next(listener);
+      });
+}
+
+void Worker::on_accept(size_t listener, tcp::socket socket) {
+  const uint32_t limit = snapshot_->config.server.limits.max_connections;
+  if (counters_.connections.fetch_add(1, std::memory_order_relaxed) >= limit) {
+    counters_.connections.fetch_sub(1, std::memory_order_relaxed);
+    // Over the limit: a short 503 written without waiting (the socket buffer is empty), then
+    // close. The client learns why instead of seeing a reset.
+    static const std::string kOverloaded = [] {
+      std::string out;
+      http1::write_local_response(
+          503, "application/json",
+          error_json(Error(ErrorCode::kOverloaded, "too many open connections")), false, false,
+          out);
+      return out;
+    }();
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(kOverloaded), ignored);
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    return;
+  }
+  auto* tls = snapshot_->listener_tls[listener].get();
+  auto connection = std::make_shared<ClientConnection>(
+      *this, std::move(socket), tls != nullptr ? &tls->default_context() : nullptr);
+  connections_.insert(connection.get());
+  open_connections_.fetch_add(1, std::memory_order_relaxed);
+  ClientConnection::start(std::move(connection));
+}
+
+void Worker::on_connection_closed(ClientConnection* connection) {
+  connections_.erase(connection);
+  open_connections_.fetch_sub(1, std::memory_order_relaxed);
+  counters_.connections.fetch_sub(1, std::memory_order_relaxed);
+  if (draining_ && connections_.empty()) {
+    for (auto& cluster : clusters_) {
+      cluster->shutdown();  // the last pending timers: io_.run() returns once they are gone
+    }
+  }
+}
+
+void Worker::begin_drain() {
+  asio::post(io_, [this] {
+    draining_ = true;
+    for (auto& acceptor : acceptors_) {
+      boost::system::error_code ignored;
+      acceptor->close(ignored);
+    }
+    // Copy: closing may remove entries.
+    const std::vector<ClientConnection*> open(connections_.begin(), connections_.end());
+    for (auto* connection : open) {
+      connection->close_if_idle();
+    }
+    if (connections_.empty()) {
+      for (auto& cluster : clusters_) {
+        cluster->shutdown();
+      }
+    }
+  });
+}
+
+void Worker::stop() { io_.stop(); }
+
+std::unique_ptr<ExchangeState> Worker::take_exchange_state() {
+  if (spare_states_.empty()) {
+    return std::make_unique<ExchangeState>();
+  }
+  auto state = std::move(spare_states_.back());
+  spare_states_.pop_back();
+  return state;
+}
+
+void Worker::give_back(std::unique_ptr<ExchangeState> state) {
+  if (spare_states_.size() < kMaxSpareStates) {
+    spare_states_.push_back(std::move(state));
+  }
+}
+
+}  // namespace nexus::server

@@ -1,0 +1,75 @@
+// A worker: one thread, one event loop, its own listening sockets (SO_REUSEPORT), its own
+// upstream pools and load balancers. Connections never leave the worker that accepted them, so
+// nothing on the request path takes a lock.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <unordered_set>
+#include <vector>
+
+#include "nexus/core/result.h"
+#include "obs/logging.h"
+#include "proxy/upstream/cluster_runtime.h"
+#include "server/exchange_state.h"
+#include "server/snapshot.h"
+
+namespace nexus::server {
+
+class ClientConnection;
+
+// State shared by all workers; touched once per connection, never per request.
+struct SharedCounters {
+  std::atomic<uint32_t> connections{0};  // open client connections, all workers
+};
+
+class Worker {
+ public:
+  Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCounters& counters,
+         obs::AccessLog* access_log);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Binds this worker's listening sockets (called before any worker runs, so a bind error
+  // stops startup).
+  Result<void> listen();
+  // The thread body: accepts and serves until drained.
+  void run();
+  // Thread-safe: stop accepting, close idle connections, let in-flight requests finish.
+  void begin_drain();
+  // Thread-safe: stop the loop now (drain deadline passed).
+  void stop();
+  // Client connections still open on this worker (read from the main thread while draining).
+  [[nodiscard]] uint32_t open_connections() const { return open_connections_.load(); }
+
+  // Used by connections, on this worker's thread only.
+  boost::asio::io_context& io() { return io_; }
+  [[nodiscard]] const Snapshot& snapshot() const { return *snapshot_; }
+  proxy::ClusterRuntime& cluster(size_t id) { return *clusters_[id]; }
+  obs::AccessLog* access_log() { return access_log_; }
+  [[nodiscard]] bool draining() const { return draining_; }
+  std::unique_ptr<ExchangeState> take_exchange_state();
+  void give_back(std::unique_ptr<ExchangeState> state);
+  void on_connection_closed(ClientConnection* connection);
+
+ private:
+  void accept_next(size_t listener);
+  void on_accept(size_t listener, boost::asio::ip::tcp::socket socket);
+
+  size_t index_;
+  boost::asio::io_context io_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  SharedCounters& counters_;
+  obs::AccessLog* access_log_;
+  std::vector<std::unique_ptr<proxy::ClusterRuntime>> clusters_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::unordered_set<ClientConnection*> connections_;
+  std::vector<std::unique_ptr<ExchangeState>> spare_states_;
+  std::atomic<uint32_t> open_connections_{0};
+  bool draining_ = false;
+};
+
+}  // namespace nexus::server
