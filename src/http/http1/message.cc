@@ -1,0 +1,55 @@
+#include "http/http1/message.h"
+
+namespace nexus::http1 {
+
+void RequestHead::clear() {
+  method = {};
+  target = {};
+  path = {};
+  host = {};
+  minor_version = 1;
+  headers.clear();  // keeps the capacity: no allocation for the next request on this connection
+  framing = BodyFraming::kNone;
+  content_length = 0;
+  keep_alive = true;
+  expect_continue = false;
+}
+
+void ResponseHead::clear() {
+  status = 0;
+  reason = {};
+  minor_version = 1;
+  headers.clear();
+  framing = BodyFraming::kNone;
+  content_length = 0;
+  keep_alive = true;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto x = static_cast<unsigned char>(a[i]);
+    auto y = static_cast<unsigned char>(b[i]);
+    if (x != y) {
+      // Only ASCII letters fold; |0x20 maps 'A'..'Z' onto 'a'..'z'.
+      x |= 0x20;
+      if (x != (y | 0x20) || x < 'a' || x > 'z') {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+const Header* find_header(const std::vector<Header>& headers, std::string_view name) {
+  for (const Header& h : headers) {
+    if (iequals(h.name, name)) {
+      return &h;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace nexus::http1
