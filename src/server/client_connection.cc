@@ -55,21 +55,31 @@ void ClientConnection::close_if_idle() {
 }
 
 asio::awaitable<void> ClientConnection::run() {
+  // g++ 12 miscompiles co_await inside ?:, && and || (temporaries destroyed twice), so every
+  // co_await in this server stands alone in its statement.
   bool linger = false;
-  if (!stream_->is_tls() || co_await handshake()) {
-    while (!closing_ && co_await wait_for_request()) {
-      auto head = co_await read_request_head();
-      if (!head || *head == 0) {
-        if (!head) {
-          co_await reply_error(head.error());
-          linger = true;
-        }
-        break;
+  bool ready = true;
+  if (stream_->is_tls()) {
+    ready = co_await handshake();
+  }
+  while (ready && !closing_) {
+    const bool has_request = co_await wait_for_request();
+    if (!has_request) {
+      break;
+    }
+    auto head = co_await read_request_head();
+    if (!head || *head == 0) {
+      if (!head) {
+        Error error = std::move(head.error());
+        co_await reply_error(std::move(error));
+        linger = true;
       }
-      if (co_await serve_request(*head) == Next::kClose) {
-        linger = !client_gone_;
-        break;
-      }
+      break;
+    }
+    const Next next = co_await serve_request(*head);
+    if (next == Next::kClose) {
+      linger = !client_gone_;
+      break;
     }
   }
   if (linger) {
@@ -162,8 +172,8 @@ asio::awaitable<ClientConnection::Next> ClientConnection::serve_request(size_t h
   // Answered here: the head's views are not needed any more.
   state.in.consume(head_size);
   if (route == nullptr) {
-    co_return co_await reply_error(
-        Error(ErrorCode::kNotFound, "no route for " + state.log_method + " " + state.log_target));
+    Error error(ErrorCode::kNotFound, "no route for " + state.log_method + " " + state.log_target);
+    co_return co_await reply_error(std::move(error));
   }
   const auto& direct = *route->direct_response;
   co_return co_await reply_local(direct.status, direct.content_type, direct.body);
@@ -174,7 +184,7 @@ bool ClientConnection::keep_alive_after_this() const {
   return !closing_ && !worker_.draining() && (max_requests == 0 || requests_served_ < max_requests);
 }
 
-asio::awaitable<ClientConnection::Next> ClientConnection::reply_error(const Error& error) {
+asio::awaitable<ClientConnection::Next> ClientConnection::reply_error(Error error) {
   const std::string body = error_json(error);
   // After a client error the framing of what follows is in doubt: close. After an upstream
   // error the request was read completely (or we close anyway), so the connection may stay.
@@ -205,7 +215,8 @@ asio::awaitable<ClientConnection::Next> ClientConnection::send_local(int status,
   state.head_out.clear();
   http1::write_local_response(status, content_type, body, keep, state.log_method == "HEAD",
                               state.head_out);
-  if (!co_await write_client(state.head_out)) {
+  const bool written = co_await write_client(state.head_out);
+  if (!written) {
     co_return Next::kClose;
   }
   co_return keep ? Next::kKeepAlive : Next::kClose;

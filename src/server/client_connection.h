@@ -61,12 +61,13 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   boost::asio::awaitable<Result<size_t>> read_response_head(proxy::UpstreamConnection& upstream);
   boost::asio::awaitable<Next> relay_response(proxy::UpstreamConnection& upstream,
                                               size_t head_size, bool& upstream_reusable);
+  [[nodiscard]] Result<void> check_buffered_chunks(size_t head_size) const;
   boost::asio::awaitable<Next> exchange(proxy::ClusterRuntime& cluster, size_t endpoint);
-  boost::asio::awaitable<Next> upstream_failed(const Error& error);
+  boost::asio::awaitable<Next> upstream_failed(Error error);
   boost::asio::awaitable<Result<void>> read_client_body();
   boost::asio::awaitable<bool> write_client(std::span<const boost::asio::const_buffer> data);
   boost::asio::awaitable<bool> write_client(std::string_view data);
-  boost::asio::awaitable<Next> reply_error(const Error& error);
+  boost::asio::awaitable<Next> reply_error(Error error);
   boost::asio::awaitable<Next> reply_local(int status, std::string_view content_type,
                                            std::string_view body);
   boost::asio::awaitable<Next> send_local(int status, std::string_view content_type,

@@ -38,6 +38,15 @@ asio::awaitable<ClientConnection::Next> ClientConnection::proxy(const config::Ro
   proxy::ClusterRuntime& cluster = worker_.cluster(worker_.snapshot().cluster_of(route));
   route_ = &route;
 
+  // A chunked body that is already buffered is checked before anything goes upstream, so a
+  // malformed request that arrived in one piece never reaches the upstream at all.
+  if (request.framing == http1::BodyFraming::kChunked) {
+    if (auto checked = check_buffered_chunks(head_size); !checked) {
+      state.in.consume(head_size);
+      Error error = std::move(checked.error());
+      co_return co_await reply_error(std::move(error));
+    }
+  }
   proxy::LbContext lb_context;
   if (cluster.config().lb == config::LbPolicy::kConsistentHash) {
     if (cluster.config().hash.header.empty()) {
@@ -49,9 +58,9 @@ asio::awaitable<ClientConnection::Next> ClientConnection::proxy(const config::Ro
   const auto endpoint = cluster.load_balancer().pick(lb_context);
   if (!endpoint) {
     state.in.consume(head_size);
-    co_return co_await reply_error(Error(ErrorCode::kUpstreamUnavailable,
-                                         "cluster '" + cluster.config().name +
-                                             "' has no endpoint to send the request to"));
+    Error error(ErrorCode::kUpstreamUnavailable,
+                "cluster '" + cluster.config().name + "' has no endpoint to send the request to");
+    co_return co_await reply_error(std::move(error));
   }
   const auto& target_endpoint = cluster.config().endpoints[*endpoint];
   upstream_name_ = target_endpoint.host;
@@ -89,6 +98,23 @@ asio::awaitable<ClientConnection::Next> ClientConnection::proxy(const config::Ro
   co_return next;
 }
 
+Result<void> ClientConnection::check_buffered_chunks(size_t head_size) const {
+  http1::BodyDecoder decoder(worker_.snapshot().request_limits, /*is_request=*/true);
+  decoder.start_chunked();
+  std::string_view rest = state_->in.readable().substr(head_size);
+  while (!decoder.done()) {
+    auto step = decoder.decode(rest);
+    if (!step) {
+      return std::unexpected(step.error());
+    }
+    if (step->consumed == 0) {
+      break;
+    }
+    rest.remove_prefix(step->consumed);
+  }
+  return {};
+}
+
 // Sends the request on a pooled connection when there is one. A pooled connection that fails
 // before any response byte may simply have been closed by the upstream while idle: the request
 // is sent once more on a new connection if its whole body is still in our buffer.
@@ -102,7 +128,8 @@ asio::awaitable<ClientConnection::Next> ClientConnection::exchange(proxy::Cluste
     if (!upstream) {
       auto created = cluster.create(endpoint);
       if (!created) {
-        co_return co_await upstream_failed(created.error());
+        Error error = std::move(created.error());
+        co_return co_await upstream_failed(std::move(error));
       }
       upstream = std::move(*created);
       upstream_ = upstream.get();
@@ -110,18 +137,22 @@ asio::awaitable<ClientConnection::Next> ClientConnection::exchange(proxy::Cluste
       auto opened = co_await cluster.open(*upstream);
       if (!opened) {
         upstream_ = nullptr;
-        co_return co_await upstream_failed(
-            timed_out(Phase::kUpstreamConnect)
-                ? Error(ErrorCode::kUpstreamTimeout, "connecting to the upstream timed out")
-                : opened.error());
+        Error error = timed_out(Phase::kUpstreamConnect)
+                          ? Error(ErrorCode::kUpstreamTimeout, "connecting to the upstream timed out")
+                          : std::move(opened.error());
+        co_return co_await upstream_failed(std::move(error));
       }
     }
     upstream_ = upstream.get();
 
     bool replayable = false;
     auto sent = co_await send_request(*upstream, replayable);
-    Result<size_t> head = sent ? co_await read_response_head(*upstream)
-                               : Result<size_t>(std::unexpected(sent.error()));
+    Result<size_t> head = std::unexpected(Error(ErrorCode::kInternal, ""));
+    if (sent) {
+      head = co_await read_response_head(*upstream);
+    } else {
+      head = std::unexpected(sent.error());
+    }
     if (!head) {
       upstream_ = nullptr;
       const bool stale = upstream->reused() && upstream->in().empty() &&
@@ -129,7 +160,8 @@ asio::awaitable<ClientConnection::Next> ClientConnection::exchange(proxy::Cluste
       if (stale && replayable && attempt == 0 && !client_gone_) {
         continue;
       }
-      co_return co_await upstream_failed(head.error());
+      Error error = std::move(head.error());
+      co_return co_await upstream_failed(std::move(error));
     }
     state_->in.consume(replayable_bytes_);
     replayable_bytes_ = 0;
@@ -147,13 +179,13 @@ asio::awaitable<ClientConnection::Next> ClientConnection::exchange(proxy::Cluste
 
 // An upstream failure before any response byte reached the client: answer with the JSON error,
 // unless the client is gone or its own request was at fault.
-asio::awaitable<ClientConnection::Next> ClientConnection::upstream_failed(const Error& error) {
+asio::awaitable<ClientConnection::Next> ClientConnection::upstream_failed(Error error) {
   replayable_bytes_ = 0;
   if (client_gone_) {
     log_access(499, &error);
     co_return Next::kClose;
   }
-  co_return co_await reply_error(error);
+  co_return co_await reply_error(std::move(error));
 }
 
 asio::awaitable<Result<void>> ClientConnection::send_request(proxy::UpstreamConnection& upstream,
@@ -227,7 +259,8 @@ asio::awaitable<Result<void>> ClientConnection::read_client_body() {
       state.in.empty()) {
     sent_continue_ = true;
     static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    if (!co_await write_client(kContinue)) {
+    const bool written = co_await write_client(kContinue);
+    if (!written) {
       co_return fail(ErrorCode::kBadRequest, "the client closed the connection");
     }
   }
@@ -353,7 +386,11 @@ asio::awaitable<ClientConnection::Next> ClientConnection::relay_response(
     if (done && chunked_out) {
       gather.add(kLastChunk);
     }
-    if (!gather.empty() && !co_await write_client(gather.buffers())) {
+    bool written = true;
+    if (!gather.empty()) {
+      written = co_await write_client(gather.buffers());
+    }
+    if (!written) {
       Error error(ErrorCode::kBadRequest, "the client went away during the response");
       log_access(status, &error);
       co_return Next::kClose;
