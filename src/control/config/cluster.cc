@@ -1,0 +1,196 @@
+// The `clusters` section: upstream endpoints, load balancing, TLS and pooling per cluster.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "control/config/address.h"
+#include "control/config/sections.h"
+
+namespace nexus::control::config_internal {
+namespace {
+
+constexpr uint64_t kMaxU32 = std::numeric_limits<uint32_t>::max();
+constexpr uint64_t kMaxWeight = 65535;
+
+// Names appear in logs, metrics and key paths: keep them to a plain identifier alphabet.
+bool is_valid_cluster_name(std::string_view name) {
+  return !name.empty() && std::ranges::all_of(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+}
+
+// An endpoint is either "host:port" or { address: "host:port", weight: N }.
+Result<void> parse_endpoint(const Reader& r, const Field& field, config::Endpoint& out) {
+  const bool is_map = field.node.IsMap();
+  if (!is_map && !field.node.IsScalar()) {
+    return r.error(field, "expected \"host:port\" or a mapping with address (and weight)");
+  }
+  const Field address = is_map ? r.child(field, "address") : field;
+  if (is_map) {
+    NEXUS_CONFIG_TRY(r.check_mapping(field, {"address", "weight"}));
+    NEXUS_CONFIG_TRY(r.require(address));
+    NEXUS_CONFIG_TRY(r.read_integer(field, "weight", out.weight, 1, kMaxWeight));
+  }
+  auto text = r.string(address);
+  if (!text) {
+    return std::unexpected(std::move(text.error()));
+  }
+  auto parsed = parse_endpoint_address(*text);
+  if (!parsed) {
+    return r.error(address, parsed.error());
+  }
+  out.host = std::move(parsed->host);
+  out.port = parsed->port;
+  return {};
+}
+
+Result<void> parse_endpoints(const Reader& r, const Field& field,
+                             std::vector<config::Endpoint>& out) {
+  NEXUS_CONFIG_TRY(r.require(field));
+  auto items = r.items(field, /*non_empty=*/true);
+  if (!items) {
+    return std::unexpected(std::move(items.error()));
+  }
+  std::set<std::pair<std::string, uint16_t>> seen;
+  for (const Field& item : *items) {
+    config::Endpoint& endpoint = out.emplace_back();
+    NEXUS_CONFIG_TRY(parse_endpoint(r, item, endpoint));
+    // A repeated endpoint would silently double its share; say so instead (use weight).
+    if (!seen.emplace(to_lower_ascii(endpoint.host), endpoint.port).second) {
+      return r.error(item, "duplicate endpoint (use weight to give it a larger share)");
+    }
+  }
+  return {};
+}
+
+Result<void> parse_lb(const Reader& r, const Field& field, config::LbPolicy& out) {
+  static constexpr std::array<std::string_view, 4> kNames = {"round_robin", "weighted_round_robin",
+                                                             "least_request", "consistent_hash"};
+  static constexpr std::array<config::LbPolicy, 4> kPolicies = {
+      config::LbPolicy::kRoundRobin, config::LbPolicy::kWeightedRoundRobin,
+      config::LbPolicy::kLeastRequest, config::LbPolicy::kConsistentHash};
+  if (!field.present) {
+    return {};
+  }
+  auto name = r.one_of(field, kNames);
+  if (!name) {
+    return std::unexpected(std::move(name.error()));
+  }
+  out = kPolicies[std::ranges::find(kNames, *name) - kNames.begin()];
+  return {};
+}
+
+// { header: NAME } or { source_ip: true }; only (and then necessarily) with consistent_hash.
+Result<void> parse_hash(const Reader& r, const Field& cluster, config::Cluster& out) {
+  Field field = r.child(cluster, "hash");
+  bool consistent = out.lb == config::LbPolicy::kConsistentHash;
+  if (!field.present) {
+    return consistent ? r.error(field,
+                                "required when lb is consistent_hash "
+                                "({ header: NAME } or { source_ip: true })")
+                      : Result<void>();
+  }
+  if (!consistent) {
+    return r.error(field, "only allowed with lb: consistent_hash");
+  }
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"header", "source_ip"}));
+  Field header = r.child(field, "header");
+  bool source_ip = false;
+  NEXUS_CONFIG_TRY(r.read(field, "source_ip", source_ip));
+  if (header.present == source_ip) {
+    return r.error(field, "expected exactly one of header: NAME or source_ip: true");
+  }
+  if (header.present) {
+    auto name = r.string(header);
+    if (!name) {
+      return std::unexpected(std::move(name.error()));
+    }
+    if (!is_token(*name)) {
+      return r.error(header, "'" + *name + "' is not a valid header name");
+    }
+    out.hash.header = to_lower_ascii(*name);
+  }
+  return {};
+}
+
+// `tls: true|false` or { enabled, sni, verify, ca_file }; the mapping form implies enabled: true.
+Result<void> parse_upstream_tls(const Reader& r, const Field& field, config::UpstreamTls& out) {
+  if (!field.present) {
+    return {};
+  }
+  if (!field.node.IsMap()) {
+    auto enabled = r.boolean(field);
+    if (!enabled) {
+      return r.error(field, "expected true, false or a mapping with enabled, sni, verify, ca_file");
+    }
+    out.enabled = *enabled;
+    return {};
+  }
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"enabled", "sni", "verify", "ca_file"}));
+  out.enabled = true;
+  NEXUS_CONFIG_TRY(r.read(field, "enabled", out.enabled));
+  NEXUS_CONFIG_TRY(r.read(field, "verify", out.verify));
+  NEXUS_CONFIG_TRY(r.read(field, "sni", out.sni));
+  if (Field sni = r.child(field, "sni"); sni.present && !is_dns_name(out.sni)) {
+    return r.error(sni, "'" + out.sni + "' is not a valid host name");
+  }
+  if (Field ca = r.child(field, "ca_file"); ca.present) {
+    auto path = r.readable_file(ca);
+    if (!path) {
+      return std::unexpected(std::move(path.error()));
+    }
+    out.ca_file = std::move(*path);
+  }
+  return {};
+}
+
+Result<void> parse_pool(const Reader& r, const Field& field, config::Pool& out) {
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"max_connections", "idle_timeout"}));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "max_connections", out.max_connections, 1, kMaxU32));
+  NEXUS_CONFIG_TRY(r.read(field, "idle_timeout", out.idle_timeout));
+  return {};
+}
+
+Result<void> parse_cluster(const Reader& r, const Field& field, config::Cluster& out) {
+  if (!field.node.IsMap()) {
+    return r.error(field, "expected a mapping with endpoints (and lb, tls, ...)");
+  }
+  NEXUS_CONFIG_TRY(r.check_mapping(
+      field, {"endpoints", "lb", "hash", "connect_timeout", "dns_refresh", "tls", "pool"}));
+  NEXUS_CONFIG_TRY(parse_endpoints(r, r.child(field, "endpoints"), out.endpoints));
+  NEXUS_CONFIG_TRY(parse_lb(r, r.child(field, "lb"), out.lb));
+  NEXUS_CONFIG_TRY(parse_hash(r, field, out));
+  NEXUS_CONFIG_TRY(r.read(field, "connect_timeout", out.connect_timeout));
+  NEXUS_CONFIG_TRY(r.read(field, "dns_refresh", out.dns_refresh));
+  NEXUS_CONFIG_TRY(parse_upstream_tls(r, r.child(field, "tls"), out.tls));
+  NEXUS_CONFIG_TRY(parse_pool(r, r.child(field, "pool"), out.pool));
+  return {};
+}
+
+}  // namespace
+
+Result<void> parse_clusters(const Reader& r, const Field& field,
+                            std::map<std::string, config::Cluster>& out) {
+  auto entries = r.entries(field);
+  if (!entries) {
+    return std::unexpected(std::move(entries.error()));
+  }
+  for (const auto& [name, value] : *entries) {
+    if (!is_valid_cluster_name(name)) {
+      return r.error(value,
+                     "invalid cluster name '" + name + "' (use letters, digits, '_', '-' and '.')");
+    }
+    config::Cluster cluster;
+    cluster.name = name;
+    NEXUS_CONFIG_TRY(parse_cluster(r, value, cluster));
+    out.emplace(name, std::move(cluster));
+  }
+  return {};
+}
+
+}  // namespace nexus::control::config_internal

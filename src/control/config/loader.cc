@@ -1,0 +1,117 @@
+// Entry points: YAML text -> located tree -> validated config::Config.
+//
+// yaml-cpp reports syntax errors by throwing; this file is the only place that catches, and turns
+// every exception into an Error so nothing escapes the loader.
+#include "control/config/loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "control/config/sections.h"
+
+namespace nexus::control {
+namespace {
+
+using config_internal::Field;
+using config_internal::Reader;
+
+}  // namespace
+
+namespace config_internal {
+
+Result<void> parse_logging(const Reader& r, const Field& field, config::Logging& out) {
+  static constexpr std::array<std::string_view, 7> kLevels = {"trace", "debug",    "info", "warn",
+                                                              "error", "critical", "off"};
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"level", "access_log"}));
+  if (Field level = r.child(field, "level"); level.present) {
+    auto value = r.one_of(level, kLevels);
+    if (!value) {
+      return std::unexpected(std::move(value.error()));
+    }
+    out.level = std::move(*value);
+  }
+  Field access = r.child(field, "access_log");
+  NEXUS_CONFIG_TRY(r.check_mapping(access, {"enabled", "path"}));
+  NEXUS_CONFIG_TRY(r.read(access, "enabled", out.access_log.enabled));
+  NEXUS_CONFIG_TRY(r.read(access, "path", out.access_log.path));
+  if (out.access_log.path.empty()) {
+    return r.error(r.child(access, "path"), "expected stdout, stderr or a file path");
+  }
+  if (out.access_log.path != "stdout" && out.access_log.path != "stderr") {
+    out.access_log.path = r.resolve_path(out.access_log.path);
+  }
+  return {};
+}
+
+}  // namespace config_internal
+
+namespace {
+
+Result<config::Config> parse_document(const Reader& r, const YAML::Node& document,
+                                      const std::string& source_name) {
+  Field root = r.root(document);
+  if (!document.IsNull() && !document.IsMap()) {
+    return r.error(root, "expected a mapping with server, clusters, routes, logging");
+  }
+  NEXUS_CONFIG_TRY(r.check_mapping(root, {"server", "clusters", "routes", "logging"}));
+  config::Config out;
+  out.source_file = source_name;
+  NEXUS_CONFIG_TRY(config_internal::parse_server(r, r.child(root, "server"), out.server));
+  NEXUS_CONFIG_TRY(config_internal::parse_clusters(r, r.child(root, "clusters"), out.clusters));
+  NEXUS_CONFIG_TRY(
+      config_internal::parse_routes(r, r.child(root, "routes"), out.clusters, out.routes));
+  NEXUS_CONFIG_TRY(config_internal::parse_logging(r, r.child(root, "logging"), out.logging));
+  return out;
+}
+
+int line_of(const YAML::Mark& mark) { return mark.is_null() ? 1 : mark.line + 1; }
+
+Result<config::Config> load(std::string_view yaml, const std::string& source_name,
+                            const std::filesystem::path& base_dir) {
+  Reader reader(source_name, base_dir);
+  try {
+    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
+    if (documents.size() > 1) {
+      // The second document would be ignored silently; a stray "---" is more likely a mistake.
+      return reader.error(line_of(documents[1].Mark()), "", "only one YAML document is allowed");
+    }
+    return parse_document(reader, documents.empty() ? YAML::Node() : documents[0], source_name);
+  } catch (const YAML::Exception& e) {
+    return fail(ErrorCode::kInvalidConfig,
+                source_name + ":" + std::to_string(line_of(e.mark)) + ": syntax error: " + e.msg);
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kInvalidConfig, source_name + ": cannot load: " + e.what());
+  }
+}
+
+}  // namespace
+
+Result<config::Config> load_config_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return fail(ErrorCode::kInvalidConfig, path + ": cannot read: is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return fail(ErrorCode::kInvalidConfig, path + ": cannot read: " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    return fail(ErrorCode::kInvalidConfig, path + ": cannot read: " + std::strerror(errno));
+  }
+  // Relative paths inside the file (certificates, CA, log file) are relative to the file itself.
+  return load(text.str(), path, std::filesystem::path(path).parent_path());
+}
+
+Result<config::Config> load_config_text(std::string_view yaml, const std::string& source_name) {
+  return load(yaml, source_name, {});
+}
+
+}  // namespace nexus::control

@@ -1,0 +1,392 @@
+// Bad configurations: each must fail with ErrorCode::kInvalidConfig and the exact
+// "FILE:LINE: KEY.PATH: message" prefix.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "control/config/loader.h"
+
+namespace nexus::control {
+namespace {
+
+struct BadCase {
+  const char* name;
+  const char* yaml;
+  const char* prefix;  // the message must start with this
+};
+
+// Line 1 of every cluster case; the route that uses `backend` comes last.
+#define SERVER_LINE "server: { listen: [\"127.0.0.1:8080\"] }\n"
+#define HEALTH_ROUTE "routes: [{ match: {}, direct_response: {} }]\n"
+
+const std::vector<BadCase> kSyntaxAndStructure = {
+    {"syntax error", "server:\n  listen: [\"127.0.0.1:80\"\nroutes: []\n",
+     "bad.yaml:3: syntax error: "},
+    {"bad indentation", "server:\n  listen: []\n bad: 1\n", "bad.yaml:3: syntax error: "},
+    {"empty document", "", "bad.yaml:1: server: required key is missing"},
+    {"root is a list", "- a\n- b\n",
+     "bad.yaml:1: (root): expected a mapping with server, clusters, routes, logging"},
+    {"unknown top-level key", SERVER_LINE HEALTH_ROUTE "logg: {}\n",
+     "bad.yaml:3: (root): unknown key 'logg' (expected one of: server, clusters, routes, "
+     "logging)"},
+    {"duplicate key", SERVER_LINE HEALTH_ROUTE "routes: []\n",
+     "bad.yaml:3: routes: duplicate key 'routes'"},
+    {"two documents", SERVER_LINE HEALTH_ROUTE "---\nserver: {}\n",
+     "bad.yaml:4: (root): only one YAML document is allowed"},
+    {"missing server", HEALTH_ROUTE, "bad.yaml:1: server: required key is missing"},
+    {"missing routes", "logging: {}\n" SERVER_LINE, "bad.yaml:1: routes: required key is missing"},
+    {"empty routes", SERVER_LINE "routes: []\n", "bad.yaml:2: routes: must list at least one"},
+    {"unset variable", "server:\n  listen: [\"127.0.0.1:${NEXUS_T_UNSET_VAR}\"]\n" HEALTH_ROUTE,
+     "bad.yaml:2: server.listen[0]: environment variable 'NEXUS_T_UNSET_VAR' is not set"},
+    {"unterminated variable", "server:\n  listen:\n    - \"127.0.0.1:${PORT\"\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.listen[0]: unterminated '${'"},
+};
+
+const std::vector<BadCase> kServer = {
+    {"missing listen", "server:\n  workers: 2\n" HEALTH_ROUTE,
+     "bad.yaml:1: server.listen: required key is missing"},
+    {"empty listen", "server:\n  listen: []\n" HEALTH_ROUTE,
+     "bad.yaml:2: server.listen: must list at least one entry"},
+    {"listen not a list", "server:\n  listen: \"127.0.0.1:80\"\n" HEALTH_ROUTE,
+     "bad.yaml:2: server.listen: expected a list"},
+    {"listen host name", "server:\n  listen:\n    - \"localhost:80\"\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.listen[0]: 'localhost' is not an IP address"},
+    {"listen port 0", "server:\n  listen: [\"127.0.0.1:0\"]\n" HEALTH_ROUTE,
+     "bad.yaml:2: server.listen[0]: invalid port '0' (expected 1-65535)"},
+    {"listen unbracketed v6", "server:\n  listen: [\"::1:80\"]\n" HEALTH_ROUTE,
+     "bad.yaml:2: server.listen[0]: expected IPv4:port or [IPv6]:port"},
+    {"duplicate listener",
+     "server:\n  listen:\n    - \"[::1]:80\"\n    - address: \"[0::1]:80\"\n" HEALTH_ROUTE,
+     "bad.yaml:4: server.listen[1]: duplicate listen address [::1]:80"},
+    {"listener object without address", "server:\n  listen:\n    - { tls: {} }\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.listen[0].address: required key is missing"},
+    {"listener unknown key",
+     "server:\n  listen:\n    - { address: \"127.0.0.1:1\", tsl: {} }\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.listen[0]: unknown key 'tsl'"},
+    {"tls without certificates",
+     "server:\n  listen:\n    - address: \"127.0.0.1:1\"\n      tls: { min_version: \"1.3\" "
+     "}\n" HEALTH_ROUTE,
+     "bad.yaml:4: server.listen[0].tls.certificates: required key is missing"},
+    {"workers zero", "server:\n  listen: [\"127.0.0.1:80\"]\n  workers: 0\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.workers: expected auto or an integer from 1 to 1024, got '0'"},
+    {"workers word", "server:\n  listen: [\"127.0.0.1:80\"]\n  workers: many\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.workers: expected auto or an integer from 1 to 1024, got 'many'"},
+    {"duration without unit",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  timeouts:\n    header: 10\n" HEALTH_ROUTE,
+     "bad.yaml:4: server.timeouts.header: expected a duration like 10s or 250ms (units ms, s, m, "
+     "h; 0 = no limit), got '10'"},
+    {"duration as a list",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  timeouts: { idle: [1s] }\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.timeouts.idle: expected a duration like 10s or 250ms"},
+    {"duration null",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  timeouts:\n    drain:\n" HEALTH_ROUTE,
+     "bad.yaml:4: server.timeouts.drain: expected a duration like 10s or 250ms"},
+    {"decimal size unit",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  limits: { max_body_bytes: 1MB }\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.limits.max_body_bytes: expected a size like 64KiB or 1048576 (units B, "
+     "KiB, MiB, GiB), got '1MB'"},
+    {"size too large",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  limits: { max_request_line_bytes: 4GiB "
+     "}\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.limits.max_request_line_bytes: size 4294967296 bytes is "
+     "out of range (1 to 4294967295)"},
+    {"line over head",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  limits:\n    max_request_line_bytes: 64KiB\n"
+     "    max_request_head_bytes: 8KiB\n" HEALTH_ROUTE,
+     "bad.yaml:4: server.limits.max_request_line_bytes: must not exceed max_request_head_bytes"},
+    {"negative count",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  limits: { max_header_count: -1 }\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.limits.max_header_count: expected an integer from 1 to 4294967295, got "
+     "'-1'"},
+    {"unknown limit",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  limits:\n    max_bodyy: 1\n" HEALTH_ROUTE,
+     "bad.yaml:4: server.limits: unknown key 'max_bodyy'"},
+};
+
+const std::vector<BadCase> kClusters = {
+    {"unknown cluster key",
+     SERVER_LINE
+     "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    lbb: x\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.backend: unknown key 'lbb' (expected one of: "
+     "endpoints, lb, hash, connect_timeout, dns_refresh, tls, pool)"},
+    {"unknown lb",
+     SERVER_LINE
+     "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    lb: fastest\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.backend.lb: unknown value 'fastest' (expected "
+     "round_robin, weighted_round_robin, least_request, consistent_hash)"},
+    {"missing endpoints", SERVER_LINE "clusters:\n  backend:\n    lb: round_robin\n" HEALTH_ROUTE,
+     "bad.yaml:3: clusters.backend.endpoints: required key is missing"},
+    {"cluster not a mapping", SERVER_LINE "clusters:\n  backend: \"127.0.0.1:9000\"\n" HEALTH_ROUTE,
+     "bad.yaml:3: clusters.backend: expected a mapping with endpoints"},
+    {"bad cluster name",
+     SERVER_LINE "clusters:\n  \"a b\": { endpoints: [\"x:1\"] }\n" HEALTH_ROUTE,
+     "bad.yaml:3: clusters.a b: invalid cluster name 'a b'"},
+    {"endpoint without port",
+     SERVER_LINE "clusters:\n  backend:\n    endpoints:\n      - backend.internal\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.backend.endpoints[0]: expected host:port"},
+    {"endpoint weight zero",
+     SERVER_LINE "clusters:\n  backend:\n    endpoints:\n      - \"a:1\"\n"
+                 "      - { address: \"b:1\", weight: 0 }\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.backend.endpoints[1].weight: expected an integer from 1 to 65535, got "
+     "'0'"},
+    {"duplicate endpoint",
+     SERVER_LINE "clusters:\n  backend:\n    endpoints: [\"a:1\", \"A:1\"]\n" HEALTH_ROUTE,
+     "bad.yaml:4: clusters.backend.endpoints[1]: duplicate endpoint"},
+    {"consistent_hash without hash",
+     SERVER_LINE
+     "clusters:\n  backend:\n    endpoints: [\"a:1\"]\n    lb: consistent_hash\n" HEALTH_ROUTE,
+     "bad.yaml:3: clusters.backend.hash: required when lb is consistent_hash"},
+    {"hash without consistent_hash",
+     SERVER_LINE "clusters:\n  backend:\n    endpoints: [\"a:1\"]\n    hash: { source_ip: true "
+                 "}\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.backend.hash: only allowed with lb: consistent_hash"},
+    {"hash with both",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    lb: consistent_hash\n"
+                 "    hash: { header: x, source_ip: true }\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.b.hash: expected exactly one of header: NAME or source_ip: true"},
+    {"hash bad header",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    lb: consistent_hash\n"
+                 "    hash:\n      header: \"x y\"\n" HEALTH_ROUTE,
+     "bad.yaml:7: clusters.b.hash.header: 'x y' is not a valid header name"},
+    {"tls not a bool",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    tls: maybe\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.b.tls: expected true, false or a mapping"},
+    {"tls verify not a bool",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    tls: { verify: 1 }\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.b.tls.verify: expected true or false, got '1'"},
+    {"ca_file missing",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    tls:\n"
+                 "      ca_file: /nonexistent/ca.pem\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.b.tls.ca_file: cannot read file '/nonexistent/ca.pem': No such file"},
+    {"pool bad timeout",
+     SERVER_LINE
+     "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    pool: { idle_timeout: 1.5s }\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.b.pool.idle_timeout: expected a duration like 10s"},
+};
+
+#define BACKEND "clusters: { backend: { endpoints: [\"a:1\"] } }\n"
+
+const std::vector<BadCase> kRoutes = {
+    {"unknown route cluster", SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: nope\n",
+     "bad.yaml:5: routes[0].cluster: unknown cluster 'nope' (not defined in clusters)"},
+    {"no clusters at all", SERVER_LINE "routes:\n  - { match: {}, cluster: backend }\n",
+     "bad.yaml:3: routes[0].cluster: unknown cluster 'backend'"},
+    {"cluster and direct_response",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    direct_response: {}\n",
+     "bad.yaml:6: routes[0].direct_response: expected exactly one of cluster and direct_response"},
+    {"neither cluster nor direct_response",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n  - match: {}\n",
+     "bad.yaml:4: routes[0]: expected exactly one of cluster and direct_response"},
+    {"missing match",
+     SERVER_LINE BACKEND "routes:\n  - { match: {}, cluster: backend }\n"
+                         "  - cluster: backend\n",
+     "bad.yaml:5: routes[1].match: required key is missing"},
+    {"route unknown key", SERVER_LINE BACKEND "routes:\n  - match: {}\n    clutser: backend\n",
+     "bad.yaml:5: routes[0]: unknown key 'clutser'"},
+    {"path and prefix",
+     SERVER_LINE BACKEND
+     "routes:\n  - match:\n      path: /a\n      prefix: /b\n    cluster: backend\n",
+     "bad.yaml:6: routes[0].match.prefix: only one of path, prefix and regex may be given"},
+    {"prefix without slash",
+     SERVER_LINE BACKEND "routes:\n  - match: { prefix: api }\n    cluster: backend\n",
+     "bad.yaml:4: routes[0].match.prefix: must start with '/', got 'api'"},
+    {"bad regex",
+     SERVER_LINE BACKEND "routes:\n  - match:\n      regex: \"/v(1\"\n    cluster: backend\n",
+     "bad.yaml:5: routes[0].match.regex: invalid regex '/v(1': missing ): /v(1"},
+    {"bad header regex",
+     SERVER_LINE BACKEND
+     "routes:\n  - match:\n      headers:\n        - { name: a, regex: \"[\" }\n"
+     "    cluster: backend\n",
+     "bad.yaml:6: routes[0].match.headers[0].regex: invalid regex '[': missing ]: ["},
+    {"header name not a token",
+     SERVER_LINE BACKEND "routes:\n  - match:\n      headers:\n        - name: \"x env\"\n"
+                         "    cluster: backend\n",
+     "bad.yaml:6: routes[0].match.headers[0].name: 'x env' is not a valid header name"},
+    {"header without name",
+     SERVER_LINE BACKEND "routes:\n  - match:\n      headers:\n        - { exact: x }\n"
+                         "    cluster: backend\n",
+     "bad.yaml:6: routes[0].match.headers[0].name: required key is "
+     "missing"},
+    {"header exact and present",
+     SERVER_LINE BACKEND "routes:\n  - match:\n      headers:\n        - name: a\n"
+                         "          exact: b\n          present: false\n    cluster: backend\n",
+     "bad.yaml:8: routes[0].match.headers[0].present: only one of exact, regex and present"},
+    {"lower-case method",
+     SERVER_LINE BACKEND "routes:\n  - match: { methods: [GET, post] }\n    cluster: backend\n",
+     "bad.yaml:4: routes[0].match.methods[1]: expected an upper-case method like GET, got 'post'"},
+    {"host with port",
+     SERVER_LINE BACKEND "routes:\n  - match: { host: \"a.test:80\" }\n    cluster: backend\n",
+     "bad.yaml:4: routes[0].match.host: expected a host name (no port) or *.domain"},
+    {"host and hosts",
+     SERVER_LINE BACKEND "routes:\n  - match: { host: a, hosts: [b] }\n    cluster: backend\n",
+     "bad.yaml:4: routes[0].match.hosts: use either host or hosts, not both"},
+    {"bad wildcard",
+     SERVER_LINE BACKEND "routes:\n  - match:\n      hosts: [a.test, \"*b.test\"]\n"
+                         "    cluster: backend\n",
+     "bad.yaml:5: routes[0].match.hosts[1]: expected a host name"},
+    {"prefix_rewrite without prefix",
+     SERVER_LINE BACKEND "routes:\n  - match: { path: /a }\n    cluster: backend\n"
+                         "    prefix_rewrite: /b\n",
+     "bad.yaml:6: routes[0].prefix_rewrite: only allowed when match has a prefix"},
+    {"timeouts with direct_response",
+     SERVER_LINE "routes:\n  - match: {}\n    direct_response: {}\n    timeouts: { total: 1s }\n",
+     "bad.yaml:5: routes[0].timeouts: only allowed with cluster, not with direct_response"},
+    {"direct status too low",
+     SERVER_LINE "routes:\n  - match: {}\n    direct_response:\n      status: 199\n",
+     "bad.yaml:5: routes[0].direct_response.status: expected an integer from 200 to 599, got "
+     "'199'"},
+    {"route timeout bad",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n"
+                         "    timeouts: { first_byte: fast }\n",
+     "bad.yaml:6: routes[0].timeouts.first_byte: expected a duration like 10s or 250ms"},
+    {"third route",
+     SERVER_LINE BACKEND
+     "routes:\n  - { match: {}, cluster: backend }\n"
+     "  - { match: {}, cluster: backend }\n  - match:\n      prefix: x\n    cluster: backend\n",
+     "bad.yaml:7: routes[2].match.prefix: must start with '/'"},
+};
+
+const std::vector<BadCase> kLogging = {
+    {"unknown level", SERVER_LINE HEALTH_ROUTE "logging:\n  level: loud\n",
+     "bad.yaml:4: logging.level: unknown value 'loud' (expected trace, debug, info, warn, error, "
+     "critical, off)"},
+    {"access_log unknown key", SERVER_LINE HEALTH_ROUTE "logging:\n  access_log: { file: x }\n",
+     "bad.yaml:4: logging.access_log: unknown key 'file'"},
+    {"access_log empty path", SERVER_LINE HEALTH_ROUTE "logging:\n  access_log: { path: \"\" }\n",
+     "bad.yaml:4: logging.access_log.path: expected stdout, stderr or a file path"},
+};
+
+void expect_errors(const std::vector<BadCase>& cases) {
+  ::unsetenv("NEXUS_T_UNSET_VAR");
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto loaded = load_config_text(c.yaml, "bad.yaml");
+    ASSERT_FALSE(loaded.has_value()) << "accepted:\n" << c.yaml;
+    EXPECT_EQ(loaded.error().code(), ErrorCode::kInvalidConfig);
+    EXPECT_TRUE(loaded.error().message().starts_with(c.prefix))
+        << "  actual: " << loaded.error().message() << "\nexpected: " << c.prefix << "...";
+  }
+}
+
+TEST(ConfigErrors, SyntaxAndStructure) { expect_errors(kSyntaxAndStructure); }
+TEST(ConfigErrors, Server) { expect_errors(kServer); }
+TEST(ConfigErrors, Clusters) { expect_errors(kClusters); }
+TEST(ConfigErrors, Routes) { expect_errors(kRoutes); }
+TEST(ConfigErrors, Logging) { expect_errors(kLogging); }
+
+// A fresh directory per test under /tmp, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = std::filesystem::temp_directory_path() /
+            ("nexus_config_err_" + std::to_string(::getpid()) + "_" + info->name());
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_ / "certs");
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  std::string write(const std::string& relative, const std::string& text) const {
+    std::ofstream(path_ / relative) << text;
+    return (path_ / relative).string();
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+constexpr const char* kTlsConfig = R"(server:
+  listen:
+    - "127.0.0.1:8080"
+    - address: "127.0.0.1:8443"
+      tls:
+        certificates:
+          - { cert: certs/a.pem, key: certs/a.key }
+          - cert: certs/b.pem
+            key: certs/b.key
+routes: [{ match: {}, direct_response: {} }]
+)";
+
+TEST(ConfigErrors, MissingKeyFileNamesTheKey) {
+  TempDir dir;
+  dir.write("certs/a.pem", "x");
+  dir.write("certs/a.key", "x");
+  dir.write("certs/b.pem", "x");
+  std::string file = dir.write("nexus.yaml", kTlsConfig);
+  auto loaded = load_config_file(file);
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_TRUE(loaded.error().message().starts_with(
+      file + ":9: server.listen[1].tls.certificates[1].key: cannot read file 'certs/b.key'"))
+      << loaded.error().message();
+  EXPECT_NE(loaded.error().message().find("No such file or directory"), std::string::npos);
+}
+
+TEST(ConfigErrors, MissingCertFileNamesTheKey) {
+  TempDir dir;
+  std::string file = dir.write("nexus.yaml", kTlsConfig);
+  auto loaded = load_config_file(file);
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_TRUE(loaded.error().message().starts_with(
+      file + ":7: server.listen[1].tls.certificates[0].cert: cannot read file 'certs/a.pem'"))
+      << loaded.error().message();
+}
+
+TEST(ConfigErrors, CertIsADirectory) {
+  TempDir dir;
+  std::filesystem::create_directories(std::filesystem::path(dir.write("x", "")).parent_path() /
+                                      "certs/a.pem");
+  std::string file = dir.write("nexus.yaml", kTlsConfig);
+  auto loaded = load_config_file(file);
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_NE(loaded.error().message().find("certificates[0].cert: cannot read file 'certs/a.pem'"),
+            std::string::npos)
+      << loaded.error().message();
+  EXPECT_NE(loaded.error().message().find("not a regular file"), std::string::npos);
+}
+
+TEST(ConfigErrors, UnreadableCertFile) {
+  if (::geteuid() == 0) {
+    GTEST_SKIP() << "root can read any file";
+  }
+  TempDir dir;
+  for (const char* name : {"certs/a.pem", "certs/a.key", "certs/b.pem", "certs/b.key"}) {
+    dir.write(name, "x");
+  }
+  ::chmod(dir.write("certs/a.key", "x").c_str(), 0);
+  auto loaded = load_config_file(dir.write("nexus.yaml", kTlsConfig));
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_NE(loaded.error().message().find(
+                ":7: server.listen[1].tls.certificates[0].key: cannot read file 'certs/a.key'"),
+            std::string::npos)
+      << loaded.error().message();
+  EXPECT_NE(loaded.error().message().find("Permission denied"), std::string::npos);
+}
+
+TEST(ConfigErrors, MissingConfigFile) {
+  auto loaded = load_config_file("/nonexistent/nexus.yaml");
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_EQ(loaded.error().code(), ErrorCode::kInvalidConfig);
+  EXPECT_EQ(loaded.error().message(),
+            "/nonexistent/nexus.yaml: cannot read: No such file or directory");
+}
+
+TEST(ConfigErrors, ConfigPathIsADirectory) {
+  auto loaded = load_config_file("/tmp");
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_TRUE(loaded.error().message().starts_with("/tmp: cannot read"))
+      << loaded.error().message();
+}
+
+}  // namespace
+}  // namespace nexus::control
