@@ -1,10 +1,9 @@
 #include "proxy/upstream/cluster_runtime.h"
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "net/tls.h"
 
@@ -96,13 +95,30 @@ Result<std::unique_ptr<UpstreamConnection>> ClusterRuntime::create(size_t endpoi
 
 asio::awaitable<Result<void>> ClusterRuntime::open(UpstreamConnection& connection) {
   auto& state = endpoints_[connection.endpoint()];
-  const auto address = state.addresses[state.next_address++ % state.addresses.size()];
   auto& socket = connection.stream().socket();
-  auto [error] = co_await socket.async_connect(address, asio::as_tuple(asio::use_awaitable));
+  // A name may resolve to several addresses (IPv4 and IPv6, several hosts): start with the
+  // next one in turn and fall through the others until one accepts.
+  const size_t count = state.addresses.size();
+  const size_t first = state.next_address++;
+  boost::system::error_code error;
+  std::string failures;
+  for (size_t i = 0; i < count; ++i) {
+    const auto address = state.addresses[(first + i) % count];
+    socket.close(error);
+    auto [connect_error] =
+        co_await socket.async_connect(address, asio::as_tuple(asio::use_awaitable));
+    error = connect_error;
+    if (!error) {
+      break;
+    }
+    failures += (failures.empty() ? "" : "; ") + address.address().to_string() + ":" +
+                std::to_string(address.port()) + ": " + error.message();
+    if (error == asio::error::operation_aborted || state.addresses.size() != count) {
+      break;  // cancelled (connect timeout), or re-resolved meanwhile
+    }
+  }
   if (error) {
-    co_return fail(ErrorCode::kUpstreamConnectFailed,
-                   "connect to " + address.address().to_string() + ":" +
-                       std::to_string(address.port()) + " failed: " + error.message());
+    co_return fail(ErrorCode::kUpstreamConnectFailed, "connect failed: " + failures);
   }
   socket.set_option(net::tcp::no_delay(true), error);
   if (auto* tls = connection.stream().tls()) {
