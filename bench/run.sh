@@ -1,0 +1,613 @@
+#!/usr/bin/env bash
+# Nexus benchmark: the test upstream directly, nginx and Nexus side by side in one run.
+# Method and results: docs/benchmarks.md. Builds nothing; `make bench` builds first.
+#
+# Environment: REPS (3), DURATION (20 s per wrk run), WARMUP (8 s), CONNS ("64 256"),
+# RATES ("300 5000"), RATE_DURATION (20 s), SSE_SAMPLES (50), IDLE_CONNS (10000),
+# QUICK=1 (1 rep x 5 s, short phases: a smoke test), PHASES ("throughput rate sse memory"),
+# BUILD_DIR (build/release),
+# NEXUS_BIN / UPSTREAM_BIN / IDLE_BIN / NGINX_BIN, PROXY_CPU (0), LOAD_CPU (1),
+# RESULTS_DIR (BUILD_DIR/bench-results/DATE: raw outputs and summary.txt are kept there).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build/release}
+NEXUS_BIN=${NEXUS_BIN:-$BUILD_DIR/nexus}
+UPSTREAM_BIN=${UPSTREAM_BIN:-$BUILD_DIR/bench/nexus_test_upstream}
+IDLE_BIN=${IDLE_BIN:-$BUILD_DIR/bench/nexus_idle_clients}
+NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
+if [[ ${QUICK:-0} == 1 ]]; then
+  REPS=${REPS:-1} DURATION=${DURATION:-5} WARMUP=${WARMUP:-2}
+  RATE_DURATION=${RATE_DURATION:-5} SSE_SAMPLES=${SSE_SAMPLES:-20}
+else
+  REPS=${REPS:-3} DURATION=${DURATION:-20} WARMUP=${WARMUP:-8}
+  RATE_DURATION=${RATE_DURATION:-20} SSE_SAMPLES=${SSE_SAMPLES:-50}
+fi
+CONNS=${CONNS:-"64 256"}
+RATES=${RATES:-"300 5000"}
+RATE_CLIENTS=32
+SSE_INTERVAL_MS=20
+IDLE_CONNS=${IDLE_CONNS:-10000}
+PROXY_CPU=${PROXY_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+RESULTS_DIR=${RESULTS_DIR:-$BUILD_DIR/bench-results/$(date +%Y%m%d-%H%M%S)}
+PHASES=" ${PHASES:-throughput rate sse memory} "
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+for tool in wrk h2load python3 taskset curl; do
+  command -v "$tool" >/dev/null || die "$tool not found (run scripts/setup.sh)"
+done
+[[ -x $UPSTREAM_BIN ]] || die "$UPSTREAM_BIN missing: build first (make bench / make build)"
+[[ -x $NGINX_BIN ]] || die "nginx not found (apt-get install nginx-light)"
+
+WORK=$(mktemp -d /tmp/nexus-bench.XXXXXX)
+chmod 755 "$WORK"  # nginx workers run as another user when started as root
+mkdir -p "$RESULTS_DIR"
+declare -A PID=()
+
+cleanup() {
+  local rc=$? name
+  trap - EXIT INT TERM
+  for name in "${!PID[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null || true; done
+  for _ in $(seq 50); do
+    local alive=0
+    for name in "${!PID[@]}"; do kill -0 "${PID[$name]}" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
+  done
+  for name in "${!PID[@]}"; do kill -KILL "${PID[$name]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  cp -r "$WORK"/. "$RESULTS_DIR"/ 2>/dev/null || true
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Children inherit this: 10,000 idle connections need file descriptors in every server.
+NOFILE=$(ulimit -Hn)
+[[ $NOFILE == unlimited ]] && NOFILE=1048576
+ulimit -n "$NOFILE"
+if ((NOFILE < IDLE_CONNS + 1024)); then
+  IDLE_CONNS=$((NOFILE - 1024))
+  log "RLIMIT_NOFILE hard limit $NOFILE: idle connection test reduced to $IDLE_CONNS"
+fi
+
+# --- helpers ----------------------------------------------------------------------------------
+cat >"$WORK/tools.py" <<'PY'
+#!/usr/bin/env python3
+"""Helpers of bench/run.sh: free ports, wrk output parsing, percentiles, SSE timing, tables.
+
+Standard library only. Subcommands:
+  ports N                          print N free TCP ports on 127.0.0.1
+  wrk FILE                         print "rps p50_ms p99_ms requests errors" from wrk --latency output
+  h2load-log FILE                  print "count p50_ms p99_ms" from an h2load --log-file
+  sse PORT SAMPLES INTERVAL_MS     median/p90 time to first SSE event (ms) on one keep-alive conn
+  summary DIR                      print the result tables from the files run.sh wrote in DIR
+"""
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def free_ports(count):
+    socks, ports = [], []
+    for _ in range(count):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def to_ms(text):
+    for unit, scale in (("us", 0.001), ("ms", 1.0), ("s", 1000.0), ("m", 60000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * scale
+    return float(text)
+
+
+def parse_wrk(path):
+    rps = p50 = p99 = None
+    requests = errors = 0
+    for line in Path(path).read_text().splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            rps = float(words[1])
+        elif "requests in" in line:
+            requests = int(words[0])
+        elif words[:1] == ["50%"]:
+            p50 = to_ms(words[1])
+        elif words[:1] == ["99%"]:
+            p99 = to_ms(words[1])
+        elif line.strip().startswith("Socket errors:"):
+            errors += sum(int(w.strip(",")) for w in words if w.strip(",").isdigit())
+        elif line.strip().startswith("Non-2xx or 3xx responses:"):
+            errors += int(words[-1])
+    if rps is None or p50 is None or p99 is None:
+        raise SystemExit(f"cannot parse wrk output {path}")
+    return rps, p50, p99, requests, errors
+
+
+def percentile(values, q):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    index = min(len(values) - 1, max(0, int(round(q * (len(values) - 1)))))
+    return values[index]
+
+
+def parse_h2load_log(path):
+    times, failed = [], 0
+    for line in Path(path).read_text().splitlines():
+        cols = line.split("\t")
+        if len(cols) >= 3:
+            if not cols[1].startswith("2"):
+                failed += 1
+            times.append(int(cols[2]) / 1000.0)
+    return len(times), percentile(times, 0.50), percentile(times, 0.99), failed
+
+
+class SseClient:
+    """One keep-alive connection; times the first `data:` event of each /sse response."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("connection closed")
+        self.buf += data
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _take(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def sample(self, interval_ms):
+        request = (f"GET /sse?events=2&interval_ms={interval_ms} HTTP/1.1\r\n"
+                   "Host: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n").encode()
+        start = time.perf_counter()
+        self.sock.sendall(request)
+        status = self._line()
+        headers = {}
+        while True:
+            line = self._line()
+            if not line:
+                break
+            name, _, value = line.decode().partition(":")
+            headers[name.strip().lower()] = value.strip().lower()
+        if not status.startswith(b"HTTP/1.1 200"):
+            raise ConnectionError(f"unexpected status {status!r}")
+        first = None
+        body = b""
+        if "chunked" in headers.get("transfer-encoding", ""):
+            while True:
+                size = int(self._line().split(b";")[0], 16)
+                if size == 0:
+                    while self._line():
+                        pass
+                    break
+                body += self._take(size)
+                self._take(2)
+                if first is None and b"data:" in body:
+                    first = time.perf_counter()
+        else:
+            length = int(headers.get("content-length", "0"))
+            while len(self.buf) < length:
+                if first is None and b"data:" in self.buf:
+                    first = time.perf_counter()
+                self._fill()
+            body = self._take(length)
+        if first is None:
+            first = time.perf_counter()
+        if b"[DONE]" not in body:
+            raise ConnectionError("stream without [DONE]")
+        return (first - start) * 1000.0
+
+
+def sse(port, samples, interval_ms):
+    client = SseClient(port)
+    for _ in range(3):
+        client.sample(interval_ms)
+    times = [client.sample(interval_ms) for _ in range(samples)]
+    print(f"{statistics.median(times):.3f} {percentile(times, 0.9):.3f}")
+
+
+def fmt_rps(value):
+    return f"{value / 1000:.1f}k"
+
+
+def throughput_table(by):
+    print("\n== Throughput (wrk -t1, POST ~300-byte chat body): medians, [min-max] over repetitions ==")
+    print(f"{'target':8} {'conns':>5} {'req/s':>8} {'[min-max]':>15} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'errors':>6} {'CPU%':>5} {'CPU us/req':>10}")
+    for (conns, target), vals in sorted(by.items(), key=lambda kv: (kv[0][0], order(kv[0][1]))):
+        col = list(zip(*vals))
+        rps = col[1]
+        print(f"{target:8} {conns:5d} {fmt_rps(statistics.median(rps)):>8} "
+              f"{'[' + fmt_rps(min(rps)) + '-' + fmt_rps(max(rps)) + ']':>15} "
+              f"{statistics.median(col[2]):7.3f} {statistics.median(col[3]):7.3f} "
+              f"{int(sum(col[5])):6d} {statistics.median(col[7]):5.0f} {statistics.median(col[6]):10.1f}")
+    print("(CPU = the server process tree of that target: the upstream for direct, the proxy otherwise;"
+          " CPU% under ~90 means the load generator was the limit)")
+    for conns in sorted({c for c, _ in by}):
+        nginx, nexus = by.get((conns, "nginx")), by.get((conns, "nexus"))
+        if not nginx or not nexus:
+            continue
+        ng = {v[0]: v for v in nginx}
+        pairs = [(v, ng[v[0]]) for v in nexus if v[0] in ng]
+        rps_r = [a[1] / b[1] for a, b in pairs]
+        p99_r = [a[3] / b[3] for a, b in pairs]
+        cpu_r = [a[6] / b[6] for a, b in pairs if b[6] > 0]
+        print(f"nexus/nginx at {conns} conns, per repetition: req/s "
+              + " ".join(f"{r:.2f}" for r in rps_r) + f" (median {statistics.median(rps_r):.2f});"
+              + " p99 " + " ".join(f"{r:.2f}" for r in p99_r) + f" (median {statistics.median(p99_r):.2f})"
+              + (f"; CPU/req median {statistics.median(cpu_r):.2f}" if cpu_r else ""))
+        rps_ok = statistics.median(rps_r) >= 1.0
+        p99_ok = statistics.median(p99_r) <= 1.2
+        print(f"  goal req/s >= 1.0x nginx: {'met' if rps_ok else 'NOT met'}; "
+              f"p99 <= 1.2x nginx: {'met' if p99_ok else 'NOT met'} (differences under 10 % are a tie)")
+
+
+def summary(directory):
+    d = Path(directory)
+    rows = [line.split() for line in (d / "wrk.tsv").read_text().splitlines() if line.strip()]
+    # rep conns target rps p50 p99 requests errors cpu_us_per_req cpu_pct
+    by = {}
+    for rep, conns, target, *vals in rows:
+        by.setdefault((int(conns), target), []).append((int(rep), *map(float, vals)))
+    if by:
+        throughput_table(by)
+    rate_file = d / "rate.tsv"
+    if rate_file.exists() and rate_file.read_text().strip():
+        print("\n== Fixed-rate latency (h2load --h1 -c 32 --rps R/32, POST): ms, added = minus direct ==")
+        print(f"{'target':8} {'rate/s':>6} {'n':>7} {'failed':>6} {'p50':>7} {'p99':>7} {'+p50':>7} {'+p99':>7}")
+        rates = [line.split() for line in rate_file.read_text().splitlines() if line.strip()]
+        base = {r[1]: (float(r[4]), float(r[5])) for r in rates if r[0] == "direct"}
+        for target, rate, n, failed, p50, p99 in sorted(rates, key=lambda r: (int(r[1]), order(r[0]))):
+            b = base.get(rate, (float("nan"),) * 2)
+            print(f"{target:8} {rate:>6} {n:>7} {failed:>6} {float(p50):7.3f} {float(p99):7.3f} "
+                  f"{float(p50) - b[0]:+7.3f} {float(p99) - b[1]:+7.3f}")
+    sse_file = d / "sse.tsv"
+    if sse_file.exists() and sse_file.read_text().strip():
+        print("\n== SSE time to first event (events 20 ms apart; ms; added = minus direct) ==")
+        rows = [line.split() for line in sse_file.read_text().splitlines() if line.strip()]
+        base = {r[0]: float(r[1]) for r in rows}.get("direct", float("nan"))
+        for target, median, p90 in rows:
+            print(f"{target:8} median {float(median):7.3f}  p90 {float(p90):7.3f}  "
+                  f"added {float(median) - base:+.3f}")
+    rss_file = d / "rss.tsv"
+    if rss_file.exists() and rss_file.read_text().strip():
+        print("\n== Memory (VmRSS of the process tree, KiB) ==")
+        print(f"{'target':8} {'fresh':>8} {'before':>8} {'with N idle':>12} {'N':>6} {'bytes/conn':>10}")
+        for target, fresh, before, loaded, n in (l.split() for l in rss_file.read_text().splitlines() if l.strip()):
+            per = (int(loaded) - int(before)) * 1024 / int(n) if loaded != "-" else float("nan")
+            goal = ("  (goal < 4096: " + ("met)" if per < 4096 else "NOT met)")) if target == "nexus" else ""
+            print(f"{target:8} {fresh:>8} {before:>8} {loaded:>12} {n:>6} {per:10.0f}{goal}")
+        print("(fresh = just started; before = after the load phases, just before opening the idle"
+              " connections; nginx preallocates its connection array, so its per-connection delta is small)")
+
+
+def order(target):
+    return {"direct": 0, "nginx": 1, "nexus": 2}.get(target, 3)
+
+
+def main(argv):
+    cmd = argv[1] if len(argv) > 1 else ""
+    if cmd == "ports":
+        print(" ".join(map(str, free_ports(int(argv[2])))))
+    elif cmd == "wrk":
+        rps, p50, p99, requests, errors = parse_wrk(argv[2])
+        print(f"{rps:.1f} {p50:.3f} {p99:.3f} {requests} {errors}")
+    elif cmd == "h2load-log":
+        n, p50, p99, failed = parse_h2load_log(argv[2])
+        if n == 0:
+            print(f"no requests in {argv[2]}", file=sys.stderr)
+            return 1
+        print(f"{n} {failed} {p50:.3f} {p99:.3f}")
+    elif cmd == "sse":
+        sse(int(argv[2]), int(argv[3]), int(argv[4]))
+    elif cmd == "summary":
+        summary(argv[2])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
+PY
+tools() { python3 "$WORK/tools.py" "$@"; }
+
+# Process tree of a PID (itself and its children, recursively).
+tree() {
+  local pid=$1 child
+  echo "$pid"
+  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do tree "$child"; done
+}
+cpu_ticks() {  # utime + stime of the tree, in clock ticks
+  local sum=0 p
+  for p in $(tree "$1"); do
+    sum=$((sum + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' /proc/"$p"/stat 2>/dev/null || echo 0)))
+  done
+  echo "$sum"
+}
+rss_kib() {
+  local sum=0 p
+  for p in $(tree "$1"); do
+    sum=$((sum + $(awk '/^VmRSS:/ {print $2}' /proc/"$p"/status 2>/dev/null || echo 0)))
+  done
+  echo "$sum"
+}
+wait_http() {  # wait until PORT answers HTTP, while PID lives; bounded
+  local name=$1 port=$2 pid=$3
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/v1/models" && return 0
+    sleep 0.1
+  done
+  log "$name did not answer on port $port within 10 s"
+  return 1
+}
+
+declare -A LOGFILE=() DEAD=()
+running() {  # TARGET [WHAT]: true while its server lives; reports a death once
+  local t=$1 pid=${PID[$1]:-} state=
+  [[ -n ${DEAD[$t]:-} ]] && return 1
+  [[ -n $pid && -r /proc/$pid/stat ]] && state=$(awk '{sub(/^.*\) /, ""); print $1}' /proc/"$pid"/stat)
+  [[ -n $state && $state != Z ]] && return 0
+  DEAD[$t]=1
+  echo "$t EXITED (noticed ${2:-during the run}); last log lines: $(tail -3 "${LOGFILE[$t]}" | tr '\n' ' ')" |
+    tee -a "$WORK/events.txt" >&2
+  return 1
+}
+
+busy_pct() {  # share of all CPUs busy during 1 s: other tenants' load while our servers idle
+  local a b
+  a=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)
+  sleep 1
+  b=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x); split(b, y); busy = y[1] - x[1];
+    idle = y[2] - x[2]; printf "%.0f", busy + idle ? busy * 100 / (busy + idle) : 0 }'
+}
+
+read -r UP_PORT NGINX_PORT NEXUS_PORT < <(tools ports 3)
+declare -A PORT=([direct]=$UP_PORT [nginx]=$NGINX_PORT [nexus]=$NEXUS_PORT)
+CLK_TCK=$(getconf CLK_TCK)
+
+# --- test upstream: core LOAD_CPU, shared with the load generators ------------------------------
+taskset -c "$LOAD_CPU" "$UPSTREAM_BIN" --host 127.0.0.1 --port "$UP_PORT" --threads 1 \
+  >"$WORK/upstream.log" 2>&1 &
+PID[direct]=$!
+LOGFILE[direct]=$WORK/upstream.log
+wait_http upstream "$UP_PORT" "${PID[direct]}" || die "test upstream failed: $(cat "$WORK/upstream.log")"
+TARGETS=(direct)
+
+# --- nginx: one worker, core PROXY_CPU --------------------------------------------------------
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes 1;
+worker_rlimit_nofile $NOFILE;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections $((NOFILE - 100)); }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/client_body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  keepalive_timeout 300s;
+  keepalive_requests 10000000;
+  upstream bench_upstream {
+    server 127.0.0.1:$UP_PORT;
+    keepalive 1024;
+    keepalive_requests 10000000;
+    keepalive_timeout 300s;
+  }
+  server {
+    listen 127.0.0.1:$NGINX_PORT backlog=4096;
+    location / {
+      proxy_pass http://bench_upstream;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+EOF
+taskset -c "$PROXY_CPU" "$NGINX_BIN" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" \
+  -g 'daemon off;' >"$WORK/nginx/stdout.log" 2>&1 &
+PID[nginx]=$!
+LOGFILE[nginx]=$WORK/nginx/error.log
+wait_http nginx "$NGINX_PORT" "${PID[nginx]}" || die "nginx failed: $(cat "$WORK/nginx/error.log")"
+TARGETS+=(nginx)
+
+# --- Nexus: one worker, core PROXY_CPU; skipped when missing or broken ------------------------
+cat >"$WORK/nexus.yaml" <<EOF
+server:
+  listen: ["127.0.0.1:$NEXUS_PORT"]
+  workers: 1
+  timeouts: { idle: 300s }
+clusters:
+  bench_upstream:
+    endpoints: ["127.0.0.1:$UP_PORT"]
+    pool: { max_connections: 1024, idle_timeout: 300s }
+routes:
+  - match: { prefix: / }
+    cluster: bench_upstream
+logging:
+  level: warn
+  access_log: { enabled: false }
+EOF
+if [[ ! -x $NEXUS_BIN ]]; then
+  log "SKIPPING nexus: $NEXUS_BIN not found (build it with make build)"
+elif ! "$NEXUS_BIN" validate --config "$WORK/nexus.yaml" >"$WORK/nexus-validate.log" 2>&1; then
+  log "SKIPPING nexus: config rejected: $(cat "$WORK/nexus-validate.log")"
+else
+  taskset -c "$PROXY_CPU" "$NEXUS_BIN" serve --config "$WORK/nexus.yaml" >"$WORK/nexus.log" 2>&1 &
+  PID[nexus]=$!
+  LOGFILE[nexus]=$WORK/nexus.log
+  if wait_http nexus "$NEXUS_PORT" "${PID[nexus]}"; then
+    TARGETS+=(nexus)
+  else
+    log "SKIPPING nexus: it did not start: $(tail -5 "$WORK/nexus.log")"
+    kill -TERM "${PID[nexus]}" 2>/dev/null || true
+    unset 'PID[nexus]'
+  fi
+fi
+log "targets: ${TARGETS[*]}; ports direct=$UP_PORT nginx=$NGINX_PORT nexus=$NEXUS_PORT"
+log "plan: $REPS rep(s) x conns {$CONNS} x ${DURATION}s, rates {$RATES} x ${RATE_DURATION}s"
+
+declare -A RSS_FRESH=()
+BUSY_START=$(busy_pct)
+((BUSY_START < 10)) || log "warning: the machine is ${BUSY_START}% busy before the run (other jobs)"
+for t in "${TARGETS[@]}"; do RSS_FRESH[$t]=$(rss_kib "${PID[$t]}"); done
+
+# --- request bodies ---------------------------------------------------------------------------
+BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Write one sentence about the benchmark of an LLM gateway written in C++ that proxies OpenAI-compatible requests."}],"temperature":0.2,"max_tokens":64,"stream":false,"user":"bench-0001"}'
+printf '%s' "$BODY" >"$WORK/body.json"
+cat >"$WORK/post.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer sk-nexus-bench-0000000000000000"
+wrk.body = '$BODY'
+EOF
+URL_PATH=/v1/chat/completions
+
+run_wrk() {  # TARGET CONNS SECONDS OUTFILE -> prints "rps p50 p99 requests errors cpu_us cpu_pct"
+  local target=$1 conns=$2 seconds=$3 out=$4 before after
+  before=$(cpu_ticks "${PID[$target]}")
+  timeout $((seconds + 30)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${seconds}s" --timeout 5s \
+    --latency -s "$WORK/post.lua" "http://127.0.0.1:${PORT[$target]}$URL_PATH" >"$out" 2>&1 ||
+    { log "wrk against $target failed: $(tail -3 "$out")"; return 1; }
+  after=$(cpu_ticks "${PID[$target]}")
+  read -r rps p50 p99 requests errors < <(tools wrk "$out")
+  awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" -v s="$seconds" \
+    -v line="$rps $p50 $p99 $requests $errors" \
+    'BEGIN { printf "%s %.2f %.0f\n", line, n ? t / hz * 1e6 / n : 0, t / hz / s * 100 }'
+}
+
+# --- warm-up, then interleaved repetitions ----------------------------------------------------
+[[ $PHASES == *" throughput "* ]] || REPS=0 WARMUP=1
+for t in "${TARGETS[@]}"; do
+  log "warm-up $t (${WARMUP}s)"
+  run_wrk "$t" 64 "$WARMUP" "$WORK/warmup-$t.txt" >/dev/null || true
+  running "$t" "after its warm-up" || true
+done
+: >"$WORK/wrk.tsv"
+for rep in $(seq "$REPS"); do
+  for conns in $CONNS; do
+    for t in "${TARGETS[@]}"; do
+      running "$t" "before rep $rep at $conns connections" || continue
+      log "rep $rep/$REPS: $t, $conns connections, ${DURATION}s"
+      if result=$(run_wrk "$t" "$conns" "$DURATION" "$WORK/wrk-$rep-$conns-$t.txt") &&
+        running "$t" "after rep $rep at $conns connections"; then
+        echo "$rep $conns $t $result" >>"$WORK/wrk.tsv"
+        log "  -> $result"
+      fi
+    done
+  done
+done
+
+# --- fixed-rate latency with h2load -----------------------------------------------------------
+: >"$WORK/rate.tsv"
+[[ $PHASES == *" rate "* ]] || RATES=""
+for rate in $RATES; do
+  per_client=$(awk -v r="$rate" -v c=$RATE_CLIENTS 'BEGIN { printf "%.4f", r / c }')
+  for t in "${TARGETS[@]}"; do
+    running "$t" "before the $rate req/s h2load run" || continue
+    log "fixed rate $rate req/s through $t (${RATE_DURATION}s)"
+    logf="$WORK/h2load-$rate-$t.log"
+    if timeout $((RATE_DURATION + 30)) taskset -c "$LOAD_CPU" h2load --h1 -c $RATE_CLIENTS \
+      --rps "$per_client" -D "$RATE_DURATION" -d "$WORK/body.json" \
+      -H 'content-type: application/json' --log-file "$logf" \
+      "http://127.0.0.1:${PORT[$t]}$URL_PATH" >"$WORK/h2load-$rate-$t.txt" 2>&1; then
+      if running "$t" "after the $rate req/s h2load run" && r=$(tools h2load-log "$logf"); then
+        echo "$t $rate $r" >>"$WORK/rate.tsv"
+      fi
+    else
+      log "h2load against $t failed: $(tail -3 "$WORK/h2load-$rate-$t.txt")"
+    fi
+  done
+done
+
+# --- SSE time to first event ------------------------------------------------------------------
+: >"$WORK/sse.tsv"
+for t in "${TARGETS[@]}"; do
+  [[ $PHASES == *" sse "* ]] || break
+  running "$t" "before the SSE measurement" || continue
+  log "SSE time to first event through $t ($SSE_SAMPLES samples)"
+  if r=$(timeout 120 python3 "$WORK/tools.py" sse "${PORT[$t]}" "$SSE_SAMPLES" "$SSE_INTERVAL_MS" \
+    2>"$WORK/sse-$t.err") && running "$t" "after the SSE measurement"; then
+    echo "$t $r" >>"$WORK/sse.tsv"
+  else
+    log "SSE measurement through $t failed: $(tail -2 "$WORK/sse-$t.err")"
+  fi
+done
+
+# --- memory: idle, and with IDLE_CONNS idle keep-alive connections ----------------------------
+: >"$WORK/rss.tsv"
+for t in "${TARGETS[@]}"; do
+  [[ $PHASES == *" memory "* ]] || break
+  [[ $t == direct ]] && continue
+  running "$t" "before the idle-connection test" || continue
+  [[ -x $IDLE_BIN ]] || { log "no $IDLE_BIN: skipping the idle-connection test"; break; }
+  sleep 1
+  before=$(rss_kib "${PID[$t]}")
+  log "$IDLE_CONNS idle keep-alive connections to $t"
+  out="$WORK/idle-$t.txt"
+  timeout 300 taskset -c "$LOAD_CPU" "$IDLE_BIN" --host 127.0.0.1 --port "${PORT[$t]}" \
+    --connections "$IDLE_CONNS" --hold-seconds 120 --path "$URL_PATH" >"$out" 2>&1 &
+  PID[idle]=$!
+  loaded=-
+  for _ in $(seq 1200); do
+    if grep -q '^ready' "$out"; then
+      sleep 2
+      loaded=$(rss_kib "${PID[$t]}")
+      break
+    fi
+    kill -0 "${PID[idle]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  [[ $loaded == - ]] && log "idle clients against $t failed: $(tail -3 "$out")"
+  running "$t" "after the idle-connection test" || loaded=-
+  kill -TERM "${PID[idle]}" 2>/dev/null || true
+  wait "${PID[idle]}" 2>/dev/null || true
+  unset 'PID[idle]'
+  echo "$t ${RSS_FRESH[$t]} $before $loaded $IDLE_CONNS" >>"$WORK/rss.tsv"
+done
+
+# --- report -----------------------------------------------------------------------------------
+BUSY_END=$(busy_pct)
+{
+  echo "Nexus benchmark $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(uname -r))"
+  echo "proxies pinned to core $PROXY_CPU (1 worker); wrk/h2load/upstream on core $LOAD_CPU"
+  echo "nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///'); nexus: $([[ -n ${PID[nexus]:-} ]] &&
+    "$NEXUS_BIN" version 2>&1 | head -1 || echo 'not measured')"
+  echo "machine CPU busy with other jobs before/after: ${BUSY_START}% / ${BUSY_END}%" \
+    "(over ~10% the absolute numbers are depressed; compare ratios only)"
+  echo "reps=$REPS duration=${DURATION}s conns={$CONNS} rates={$RATES} x ${RATE_DURATION}s"
+  [[ -s $WORK/events.txt ]] && cat "$WORK/events.txt"
+  tools summary "$WORK"
+} | tee "$WORK/summary.txt"
+log "raw outputs kept in $RESULTS_DIR"
