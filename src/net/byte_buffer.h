@@ -5,20 +5,17 @@
 #pragma once
 
 #include <algorithm>
+#include <boost/asio/buffer.hpp>
 #include <cstddef>
 #include <cstring>
 #include <memory>
 #include <string_view>
 
-#include <boost/asio/buffer.hpp>
-
 namespace nexus::net {
 
 class ByteBuffer {
  public:
-  [[nodiscard]] std::string_view readable() const {
-    return {data_.get() + begin_, end_ - begin_};
-  }
+  [[nodiscard]] std::string_view readable() const { return {data_.get() + begin_, end_ - begin_}; }
   [[nodiscard]] size_t size() const { return end_ - begin_; }
   [[nodiscard]] bool empty() const { return begin_ == end_; }
   [[nodiscard]] size_t capacity() const { return capacity_; }

@@ -3,13 +3,12 @@
 // parameter, so connection code is written once for both.
 #pragma once
 
-#include <memory>
-#include <utility>
-
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <memory>
+#include <utility>
 
 namespace nexus::net {
 

@@ -2,11 +2,10 @@
 // verified against the system CA store or a configured CA file).
 #pragma once
 
+#include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/ssl/context.hpp>
 
 #include "nexus/config/config.h"
 #include "nexus/core/result.h"

@@ -22,8 +22,7 @@ constexpr size_t kLingerMaxBytes = 64 * 1024;
 
 }  // namespace
 
-ClientConnection::ClientConnection(Worker& worker, net::tcp::socket socket,
-                                   asio::ssl::context* tls)
+ClientConnection::ClientConnection(Worker& worker, net::tcp::socket socket, asio::ssl::context* tls)
     : worker_(worker), timer_(worker.io()) {
   net::SysError error;
   socket.set_option(net::tcp::no_delay(true), error);
@@ -40,7 +39,8 @@ ClientConnection::~ClientConnection() = default;
 void ClientConnection::start(std::shared_ptr<ClientConnection> connection) {
   auto& io = connection->worker_.io();
   asio::co_spawn(
-      io, [connection = std::move(connection)]() -> asio::awaitable<void> {
+      io,
+      [connection = std::move(connection)]() -> asio::awaitable<void> {
         co_await connection->run();
       },
       asio::detached);
@@ -158,7 +158,7 @@ asio::awaitable<ClientConnection::Next> ClientConnection::serve_request(size_t h
   body_bytes_received_ = 0;
   bytes_sent_ = 0;
   upstream_ms_ = 0;
-  upstream_name_.clear();
+  upstream_name_ = nullptr;
   request_body_done_ = request.framing == http1::BodyFraming::kNone;
   sent_continue_ = false;
   state.log_method.assign(request.method);
@@ -210,8 +210,7 @@ asio::awaitable<ClientConnection::Next> ClientConnection::send_local(int status,
   const http1::RequestHead& request = state.request;
   // A request body we did not read would be taken for the next request: close instead.
   const bool unread_body = request.framing != http1::BodyFraming::kNone && !request_body_done_;
-  const bool keep =
-      keep_alive && !unread_body && request.keep_alive && keep_alive_after_this();
+  const bool keep = keep_alive && !unread_body && request.keep_alive && keep_alive_after_this();
   state.head_out.clear();
   http1::write_local_response(status, content_type, body, keep, state.log_method == "HEAD",
                               state.head_out);
@@ -259,7 +258,6 @@ asio::awaitable<void> ClientConnection::linger_close() {
 
 void ClientConnection::finish_exchange_state() {
   if (state_ && state_->in.empty()) {
-    state_->in.release_if_empty();
     worker_.give_back(std::move(state_));
   }
 }
@@ -274,7 +272,7 @@ void ClientConnection::log_access(int status, const Error* error) {
   record.method = state_->log_method;
   record.target = state_->log_target;
   record.client = client_ip_;
-  record.upstream = upstream_name_;
+  record.upstream = upstream_name_ != nullptr ? std::string_view(*upstream_name_) : "";
   record.error = error != nullptr ? error->code_name() : std::string_view{};
   record.status = status;
   record.bytes_received = body_bytes_received_;

@@ -59,8 +59,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   boost::asio::awaitable<Result<void>> send_request(proxy::UpstreamConnection& upstream,
                                                     bool& replayable);
   boost::asio::awaitable<Result<size_t>> read_response_head(proxy::UpstreamConnection& upstream);
-  boost::asio::awaitable<Next> relay_response(proxy::UpstreamConnection& upstream,
-                                              size_t head_size, bool& upstream_reusable);
+  boost::asio::awaitable<Next> relay_response(proxy::UpstreamConnection& upstream, size_t head_size,
+                                              bool& upstream_reusable);
   [[nodiscard]] Result<void> check_buffered_chunks(size_t head_size) const;
   boost::asio::awaitable<Next> exchange(proxy::ClusterRuntime& cluster, size_t endpoint);
   boost::asio::awaitable<Next> upstream_failed(Error error);
@@ -110,7 +110,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   std::string client_ip_;
 
   // Per request, for the access log.
-  std::string upstream_name_;
+  const std::string* upstream_name_ = nullptr;  // the endpoint's "host:port", or none
   bool request_body_done_ = true;  // the whole request body has been read from the client
   uint64_t body_bytes_received_ = 0;
   uint64_t bytes_sent_ = 0;

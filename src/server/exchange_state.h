@@ -12,7 +12,7 @@
 namespace nexus::server {
 
 struct ExchangeState {
-  net::ByteBuffer in;            // bytes received from the client
+  net::ByteBuffer in;  // bytes received from the client
   http1::RequestHead request;
   http1::ResponseHead response;  // views into the upstream connection's buffer
   std::string head_out;          // serialised head being sent

@@ -51,7 +51,8 @@ asio::awaitable<ClientConnection::Next> ClientConnection::proxy(const config::Ro
   if (cluster.config().lb == config::LbPolicy::kConsistentHash) {
     if (cluster.config().hash.header.empty()) {
       lb_context.hash_key = client_ip_;
-    } else if (const auto* header = http1::find_header(request.headers, cluster.config().hash.header)) {
+    } else if (const auto* header =
+                   http1::find_header(request.headers, cluster.config().hash.header)) {
       lb_context.hash_key = header->value;
     }
   }
@@ -62,10 +63,7 @@ asio::awaitable<ClientConnection::Next> ClientConnection::proxy(const config::Ro
                 "cluster '" + cluster.config().name + "' has no endpoint to send the request to");
     co_return co_await reply_error(std::move(error));
   }
-  const auto& target_endpoint = cluster.config().endpoints[*endpoint];
-  upstream_name_ = target_endpoint.host;
-  upstream_name_ += ':';
-  upstream_name_ += std::to_string(target_endpoint.port);
+  upstream_name_ = &cluster.endpoint_name(*endpoint);
 
   // Serialise the upstream head while the request's views are valid, then let the buffer go.
   http1::UpstreamRequestInfo info;
@@ -86,9 +84,8 @@ asio::awaitable<ClientConnection::Next> ClientConnection::proxy(const config::Ro
   state.in.consume(head_size);
   head_size_ = 0;
 
-  exchange_deadline_ = route.timeouts.total.count() == 0
-                           ? Clock::time_point::max()
-                           : Clock::now() + route.timeouts.total;
+  exchange_deadline_ = route.timeouts.total.count() == 0 ? Clock::time_point::max()
+                                                         : Clock::now() + route.timeouts.total;
   upstream_start_ = Clock::now();
   cluster.load_balancer().on_request_start(*endpoint);
   const Next next = co_await exchange(cluster, *endpoint);
@@ -137,9 +134,10 @@ asio::awaitable<ClientConnection::Next> ClientConnection::exchange(proxy::Cluste
       auto opened = co_await cluster.open(*upstream);
       if (!opened) {
         upstream_ = nullptr;
-        Error error = timed_out(Phase::kUpstreamConnect)
-                          ? Error(ErrorCode::kUpstreamTimeout, "connecting to the upstream timed out")
-                          : std::move(opened.error());
+        Error error =
+            timed_out(Phase::kUpstreamConnect)
+                ? Error(ErrorCode::kUpstreamTimeout, "connecting to the upstream timed out")
+                : std::move(opened.error());
         co_return co_await upstream_failed(std::move(error));
       }
     }
@@ -305,15 +303,16 @@ asio::awaitable<Result<size_t>> ClientConnection::read_response_head(
       parser.reset();
       continue;
     }
-    auto buffer = upstream.in().prepare(kReadChunk, snapshot.response_limits.max_head_bytes + kReadChunk);
+    auto buffer =
+        upstream.in().prepare(kReadChunk, snapshot.response_limits.max_head_bytes + kReadChunk);
     auto [error, n] = co_await upstream.stream().async_read_some(buffer, kAwait);
     if (error) {
       if (timed_out(Phase::kUpstreamFirstByte)) {
         co_return fail(ErrorCode::kUpstreamTimeout, "the upstream did not respond in time");
       }
-      co_return fail(ErrorCode::kUpstreamReset,
-                     "the upstream closed the connection before a complete response head: " +
-                         error.message());
+      co_return fail(
+          ErrorCode::kUpstreamReset,
+          "the upstream closed the connection before a complete response head: " + error.message());
     }
     upstream.in().commit(n);
   }
@@ -401,16 +400,16 @@ asio::awaitable<ClientConnection::Next> ClientConnection::relay_response(
       break;
     }
     set_deadline(route_->timeouts.idle, Phase::kUpstreamBody);
-    auto [error, n] =
-        co_await upstream.stream().async_read_some(upstream.in().prepare(kReadChunk, kMaxBodyBuffer), kAwait);
+    auto [error, n] = co_await upstream.stream().async_read_some(
+        upstream.in().prepare(kReadChunk, kMaxBodyBuffer), kAwait);
     if (error) {
       if (upstream_framing == http1::BodyFraming::kUntilClose && error == asio::error::eof) {
         done = true;
         continue;
       }
-      Error failure(timed_out(Phase::kUpstreamBody) ? ErrorCode::kUpstreamTimeout
-                                                     : ErrorCode::kUpstreamReset,
-                    "the upstream response was cut short: " + error.message());
+      Error failure(
+          timed_out(Phase::kUpstreamBody) ? ErrorCode::kUpstreamTimeout : ErrorCode::kUpstreamReset,
+          "the upstream response was cut short: " + error.message());
       log_access(status, &failure);
       co_return Next::kClose;  // the client sees a truncated body, never a forged end
     }
@@ -437,8 +436,8 @@ void ClientConnection::watch_client_disconnect() {
           return;
         }
         char byte = 0;
-        const ssize_t n = ::recv(self->stream_->socket().native_handle(), &byte, 1,
-                                 MSG_PEEK | MSG_DONTWAIT);
+        const ssize_t n =
+            ::recv(self->stream_->socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
           self->client_gone_ = true;
           self->upstream_->stream().close();

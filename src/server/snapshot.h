@@ -19,8 +19,8 @@ struct Snapshot {
 
   config::Config config;
   std::unique_ptr<proxy::Router> router;
-  std::vector<const config::Cluster*> clusters;        // stable order; index = cluster id
-  std::vector<size_t> route_cluster;                   // per route: cluster id or kNoCluster
+  std::vector<const config::Cluster*> clusters;  // stable order; index = cluster id
+  std::vector<size_t> route_cluster;             // per route: cluster id or kNoCluster
   std::vector<std::unique_ptr<boost::asio::ssl::context>> cluster_tls;  // per cluster or null
   std::vector<std::unique_ptr<net::ServerTls>> listener_tls;            // per listener or null
   http1::ParserLimits request_limits;

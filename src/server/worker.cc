@@ -15,9 +15,11 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Spare exchange states kept per worker: enough for the busy connections of a burst, bounded so
-// that a past spike does not pin memory forever.
-constexpr size_t kMaxSpareStates = 1024;
+// Spare exchange states (with their receive buffers) kept per worker, so a busy keep-alive
+// connection does not allocate a buffer per request; bounded so that a past spike does not pin
+// memory (at most about 1 MiB per worker).
+constexpr size_t kMaxSpareStates = 64;
+constexpr size_t kMaxSpareBuffer = 32 * 1024;
 
 Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& io,
                                                      const config::Listener& listener) {
@@ -181,6 +183,9 @@ std::unique_ptr<ExchangeState> Worker::take_exchange_state() {
 }
 
 void Worker::give_back(std::unique_ptr<ExchangeState> state) {
+  if (state->in.capacity() > kMaxSpareBuffer) {
+    state->in.release_if_empty();  // grown for a large head: not worth keeping
+  }
   if (spare_states_.size() < kMaxSpareStates) {
     spare_states_.push_back(std::move(state));
   }

@@ -44,10 +44,10 @@ struct Limits {
 };
 
 struct ServerTimeouts {
-  Duration header{10000};   // from the first byte of a request to the end of its head
-  Duration body{30000};     // between two reads of a request body
-  Duration idle{60000};     // keep-alive connection waiting for its next request
-  Duration drain{30000};    // graceful shutdown: how long in-flight requests may finish
+  Duration header{10000};  // from the first byte of a request to the end of its head
+  Duration body{30000};    // between two reads of a request body
+  Duration idle{60000};    // keep-alive connection waiting for its next request
+  Duration drain{30000};   // graceful shutdown: how long in-flight requests may finish
 };
 
 struct Server {
@@ -59,9 +59,9 @@ struct Server {
 
 struct UpstreamTls {
   bool enabled = false;
-  std::string sni;          // empty: the endpoint's host name (not sent for IP literals)
-  bool verify = true;       // verify the certificate chain and host name
-  std::string ca_file;      // empty: the system CA store
+  std::string sni;      // empty: the endpoint's host name (not sent for IP literals)
+  bool verify = true;   // verify the certificate chain and host name
+  std::string ca_file;  // empty: the system CA store
 };
 
 struct Endpoint {
@@ -73,7 +73,7 @@ struct Endpoint {
 enum class LbPolicy { kRoundRobin, kWeightedRoundRobin, kLeastRequest, kConsistentHash };
 
 struct HashPolicy {
-  std::string header;      // hash on this request header (lower case); empty: source IP
+  std::string header;  // hash on this request header (lower case); empty: source IP
 };
 
 struct Pool {
@@ -100,11 +100,11 @@ struct HeaderMatch {
 };
 
 struct RouteMatch {
-  std::vector<std::string> hosts;  // exact or "*.suffix"; empty = any host (lower case, no port)
-  std::optional<std::string> path;    // exact
+  std::vector<std::string> hosts;   // exact or "*.suffix"; empty = any host (lower case, no port)
+  std::optional<std::string> path;  // exact
   std::optional<std::string> prefix;
-  std::optional<std::string> regex;   // RE2, full match against the path (without query)
-  std::vector<std::string> methods;   // empty = any
+  std::optional<std::string> regex;  // RE2, full match against the path (without query)
+  std::vector<std::string> methods;  // empty = any
   std::vector<HeaderMatch> headers;
 };
 

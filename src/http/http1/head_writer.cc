@@ -54,8 +54,8 @@ class ConnectionTokens {
 
   [[nodiscard]] bool names(std::string_view field) const {
     if (overflow_) {
-      return any_connection_token(headers_,
-                                  [field](std::string_view token) { return iequals(token, field); });
+      return any_connection_token(
+          headers_, [field](std::string_view token) { return iequals(token, field); });
     }
     for (size_t i = 0; i < count_; ++i) {
       if (iequals(tokens_[i], field)) {
@@ -106,15 +106,24 @@ void append_joined(std::string& out, const std::vector<Header>& headers, std::st
 
 bool is_hop_by_hop(std::string_view name) {
   switch (name.size()) {
-    case 2: return iequals(name, "te");
-    case 7: return iequals(name, "upgrade") || iequals(name, "trailer");
-    case 10: return iequals(name, "connection") || iequals(name, "keep-alive");
-    case 14: return iequals(name, "content-length");
-    case 16: return iequals(name, "proxy-connection");
-    case 17: return iequals(name, "transfer-encoding");
-    case 18: return iequals(name, "proxy-authenticate");
-    case 19: return iequals(name, "proxy-authorization");
-    default: return false;
+    case 2:
+      return iequals(name, "te");
+    case 7:
+      return iequals(name, "upgrade") || iequals(name, "trailer");
+    case 10:
+      return iequals(name, "connection") || iequals(name, "keep-alive");
+    case 14:
+      return iequals(name, "content-length");
+    case 16:
+      return iequals(name, "proxy-connection");
+    case 17:
+      return iequals(name, "transfer-encoding");
+    case 18:
+      return iequals(name, "proxy-authenticate");
+    case 19:
+      return iequals(name, "proxy-authorization");
+    default:
+      return false;
   }
 }
 
@@ -151,8 +160,8 @@ void write_upstream_request_head(const RequestHead& request, const UpstreamReque
 void write_client_response_head(const ResponseHead& response, const ClientResponseInfo& info,
                                 std::string& out) {
   const ConnectionTokens connection(response.headers);
-  const bool keeps_length = info.framing == BodyFraming::kNone && response.status >= 200 &&
-                            response.status != 204;
+  const bool keeps_length =
+      info.framing == BodyFraming::kNone && response.status >= 200 && response.status != 204;
   out.append("HTTP/1.1 ");
   append_number(out, static_cast<uint64_t>(response.status));
   out.push_back(' ');

@@ -13,10 +13,10 @@
 namespace nexus::http1 {
 
 struct UpstreamRequestInfo {
-  std::string_view target;      // after any prefix rewrite
-  std::string_view host;        // Host to send (the client's or the route's rewrite)
-  std::string_view client_ip;   // appended to X-Forwarded-For
-  bool client_tls = false;      // X-Forwarded-Proto: https
+  std::string_view target;     // after any prefix rewrite
+  std::string_view host;       // Host to send (the client's or the route's rewrite)
+  std::string_view client_ip;  // appended to X-Forwarded-For
+  bool client_tls = false;     // X-Forwarded-Proto: https
   // How the body is sent: kNone, kContentLength (content_length bytes) or kChunked.
   BodyFraming framing = BodyFraming::kNone;
   uint64_t content_length = 0;

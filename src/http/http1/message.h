@@ -23,10 +23,10 @@ enum class BodyFraming {
 
 struct RequestHead {
   std::string_view method;
-  std::string_view target;  // origin-form as received: path plus optional "?query"
-  std::string_view path;    // target up to (not including) '?'
-  std::string_view host;    // the Host value; empty only for HTTP/1.0 requests without one
-  int minor_version = 1;    // 0 or 1 (HTTP/1.2..1.9 are served as 1.1)
+  std::string_view target;      // origin-form as received: path plus optional "?query"
+  std::string_view path;        // target up to (not including) '?'
+  std::string_view host;        // the Host value; empty only for HTTP/1.0 requests without one
+  int minor_version = 1;        // 0 or 1 (HTTP/1.2..1.9 are served as 1.1)
   std::vector<Header> headers;  // all fields in order, minus names containing '_' (dropped)
   BodyFraming framing = BodyFraming::kNone;
   uint64_t content_length = 0;  // valid when framing == kContentLength

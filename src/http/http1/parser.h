@@ -16,9 +16,9 @@
 namespace nexus::http1 {
 
 struct ParserLimits {
-  uint32_t max_request_line_bytes = 8 * 1024;  // over it: 414 (status line for responses: 502)
-  uint32_t max_head_bytes = 64 * 1024;         // whole head incl. request line: 431
-  uint32_t max_header_count = 100;             // 431
+  uint32_t max_request_line_bytes = 8 * 1024;     // over it: 414 (status line for responses: 502)
+  uint32_t max_head_bytes = 64 * 1024;            // whole head incl. request line: 431
+  uint32_t max_header_count = 100;                // 431
   uint64_t max_body_bytes = 32ULL * 1024 * 1024;  // 413 (0 = unlimited)
 };
 
@@ -80,7 +80,8 @@ class BodyDecoder {
 
   // `is_request` selects the error codes: client errors (400/413) for requests, upstream
   // protocol errors for responses.
-  BodyDecoder(const ParserLimits& limits, bool is_request) : limits_(limits), is_request_(is_request) {}
+  BodyDecoder(const ParserLimits& limits, bool is_request)
+      : limits_(limits), is_request_(is_request) {}
 
   void start_content_length(uint64_t length);
   void start_chunked();
@@ -99,7 +100,7 @@ class BodyDecoder {
   ParserLimits limits_;
   bool is_request_;
   State state_ = State::kDone;
-  uint64_t remaining_ = 0;     // bytes left in the body (Content-Length) or current chunk
+  uint64_t remaining_ = 0;  // bytes left in the body (Content-Length) or current chunk
   uint64_t body_bytes_ = 0;
   uint64_t framing_bytes_ = 0;  // extension and trailer bytes, counted against max_head_bytes
   uint32_t trailer_count_ = 0;

@@ -20,6 +20,8 @@ ClusterRuntime::ClusterRuntime(asio::io_context& io, const config::Cluster& clus
       endpoints_(cluster.endpoints.size()),
       sweep_timer_(io) {
   for (size_t i = 0; i < cluster.endpoints.size(); ++i) {
+    endpoints_[i].name =
+        cluster.endpoints[i].host + ":" + std::to_string(cluster.endpoints[i].port);
     boost::system::error_code error;
     const auto address = asio::ip::make_address(cluster.endpoints[i].host, error);
     if (!error) {
@@ -128,11 +130,11 @@ asio::awaitable<Result<void>> ClusterRuntime::open(UpstreamConnection& connectio
       co_return std::unexpected(prepared.error());
     }
     auto [handshake_error] = co_await tls->async_handshake(asio::ssl::stream_base::client,
-                                                          asio::as_tuple(asio::use_awaitable));
+                                                           asio::as_tuple(asio::use_awaitable));
     if (handshake_error) {
-      co_return fail(ErrorCode::kUpstreamConnectFailed,
-                     "TLS handshake with " + endpoint.host + " failed: " +
-                         handshake_error.message());
+      co_return fail(
+          ErrorCode::kUpstreamConnectFailed,
+          "TLS handshake with " + endpoint.host + " failed: " + handshake_error.message());
     }
   }
   co_return Result<void>{};

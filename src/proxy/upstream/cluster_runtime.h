@@ -24,6 +24,10 @@ class ClusterRuntime {
   ClusterRuntime& operator=(const ClusterRuntime&) = delete;
 
   [[nodiscard]] const config::Cluster& config() const { return cluster_; }
+  // "host:port" of an endpoint, for logs (built once, not per request).
+  [[nodiscard]] const std::string& endpoint_name(size_t endpoint) const {
+    return endpoints_[endpoint].name;
+  }
   LoadBalancer& load_balancer() { return *lb_; }
 
   // The most recently pooled idle connection to `endpoint`, or null.
@@ -49,6 +53,7 @@ class ClusterRuntime {
 
  private:
   struct EndpointState {
+    std::string name;
     std::vector<net::tcp::endpoint> addresses;
     size_t next_address = 0;
     std::vector<std::unique_ptr<UpstreamConnection>> idle;  // LIFO: warmest last

@@ -27,7 +27,8 @@ TEST(Error, JsonBodyHasTheOpenAiShapeAndEscapes) {
 }
 
 TEST(Error, ControlCharactersAreEscapedAsUnicode) {
-  const Error error(ErrorCode::kInternal, std::string("a\x01" "b"));
+  const Error error(ErrorCode::kInternal, std::string("a\x01"
+                                                      "b"));
   EXPECT_NE(error_json(error).find("a\\u0001b"), std::string::npos);
 }
 

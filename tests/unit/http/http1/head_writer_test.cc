@@ -124,9 +124,9 @@ TEST(LocalResponse, CarriesLengthTypeAndBodyExceptForHead) {
 }
 
 TEST(HopByHop, KnowsTheConnectionSpecificFields) {
-  for (const char* name : {"Connection", "keep-alive", "TE", "Transfer-Encoding", "Upgrade",
-                           "Trailer", "Proxy-Connection", "Proxy-Authenticate",
-                           "Proxy-Authorization", "Content-Length"}) {
+  for (const char* name :
+       {"Connection", "keep-alive", "TE", "Transfer-Encoding", "Upgrade", "Trailer",
+        "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Content-Length"}) {
     EXPECT_TRUE(is_hop_by_hop(name)) << name;
   }
   for (const char* name : {"Content-Type", "Authorization", "X-Te", "Cookie"}) {
