@@ -176,7 +176,7 @@ Result<std::unique_ptr<ssl::context>> make_client_tls(const config::UpstreamTls&
 Result<void> prepare_client_ssl(SSL* ssl, const config::UpstreamTls& tls, const std::string& host) {
   const std::string& name = tls.sni.empty() ? host : tls.sni;
   boost::system::error_code ip_error;
-  const auto ip = boost::asio::ip::make_address(name, ip_error);
+  static_cast<void>(boost::asio::ip::make_address(name, ip_error));
   const bool is_ip = !ip_error;
   // RFC 6066: literal IP addresses are not sent as SNI.
   if (!is_ip && SSL_set_tlsext_host_name(ssl, name.c_str()) != 1) {
