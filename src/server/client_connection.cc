@@ -18,6 +18,11 @@ namespace {
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kReadChunk = 16 * 1024;  // free space wanted before each read
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
+// A keep-alive connection quiet for this long gives its buffer back to the worker.
+constexpr std::chrono::milliseconds kShrinkAfter{1000};
+// An upstream wait this long arms the client disconnect watch (a system call that most short
+// exchanges do not need).
+constexpr std::chrono::milliseconds kWatchAfter{50};
 constexpr size_t kLingerMaxBytes = 64 * 1024;
 
 }  // namespace
@@ -104,21 +109,56 @@ asio::awaitable<bool> ClientConnection::wait_for_request() {
   if (state_ && !state_->in.empty()) {
     co_return true;  // a pipelined request is already buffered
   }
-  finish_exchange_state();
   if (worker_.draining()) {
     co_return false;
   }
   set_deadline(worker_.snapshot().config.server.timeouts.idle, Phase::kIdle);
-  // Plain TCP: wait for readability without holding a buffer. TLS may have decrypted bytes
-  // buffered inside OpenSSL, so it reads directly (in read_request_head).
-  if (!stream_->is_tls()) {
-    auto [error] = co_await stream_->socket().async_wait(net::tcp::socket::wait_read, kAwait);
-    if (error || closing_) {
+  if (stream_->is_tls()) {
+    // OpenSSL may hold decrypted bytes already: read through it (in read_request_head).
+    if (!state_) {
+      state_ = worker_.take_exchange_state();
+    }
+    co_return true;
+  }
+  if (state_ && requests_served_ >= 2) {
+    // Warm (a connection that keeps sending requests): read straight into the buffer, which
+    // costs no extra system call. If the client goes quiet, on_tick() cancels this read and
+    // the buffer goes back to the worker. A connection with one request so far goes cold at
+    // once, so many mostly-idle connections never hold buffers.
+    idle_reading_ = true;
+    idle_since_ = Clock::now();
+    shrink_requested_ = false;
+    auto buffer = state_->in.prepare(kReadChunk, kReadChunk);
+    auto [error, n] = co_await stream_->socket().async_read_some(buffer, kAwait);
+    idle_reading_ = false;
+    if (!error) {
+      state_->in.commit(n);
+      co_return true;
+    }
+    if (error != asio::error::operation_aborted || !shrink_requested_ || closing_ ||
+        timed_out(Phase::kIdle)) {
       co_return false;
     }
   }
+  // Cold: wait for readability without holding a buffer.
+  finish_exchange_state();
+  auto [error] = co_await stream_->socket().async_wait(net::tcp::socket::wait_read, kAwait);
+  if (error || closing_) {
+    co_return false;
+  }
   state_ = worker_.take_exchange_state();
   co_return true;
+}
+
+void ClientConnection::on_tick(Clock::time_point now) {
+  if (idle_reading_ && !shrink_requested_ && now - idle_since_ >= kShrinkAfter) {
+    shrink_requested_ = true;
+    net::SysError ignored;
+    stream_->socket().cancel(ignored);
+  }
+  if (awaiting_upstream_ && !watching_client_ && now - awaiting_since_ >= kWatchAfter) {
+    watch_client_disconnect();
+  }
 }
 
 asio::awaitable<Result<size_t>> ClientConnection::read_request_head() {

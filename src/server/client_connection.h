@@ -34,6 +34,10 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   // Graceful shutdown: an idle connection closes now, a busy one after its current response.
   void close_if_idle();
 
+  // Called by the worker a few times a second: gives the buffer of a quiet keep-alive
+  // connection back, and arms the client disconnect watch of a long upstream wait.
+  void on_tick(std::chrono::steady_clock::time_point now);
+
  private:
   using Clock = std::chrono::steady_clock;
   enum class Phase {
@@ -84,6 +88,21 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   // Client disconnect detection while waiting on the upstream (see proxy_exchange.cc).
   void watch_client_disconnect();
 
+  // Marks a wait for upstream bytes, so on_tick() can arm the disconnect watch when it lasts.
+  class AwaitingUpstream {
+   public:
+    explicit AwaitingUpstream(ClientConnection& connection) : connection_(connection) {
+      connection_.awaiting_upstream_ = true;
+      connection_.awaiting_since_ = Clock::now();
+    }
+    ~AwaitingUpstream() { connection_.awaiting_upstream_ = false; }
+    AwaitingUpstream(const AwaitingUpstream&) = delete;
+    AwaitingUpstream& operator=(const AwaitingUpstream&) = delete;
+
+   private:
+    ClientConnection& connection_;
+  };
+
   void finish_exchange_state();
   void log_access(int status, const Error* error);
   [[nodiscard]] bool keep_alive_after_this() const;
@@ -98,8 +117,13 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   Clock::time_point exchange_deadline_ = Clock::time_point::max();  // route's total timeout
   Phase phase_ = Phase::kIdle;
   bool timed_out_ = false;
-  bool closing_ = false;          // stop after the current request (drain)
-  bool watching_client_ = false;  // a disconnect watch is pending on the socket
+  bool closing_ = false;            // stop after the current request (drain)
+  bool watching_client_ = false;    // a disconnect watch is pending on the socket
+  bool awaiting_upstream_ = false;  // waiting for upstream bytes (watch armed after a while)
+  Clock::time_point awaiting_since_;
+  bool idle_reading_ = false;  // keep-alive wait reading into a borrowed buffer
+  bool shrink_requested_ = false;
+  Clock::time_point idle_since_;
   bool client_gone_ = false;
   proxy::UpstreamConnection* upstream_ = nullptr;  // the one in use, for timeouts and aborts
   const config::Route* route_ = nullptr;           // the route being proxied

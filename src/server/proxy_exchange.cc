@@ -283,7 +283,7 @@ asio::awaitable<Result<size_t>> ClientConnection::read_response_head(
   http1::ResponseHeadParser parser(snapshot.response_limits);
   const std::string_view method = state.log_method;
   set_deadline(route_->timeouts.first_byte, Phase::kUpstreamFirstByte);
-  watch_client_disconnect();
+  const AwaitingUpstream awaiting(*this);
   for (;;) {
     state.response.clear();
     auto parsed = parser.parse(upstream.in().readable(), method, state.response);
@@ -400,6 +400,7 @@ asio::awaitable<ClientConnection::Next> ClientConnection::relay_response(
       break;
     }
     set_deadline(route_->timeouts.idle, Phase::kUpstreamBody);
+    const AwaitingUpstream awaiting(*this);
     auto [error, n] = co_await upstream.stream().async_read_some(
         upstream.in().prepare(kReadChunk, kMaxBodyBuffer), kAwait);
     if (error) {

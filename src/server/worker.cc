@@ -20,6 +20,7 @@ namespace {
 // memory (at most about 1 MiB per worker).
 constexpr size_t kMaxSpareStates = 64;
 constexpr size_t kMaxSpareBuffer = 32 * 1024;
+constexpr std::chrono::milliseconds kTickInterval{50};
 
 Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& io,
                                                      const config::Listener& listener) {
@@ -66,7 +67,8 @@ Worker::Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCou
       io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       snapshot_(std::move(snapshot)),
       counters_(counters),
-      access_log_(access_log) {
+      access_log_(access_log),
+      tick_timer_(io_) {
   for (size_t i = 0; i < snapshot_->clusters.size(); ++i) {
     clusters_.push_back(std::make_unique<proxy::ClusterRuntime>(
         io_, *snapshot_->clusters[i], snapshot_->cluster_tls[i].get(), index * 7919 + i + 1));
@@ -94,7 +96,24 @@ void Worker::run() {
   for (size_t i = 0; i < acceptors_.size(); ++i) {
     accept_next(i);
   }
+  schedule_tick();
   io_.run();
+}
+
+// The worker's coarse clock: housekeeping that would cost a system call per request if each
+// connection did it at once (see ClientConnection::on_tick) is done for the few that need it.
+void Worker::schedule_tick() {
+  tick_timer_.expires_after(kTickInterval);
+  tick_timer_.async_wait([this](boost::system::error_code error) {
+    if (error || (draining_ && connections_.empty())) {
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (auto* connection : connections_) {
+      connection->on_tick(now);
+    }
+    schedule_tick();
+  });
 }
 
 void Worker::accept_next(size_t listener) {
@@ -145,6 +164,7 @@ void Worker::on_connection_closed(ClientConnection* connection) {
   open_connections_.fetch_sub(1, std::memory_order_relaxed);
   counters_.connections.fetch_sub(1, std::memory_order_relaxed);
   if (draining_ && connections_.empty()) {
+    tick_timer_.cancel();
     for (auto& cluster : clusters_) {
       cluster->shutdown();  // the last pending timers: io_.run() returns once they are gone
     }
@@ -164,6 +184,7 @@ void Worker::begin_drain() {
       connection->close_if_idle();
     }
     if (connections_.empty()) {
+      tick_timer_.cancel();
       for (auto& cluster : clusters_) {
         cluster->shutdown();
       }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -57,6 +58,7 @@ class Worker {
 
  private:
   void accept_next(size_t listener);
+  void schedule_tick();
   void on_accept(size_t listener, boost::asio::ip::tcp::socket socket);
 
   size_t index_;
@@ -68,6 +70,7 @@ class Worker {
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::unordered_set<ClientConnection*> connections_;
   std::vector<std::unique_ptr<ExchangeState>> spare_states_;
+  boost::asio::steady_timer tick_timer_;
   std::atomic<uint32_t> open_connections_{0};
   bool draining_ = false;
 };

@@ -11,6 +11,10 @@ namespace nexus::proxy {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
+namespace {
+constexpr std::chrono::milliseconds kSweepInterval{200};
+}  // namespace
+
 ClusterRuntime::ClusterRuntime(asio::io_context& io, const config::Cluster& cluster,
                                asio::ssl::context* tls, uint64_t seed)
     : io_(io),
@@ -41,8 +45,11 @@ std::unique_ptr<UpstreamConnection> ClusterRuntime::take_idle(size_t endpoint) {
   auto connection = std::move(idle.back());
   idle.pop_back();
   connection->idle_generation = 0;
-  boost::system::error_code ignored;
-  connection->stream().socket().cancel(ignored);  // stops watch_idle
+  if (connection->idle_watched) {
+    connection->idle_watched = false;
+    boost::system::error_code ignored;
+    connection->stream().socket().cancel(ignored);  // stops watch_idle
+  }
   return connection;
 }
 
@@ -53,13 +60,16 @@ void ClusterRuntime::give_back(std::unique_ptr<UpstreamConnection> connection) {
   connection->mark_reused();
   connection->idle_since = Clock::now();
   connection->idle_generation = next_generation_++;
-  watch_idle(*connection);
   endpoints_[connection->endpoint()].idle.push_back(std::move(connection));
 }
 
 // A pooled connection should be silent: readability means the upstream closed it (or sent
-// something unexpected). Either way it can no longer carry a request.
+// something unexpected). Either way it can no longer carry a request. The watch is armed by the
+// sweeper only once a connection has been idle for a moment: arming it costs a system call, and
+// a connection reused at once needs none (if the upstream closed it meanwhile, the one retry on
+// a fresh connection covers it).
 void ClusterRuntime::watch_idle(UpstreamConnection& connection) {
+  connection.idle_watched = true;
   connection.stream().socket().async_wait(
       net::tcp::socket::wait_read,
       [this, endpoint = connection.endpoint(), pointer = &connection,
@@ -153,7 +163,7 @@ void ClusterRuntime::shutdown() {
 }
 
 void ClusterRuntime::schedule_sweep() {
-  sweep_timer_.expires_after(std::chrono::seconds(1));
+  sweep_timer_.expires_after(kSweepInterval);
   sweep_timer_.async_wait([this](boost::system::error_code error) {
     if (!error && !shut_down_) {
       sweep();
@@ -162,15 +172,23 @@ void ClusterRuntime::schedule_sweep() {
   });
 }
 
-// Closes pooled connections idle for longer than the pool's idle_timeout.
+// Closes pooled connections idle for longer than the pool's idle_timeout, and starts watching
+// those idle for more than one sweep interval.
 void ClusterRuntime::sweep() {
-  if (cluster_.pool.idle_timeout.count() == 0) {
-    return;
-  }
-  const auto oldest_allowed = Clock::now() - cluster_.pool.idle_timeout;
+  const auto now = Clock::now();
+  const bool expires = cluster_.pool.idle_timeout.count() > 0;
+  const auto oldest_allowed = now - cluster_.pool.idle_timeout;
   for (auto& endpoint : endpoints_) {
-    std::erase_if(endpoint.idle,
-                  [oldest_allowed](const auto& held) { return held->idle_since < oldest_allowed; });
+    if (expires) {
+      std::erase_if(endpoint.idle, [oldest_allowed](const auto& held) {
+        return held->idle_since < oldest_allowed;
+      });
+    }
+    for (auto& held : endpoint.idle) {
+      if (!held->idle_watched && now - held->idle_since >= kSweepInterval) {
+        watch_idle(*held);
+      }
+    }
   }
 }
 

@@ -36,6 +36,7 @@ class UpstreamConnection {
 
   // Pool bookkeeping.
   uint64_t idle_generation = 0;
+  bool idle_watched = false;  // a readability wait is pending (see ClusterRuntime::sweep)
   std::chrono::steady_clock::time_point idle_since;
 
  private:
