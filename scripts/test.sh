@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: release build + unit and integration tests, the ASan+UBSan build of the unit
-# tests, the fuzz targets replaying their corpora (clang + libFuzzer), and the format check.
+# tests, the fuzz targets replaying their corpora (clang + libFuzzer), clang-tidy and the format
+# check.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -30,6 +31,11 @@ if cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j "$jobs"; the
   done
 else
   failed+=("fuzz build")
+fi
+
+step "clang-tidy (.clang-tidy: bugprone, performance, modernize, naming; warnings are errors)"
+if ! git ls-files 'src/*.cc' | xargs -P "$jobs" -n 4 clang-tidy-19 -p build/release --quiet 2>/dev/null; then
+  failed+=("clang-tidy")
 fi
 
 step "format check"

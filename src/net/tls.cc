@@ -110,7 +110,7 @@ Result<std::unique_ptr<ssl::context>> make_server_context(const config::TlsCerti
 }  // namespace
 
 Result<std::unique_ptr<ServerTls>> ServerTls::create(const config::ListenerTls& tls) {
-  auto server = std::unique_ptr<ServerTls>(new ServerTls());
+  auto server = std::make_unique<ServerTls>();
   for (const auto& cert : tls.certificates) {
     auto context = make_server_context(cert, tls.min_version);
     if (!context) {

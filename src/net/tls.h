@@ -16,6 +16,7 @@ namespace nexus::net {
 // contexts are safe to use from several threads once configured).
 class ServerTls {
  public:
+  ServerTls() = default;  // use create()
   static Result<std::unique_ptr<ServerTls>> create(const config::ListenerTls& tls);
 
   // The context new connections start with; SNI may switch them to another certificate's.

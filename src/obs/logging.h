@@ -9,7 +9,7 @@
 #include "nexus/core/result.h"
 
 namespace spdlog {
-class logger;
+class logger;  // NOLINT(readability-identifier-naming): spdlog's name
 }
 
 namespace nexus::obs {

@@ -16,14 +16,14 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-constexpr size_t kReadChunk = 16 * 1024;  // free space wanted before each read
+constexpr size_t kReadChunk = size_t{16} * 1024;  // free space wanted before each read
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
 // A keep-alive connection quiet for this long gives its buffer back to the worker.
 constexpr std::chrono::milliseconds kShrinkAfter{1000};
 // An upstream wait this long arms the client disconnect watch (a system call that most short
 // exchanges do not need).
 constexpr std::chrono::milliseconds kWatchAfter{50};
-constexpr size_t kLingerMaxBytes = 64 * 1024;
+constexpr size_t kLingerMaxBytes = size_t{64} * 1024;
 
 }  // namespace
 
@@ -206,17 +206,16 @@ asio::awaitable<ClientConnection::Next> ClientConnection::serve_request(size_t h
 
   const config::Route* route =
       snapshot.router->match({request.method, request.host, request.path, request.headers});
-  if (route != nullptr && !route->direct_response) {
-    co_return co_await proxy(*route, head_size);  // consumes the head once it is forwarded
-  }
-  // Answered here: the head's views are not needed any more.
-  state.in.consume(head_size);
   if (route == nullptr) {
+    state.in.consume(head_size);  // answered here: the head's views are not needed any more
     Error error(ErrorCode::kNotFound, "no route for " + state.log_method + " " + state.log_target);
     co_return co_await reply_error(std::move(error));
   }
-  const auto& direct = *route->direct_response;
-  co_return co_await reply_local(direct.status, direct.content_type, direct.body);
+  if (const auto& direct = route->direct_response; direct.has_value()) {
+    state.in.consume(head_size);
+    co_return co_await reply_local(direct->status, direct->content_type, direct->body);
+  }
+  co_return co_await proxy(*route, head_size);  // consumes the head once it is forwarded
 }
 
 bool ClientConnection::keep_alive_after_this() const {

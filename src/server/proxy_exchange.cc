@@ -18,10 +18,10 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = size_t{16} * 1024;
 // A body chunk in flight is at most this big: memory per connection stays bounded however
 // fast one side is and however slow the other.
-constexpr size_t kMaxBodyBuffer = 64 * 1024;
+constexpr size_t kMaxBodyBuffer = size_t{64} * 1024;
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 double elapsed_ms(std::chrono::steady_clock::time_point since) {
@@ -370,8 +370,7 @@ asio::awaitable<ClientConnection::Next> ClientConnection::relay_response(
         auto step = decoder.decode(available.substr(used));
         if (!step) {
           // The head is out (or about to be): all we can do is cut the response short.
-          Error error = step.error();
-          log_access(status, &error);
+          log_access(status, &step.error());
           co_return Next::kClose;
         }
         used += step->consumed;

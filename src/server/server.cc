@@ -48,7 +48,7 @@ class DnsRefresher {
     resolver_.async_resolve(
         target.host, std::to_string(target.port),
         [this, cluster_id, endpoint](boost::system::error_code error,
-                                     tcp::resolver::results_type results) {
+                                     const tcp::resolver::results_type& results) {
           const auto& cluster = *snapshot_.clusters[cluster_id];
           if (error) {
             spdlog::warn("cluster {}: cannot resolve {}: {}", cluster.name,
@@ -89,8 +89,8 @@ size_t worker_count(const config::Server& server) {
 }
 
 bool all_closed(const std::vector<std::unique_ptr<Worker>>& workers) {
-  return std::all_of(workers.begin(), workers.end(),
-                     [](const auto& worker) { return worker->open_connections() == 0; });
+  return std::ranges::all_of(workers,
+                             [](const auto& worker) { return worker->open_connections() == 0; });
 }
 
 }  // namespace
@@ -124,6 +124,7 @@ Result<void> run_server(config::Config config) {
   DnsRefresher dns(main_io, snap, workers);
   dns.start();
   std::vector<std::thread> threads;
+  threads.reserve(workers.size());
   for (auto& worker : workers) {
     threads.emplace_back([w = worker.get()] { w->run(); });
   }

@@ -36,9 +36,10 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
     snapshot->route_cluster.push_back(id);
   }
   for (size_t i = 0; i < cfg.server.listen.size(); ++i) {
+    const auto& listener_tls = cfg.server.listen[i].tls;
     std::unique_ptr<net::ServerTls> tls;
-    if (cfg.server.listen[i].tls) {
-      auto server_tls = net::ServerTls::create(*cfg.server.listen[i].tls);
+    if (listener_tls.has_value()) {
+      auto server_tls = net::ServerTls::create(*listener_tls);
       if (!server_tls) {
         return fail(ErrorCode::kInvalidConfig, cfg.source_file + ": server.listen[" +
                                                    std::to_string(i) +

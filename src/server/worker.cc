@@ -19,7 +19,7 @@ namespace {
 // connection does not allocate a buffer per request; bounded so that a past spike does not pin
 // memory (at most about 1 MiB per worker).
 constexpr size_t kMaxSpareStates = 64;
-constexpr size_t kMaxSpareBuffer = 32 * 1024;
+constexpr size_t kMaxSpareBuffer = size_t{32} * 1024;
 constexpr std::chrono::milliseconds kTickInterval{50};
 
 Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& io,

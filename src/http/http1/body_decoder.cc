@@ -14,11 +14,10 @@ constexpr size_t kMaxChunkLineBytes = 4096;
 constexpr uint64_t kMax63 = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
 constexpr int kMaxChunkSizeDigits = 16;
 
+// `c` is a hex digit (checked by the caller).
 uint64_t hex_value(char c) {
-  if (c <= '9') {
-    return static_cast<uint64_t>(c - '0');
-  }
-  return static_cast<uint64_t>((c | 0x20) - 'a' + 10);
+  const auto byte = static_cast<uint64_t>(static_cast<unsigned char>(c));
+  return byte <= '9' ? byte - '0' : (byte | 0x20U) - 'a' + 10;
 }
 
 }  // namespace

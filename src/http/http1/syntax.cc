@@ -67,7 +67,7 @@ ScanResult scan_head(std::string_view data, const ParserLimits& limits, bool all
       scan.scanned = pending_cr ? n - 1 : n;
       return ScanResult::kNeedMore;
     }
-    const size_t end = static_cast<size_t>(lf - p);  // index of the LF
+    const auto end = static_cast<size_t>(lf - p);  // index of the LF
     if (end == scan.line_start || p[end - 1] != '\r') {
       return ScanResult::kBareCrOrLf;
     }
@@ -234,7 +234,7 @@ LineResult find_line(std::string_view input, size_t pos, size_t max_line, size_t
     }
     return avail >= max_line + 2 ? LineResult::kTooLong : LineResult::kNeedMore;
   }
-  const size_t end = static_cast<size_t>(lf - p);
+  const auto end = static_cast<size_t>(lf - p);
   if (end == pos || p[end - 1] != '\r') {
     return LineResult::kBareCrOrLf;
   }

@@ -35,7 +35,12 @@ ClusterRuntime::ClusterRuntime(asio::io_context& io, const config::Cluster& clus
   schedule_sweep();
 }
 
-ClusterRuntime::~ClusterRuntime() { shutdown(); }
+ClusterRuntime::~ClusterRuntime() {
+  try {  // Asio's timer cancel() reports errors by exception; a destructor must not throw
+    shutdown();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): nothing useful left to do with it
+  }
+}
 
 std::unique_ptr<UpstreamConnection> ClusterRuntime::take_idle(size_t endpoint) {
   auto& idle = endpoints_[endpoint].idle;
@@ -85,8 +90,8 @@ void ClusterRuntime::on_idle_readable(size_t endpoint, UpstreamConnection* conne
   // Compare addresses before dereferencing: the connection may have been taken (and even freed)
   // after this handler was queued. A pooled one with the same generation is the one we watched.
   auto& idle = endpoints_[endpoint].idle;
-  const auto it = std::find_if(idle.begin(), idle.end(),
-                               [connection](const auto& held) { return held.get() == connection; });
+  const auto it =
+      std::ranges::find_if(idle, [connection](const auto& held) { return held.get() == connection; });
   if (it != idle.end() && (*it)->idle_generation == generation) {
     idle.erase(it);
   }
