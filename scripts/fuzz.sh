@@ -8,5 +8,5 @@ for dir in tests/fuzz/*/; do
   name=$(basename "$dir")
   mkdir -p "build/fuzz/corpus-${name}"
   echo "== ${name} for ${seconds}s"
-  "build/fuzz/${name}_fuzz" -max_total_time="${seconds}" "build/fuzz/corpus-${name}" "${dir}corpus"
+  "build/fuzz/${name}_fuzz" -max_total_time="${seconds}" -timeout=10 "build/fuzz/corpus-${name}" "${dir}corpus"
 done

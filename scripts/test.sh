@@ -27,7 +27,7 @@ if cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j "$jobs"; the
   for dir in tests/fuzz/*/; do
     name=$(basename "$dir")
     echo "-- ${name}"
-    "build/fuzz/${name}_fuzz" -runs=0 "${dir}corpus" 2>&1 | tail -2 || failed+=("fuzz ${name}")
+    "build/fuzz/${name}_fuzz" -runs=0 -timeout=10 "${dir}corpus" 2>&1 | tail -2 || failed+=("fuzz ${name}")
   done
 else
   failed+=("fuzz build")

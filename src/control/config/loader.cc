@@ -4,6 +4,7 @@
 // every exception into an Error so nothing escapes the loader.
 #include "control/config/loader.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <array>
@@ -72,16 +73,59 @@ Result<config::Config> parse_document(const Reader& r, const YAML::Node& documen
 
 int line_of(const YAML::Mark& mark) { return mark.is_null() ? 1 : mark.line + 1; }
 
+// Counts documents without building them. yaml-cpp 0.7's LoadAll never returns on some inputs
+// (a lone ",": the parser reports a document without consuming anything), so the loader loads
+// the first document with Load and asks this, a bounded number of times, whether a second one
+// follows.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    previous_start_ = last_start_;
+    last_start_ = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
+  void OnAlias(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
+  void OnScalar(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                const std::string& /*value*/) override {}
+  void OnSequenceStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/,
+                       YAML::anchor_t /*anchor*/, YAML::EmitterStyle::value /*style*/) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                  YAML::EmitterStyle::value /*style*/) override {}
+  void OnMapEnd() override {}
+
+  [[nodiscard]] const YAML::Mark& last_start() const { return last_start_; }
+  // The parser reported a "document" without moving on (the yaml-cpp bug above).
+  [[nodiscard]] bool stuck() const { return previous_start_.pos == last_start_.pos; }
+
+ private:
+  YAML::Mark previous_start_ = YAML::Mark::null_mark();
+  YAML::Mark last_start_ = YAML::Mark::null_mark();
+};
+
+// The line of a second document in `yaml`, or 0 when there is at most one.
+int second_document_line(const std::string& yaml) {
+  std::istringstream stream(yaml);
+  YAML::Parser parser(stream);
+  DocumentStarts starts;
+  if (!parser.HandleNextDocument(starts) || !parser.HandleNextDocument(starts) || starts.stuck()) {
+    return 0;
+  }
+  return line_of(starts.last_start());
+}
+
 Result<config::Config> load(std::string_view yaml, const std::string& source_name,
                             const std::filesystem::path& base_dir) {
   Reader reader(source_name, base_dir);
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-    if (documents.size() > 1) {
+    const std::string text(yaml);
+    const YAML::Node document = YAML::Load(text);
+    if (const int line = second_document_line(text); line > 0) {
       // The second document would be ignored silently; a stray "---" is more likely a mistake.
-      return reader.error(line_of(documents[1].Mark()), "", "only one YAML document is allowed");
+      return reader.error(line, "", "only one YAML document is allowed");
     }
-    return parse_document(reader, documents.empty() ? YAML::Node() : documents[0], source_name);
+    return parse_document(reader, document, source_name);
   } catch (const YAML::Exception& e) {
     return fail(ErrorCode::kInvalidConfig,
                 source_name + ":" + std::to_string(line_of(e.mark)) + ": syntax error: " + e.msg);

@@ -37,9 +37,12 @@ const std::vector<BadCase> kSyntaxAndStructure = {
      "logging)"},
     {"duplicate key", SERVER_LINE HEALTH_ROUTE "routes: []\n",
      "bad.yaml:3: routes: duplicate key 'routes'"},
+    // The line of the "---" that starts the second document.
     {"two documents", SERVER_LINE HEALTH_ROUTE "---\nserver: {}\n",
-     "bad.yaml:4: (root): only one YAML document is allowed"},
+     "bad.yaml:3: (root): only one YAML document is allowed"},
     {"missing server", HEALTH_ROUTE, "bad.yaml:1: server: required key is missing"},
+    // yaml-cpp 0.7's LoadAll never returned on this (found by the config fuzzer).
+    {"lone comma", ",", "bad.yaml:1: server: required key is missing"},
     {"missing routes", "logging: {}\n" SERVER_LINE, "bad.yaml:1: routes: required key is missing"},
     {"empty routes", SERVER_LINE "routes: []\n", "bad.yaml:2: routes: must list at least one"},
     {"unset variable", "server:\n  listen: [\"127.0.0.1:${NEXUS_T_UNSET_VAR}\"]\n" HEALTH_ROUTE,
