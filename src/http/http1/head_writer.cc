@@ -86,6 +86,17 @@ void append_number(std::string& out, uint64_t value) {
   out.append(buf, end);
 }
 
+// The framing Nexus chose for the body it sends (never the peer's framing bytes).
+void append_framing(std::string& out, BodyFraming framing, uint64_t content_length) {
+  if (framing == BodyFraming::kContentLength) {
+    out.append("Content-Length: ");
+    append_number(out, content_length);
+    out.append("\r\n");
+  } else if (framing == BodyFraming::kChunked) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  }
+}
+
 // Appends a field that may occur several times (Via, X-Forwarded-For) as one line: the received
 // values, comma-joined, followed by our own.
 void append_joined(std::string& out, const std::vector<Header>& headers, std::string_view name,
@@ -147,13 +158,7 @@ void write_upstream_request_head(const RequestHead& request, const UpstreamReque
   append_joined(out, request.headers, "X-Forwarded-For", info.client_ip);
   append_field(out, "X-Forwarded-Proto", info.client_tls ? "https" : "http");
   append_joined(out, request.headers, "Via", kVia);
-  if (info.framing == BodyFraming::kContentLength) {
-    out.append("Content-Length: ");
-    append_number(out, info.content_length);
-    out.append("\r\n");
-  } else if (info.framing == BodyFraming::kChunked) {
-    out.append("Transfer-Encoding: chunked\r\n");
-  }
+  append_framing(out, info.framing, info.content_length);
   out.append("\r\n");
 }
 
@@ -179,13 +184,7 @@ void write_client_response_head(const ResponseHead& response, const ClientRespon
     append_field(out, name, header.value);
   }
   append_joined(out, response.headers, "Via", kVia);
-  if (info.framing == BodyFraming::kContentLength) {
-    out.append("Content-Length: ");
-    append_number(out, info.content_length);
-    out.append("\r\n");
-  } else if (info.framing == BodyFraming::kChunked) {
-    out.append("Transfer-Encoding: chunked\r\n");
-  }
+  append_framing(out, info.framing, info.content_length);
   if (!info.keep_alive) {
     out.append("Connection: close\r\n");
   } else if (info.client_http10) {

@@ -48,6 +48,13 @@ struct ResponseHead {
   void clear();
 };
 
+struct ParserLimits {
+  uint32_t max_request_line_bytes = 8 * 1024;     // over it: 414 (status line for responses: 502)
+  uint32_t max_head_bytes = 64 * 1024;            // whole head incl. request line: 431
+  uint32_t max_header_count = 100;                // 431
+  uint64_t max_body_bytes = 32ULL * 1024 * 1024;  // 413 (0 = unlimited)
+};
+
 // Case-insensitive ASCII comparison, for header names and tokens.
 bool iequals(std::string_view a, std::string_view b);
 

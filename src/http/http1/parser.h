@@ -11,16 +11,10 @@
 #include <string_view>
 
 #include "http/http1/message.h"
+#include "http/http1/syntax.h"
 #include "nexus/core/result.h"
 
 namespace nexus::http1 {
-
-struct ParserLimits {
-  uint32_t max_request_line_bytes = 8 * 1024;     // over it: 414 (status line for responses: 502)
-  uint32_t max_head_bytes = 64 * 1024;            // whole head incl. request line: 431
-  uint32_t max_header_count = 100;                // 431
-  uint64_t max_body_bytes = 32ULL * 1024 * 1024;  // 413 (0 = unlimited)
-};
 
 // Parses one request head. Feed it the bytes received so far, always starting at the first byte
 // of the head; it remembers how far it has scanned, so a head dripping in byte by byte costs
@@ -35,16 +29,11 @@ class RequestHeadParser {
   Result<size_t> parse(std::string_view data, RequestHead& out);
 
   // Forgets the scan position; call before parsing the next request's head.
-  void reset() { scanned_ = 0; }
+  void reset() { scan_ = {}; }
 
  private:
   ParserLimits limits_;
-  size_t scanned_ = 0;
-  // Incremental scan state; meaningful only while scanned_ > 0 (see syntax.h, HeadScan).
-  size_t start_ = 0;
-  size_t line_start_ = 0;
-  uint32_t field_lines_ = 0;
-  bool start_line_done_ = false;
+  syntax::HeadScan scan_;  // how far the head has been scanned, across calls
 };
 
 // Parses one upstream response head. `request_method` decides whether a body follows (HEAD).
@@ -56,16 +45,11 @@ class ResponseHeadParser {
   explicit ResponseHeadParser(const ParserLimits& limits) : limits_(limits) {}
 
   Result<size_t> parse(std::string_view data, std::string_view request_method, ResponseHead& out);
-  void reset() { scanned_ = 0; }
+  void reset() { scan_ = {}; }
 
  private:
   ParserLimits limits_;
-  size_t scanned_ = 0;
-  // Incremental scan state; meaningful only while scanned_ > 0 (see syntax.h, HeadScan).
-  size_t start_ = 0;
-  size_t line_start_ = 0;
-  uint32_t field_lines_ = 0;
-  bool start_line_done_ = false;
+  syntax::HeadScan scan_;  // how far the head has been scanned, across calls
 };
 
 // Decodes a message body framed by Content-Length or chunked coding, in place: data returned is a

@@ -244,21 +244,16 @@ Result<void> parse_head(std::string_view data, size_t start, const ParserLimits&
 }  // namespace
 
 Result<size_t> RequestHeadParser::parse(std::string_view data, RequestHead& out) {
-  syntax::HeadScan scan{scanned_, start_, line_start_, field_lines_, start_line_done_};
   size_t head_size = 0;
   const ScanResult r =
-      syntax::scan_head(data, limits_, /*allow_leading_crlf=*/true, scan, head_size);
+      syntax::scan_head(data, limits_, /*allow_leading_crlf=*/true, scan_, head_size);
   if (r == ScanResult::kNeedMore) {
-    scanned_ = scan.scanned;
-    start_ = scan.start;
-    line_start_ = scan.line_start;
-    field_lines_ = scan.field_lines;
-    start_line_done_ = scan.start_line_done;
     return 0;
   }
   // Complete or failed: the next call starts from scratch (a repeated call re-parses the same
   // head instead of scanning past it).
-  scanned_ = 0;
+  const size_t start = scan_.start;
+  scan_ = {};
   switch (r) {
     case ScanResult::kComplete:
       break;
@@ -275,7 +270,7 @@ Result<size_t> RequestHeadParser::parse(std::string_view data, RequestHead& out)
     case ScanResult::kNeedMore:
       return 0;
   }
-  if (auto ok = parse_head(data.substr(0, head_size), scan.start, limits_, out); !ok) {
+  if (auto ok = parse_head(data.substr(0, head_size), start, limits_, out); !ok) {
     return std::unexpected(std::move(ok.error()));
   }
   return head_size;

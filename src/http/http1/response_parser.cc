@@ -131,19 +131,16 @@ Result<void> parse_head(std::string_view data, std::string_view request_method, 
 
 Result<size_t> ResponseHeadParser::parse(std::string_view data, std::string_view request_method,
                                          ResponseHead& out) {
-  syntax::HeadScan scan{scanned_, start_, line_start_, field_lines_, start_line_done_};
   size_t head_size = 0;
   const ScanResult r =
-      syntax::scan_head(data, limits_, /*allow_leading_crlf=*/false, scan, head_size);
+      syntax::scan_head(data, limits_, /*allow_leading_crlf=*/false, scan_, head_size);
   if (r == ScanResult::kNeedMore) {
-    scanned_ = scan.scanned;
-    start_ = scan.start;
-    line_start_ = scan.line_start;
-    field_lines_ = scan.field_lines;
-    start_line_done_ = scan.start_line_done;
     return 0;
   }
-  scanned_ = 0;
+  // Complete or failed: the next call starts from scratch (a repeated call re-parses the same
+  // head instead of scanning past it).
+  const size_t start = scan_.start;
+  scan_ = {};
   switch (r) {
     case ScanResult::kComplete:
       break;

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "http/http1/parser.h"
+#include "http/http1/message.h"
 
 namespace nexus::http1::syntax {
 
