@@ -9,14 +9,13 @@
 #include <boost/asio/write.hpp>
 
 #include "http/http1/head_writer.h"
+#include "server/io_constants.h"
 #include "server/worker.h"
 
 namespace nexus::server {
 namespace asio = boost::asio;
 namespace {
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-constexpr size_t kReadChunk = size_t{16} * 1024;  // free space wanted before each read
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
 // A keep-alive connection quiet for this long gives its buffer back to the worker.
 constexpr std::chrono::milliseconds kShrinkAfter{1000};
