@@ -94,7 +94,7 @@ Result<void> parse_request_line(std::string_view line, RequestHead& out) {
     case MethodClass::kRefused:
       return fail(ErrorCode::kMethodNotAllowed, "method not allowed");
     case MethodClass::kUnknown:
-      return fail(ErrorCode::kNotImplemented, "method not implemented");
+      return fail(ErrorCode::kNotImplemented, "method is not supported");
   }
 
   const std::string_view target = line.substr(target_start, target_end - target_start);
