@@ -90,8 +90,8 @@ void ClusterRuntime::on_idle_readable(size_t endpoint, UpstreamConnection* conne
   // Compare addresses before dereferencing: the connection may have been taken (and even freed)
   // after this handler was queued. A pooled one with the same generation is the one we watched.
   auto& idle = endpoints_[endpoint].idle;
-  const auto it =
-      std::ranges::find_if(idle, [connection](const auto& held) { return held.get() == connection; });
+  const auto it = std::ranges::find_if(
+      idle, [connection](const auto& held) { return held.get() == connection; });
   if (it != idle.end() && (*it)->idle_generation == generation) {
     idle.erase(it);
   }
