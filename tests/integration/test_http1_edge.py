@@ -15,18 +15,20 @@ from nexus_harness import (ClientConn, NexusTestCase, Nexus, Upstream, cluster, 
 
 FIXTURES = os.path.join(shared_dir(), "fixtures", "http1-edge")
 MANIFEST = os.path.join(FIXTURES, "manifest.tsv")
+# Our own cases in the same format, written from the same rules (see edge_cases/README.md).
+OWN_CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "edge_cases")
 
 REQUEST_LINE = re.compile(rb"(?:^|\r\n)([A-Z]+) (/\S*) HTTP/1\.[01]\r\n")
 
 
-def load_manifest():
+def load_manifest(folder=FIXTURES):
     rows = []
-    with open(MANIFEST, encoding="utf-8") as f:
+    with open(os.path.join(folder, "manifest.tsv"), encoding="utf-8") as f:
         header = f.readline().rstrip("\n").split("\t")
         for line in f:
             line = line.rstrip("\n")
             if line:
-                rows.append(dict(zip(header, line.split("\t"))))
+                rows.append(dict(zip(header, line.split("\t")), dir=folder))
     return rows
 
 
@@ -90,7 +92,7 @@ class Http1EdgeTest(NexusTestCase):
         self.addCleanup(self.dump_logs_if_failed, self.nx)
 
     def run_fixture(self, row):
-        with open(os.path.join(FIXTURES, row["file"]), "rb") as f:
+        with open(os.path.join(row["dir"], row["file"]), "rb") as f:
             data = f.read()
         steps = parse_verdict(row["verdict"])
         expect_up = parse_upstream(row["upstream"])
@@ -176,9 +178,10 @@ def _register():
             self.fail(f"fixtures not found at {MANIFEST} (set NEXUS_SHARED_DIR)")
         Http1EdgeTest.test_manifest_present = test_manifest_present
         return
-    for row in load_manifest():
-        name = "test_" + row["file"].split("-", 1)[0] + "_" + row["id"].replace("-", "_")
-        setattr(Http1EdgeTest, name, _make_test(row))
+    for prefix, folder in (("test_", FIXTURES), ("test_own_", OWN_CASES)):
+        for row in load_manifest(folder):
+            name = prefix + row["file"].split("-", 1)[0] + "_" + row["id"].replace("-", "_")
+            setattr(Http1EdgeTest, name, _make_test(row))
 
 
 _register()
