@@ -64,7 +64,11 @@ asio::awaitable<ClientConnection::Next> ClientConnection::relay_response(
       while (!done && !gather.full()) {
         auto step = decoder.decode(available.substr(used));
         if (!step) {
-          // The head is out (or about to be): all we can do is cut the response short.
+          if (head_pending) {  // nothing reached the client yet: it gets a clean 502
+            Error error = std::move(step.error());
+            co_return co_await upstream_failed(std::move(error));
+          }
+          // The head is out: all we can do is cut the response short.
           log_access(status, &step.error());
           co_return Next::kClose;
         }

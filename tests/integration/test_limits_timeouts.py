@@ -195,7 +195,17 @@ class UpstreamFailuresTest(Base):
         bad = [b"garbage\r\n\r\n",
                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
                b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nok",
-               b"HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok"]
+               b"HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok",
+               # Smuggling-shaped responses are not passed on, whatever the client could make
+               # of them.
+               b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"2\r\nok\r\n0\r\n\r\n",
+               b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nok",
+               b"HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\nContent-Length: 2\r\n\r\nok",
+               b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok",
+               b"HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 2\r\n\r\nok",
+               b"HTTP/1.1 200 OK\r\nX A: 1\r\nContent-Length: 2\r\n\r\nok",
+               b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n"]
         self.start()
         for data in bad:
             self.up.handler = raw(data, close=True)
