@@ -13,16 +13,8 @@ Everything runs on 127.0.0.1. The pieces:
                   of a failed test.
 """
 
-import json
-import os
-import signal
-import socket
-import ssl
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 import unittest
 
 from harness.common import *  # noqa: F401,F403

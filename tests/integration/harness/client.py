@@ -1,16 +1,8 @@
 """The raw-socket test client."""
 
-import json
-import os
-import signal
 import socket
 import ssl
-import subprocess
-import sys
-import tempfile
-import threading
 import time
-import unittest
 
 from .common import *  # noqa: F401,F403
 from .http import *  # noqa: F401,F403

@@ -2,15 +2,8 @@
 
 import json
 import os
-import signal
 import socket
-import ssl
-import subprocess
-import sys
-import tempfile
-import threading
 import time
-import unittest
 
 # tests/integration, the folder above this package.
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

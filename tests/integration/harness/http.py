@@ -1,16 +1,8 @@
 """HTTP/1.1 message reading, shared by the test client and the test upstream."""
 
 import json
-import os
-import signal
 import socket
 import ssl
-import subprocess
-import sys
-import tempfile
-import threading
-import time
-import unittest
 
 from .common import *  # noqa: F401,F403
 

@@ -3,14 +3,8 @@
 import json
 import os
 import signal
-import socket
-import ssl
 import subprocess
-import sys
 import tempfile
-import threading
-import time
-import unittest
 
 from .common import *  # noqa: F401,F403
 from .common import HERE  # noqa: F401

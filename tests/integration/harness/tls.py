@@ -1,16 +1,10 @@
 """Test PKI: a CA and leaf certificates made with the openssl CLI at test time."""
 
-import json
 import os
-import signal
 import socket
 import ssl
 import subprocess
-import sys
-import tempfile
-import threading
 import time
-import unittest
 
 from .common import *  # noqa: F401,F403
 
