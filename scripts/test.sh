@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: release build + unit and integration tests, the ASan+UBSan build of the unit
-# tests, the fuzz targets replaying their corpora (clang + libFuzzer), clang-tidy and the format
-# check.
+# `make test`: release build + unit and integration tests; the same tests again on the
+# ASan+UBSan build (the integration tests then run the sanitized nexus); the fuzz targets
+# replaying their corpora (clang + libFuzzer); clang-tidy; the format check.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -14,10 +14,11 @@ cmake --preset release >/dev/null && cmake --build --preset release -j "$jobs" |
 step "unit and integration tests (release)"
 ctest --test-dir build/release --output-on-failure -j "$jobs" || failed+=("release tests")
 
-step "ASan+UBSan build of the unit tests"
-if cmake --preset asan >/dev/null && cmake --build --preset asan -j "$jobs" --target nexus_unit_tests; then
+step "ASan+UBSan build: unit tests, and the integration tests against the sanitized binary"
+if cmake --preset asan >/dev/null &&
+  cmake --build --preset asan -j "$jobs" --target nexus_unit_tests nexus; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build/asan -L unit --output-on-failure -j "$jobs" || failed+=("asan unit tests")
+    ctest --test-dir build/asan --output-on-failure -j "$jobs" || failed+=("asan tests")
 else
   failed+=("asan build")
 fi
