@@ -169,6 +169,8 @@ asio::awaitable<ClientConnection::Next> ClientConnection::exchange(proxy::Cluste
 // An upstream failure before any response byte reached the client: answer with the JSON error,
 // unless the client is gone or its own request was at fault.
 asio::awaitable<ClientConnection::Next> ClientConnection::upstream_failed(Error error) {
+  // A body kept for a retry is done with: drop it, or it would be read as the next request.
+  state_->in.consume(replayable_bytes_);
   replayable_bytes_ = 0;
   if (client_gone_) {
     log_access(499, &error);

@@ -84,6 +84,29 @@ class UpstreamInterimResponsesTest(NexusTestCase):
         self.assertIsNone(up.last().header("upgrade"), "Upgrade is hop-by-hop: never forwarded")
 
 
+class ErrorKeepsFramingTest(NexusTestCase):
+    def test_body_of_a_failed_request_is_not_read_as_the_next_request(self):
+        served = []
+
+        def garbage_then_ok(req, conn):
+            served.append(req.target)
+            if len(served) == 1:
+                conn.send(b"garbage\r\n\r\n")
+                return False
+            return ok()(req, conn)
+        up = self.upstream(garbage_then_ok)
+        nx = self.nexus(make_config(free_port(), {"up": cluster(up)}, catch_all()))
+        c = ClientConn(nx.port)
+        self.addCleanup(c.close)
+        body = b"GET /smuggled HTTP/1.1\r\nHost: gw.test\r\n\r\n"
+        r = c.request("POST", "/first", {"Content-Type": "text/plain"}, body)
+        self.assertErrorJson(r, 502)
+        r = c.request("GET", "/second")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("x-upstream-path"), "/second")
+        self.assertEqual(served, ["/first", "/second"], "the body was taken for a request")
+
+
 class RouteTotalTimeoutTest(NexusTestCase):
     def test_total_timeout_is_504_even_while_bytes_trickle(self):
         release = threading.Event()
