@@ -254,21 +254,8 @@ Result<size_t> RequestHeadParser::parse(std::string_view data, RequestHead& out)
   // head instead of scanning past it).
   const size_t start = scan_.start;
   scan_ = {};
-  switch (r) {
-    case ScanResult::kComplete:
-      break;
-    case ScanResult::kBareCrOrLf:
-      return fail(ErrorCode::kBadRequest, "bare CR or LF in request head");
-    case ScanResult::kEmptyStartLine:
-      return fail(ErrorCode::kBadRequest, "empty request line");
-    case ScanResult::kStartLineTooLong:
-      return fail(ErrorCode::kUriTooLong, "request line too long");
-    case ScanResult::kHeadTooLarge:
-      return fail(ErrorCode::kHeadersTooLarge, "request head too large");
-    case ScanResult::kTooManyFields:
-      return fail(ErrorCode::kHeadersTooLarge, "too many header fields");
-    case ScanResult::kNeedMore:
-      return 0;
+  if (r != ScanResult::kComplete) {
+    return std::unexpected(syntax::scan_error(r, /*request=*/true));
   }
   if (auto ok = parse_head(data.substr(0, head_size), start, limits_, out); !ok) {
     return std::unexpected(std::move(ok.error()));

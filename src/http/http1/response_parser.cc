@@ -141,21 +141,8 @@ Result<size_t> ResponseHeadParser::parse(std::string_view data, std::string_view
   // head instead of scanning past it).
   const size_t start = scan_.start;
   scan_ = {};
-  switch (r) {
-    case ScanResult::kComplete:
-      break;
-    case ScanResult::kBareCrOrLf:
-      return fail(ErrorCode::kUpstreamProtocolError, "bare CR or LF in response head");
-    case ScanResult::kEmptyStartLine:
-      return fail(ErrorCode::kUpstreamProtocolError, "empty status line");
-    case ScanResult::kStartLineTooLong:
-      return fail(ErrorCode::kUpstreamProtocolError, "status line too long");
-    case ScanResult::kHeadTooLarge:
-      return fail(ErrorCode::kUpstreamProtocolError, "response head too large");
-    case ScanResult::kTooManyFields:
-      return fail(ErrorCode::kUpstreamProtocolError, "too many response header fields");
-    case ScanResult::kNeedMore:
-      return 0;
+  if (r != ScanResult::kComplete) {
+    return std::unexpected(syntax::scan_error(r, /*request=*/false));
   }
   if (auto ok = parse_head(data.substr(0, head_size), request_method, out); !ok) {
     return std::unexpected(std::move(ok.error()));

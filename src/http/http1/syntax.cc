@@ -318,4 +318,29 @@ bool valid_chunk_ext(std::string_view ext) {
   return true;
 }
 
+Error scan_error(ScanResult result, bool request) {
+  const ErrorCode too_long = request ? ErrorCode::kUriTooLong : ErrorCode::kUpstreamProtocolError;
+  const ErrorCode too_big =
+      request ? ErrorCode::kHeadersTooLarge : ErrorCode::kUpstreamProtocolError;
+  const ErrorCode bad = request ? ErrorCode::kBadRequest : ErrorCode::kUpstreamProtocolError;
+  const std::string head = request ? "request head" : "response head";
+  const std::string start_line = request ? "request line" : "status line";
+  switch (result) {
+    case ScanResult::kBareCrOrLf:
+      return {bad, "bare CR or LF in " + head};
+    case ScanResult::kEmptyStartLine:
+      return {bad, "empty " + start_line};
+    case ScanResult::kStartLineTooLong:
+      return {too_long, start_line + " too long"};
+    case ScanResult::kHeadTooLarge:
+      return {too_big, head + " too large"};
+    case ScanResult::kTooManyFields:
+      return {too_big, "too many header fields in " + head};
+    case ScanResult::kNeedMore:
+    case ScanResult::kComplete:
+      break;
+  }
+  return {ErrorCode::kInternal, "scan_error called without an error"};
+}
+
 }  // namespace nexus::http1::syntax

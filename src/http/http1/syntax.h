@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "http/http1/message.h"
+#include "nexus/core/result.h"
 
 namespace nexus::http1::syntax {
 
@@ -101,6 +102,10 @@ enum class ScanResult {
 // On kComplete, `head_size` is the byte count of the head including the final CRLFCRLF.
 ScanResult scan_head(std::string_view data, const ParserLimits& limits, bool allow_leading_crlf,
                      HeadScan& scan, size_t& head_size);
+
+// The error for a scan that failed (any result but kNeedMore and kComplete): the status a client
+// gets for its request head, or an upstream protocol error for a response head.
+Error scan_error(ScanResult result, bool request);
 
 // ---- Field lines ----------------------------------------------------------------------------
 
