@@ -71,13 +71,19 @@ bool name_matches(std::string_view pattern, std::string_view host) {
   return pattern == host;
 }
 
-// ALPN: HTTP/1.1 only until HTTP/2 lands. A client offering only other protocols continues
-// without ALPN rather than failing the handshake.
+// ALPN protocol lists in our order of preference.
+constexpr unsigned char kHttp11Only[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+constexpr unsigned char kH2AndHttp11[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+
+// ALPN: h2 when the listener allows it and the client offers it, else HTTP/1.1. A client
+// offering only other protocols continues without ALPN rather than failing the handshake.
 int select_alpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_len,
-                const unsigned char* in, unsigned int in_len, void* /*arg*/) {
-  static constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+                const unsigned char* in, unsigned int in_len, void* arg) {
+  const bool http2 = arg != nullptr;
+  const unsigned char* ours = http2 ? kH2AndHttp11 : kHttp11Only;
+  const unsigned int ours_len = http2 ? sizeof kH2AndHttp11 : sizeof kHttp11Only;
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, out_len, kHttp11, sizeof kHttp11, in, in_len) ==
+  if (SSL_select_next_proto(&selected, out_len, ours, ours_len, in, in_len) ==
       OPENSSL_NPN_NEGOTIATED) {
     *out = selected;
     return SSL_TLSEXT_ERR_OK;
@@ -86,7 +92,8 @@ int select_alpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_len,
 }
 
 Result<std::unique_ptr<ssl::context>> make_server_context(const config::TlsCertificate& cert,
-                                                          const std::string& min_version) {
+                                                          const std::string& min_version,
+                                                          bool http2) {
   auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
   SSL_CTX* native = context->native_handle();
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -103,16 +110,18 @@ Result<std::unique_ptr<ssl::context>> make_server_context(const config::TlsCerti
     return fail(ErrorCode::kInvalidConfig,
                 "private key " + cert.key_file + " does not match " + cert.cert_file);
   }
-  SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
+  // The callback only tests its argument for null: no pointer is followed.
+  static char http2_marker = 0;
+  SSL_CTX_set_alpn_select_cb(native, select_alpn, http2 ? &http2_marker : nullptr);
   return context;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<ServerTls>> ServerTls::create(const config::ListenerTls& tls) {
+Result<std::unique_ptr<ServerTls>> ServerTls::create(const config::ListenerTls& tls, bool http2) {
   auto server = std::make_unique<ServerTls>();
   for (const auto& cert : tls.certificates) {
-    auto context = make_server_context(cert, tls.min_version);
+    auto context = make_server_context(cert, tls.min_version, http2);
     if (!context) {
       return std::unexpected(context.error());
     }
@@ -191,6 +200,13 @@ Result<void> prepare_client_ssl(SSL* ssl, const config::UpstreamTls& tls, const 
     }
   }
   return {};
+}
+
+bool negotiated_h2(SSL* ssl) {
+  const unsigned char* protocol = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(ssl, &protocol, &length);
+  return length == 2 && protocol[0] == 'h' && protocol[1] == '2';
 }
 
 }  // namespace nexus::net

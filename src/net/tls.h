@@ -17,7 +17,8 @@ namespace nexus::net {
 class ServerTls {
  public:
   ServerTls() = default;  // use create()
-  static Result<std::unique_ptr<ServerTls>> create(const config::ListenerTls& tls);
+  // `http2`: ALPN offers h2 before http/1.1.
+  static Result<std::unique_ptr<ServerTls>> create(const config::ListenerTls& tls, bool http2);
 
   // The context new connections start with; SNI may switch them to another certificate's.
   boost::asio::ssl::context& default_context() { return *contexts_.front().context; }
@@ -39,5 +40,8 @@ Result<std::unique_ptr<boost::asio::ssl::context>> make_client_tls(const config:
 // Prepares a client SSL object before its handshake: SNI and the name to verify.
 // `host` is the endpoint host (a DNS name or an IP literal); `sni` overrides it when not empty.
 Result<void> prepare_client_ssl(SSL* ssl, const config::UpstreamTls& tls, const std::string& host);
+
+// Whether ALPN chose "h2" on this (handshaken) connection.
+bool negotiated_h2(SSL* ssl);
 
 }  // namespace nexus::net

@@ -9,7 +9,9 @@
 #include <boost/asio/write.hpp>
 
 #include "http/http1/head_writer.h"
+#include "server/http2_connection.h"
 #include "server/io_constants.h"
+#include "server/proxy_exchange.h"
 #include "server/worker.h"
 
 namespace nexus::server {
@@ -26,8 +28,12 @@ constexpr size_t kLingerMaxBytes = size_t{64} * 1024;
 
 }  // namespace
 
-ClientConnection::ClientConnection(Worker& worker, net::tcp::socket socket, asio::ssl::context* tls)
-    : worker_(worker), timer_(worker.io()) {
+ClientConnection::ClientConnection(Worker& worker, net::tcp::socket socket, asio::ssl::context* tls,
+                                   bool http2)
+    : worker_(worker),
+      http2_allowed_(http2),
+      timer_(worker.io()),
+      body_decoder_(worker.snapshot().request_limits, /*is_request=*/true) {
   net::SysError error;
   socket.set_option(net::tcp::no_delay(true), error);
   const auto remote = socket.remote_endpoint(error);
@@ -52,6 +58,10 @@ void ClientConnection::start(std::shared_ptr<ClientConnection> connection) {
 
 void ClientConnection::close_if_idle() {
   closing_ = true;
+  if (http2_) {
+    http2_->shutdown();
+    return;
+  }
   if (phase_ == Phase::kIdle || phase_ == Phase::kHandshake) {
     net::SysError ignored;
     stream_->socket().cancel(ignored);
@@ -65,6 +75,16 @@ asio::awaitable<void> ClientConnection::run() {
   bool ready = true;
   if (stream_->is_tls()) {
     ready = co_await handshake();
+  }
+  if (ready && http2_allowed_) {
+    const bool h2 = co_await starts_http2();
+    if (h2) {
+      timer_.cancel();
+      http2_ = std::make_shared<Http2Connection>(worker_, *stream_, client_ip_);
+      co_await http2_->run(state_->in.readable());
+      state_->in.consume(state_->in.size());
+      ready = false;
+    }
   }
   while (ready && !closing_) {
     const bool has_request = co_await wait_for_request();
@@ -80,9 +100,9 @@ asio::awaitable<void> ClientConnection::run() {
       }
       break;
     }
-    const Next next = co_await serve_request(*head);
-    if (next == Next::kClose) {
-      linger = !client_gone_;
+    const Outcome outcome = co_await serve_request(*head);
+    if (outcome == Outcome::kClose) {
+      linger = !record.client_gone;
       break;
     }
   }
@@ -102,6 +122,40 @@ asio::awaitable<bool> ClientConnection::handshake() {
   set_deadline(worker_.snapshot().config.server.timeouts.header, Phase::kHandshake);
   auto [error] = co_await stream_->tls()->async_handshake(asio::ssl::stream_base::server, kAwait);
   co_return !error;
+}
+
+// HTTP/2 by ALPN, or (plain listeners) by the client preface arriving first: RFC 9113 §3.3 and
+// §3.4. Bytes read while looking stay buffered for whichever protocol it is.
+asio::awaitable<bool> ClientConnection::starts_http2() {
+  if (stream_->is_tls()) {
+    if (!net::negotiated_h2(stream_->tls()->native_handle())) {
+      co_return false;
+    }
+    state_ = worker_.take_exchange_state();
+    co_return true;
+  }
+  static constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  set_deadline(worker_.snapshot().config.server.timeouts.idle, Phase::kIdle);
+  state_ = worker_.take_exchange_state();
+  for (;;) {
+    const std::string_view seen = state_->in.readable();
+    const size_t compared = std::min(seen.size(), kPreface.size());
+    if (seen.substr(0, compared) != kPreface.substr(0, compared)) {
+      co_return false;  // HTTP/1.x (or garbage, which the HTTP/1.1 parser answers)
+    }
+    if (compared == kPreface.size()) {
+      co_return true;
+    }
+    if (compared > 0 && phase_ != Phase::kHead) {
+      set_deadline(worker_.snapshot().config.server.timeouts.header, Phase::kHead);
+    }
+    auto [error, n] =
+        co_await stream_->async_read_some(state_->in.prepare(kReadChunk, kReadChunk), kAwait);
+    if (error) {
+      co_return false;  // the HTTP/1.1 loop notices the closed connection
+    }
+    state_->in.commit(n);
+  }
 }
 
 asio::awaitable<bool> ClientConnection::wait_for_request() {
@@ -158,6 +212,9 @@ void ClientConnection::on_tick(Clock::time_point now) {
   if (awaiting_upstream_ && !watching_client_ && now - awaiting_since_ >= kWatchAfter) {
     watch_client_disconnect();
   }
+  if (http2_) {
+    http2_->on_tick(now);
+  }
 }
 
 asio::awaitable<Result<size_t>> ClientConnection::read_request_head() {
@@ -189,32 +246,14 @@ asio::awaitable<Result<size_t>> ClientConnection::read_request_head() {
   }
 }
 
-asio::awaitable<ClientConnection::Next> ClientConnection::serve_request(size_t head_size) {
-  ExchangeState& state = *state_;
-  const Snapshot& snapshot = worker_.snapshot();
-  const http1::RequestHead& request = state.request;
+asio::awaitable<Outcome> ClientConnection::serve_request(size_t head_size) {
+  const http1::RequestHead& request = state_->request;
   ++requests_served_;
-  body_bytes_received_ = 0;
-  bytes_sent_ = 0;
-  upstream_ms_ = 0;
-  upstream_name_ = nullptr;
-  request_body_done_ = request.framing == http1::BodyFraming::kNone;
+  record.reset(request_start_);
+  record.request_body_done = request.framing == http1::BodyFraming::kNone;
+  head_size_ = head_size;
   sent_continue_ = false;
-  state.log_method.assign(request.method);
-  state.log_target.assign(request.target);
-
-  const config::Route* route =
-      snapshot.router->match({request.method, request.host, request.path, request.headers});
-  if (route == nullptr) {
-    state.in.consume(head_size);  // answered here: the head's views are not needed any more
-    Error error(ErrorCode::kNotFound, "no route for " + state.log_method + " " + state.log_target);
-    co_return co_await reply_error(std::move(error));
-  }
-  if (const auto& direct = route->direct_response; direct.has_value()) {
-    state.in.consume(head_size);
-    co_return co_await reply_local(direct->status, direct->content_type, direct->body);
-  }
-  co_return co_await proxy(*route, head_size);  // consumes the head once it is forwarded
+  co_return co_await serve_exchange(worker_, *this);
 }
 
 bool ClientConnection::keep_alive_after_this() const {
@@ -222,41 +261,39 @@ bool ClientConnection::keep_alive_after_this() const {
   return !closing_ && !worker_.draining() && (max_requests == 0 || requests_served_ < max_requests);
 }
 
-asio::awaitable<ClientConnection::Next> ClientConnection::reply_error(Error error) {
+asio::awaitable<Outcome> ClientConnection::reply_error(Error error) {
   const std::string body = error_json(error);
   // After a client error the framing of what follows is in doubt: close. After an upstream
   // error the request was read completely (or we close anyway), so the connection may stay.
   const bool keep = error.source() != ErrorSource::kClient || error.code() == ErrorCode::kNotFound;
-  const Next next = co_await send_local(error.http_status(), "application/json", body, keep);
+  const Outcome outcome = co_await send_local(error.http_status(), "application/json", body, keep);
   log_access(error.http_status(), &error);
-  co_return next;
+  co_return outcome;
 }
 
-asio::awaitable<ClientConnection::Next> ClientConnection::reply_local(int status,
-                                                                      std::string_view content_type,
-                                                                      std::string_view body) {
-  const Next next = co_await send_local(status, content_type, body, true);
+asio::awaitable<Outcome> ClientConnection::reply_local(int status, std::string_view content_type,
+                                                       std::string_view body) {
+  const Outcome outcome = co_await send_local(status, content_type, body, true);
   log_access(status, nullptr);
-  co_return next;
+  co_return outcome;
 }
 
-asio::awaitable<ClientConnection::Next> ClientConnection::send_local(int status,
-                                                                     std::string_view content_type,
-                                                                     std::string_view body,
-                                                                     bool keep_alive) {
+asio::awaitable<Outcome> ClientConnection::send_local(int status, std::string_view content_type,
+                                                      std::string_view body, bool keep_alive) {
   ExchangeState& state = *state_;
   const http1::RequestHead& request = state.request;
   // A request body we did not read would be taken for the next request: close instead.
-  const bool unread_body = request.framing != http1::BodyFraming::kNone && !request_body_done_;
+  const bool unread_body =
+      request.framing != http1::BodyFraming::kNone && !record.request_body_done;
   const bool keep = keep_alive && !unread_body && request.keep_alive && keep_alive_after_this();
   state.head_out.clear();
   http1::write_local_response(status, content_type, body, keep, state.log_method == "HEAD",
                               state.head_out);
   const bool written = co_await write_client(state.head_out);
   if (!written) {
-    co_return Next::kClose;
+    co_return Outcome::kClose;
   }
-  co_return keep ? Next::kKeepAlive : Next::kClose;
+  co_return keep ? Outcome::kKeepAlive : Outcome::kClose;
 }
 
 asio::awaitable<bool> ClientConnection::write_client(std::string_view data) {
@@ -267,9 +304,9 @@ asio::awaitable<bool> ClientConnection::write_client(std::string_view data) {
 asio::awaitable<bool> ClientConnection::write_client(std::span<const asio::const_buffer> data) {
   set_deadline(worker_.snapshot().config.server.timeouts.idle, Phase::kClientWrite);
   auto [error, n] = co_await asio::async_write(*stream_, data, kAwait);
-  bytes_sent_ += n;
+  record.bytes_sent += n;
   if (error) {
-    client_gone_ = true;
+    record.client_gone = true;
   }
   co_return !error;
 }
@@ -301,23 +338,9 @@ void ClientConnection::finish_exchange_state() {
 }
 
 void ClientConnection::log_access(int status, const Error* error) {
-  obs::AccessLog* log = worker_.access_log();
-  if (log == nullptr || !state_) {
-    return;
+  if (state_) {
+    log_exchange(worker_.access_log(), *this, status, error);
   }
-  const auto now = Clock::now();
-  obs::AccessRecord record;
-  record.method = state_->log_method;
-  record.target = state_->log_target;
-  record.client = client_ip_;
-  record.upstream = upstream_name_ != nullptr ? std::string_view(*upstream_name_) : "";
-  record.error = error != nullptr ? error->code_name() : std::string_view{};
-  record.status = status;
-  record.bytes_received = body_bytes_received_;
-  record.bytes_sent = bytes_sent_;
-  record.duration_ms = std::chrono::duration<double, std::milli>(now - request_start_).count();
-  record.upstream_duration_ms = upstream_ms_;
-  log->write(record);
 }
 
 void ClientConnection::set_deadline(std::chrono::milliseconds timeout, Phase phase) {
@@ -325,8 +348,8 @@ void ClientConnection::set_deadline(std::chrono::milliseconds timeout, Phase pha
   timed_out_ = false;
   deadline_ = timeout.count() == 0 ? Clock::time_point::max() : Clock::now() + timeout;
   if (phase >= Phase::kUpstreamConnect && phase <= Phase::kClientWrite &&
-      exchange_deadline_ < deadline_) {
-    deadline_ = exchange_deadline_;
+      record.deadline < deadline_) {
+    deadline_ = record.deadline;
   }
   if (deadline_ < timer_expiry_) {
     arm_timer(deadline_);
@@ -358,13 +381,13 @@ void ClientConnection::on_timer() {
     case Phase::kUpstreamConnect:
     case Phase::kUpstreamFirstByte:
     case Phase::kUpstreamBody:
-      if (upstream_ != nullptr) {
-        upstream_->stream().close();
+      if (record.upstream != nullptr) {
+        record.upstream->stream().close();
       }
       break;
     case Phase::kClientWrite:
-      if (upstream_ != nullptr) {
-        upstream_->stream().close();
+      if (record.upstream != nullptr) {
+        record.upstream->stream().close();
       }
       stream_->close();
       break;

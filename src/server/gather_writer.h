@@ -4,6 +4,7 @@
 
 #include <array>
 #include <boost/asio/buffer.hpp>
+#include <span>
 #include <string_view>
 
 #include "http/http1/head_writer.h"

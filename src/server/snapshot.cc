@@ -39,7 +39,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
     const auto& listener_tls = cfg.server.listen[i].tls;
     std::unique_ptr<net::ServerTls> tls;
     if (listener_tls.has_value()) {
-      auto server_tls = net::ServerTls::create(*listener_tls);
+      auto server_tls = net::ServerTls::create(*listener_tls, cfg.server.listen[i].http2);
       if (!server_tls) {
         return fail(ErrorCode::kInvalidConfig, cfg.source_file + ": server.listen[" +
                                                    std::to_string(i) +
@@ -57,6 +57,16 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
   // fields, e.g. rate-limit headers), and no body limit (bodies stream through).
   snapshot->response_limits = {limits.max_request_line_bytes, limits.max_request_head_bytes,
                                limits.max_header_count * 2, 0};
+  const config::Http2& http2 = cfg.server.http2;
+  snapshot->http2_limits = {
+      .max_concurrent_streams = http2.max_concurrent_streams,
+      .initial_stream_window = http2.initial_stream_window,
+      .connection_window = http2.connection_window,
+      .max_header_list_bytes = limits.max_request_head_bytes,
+      .max_header_count = limits.max_header_count,
+      .max_body_bytes = limits.max_body_bytes,
+      .max_requests = limits.max_requests_per_connection,
+  };
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "http/http1/parser.h"
+#include "http/http2/server_session.h"
 #include "net/tls.h"
 #include "nexus/config/config.h"
 #include "nexus/core/result.h"
@@ -25,6 +26,7 @@ struct Snapshot {
   std::vector<std::unique_ptr<net::ServerTls>> listener_tls;            // per listener or null
   http1::ParserLimits request_limits;
   http1::ParserLimits response_limits;
+  http2::SessionLimits http2_limits;
 
   // The cluster id of a route returned by router->match().
   [[nodiscard]] size_t cluster_of(const config::Route& route) const {

@@ -153,7 +153,8 @@ void Worker::on_accept(size_t listener, tcp::socket socket) {
   }
   auto* tls = snapshot_->listener_tls[listener].get();
   auto connection = std::make_shared<ClientConnection>(
-      *this, std::move(socket), tls != nullptr ? &tls->default_context() : nullptr);
+      *this, std::move(socket), tls != nullptr ? &tls->default_context() : nullptr,
+      snapshot_->config.server.listen[listener].http2);
   connections_.insert(connection.get());
   open_connections_.fetch_add(1, std::memory_order_relaxed);
   ClientConnection::start(std::move(connection));

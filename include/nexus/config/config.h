@@ -32,6 +32,9 @@ struct Listener {
   std::string host;  // IP literal ("127.0.0.1", "::1", "0.0.0.0")
   uint16_t port = 0;
   std::optional<ListenerTls> tls;
+  // HTTP/2 next to HTTP/1.1: offered by ALPN on TLS listeners, accepted with prior knowledge
+  // (h2c) on plain ones. Default: on with TLS, off without.
+  bool http2 = false;
 };
 
 struct Limits {
@@ -50,11 +53,20 @@ struct ServerTimeouts {
   Duration drain{30000};   // graceful shutdown: how long in-flight requests may finish
 };
 
+// HTTP/2 connection limits (Envoy's edge guidance). The header list limit is
+// limits.max_request_head_bytes and the field count limits.max_header_count, as for HTTP/1.1.
+struct Http2 {
+  uint32_t max_concurrent_streams = 100;
+  uint32_t initial_stream_window = 64 * 1024;  // request body bytes in flight per stream
+  uint32_t connection_window = 1024 * 1024;    // ... and per connection
+};
+
 struct Server {
   std::vector<Listener> listen;
   uint32_t workers = 0;  // 0 = "auto" = number of cores
   Limits limits;
   ServerTimeouts timeouts;
+  Http2 http2;
 };
 
 struct UpstreamTls {

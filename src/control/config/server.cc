@@ -56,7 +56,7 @@ Result<void> parse_listener_tls(const Reader& r, const Field& field, config::Lis
   return {};
 }
 
-// A listener is either "IP:port" or { address: "IP:port", tls: {...} }.
+// A listener is either "IP:port" or { address: "IP:port", tls: {...}, http2: bool }.
 Result<void> parse_listener(const Reader& r, const Field& field, config::Listener& out) {
   const bool is_map = field.node.IsMap();
   if (!is_map && !field.node.IsScalar()) {
@@ -64,11 +64,13 @@ Result<void> parse_listener(const Reader& r, const Field& field, config::Listene
   }
   const Field address = is_map ? r.child(field, "address") : field;
   if (is_map) {
-    NEXUS_CONFIG_TRY(r.check_mapping(field, {"address", "tls"}));
+    NEXUS_CONFIG_TRY(r.check_mapping(field, {"address", "tls", "http2"}));
     NEXUS_CONFIG_TRY(r.require(address));
     if (Field tls = r.child(field, "tls"); tls.present) {
       NEXUS_CONFIG_TRY(parse_listener_tls(r, tls, out.tls.emplace()));
     }
+    out.http2 = out.tls.has_value();
+    NEXUS_CONFIG_TRY(r.read(field, "http2", out.http2));
   }
   auto text = r.string(address);
   if (!text) {
@@ -159,15 +161,31 @@ Result<void> parse_server_timeouts(const Reader& r, const Field& field,
   return {};
 }
 
+// Window sizes are bounded by RFC 9113 §6.9.1 (2^31-1); below 64 KiB a connection window would
+// be smaller than the default the client starts with.
+Result<void> parse_http2(const Reader& r, const Field& field, config::Http2& out) {
+  constexpr uint64_t kMaxWindow = (uint64_t{1} << 31) - 1;
+  NEXUS_CONFIG_TRY(r.check_mapping(
+      field, {"max_concurrent_streams", "initial_stream_window", "connection_window"}));
+  NEXUS_CONFIG_TRY(
+      r.read_integer(field, "max_concurrent_streams", out.max_concurrent_streams, 1, 100000));
+  NEXUS_CONFIG_TRY(
+      r.read_size(field, "initial_stream_window", out.initial_stream_window, 1024, kMaxWindow));
+  NEXUS_CONFIG_TRY(
+      r.read_size(field, "connection_window", out.connection_window, 65535, kMaxWindow));
+  return {};
+}
+
 }  // namespace
 
 Result<void> parse_server(const Reader& r, const Field& field, config::Server& out) {
   NEXUS_CONFIG_TRY(r.require(field));
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"listen", "workers", "limits", "timeouts"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"listen", "workers", "limits", "timeouts", "http2"}));
   NEXUS_CONFIG_TRY(parse_listeners(r, r.child(field, "listen"), out.listen));
   NEXUS_CONFIG_TRY(parse_workers(r, r.child(field, "workers"), out.workers));
   NEXUS_CONFIG_TRY(parse_limits(r, r.child(field, "limits"), out.limits));
   NEXUS_CONFIG_TRY(parse_server_timeouts(r, r.child(field, "timeouts"), out.timeouts));
+  NEXUS_CONFIG_TRY(parse_http2(r, r.child(field, "http2"), out.http2));
   return {};
 }
 

@@ -1,0 +1,423 @@
+#include "http/http2/server_session.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace nexus::http2 {
+namespace {
+
+// nghttp2's own limits, set explicitly so that they are documented here and survive a change
+// of the library's defaults.
+constexpr size_t kMaxSettingsEntries = 32;    // per SETTINGS frame
+constexpr size_t kMaxOutboundAcks = 1000;     // queued SETTINGS/PING ACKs and RST_STREAMs
+constexpr uint64_t kResetBurst = 1000;        // RST_STREAMs received: token bucket burst ...
+constexpr uint64_t kResetRatePerSecond = 33;  // ... and refill rate
+constexpr size_t kMaxContinuations = 8;       // CONTINUATION frames per header block
+
+nghttp2_nv make_nv(std::string_view name, std::string_view value) {
+  // nghttp2 copies names and values (no NO_COPY flags), so views into temporaries are fine.
+  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+          reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+          NGHTTP2_NV_FLAG_NONE};
+}
+
+std::string_view as_view(const uint8_t* data, size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+}  // namespace
+
+// Trampolines from nghttp2's C callbacks to the session.
+struct ServerSession::Callbacks {
+  static ServerSession& self(void* user) { return *static_cast<ServerSession*>(user); }
+
+  static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user) {
+    ServerSession& s = self(user);
+    if (s.guard_.on_frame(hd->type, hd->length, hd->flags) == AbuseGuard::Verdict::kAbuse) {
+      s.terminate(kEnhanceYourCalm);
+      return NGHTTP2_ERR_CALLBACK_FAILURE;  // stop reading: the connection is done
+    }
+    return 0;
+  }
+
+  static int on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+      return 0;
+    }
+    ServerSession& s = self(user);
+    const int32_t id = frame->hd.stream_id;
+    auto stream = std::make_shared<ServerStream>(id);
+    nghttp2_session_set_stream_user_data(session, id, stream.get());
+    s.streams_.emplace(id, std::move(stream));
+    s.guard_.on_stream_opened();
+    return 0;
+  }
+
+  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                       size_t name_size, const uint8_t* value, size_t value_size, uint8_t,
+                       void* user) {
+    ServerSession& s = self(user);
+    ServerStream* stream = s.find(frame->hd.stream_id);
+    if (stream == nullptr || frame->hd.type != NGHTTP2_HEADERS) {
+      return 0;
+    }
+    // Decoded sizes are bounded here, field by field, so an HPACK bomb (a small block that
+    // references a large table entry many times) is refused without being stored.
+    stream->header_bytes += name_size + value_size + 32;
+    ++stream->header_count;
+    if (stream->header_bytes > s.limits_.max_header_list_bytes ||
+        stream->header_count > s.limits_.max_header_count) {
+      stream->refuse(Error(ErrorCode::kHeadersTooLarge, "the request header list is too large"));
+      return 0;
+    }
+    if (stream->head_error) {
+      return 0;
+    }
+    if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+      stream->add_field(as_view(name, name_size), as_view(value, value_size));
+    } else {
+      stream->add_trailer(as_view(name, name_size), as_view(value, value_size));
+    }
+    return 0;
+  }
+
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    ServerSession& s = self(user);
+    ServerStream* stream = s.find(frame->hd.stream_id);
+    if (stream == nullptr) {
+      return 0;
+    }
+    const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+    switch (frame->hd.type) {
+      case NGHTTP2_HEADERS:
+        if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+          s.finish_head(*stream, end_stream);
+        } else if (end_stream) {
+          stream->request_complete = true;
+          s.listener_.on_request_body(*stream);
+        }
+        break;
+      case NGHTTP2_DATA:
+        if (end_stream) {
+          stream->request_complete = true;
+          s.listener_.on_request_body(*stream);
+        }
+        break;
+      case NGHTTP2_RST_STREAM:
+        stream->reset_by_peer_ = true;
+        if (!stream->response_done_ &&
+            s.guard_.on_premature_reset() == AbuseGuard::Verdict::kAbuse) {
+          s.terminate(kEnhanceYourCalm);
+          return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
+        break;
+      default:
+        break;
+    }
+    return 0;
+  }
+
+  static int on_data_chunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data,
+                           size_t size, void* user) {
+    ServerSession& s = self(user);
+    ServerStream* stream = s.find(id);
+    const bool wanted =
+        stream != nullptr && !stream->head_error && !stream->body_error && !stream->response_done_;
+    if (!wanted) {
+      nghttp2_session_consume(session, id, size);  // nobody reads it: give the window back
+      return 0;
+    }
+    stream->body_received += size;
+    if (s.limits_.max_body_bytes != 0 && stream->body_received > s.limits_.max_body_bytes) {
+      stream->body_error.emplace(ErrorCode::kPayloadTooLarge, "the request body is too large");
+      nghttp2_session_consume(session, id, size);
+    } else {
+      stream->body.append(as_view(data, size));
+      stream->unconsumed_ += size;
+    }
+    s.listener_.on_request_body(*stream);
+    return 0;
+  }
+
+  static int on_stream_close(nghttp2_session* session, int32_t id, uint32_t error_code,
+                             void* user) {
+    ServerSession& s = self(user);
+    auto it = s.streams_.find(id);
+    if (it == s.streams_.end()) {
+      return 0;
+    }
+    // Bytes the proxy never forwarded still count against the connection window.
+    if (it->second->unconsumed_ > 0) {
+      nghttp2_session_consume_connection(session, it->second->unconsumed_);
+    }
+    auto stream = std::move(it->second);
+    s.streams_.erase(it);
+    stream->closed_ = true;
+    s.listener_.on_stream_closed(*stream, error_code);
+    return 0;
+  }
+
+  static int on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+    ServerSession& s = self(user);
+    if (frame->hd.type == NGHTTP2_DATA) {
+      s.guard_.on_data_frame_sent();
+    }
+    const bool ends = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+    if (ends && (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS)) {
+      ServerStream* stream = s.find(frame->hd.stream_id);
+      if (stream != nullptr && !stream->request_complete) {
+        // Answered before the request ended (an error, a direct response): ask the client to
+        // stop sending the rest, without error (RFC 9113 §8.1).
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, kNoError);
+      }
+    }
+    return 0;
+  }
+
+  static ssize_t read_body(nghttp2_session* session, int32_t id, uint8_t* buf, size_t length,
+                           uint32_t* data_flags, nghttp2_data_source*, void* user) {
+    ServerSession& s = self(user);
+    ServerStream* stream = s.find(id);
+    if (stream == nullptr) {
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
+    const size_t n = std::min(length, stream->queued());
+    if (n > 0) {
+      std::memcpy(buf, stream->out_.data() + stream->out_offset_, n);
+      stream->out_offset_ += n;
+      if (stream->out_offset_ == stream->out_.size()) {
+        stream->out_.clear();
+        stream->out_offset_ = 0;
+      }
+    }
+    if (stream->queued() == 0) {
+      if (stream->out_last_) {
+        *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+        stream->response_done_ = true;
+        if (!stream->out_trailers_.empty()) {
+          *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+          std::vector<nghttp2_nv> nva;
+          for (size_t i = 0; i + 1 < stream->out_trailers_.size(); i += 2) {
+            nva.push_back(make_nv(stream->out_trailers_[i], stream->out_trailers_[i + 1]));
+          }
+          nghttp2_submit_trailer(session, id, nva.data(), nva.size());
+        }
+      } else if (n == 0) {
+        stream->deferred_ = true;
+        return NGHTTP2_ERR_DEFERRED;
+      }
+    }
+    if (stream->waiting_writable_ && stream->queued() < s.limits_.response_queue_bytes) {
+      stream->waiting_writable_ = false;
+      s.listener_.on_response_writable(*stream);
+    }
+    return static_cast<ssize_t>(n);
+  }
+};
+
+ServerSession::ServerSession(Listener& listener, const SessionLimits& limits)
+    : listener_(listener), limits_(limits) {}
+
+ServerSession::~ServerSession() {
+  if (session_ != nullptr) {
+    nghttp2_session_del(session_);
+  }
+}
+
+Result<void> ServerSession::start() {
+  nghttp2_session_callbacks* callbacks = nullptr;
+  nghttp2_option* option = nullptr;
+  if (nghttp2_session_callbacks_new(&callbacks) != 0 || nghttp2_option_new(&option) != 0) {
+    nghttp2_session_callbacks_del(callbacks);
+    return fail(ErrorCode::kInternal, "out of memory creating an HTTP/2 session");
+  }
+  nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, Callbacks::on_begin_frame);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, Callbacks::on_begin_headers);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, Callbacks::on_header);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, Callbacks::on_frame_recv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, Callbacks::on_data_chunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, Callbacks::on_stream_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, Callbacks::on_frame_send);
+
+  // Flow control follows the proxy: windows are reopened as request bytes are forwarded
+  // upstream (consume_body), not as they arrive, so a slow upstream slows its client down.
+  nghttp2_option_set_no_auto_window_update(option, 1);
+  nghttp2_option_set_max_settings(option, kMaxSettingsEntries);
+  nghttp2_option_set_max_outbound_ack(option, kMaxOutboundAcks);
+  nghttp2_option_set_stream_reset_rate_limit(option, kResetBurst, kResetRatePerSecond);
+  nghttp2_option_set_max_continuations(option, kMaxContinuations);
+  nghttp2_option_set_no_closed_streams(option, 1);
+
+  const int created = nghttp2_session_server_new2(&session_, callbacks, this, option);
+  nghttp2_session_callbacks_del(callbacks);
+  nghttp2_option_del(option);
+  if (created != 0) {
+    return fail(ErrorCode::kInternal, "cannot create an HTTP/2 session");
+  }
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits_.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, limits_.initial_stream_window},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, limits_.max_header_list_bytes},
+  };
+  if (nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings)) != 0 ||
+      nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
+                                            static_cast<int32_t>(limits_.connection_window)) != 0) {
+    return fail(ErrorCode::kInternal, "cannot queue the HTTP/2 server preface");
+  }
+  return {};
+}
+
+Result<void> ServerSession::receive(std::string_view data) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
+  const ssize_t read = nghttp2_session_mem_recv(session_, bytes, data.size());
+  if (read >= 0) {
+    return {};
+  }
+  if (read == NGHTTP2_ERR_CALLBACK_FAILURE) {  // we stopped reading on purpose: GOAWAY queued
+    return fail(ErrorCode::kBadRequest, std::string(guard_.reason()));
+  }
+  end_ = SessionEnd::kFatal;
+  return fail(ErrorCode::kBadRequest,
+              std::string("HTTP/2 connection error: ") + nghttp2_strerror(static_cast<int>(read)));
+}
+
+size_t ServerSession::produce(std::string& out, size_t max) {
+  const size_t before = out.size();
+  while (out.size() < max) {
+    const uint8_t* data = nullptr;
+    const ssize_t n = nghttp2_session_mem_send(session_, &data);
+    if (n <= 0) {
+      if (n < 0) {
+        end_ = SessionEnd::kFatal;
+      }
+      break;
+    }
+    out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+  }
+  return out.size() - before;
+}
+
+bool ServerSession::alive() const {
+  return end_ != SessionEnd::kFatal &&
+         (nghttp2_session_want_read(session_) != 0 || nghttp2_session_want_write(session_) != 0);
+}
+
+bool ServerSession::wants_write() const {
+  return end_ != SessionEnd::kFatal && nghttp2_session_want_write(session_) != 0;
+}
+
+ServerStream* ServerSession::find(int32_t id) {
+  auto it = streams_.find(id);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+std::shared_ptr<ServerStream> ServerSession::find_shared(int32_t id) {
+  auto it = streams_.find(id);
+  return it == streams_.end() ? nullptr : it->second;
+}
+
+void ServerSession::finish_head(ServerStream& stream, bool end_stream) {
+  // The body is appended while the proxy writes earlier bytes of it upstream from views into
+  // it: with room for a whole window (the most a client may send before consume_body() reopens
+  // it), appends never move the bytes.
+  if (!end_stream) {
+    stream.body.reserve(limits_.initial_stream_window);
+  }
+  stream.build_head(end_stream);
+  stream.request_complete = end_stream;
+  if (limits_.max_body_bytes != 0 && stream.head.framing == http1::BodyFraming::kContentLength &&
+      stream.head.content_length > limits_.max_body_bytes) {
+    stream.refuse(Error(ErrorCode::kPayloadTooLarge, "the request body is too large"));
+  }
+  if (limits_.max_requests != 0 && ++requests_ == limits_.max_requests) {
+    shutdown();  // this one is served; the client opens a new connection for the next
+  }
+  listener_.on_request(find_shared(stream.id()));
+}
+
+void ServerSession::consume_body(ServerStream& stream, size_t bytes) {
+  if (stream.closed_) {
+    return;
+  }
+  bytes = std::min(bytes, stream.body.size());
+  stream.body.erase(0, bytes);
+  stream.unconsumed_ -= std::min(bytes, stream.unconsumed_);
+  nghttp2_session_consume(session_, stream.id(), bytes);
+}
+
+Result<void> ServerSession::respond(ServerStream& stream, int status, std::span<const Field> fields,
+                                    bool end_stream) {
+  if (stream.closed_) {
+    return fail(ErrorCode::kBadRequest, "the client reset the stream");
+  }
+  char status_text[4];
+  const int value = std::clamp(status, 100, 999);
+  status_text[0] = static_cast<char>('0' + value / 100);
+  status_text[1] = static_cast<char>('0' + value / 10 % 10);
+  status_text[2] = static_cast<char>('0' + value % 10);
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(fields.size() + 1);
+  nva.push_back(make_nv(":status", std::string_view(status_text, 3)));
+  for (const Field& field : fields) {
+    nva.push_back(make_nv(field.name, field.value));
+  }
+  nghttp2_data_provider provider{};
+  provider.read_callback = Callbacks::read_body;
+  const int submitted = nghttp2_submit_response(session_, stream.id(), nva.data(), nva.size(),
+                                                end_stream ? nullptr : &provider);
+  if (submitted != 0) {
+    return fail(ErrorCode::kInternal,
+                std::string("cannot submit an HTTP/2 response: ") + nghttp2_strerror(submitted));
+  }
+  stream.responded_ = true;
+  stream.response_done_ = end_stream;
+  return {};
+}
+
+void ServerSession::send_body(ServerStream& stream, std::string_view data, bool last,
+                              std::span<const Field> trailers) {
+  if (stream.closed_) {
+    return;
+  }
+  stream.out_.append(data);
+  stream.out_last_ = last;
+  for (const Field& field : trailers) {
+    stream.out_trailers_.emplace_back(field.name);
+    stream.out_trailers_.emplace_back(field.value);
+  }
+  if (stream.queued() >= limits_.response_queue_bytes) {
+    stream.waiting_writable_ = true;
+  }
+  if (stream.deferred_) {
+    stream.deferred_ = false;
+    nghttp2_session_resume_data(session_, stream.id());
+  }
+}
+
+void ServerSession::reset(ServerStream& stream, uint32_t error_code) {
+  if (stream.closed_) {
+    return;
+  }
+  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id(), error_code);
+}
+
+void ServerSession::shutdown() {
+  if (end_ != SessionEnd::kNone) {
+    return;
+  }
+  end_ = SessionEnd::kGoaway;
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_), kNoError, nullptr, 0);
+}
+
+void ServerSession::terminate(uint32_t error_code) {
+  if (end_ == SessionEnd::kFatal) {
+    return;
+  }
+  end_ = SessionEnd::kGoaway;
+  nghttp2_session_terminate_session(session_, error_code);
+}
+
+}  // namespace nexus::http2

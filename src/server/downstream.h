@@ -1,0 +1,121 @@
+// The client side of one exchange, as routing and proxying see it. The HTTP/1.1 connection (one
+// exchange at a time) and each HTTP/2 stream implement it, so everything above the codecs
+// (serve_exchange, ProxyExchange, the response relay) is written once for both protocols.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "nexus/core/result.h"
+#include "obs/logging.h"
+#include "proxy/upstream/upstream_connection.h"
+#include "server/exchange_state.h"
+#include "server/gather_writer.h"
+
+namespace nexus::server {
+
+// What an exchange is waiting for; a timeout names the phase it happened in.
+enum class Phase {
+  kHandshake,
+  kIdle,
+  kHead,
+  kBody,
+  kUpstreamConnect,
+  kUpstreamFirstByte,
+  kUpstreamBody,
+  kClientWrite,
+  kLinger,
+};
+
+// How an exchange ended, for the HTTP/1.1 connection loop (an HTTP/2 stream ends either way).
+enum class Outcome { kKeepAlive, kClose };
+
+// Bookkeeping of the exchange in progress, shared by the proxy and the codec.
+struct ExchangeRecord {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point start;                                // first byte of the request
+  Clock::time_point deadline = Clock::time_point::max();  // the route's total timeout
+  Clock::time_point upstream_start{};
+  const std::string* upstream_name = nullptr;     // the endpoint's "host:port", for the log
+  proxy::UpstreamConnection* upstream = nullptr;  // in use: closed on timeout or client loss
+  uint64_t body_bytes_received = 0;
+  uint64_t bytes_sent = 0;
+  double upstream_ms = 0;
+  bool request_body_done = true;  // the whole request body has been received
+  bool client_gone = false;
+
+  void reset(Clock::time_point now) { *this = ExchangeRecord{.start = now}; }
+};
+
+struct BodyTake {
+  size_t used = 0;    // input bytes behind what was added (pass to consume_body())
+  bool done = false;  // the body is complete with what was added
+};
+
+struct ResponseStart {
+  bool chunk_body = false;  // body pieces must be chunk-framed (HTTP/1.1 chunked to the client)
+  std::string_view head;    // bytes to send before the body (the HTTP/1.1 head), may be empty
+};
+
+class Downstream {
+ public:
+  virtual ~Downstream() = default;
+
+  ExchangeRecord record;
+
+  // Request head (views valid until release_head()), upstream response head, output buffer.
+  virtual ExchangeState& state() = 0;
+  [[nodiscard]] virtual std::string_view client_ip() const = 0;
+  [[nodiscard]] virtual bool client_tls() const = 0;
+
+  // Checks that can refuse the request before it goes upstream (an HTTP/1.1 chunked body that
+  // is already buffered and malformed).
+  virtual Result<void> check_request() { return {}; }
+  // The head was serialised for the upstream: its views are no longer used.
+  virtual void release_head() = 0;
+
+  // The request body is about to be sent from its start (again, on a retry).
+  virtual void begin_body() {}
+  // Adds the request body available now to `gather` (chunk-framed when `chunked`), without
+  // consuming it: the caller consumes the input with consume_body() once it need not be sent
+  // again (a retry on a fresh connection replays a body that is still whole). Counts
+  // record.body_bytes_received.
+  virtual Result<BodyTake> take_body(GatherWriter& gather, bool chunked) = 0;
+  virtual void consume_body(size_t used) = 0;
+  // Waits until more of the request body is available (or fails: timeout, client gone).
+  virtual boost::asio::awaitable<Result<void>> wait_for_body() = 0;
+
+  // Starts the response described by state().response (the upstream's head, whose views die
+  // when the caller consumes it right after this call).
+  virtual ResponseStart begin_response() = 0;
+  // Sends `gather` (the head from begin_response() first, then body pieces); `last` ends the
+  // body. False when the client is gone.
+  virtual boost::asio::awaitable<bool> send_response(const GatherWriter& gather, bool last) = 0;
+  // The response went out whole: what happens to the connection.
+  virtual Outcome end_response(int status) = 0;
+  // The response was started but cannot be completed (upstream broke mid-body, client gone):
+  // the client must see a truncated response, never a forged end.
+  virtual Outcome cut_short(int status, const Error& error) = 0;
+
+  // Answers locally (nothing of a response was sent yet).
+  virtual boost::asio::awaitable<Outcome> reply_error(Error error) = 0;
+  virtual boost::asio::awaitable<Outcome> reply_local(int status, std::string_view content_type,
+                                                      std::string_view body) = 0;
+
+  // Timeouts: called before every wait; the wait is cancelled when `timeout` passes (or the
+  // route's total deadline in the upstream phases).
+  virtual void set_deadline(std::chrono::milliseconds timeout, Phase phase) = 0;
+  [[nodiscard]] virtual bool timed_out(Phase phase) const = 0;
+  // Brackets a wait for upstream bytes (the HTTP/1.1 connection then watches for the client
+  // leaving; an HTTP/2 stream learns it from RST_STREAM).
+  virtual void awaiting_upstream(bool waiting) = 0;
+
+  virtual void log_access(int status, const Error* error) = 0;
+};
+
+// Writes the access log line of the exchange (nothing when `log` is null).
+void log_exchange(obs::AccessLog* log, Downstream& downstream, int status, const Error* error);
+
+}  // namespace nexus::server

@@ -1,0 +1,215 @@
+#include "server/http2_exchange.h"
+
+#include "http/http2/response_fields.h"
+#include "server/http2_connection.h"
+#include "server/io_constants.h"
+#include "server/proxy_exchange.h"
+#include "server/worker.h"
+
+namespace nexus::server {
+namespace asio = boost::asio;
+
+Http2Exchange::Http2Exchange(Http2Connection& connection,
+                             std::shared_ptr<http2::ServerStream> stream)
+    : connection_(connection),
+      stream_(std::move(stream)),
+      event_(connection.worker().io()),
+      deadline_(connection.worker().io()) {}
+
+Http2Exchange::~Http2Exchange() = default;
+
+std::string_view Http2Exchange::client_ip() const { return connection_.client_ip(); }
+
+bool Http2Exchange::client_tls() const { return connection_.tls(); }
+
+asio::awaitable<void> Http2Exchange::run() {
+  Worker& worker = connection_.worker();
+  state_ = worker.take_exchange_state();
+  state_->request = stream_->head;  // views into the stream, which this exchange keeps alive
+  record.reset(Clock::now());
+  record.request_body_done = stream_->request_complete;
+  head_request_ = stream_->head.method == "HEAD";
+  if (stream_->head_error) {
+    state_->log_method.assign(stream_->head.method);
+    state_->log_target.assign(stream_->head.target);
+    Error error = *stream_->head_error;
+    co_await reply_error(std::move(error));
+  } else {
+    co_await serve_exchange(worker, *this);
+  }
+  deadline_at_ = Clock::time_point::max();
+  deadline_.cancel();
+  state_->request.clear();
+  worker.give_back(std::move(state_));
+}
+
+void Http2Exchange::on_stream_event() { event_.cancel(); }
+
+void Http2Exchange::on_stream_closed(uint32_t /*error_code*/) {
+  if (!stream_->response_done()) {
+    abort();  // reset by the client (or by us) before the response was complete
+  }
+  event_.cancel();
+}
+
+void Http2Exchange::abort() {
+  record.client_gone = true;
+  if (record.upstream != nullptr) {
+    record.upstream->stream().close();
+  }
+  event_.cancel();
+}
+
+asio::awaitable<void> Http2Exchange::wait_event() {
+  event_.expires_at(Clock::time_point::max());
+  co_await event_.async_wait(kAwait);
+}
+
+Result<BodyTake> Http2Exchange::take_body(GatherWriter& gather, bool chunked) {
+  if (stream_->body_error) {
+    return std::unexpected(*stream_->body_error);
+  }
+  if (record.client_gone) {
+    return fail(ErrorCode::kBadRequest, "the client reset the stream");
+  }
+  const std::string& body = stream_->body;
+  gather.add_body(body, chunked);
+  record.body_bytes_received += body.size();
+  return BodyTake{.used = body.size(), .done = stream_->request_complete};
+}
+
+void Http2Exchange::consume_body(size_t used) {
+  if (used > 0) {
+    connection_.session().consume_body(*stream_, used);
+    connection_.wake_writer();  // the WINDOW_UPDATEs
+  }
+}
+
+asio::awaitable<Result<void>> Http2Exchange::wait_for_body() {
+  set_deadline(connection_.worker().snapshot().config.server.timeouts.body, Phase::kBody);
+  while (stream_->body.empty() && !stream_->request_complete && !stream_->body_error &&
+         !record.client_gone) {
+    co_await wait_event();
+    if (timed_out(Phase::kBody)) {
+      co_return fail(ErrorCode::kRequestTimeout, "the request body was not received in time");
+    }
+  }
+  if (record.client_gone) {
+    co_return fail(ErrorCode::kBadRequest, "the client reset the stream mid-body");
+  }
+  co_return Result<void>{};
+}
+
+ResponseStart Http2Exchange::begin_response() {
+  const http1::ResponseHead& response = state_->response;
+  const bool has_body =
+      !head_request_ && response.framing != http1::BodyFraming::kNone &&
+      !(response.framing == http1::BodyFraming::kContentLength && response.content_length == 0);
+  // As for HTTP/1.1: a length the upstream sent without a body (HEAD, 304) is kept.
+  const bool keep_length =
+      response.framing == http1::BodyFraming::kContentLength ||
+      (response.framing == http1::BodyFraming::kNone && response.status != 204);
+  fields_storage_.clear();
+  fields_.clear();
+  http2::response_fields(response, keep_length, fields_storage_, fields_);
+  (void)connection_.session().respond(*stream_, response.status, fields_, !has_body);
+  connection_.wake_writer();
+  return {};
+}
+
+asio::awaitable<bool> Http2Exchange::send_response(const GatherWriter& gather, bool last) {
+  http2::ServerSession& session = connection_.session();
+  if (stream_->responded() && !stream_->response_done() && !stream_->closed()) {
+    for (const auto& buffer : gather.buffers()) {
+      session.send_body(*stream_, {static_cast<const char*>(buffer.data()), buffer.size()}, false);
+    }
+    if (last) {
+      session.send_body(*stream_, {}, true);
+    }
+    record.bytes_sent += gather.bytes();
+    connection_.wake_writer();
+  }
+  const size_t limit = connection_.worker().snapshot().http2_limits.response_queue_bytes;
+  set_deadline(connection_.worker().snapshot().config.server.timeouts.idle, Phase::kClientWrite);
+  while (stream_->queued() >= limit && !record.client_gone) {
+    co_await wait_event();
+    if (timed_out(Phase::kClientWrite)) {
+      session.reset(*stream_, http2::kCancel);
+      connection_.wake_writer();
+      record.client_gone = true;
+    }
+  }
+  co_return !record.client_gone;
+}
+
+Outcome Http2Exchange::end_response(int status) {
+  log_access(status, nullptr);
+  return Outcome::kKeepAlive;
+}
+
+Outcome Http2Exchange::cut_short(int status, const Error& error) {
+  log_access(status, &error);
+  // RST_STREAM: the client sees the response fail, never a forged end.
+  connection_.session().reset(*stream_, http2::kInternalError);
+  connection_.wake_writer();
+  return Outcome::kClose;
+}
+
+asio::awaitable<Outcome> Http2Exchange::reply_error(Error error) {
+  send_local(error.http_status(), "application/json", error_json(error));
+  log_access(error.http_status(), &error);
+  co_return Outcome::kKeepAlive;
+}
+
+asio::awaitable<Outcome> Http2Exchange::reply_local(int status, std::string_view content_type,
+                                                    std::string_view body) {
+  send_local(status, content_type, body);
+  log_access(status, nullptr);
+  co_return Outcome::kKeepAlive;
+}
+
+// A complete response of ours: small, so it is queued whole without waiting for the window.
+void Http2Exchange::send_local(int status, std::string_view content_type, std::string_view body) {
+  const std::string length = std::to_string(body.size());
+  const http2::Field fields[] = {{"content-type", content_type}, {"content-length", length}};
+  const bool with_body = !body.empty() && !head_request_;
+  http2::ServerSession& session = connection_.session();
+  if (session.respond(*stream_, status, fields, !with_body)) {
+    if (with_body) {
+      session.send_body(*stream_, body, true);
+      record.bytes_sent += body.size();
+    }
+    connection_.wake_writer();
+  }
+}
+
+void Http2Exchange::set_deadline(std::chrono::milliseconds timeout, Phase phase) {
+  phase_ = phase;
+  timed_out_ = false;
+  Clock::time_point at = timeout.count() == 0 ? Clock::time_point::max() : Clock::now() + timeout;
+  if (phase >= Phase::kUpstreamConnect && phase <= Phase::kClientWrite && record.deadline < at) {
+    at = record.deadline;
+  }
+  deadline_at_ = at;
+  if (at == Clock::time_point::max()) {
+    deadline_.cancel();
+    return;
+  }
+  deadline_.expires_at(at);
+  deadline_.async_wait([self = shared_from_this()](net::SysError error) {
+    if (error || Clock::now() < self->deadline_at_) {
+      return;
+    }
+    self->timed_out_ = true;
+    if (self->phase_ != Phase::kBody && self->record.upstream != nullptr) {
+      self->record.upstream->stream().close();
+    }
+    self->event_.cancel();
+  });
+}
+
+void Http2Exchange::log_access(int status, const Error* error) {
+  log_exchange(connection_.worker().access_log(), *this, status, error);
+}
+
+}  // namespace nexus::server

@@ -1,0 +1,58 @@
+// Routing and proxying of one exchange, above the codecs: the same code serves an HTTP/1.1
+// request and an HTTP/2 stream (see downstream.h).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "nexus/config/config.h"
+#include "proxy/upstream/cluster_runtime.h"
+#include "server/downstream.h"
+
+namespace nexus::server {
+
+class Worker;
+
+// Matches the request in downstream.state().request to a route and answers it: a direct
+// response, a 404, or the upstream's response through ProxyExchange.
+boost::asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream);
+
+// One request sent to one upstream endpoint and its response relayed back: pick an endpoint,
+// take or open a connection, send the head and body (streamed, with backpressure), read the
+// response head (proxy_exchange.cc), relay the response (response_relay.cc).
+class ProxyExchange {
+ public:
+  ProxyExchange(Worker& worker, Downstream& downstream, const config::Route& route)
+      : worker_(worker), downstream_(downstream), route_(route) {}
+
+  boost::asio::awaitable<Outcome> run();
+
+ private:
+  boost::asio::awaitable<Outcome> exchange(proxy::ClusterRuntime& cluster, size_t endpoint);
+  boost::asio::awaitable<Outcome> upstream_failed(Error error);
+  boost::asio::awaitable<Result<void>> send_request(proxy::UpstreamConnection& upstream,
+                                                    bool& replayable);
+  boost::asio::awaitable<Result<size_t>> read_response_head(proxy::UpstreamConnection& upstream);
+  boost::asio::awaitable<Outcome> relay_response(proxy::UpstreamConnection& upstream,
+                                                 size_t head_size, bool& upstream_reusable);
+
+  Worker& worker_;
+  Downstream& downstream_;
+  const config::Route& route_;
+  size_t replayable_bytes_ = 0;  // request body input kept for a possible retry
+};
+
+// Marks a wait for upstream bytes (see Downstream::awaiting_upstream).
+class AwaitingUpstream {
+ public:
+  explicit AwaitingUpstream(Downstream& downstream) : downstream_(downstream) {
+    downstream_.awaiting_upstream(true);
+  }
+  ~AwaitingUpstream() { downstream_.awaiting_upstream(false); }
+  AwaitingUpstream(const AwaitingUpstream&) = delete;
+  AwaitingUpstream& operator=(const AwaitingUpstream&) = delete;
+
+ private:
+  Downstream& downstream_;
+};
+
+}  // namespace nexus::server
