@@ -161,7 +161,7 @@ int ServerTls::on_server_name(SSL* ssl, int* /*alert*/, void* arg) {
   return SSL_TLSEXT_ERR_OK;
 }
 
-Result<std::unique_ptr<ssl::context>> make_client_tls(const config::UpstreamTls& tls) {
+Result<std::unique_ptr<ssl::context>> make_client_tls(const config::UpstreamTls& tls, bool http2) {
   auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
   SSL_CTX* native = context->native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
@@ -177,8 +177,14 @@ Result<std::unique_ptr<ssl::context>> make_client_tls(const config::UpstreamTls&
   } else {
     SSL_CTX_set_verify(native, SSL_VERIFY_NONE, nullptr);
   }
-  static constexpr unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-  SSL_CTX_set_alpn_protos(native, kAlpn, sizeof kAlpn);
+  // An h2 cluster offers only h2: an upstream that cannot speak it fails the handshake (or
+  // negotiates nothing, which open() reports) instead of getting HTTP/2 frames it cannot read.
+  if (http2) {
+    static constexpr unsigned char kH2[] = {2, 'h', '2'};
+    SSL_CTX_set_alpn_protos(native, kH2, sizeof kH2);
+  } else {
+    SSL_CTX_set_alpn_protos(native, kHttp11Only, sizeof kHttp11Only);
+  }
   return context;
 }
 

@@ -34,8 +34,10 @@ class ServerTls {
   std::vector<Certificate> contexts_;
 };
 
-// A client context for connections to one cluster's endpoints.
-Result<std::unique_ptr<boost::asio::ssl::context>> make_client_tls(const config::UpstreamTls& tls);
+// A client context for connections to one cluster's endpoints; ALPN offers h2 when `http2`,
+// else http/1.1.
+Result<std::unique_ptr<boost::asio::ssl::context>> make_client_tls(const config::UpstreamTls& tls,
+                                                                   bool http2);
 
 // Prepares a client SSL object before its handshake: SNI and the name to verify.
 // `host` is the endpoint host (a DNS name or an IP literal); `sni` overrides it when not empty.

@@ -382,12 +382,12 @@ void ClientConnection::on_timer() {
     case Phase::kUpstreamFirstByte:
     case Phase::kUpstreamBody:
       if (record.upstream != nullptr) {
-        record.upstream->stream().close();
+        record.upstream->abort();
       }
       break;
     case Phase::kClientWrite:
       if (record.upstream != nullptr) {
-        record.upstream->stream().close();
+        record.upstream->abort();
       }
       stream_->close();
       break;

@@ -166,7 +166,7 @@ void ClientConnection::watch_client_disconnect() {
             ::recv(self->stream_->socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
           self->record.client_gone = true;
-          self->record.upstream->stream().close();
+          self->record.upstream->abort();
         } else if (n < 0) {
           self->watch_client_disconnect();
         }

@@ -38,8 +38,8 @@ struct ExchangeRecord {
   Clock::time_point start;                                // first byte of the request
   Clock::time_point deadline = Clock::time_point::max();  // the route's total timeout
   Clock::time_point upstream_start{};
-  const std::string* upstream_name = nullptr;     // the endpoint's "host:port", for the log
-  proxy::UpstreamConnection* upstream = nullptr;  // in use: closed on timeout or client loss
+  const std::string* upstream_name = nullptr;  // the endpoint's "host:port", for the log
+  proxy::Abortable* upstream = nullptr;        // in flight: aborted on timeout or client loss
   uint64_t body_bytes_received = 0;
   uint64_t bytes_sent = 0;
   double upstream_ms = 0;

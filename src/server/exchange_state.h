@@ -4,9 +4,11 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "http/http1/message.h"
 #include "http/http1/parser.h"
+#include "http/http2/server_stream.h"
 #include "net/byte_buffer.h"
 
 namespace nexus::server {
@@ -16,7 +18,9 @@ struct ExchangeState {
   http1::RequestHead request;
   http1::ResponseHead response;  // views into the upstream connection's buffer
   std::string head_out;          // serialised head being sent
-  std::string log_method;        // copies kept for the access log after the buffer moves on
+  std::string fields_storage;    // HTTP/2 fields being sent (views into fields_storage)
+  std::vector<http2::Field> fields;
+  std::string log_method;  // copies kept for the access log after the buffer moves on
   std::string log_target;
 };
 

@@ -1,6 +1,6 @@
 #include "server/http2_exchange.h"
 
-#include "http/http2/response_fields.h"
+#include "http/http2/fields.h"
 #include "server/http2_connection.h"
 #include "server/io_constants.h"
 #include "server/proxy_exchange.h"
@@ -55,7 +55,7 @@ void Http2Exchange::on_stream_closed(uint32_t /*error_code*/) {
 void Http2Exchange::abort() {
   record.client_gone = true;
   if (record.upstream != nullptr) {
-    record.upstream->stream().close();
+    record.upstream->abort();
   }
   event_.cancel();
 }
@@ -202,7 +202,7 @@ void Http2Exchange::set_deadline(std::chrono::milliseconds timeout, Phase phase)
     }
     self->timed_out_ = true;
     if (self->phase_ != Phase::kBody && self->record.upstream != nullptr) {
-      self->record.upstream->stream().close();
+      self->record.upstream->abort();
     }
     self->event_.cancel();
   });

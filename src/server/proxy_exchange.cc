@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 
 #include "http/http1/head_writer.h"
+#include "http/http2/fields.h"
 #include "proxy/router.h"
 #include "server/io_constants.h"
 #include "server/worker.h"
@@ -86,15 +87,28 @@ asio::awaitable<Outcome> ProxyExchange::run() {
   info.client_tls = downstream_.client_tls();
   info.framing = request.framing;
   info.content_length = request.content_length;
-  state.head_out.clear();
-  http1::write_upstream_request_head(request, info, state.head_out);
+  const bool http2 = cluster.config().protocol == config::UpstreamProtocol::kHttp2;
+  if (http2) {
+    state.fields_storage.clear();
+    state.fields.clear();
+    http2::request_fields(request, info, cluster.config().tls.enabled, state.fields_storage,
+                          state.fields);
+  } else {
+    state.head_out.clear();
+    http1::write_upstream_request_head(request, info, state.head_out);
+  }
   downstream_.release_head();
 
   record.deadline = route_.timeouts.total.count() == 0 ? Clock::time_point::max()
                                                        : Clock::now() + route_.timeouts.total;
   record.upstream_start = Clock::now();
   cluster.load_balancer().on_request_start(*endpoint);
-  const Outcome outcome = co_await exchange(cluster, *endpoint);
+  Outcome outcome = Outcome::kClose;
+  if (http2) {
+    outcome = co_await exchange_http2(cluster, *endpoint);
+  } else {
+    outcome = co_await exchange(cluster, *endpoint);
+  }
   cluster.load_balancer().on_request_end(*endpoint);
   record.deadline = Clock::time_point::max();
   co_return outcome;

@@ -35,6 +35,14 @@ class ProxyExchange {
   boost::asio::awaitable<Outcome> relay_response(proxy::UpstreamConnection& upstream,
                                                  size_t head_size, bool& upstream_reusable);
 
+  // The same steps for an HTTP/2 upstream, on a stream of a shared connection
+  // (proxy_exchange_h2.cc).
+  class Http2Call;
+  boost::asio::awaitable<Outcome> exchange_http2(proxy::ClusterRuntime& cluster, size_t endpoint);
+  boost::asio::awaitable<Result<void>> send_request(Http2Call& call, bool& replayable);
+  boost::asio::awaitable<Result<void>> read_response_head(Http2Call& call);
+  boost::asio::awaitable<Outcome> relay_response(Http2Call& call);
+
   Worker& worker_;
   Downstream& downstream_;
   const config::Route& route_;

@@ -17,7 +17,8 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
     snapshot->clusters.push_back(&cluster);
     std::unique_ptr<boost::asio::ssl::context> tls;
     if (cluster.tls.enabled) {
-      auto context = net::make_client_tls(cluster.tls);
+      auto context =
+          net::make_client_tls(cluster.tls, cluster.protocol == config::UpstreamProtocol::kHttp2);
       if (!context) {
         return fail(ErrorCode::kInvalidConfig,
                     cfg.source_file + ": clusters." + name + ".tls: " + context.error().message());

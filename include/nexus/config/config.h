@@ -89,13 +89,19 @@ struct HashPolicy {
 };
 
 struct Pool {
-  uint32_t max_connections = 1024;  // per worker, per cluster
-  Duration idle_timeout{60000};     // pooled keep-alive connection lifetime when idle
+  uint32_t max_connections = 1024;            // per worker, per cluster
+  Duration idle_timeout{60000};               // pooled keep-alive connection lifetime when idle
+  uint32_t max_streams_per_connection = 100;  // HTTP/2: also bounded by the peer's SETTINGS
 };
+
+// How Nexus talks to a cluster's endpoints. kHttp2: over TLS via ALPN h2, in cleartext with
+// prior knowledge; one connection per worker and endpoint carries many requests.
+enum class UpstreamProtocol { kHttp1, kHttp2 };
 
 struct Cluster {
   std::string name;
   std::vector<Endpoint> endpoints;
+  UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
   LbPolicy lb = LbPolicy::kRoundRobin;
   HashPolicy hash;
   UpstreamTls tls;

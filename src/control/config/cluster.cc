@@ -150,9 +150,25 @@ Result<void> parse_upstream_tls(const Reader& r, const Field& field, config::Ups
 }
 
 Result<void> parse_pool(const Reader& r, const Field& field, config::Pool& out) {
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"max_connections", "idle_timeout"}));
+  NEXUS_CONFIG_TRY(
+      r.check_mapping(field, {"max_connections", "idle_timeout", "max_streams_per_connection"}));
   NEXUS_CONFIG_TRY(r.read_integer(field, "max_connections", out.max_connections, 1, kMaxU32));
   NEXUS_CONFIG_TRY(r.read(field, "idle_timeout", out.idle_timeout));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "max_streams_per_connection",
+                                  out.max_streams_per_connection, 1, 1000000));
+  return {};
+}
+
+Result<void> parse_protocol(const Reader& r, const Field& field, config::UpstreamProtocol& out) {
+  if (!field.present) {
+    return {};
+  }
+  static constexpr std::string_view kChoices[] = {"http1", "h2"};
+  auto value = r.one_of(field, kChoices);
+  if (!value) {
+    return std::unexpected(std::move(value.error()));
+  }
+  out = *value == "h2" ? config::UpstreamProtocol::kHttp2 : config::UpstreamProtocol::kHttp1;
   return {};
 }
 
@@ -160,9 +176,10 @@ Result<void> parse_cluster(const Reader& r, const Field& field, config::Cluster&
   if (!field.node.IsMap()) {
     return r.error(field, "expected a mapping with endpoints (and lb, tls, ...)");
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(
-      field, {"endpoints", "lb", "hash", "connect_timeout", "dns_refresh", "tls", "pool"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"endpoints", "protocol", "lb", "hash", "connect_timeout",
+                                           "dns_refresh", "tls", "pool"}));
   NEXUS_CONFIG_TRY(parse_endpoints(r, r.child(field, "endpoints"), out.endpoints));
+  NEXUS_CONFIG_TRY(parse_protocol(r, r.child(field, "protocol"), out.protocol));
   NEXUS_CONFIG_TRY(parse_lb(r, r.child(field, "lb"), out.lb));
   NEXUS_CONFIG_TRY(parse_hash(r, field, out));
   NEXUS_CONFIG_TRY(r.read(field, "connect_timeout", out.connect_timeout));

@@ -183,17 +183,9 @@ struct ServerSession::Callbacks {
     if (stream == nullptr) {
       return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
-    const size_t n = std::min(length, stream->queued());
-    if (n > 0) {
-      std::memcpy(buf, stream->out_.data() + stream->out_offset_, n);
-      stream->out_offset_ += n;
-      if (stream->out_offset_ == stream->out_.size()) {
-        stream->out_.clear();
-        stream->out_offset_ = 0;
-      }
-    }
+    const size_t n = stream->out_.read(buf, length);
     if (stream->queued() == 0) {
-      if (stream->out_last_) {
+      if (stream->out_.last()) {
         *data_flags |= NGHTTP2_DATA_FLAG_EOF;
         stream->response_done_ = true;
         if (!stream->out_trailers_.empty()) {
@@ -205,12 +197,12 @@ struct ServerSession::Callbacks {
           nghttp2_submit_trailer(session, id, nva.data(), nva.size());
         }
       } else if (n == 0) {
-        stream->deferred_ = true;
+        stream->out_.deferred = true;
         return NGHTTP2_ERR_DEFERRED;
       }
     }
-    if (stream->waiting_writable_ && stream->queued() < s.limits_.response_queue_bytes) {
-      stream->waiting_writable_ = false;
+    if (stream->out_.waiting_writable && stream->queued() < s.limits_.response_queue_bytes) {
+      stream->out_.waiting_writable = false;
       s.listener_.on_response_writable(*stream);
     }
     return static_cast<ssize_t>(n);
@@ -381,17 +373,16 @@ void ServerSession::send_body(ServerStream& stream, std::string_view data, bool 
   if (stream.closed_) {
     return;
   }
-  stream.out_.append(data);
-  stream.out_last_ = last;
+  stream.out_.append(data, last);
   for (const Field& field : trailers) {
     stream.out_trailers_.emplace_back(field.name);
     stream.out_trailers_.emplace_back(field.value);
   }
   if (stream.queued() >= limits_.response_queue_bytes) {
-    stream.waiting_writable_ = true;
+    stream.out_.waiting_writable = true;
   }
-  if (stream.deferred_) {
-    stream.deferred_ = false;
+  if (stream.out_.deferred) {
+    stream.out_.deferred = false;
     nghttp2_session_resume_data(session_, stream.id());
   }
 }

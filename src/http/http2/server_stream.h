@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "http/http1/message.h"
+#include "http/http2/body_queue.h"
 #include "nexus/core/result.h"
 
 namespace nexus::http2 {
@@ -40,7 +41,7 @@ class ServerStream {
   // --- response (driven by the proxy) ---
   [[nodiscard]] bool responded() const { return responded_; }
   [[nodiscard]] bool response_done() const { return response_done_; }
-  [[nodiscard]] size_t queued() const { return out_.size() - out_offset_; }
+  [[nodiscard]] size_t queued() const { return out_.size(); }
   // Closed (completed or reset): the codec has forgotten it and ignores calls for it.
   [[nodiscard]] bool closed() const { return closed_; }
 
@@ -69,15 +70,10 @@ class ServerStream {
   std::string trailer_storage_;
   std::vector<Span> trailer_spans_;
 
-  // Response body queued for DATA frames.
-  std::string out_;
-  size_t out_offset_ = 0;
-  bool out_last_ = false;
+  BodyQueue out_;                          // response body queued for DATA frames
   std::vector<std::string> out_trailers_;  // name, value, name, value...
   bool responded_ = false;
   bool response_done_ = false;  // the last DATA (or trailers) was framed
-  bool deferred_ = false;       // nghttp2 waits for more body (resume when some is queued)
-  bool waiting_writable_ = false;
   bool reset_by_peer_ = false;
   bool closed_ = false;
   size_t unconsumed_ = 0;  // received DATA bytes not yet given back to the flow control windows

@@ -151,8 +151,40 @@ asio::awaitable<Result<void>> ClusterRuntime::open(UpstreamConnection& connectio
           ErrorCode::kUpstreamConnectFailed,
           "TLS handshake with " + endpoint.host + " failed: " + handshake_error.message());
     }
+    if (cluster_.protocol == config::UpstreamProtocol::kHttp2 &&
+        !net::negotiated_h2(tls->native_handle())) {
+      co_return fail(ErrorCode::kUpstreamProtocolError,
+                     endpoint.host + " did not agree to HTTP/2 (ALPN h2)");
+    }
   }
   co_return Result<void>{};
+}
+
+std::shared_ptr<Http2Upstream> ClusterRuntime::take_http2(size_t endpoint) {
+  auto& connections = endpoints_[endpoint].http2;
+  std::erase_if(connections, [](const auto& held) { return held->closed(); });
+  for (auto& held : connections) {
+    if (held->usable()) {
+      return held;
+    }
+  }
+  return nullptr;
+}
+
+Result<std::shared_ptr<Http2Upstream>> ClusterRuntime::add_http2(
+    std::unique_ptr<UpstreamConnection> connection) {
+  http2::ClientLimits limits;
+  limits.max_concurrent_streams = cluster_.pool.max_streams_per_connection;
+  const size_t endpoint = connection->endpoint();
+  auto upstream = std::make_shared<Http2Upstream>(std::move(connection), limits);
+  if (auto started = upstream->start(); !started) {
+    return std::unexpected(started.error());
+  }
+  upstream->idle_since = Clock::now();
+  if (!shut_down_) {
+    endpoints_[endpoint].http2.push_back(upstream);
+  }
+  return upstream;
 }
 
 void ClusterRuntime::set_addresses(size_t endpoint, std::vector<net::tcp::endpoint> addresses) {
@@ -164,6 +196,10 @@ void ClusterRuntime::shutdown() {
   sweep_timer_.cancel();
   for (auto& endpoint : endpoints_) {
     endpoint.idle.clear();
+    for (auto& connection : endpoint.http2) {
+      connection->shutdown();
+    }
+    endpoint.http2.clear();
   }
 }
 
@@ -194,6 +230,21 @@ void ClusterRuntime::sweep() {
         watch_idle(*held);
       }
     }
+    // HTTP/2 connections: forget dead ones, close those without streams for idle_timeout.
+    std::erase_if(endpoint.http2, [&](const auto& held) {
+      if (held->closed()) {
+        return true;
+      }
+      if (!held->idle()) {
+        held->idle_since = now;
+        return false;
+      }
+      if (expires && held->idle_since < oldest_allowed) {
+        held->shutdown();
+        return true;
+      }
+      return false;
+    });
   }
 }
 

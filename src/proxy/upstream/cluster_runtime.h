@@ -11,6 +11,7 @@
 #include "nexus/config/config.h"
 #include "nexus/core/result.h"
 #include "proxy/lb/load_balancer.h"
+#include "proxy/upstream/http2_upstream.h"
 #include "proxy/upstream/upstream_connection.h"
 
 namespace nexus::proxy {
@@ -42,8 +43,13 @@ class ClusterRuntime {
   // socket to abort open(), e.g. on a connect timeout.
   Result<std::unique_ptr<UpstreamConnection>> create(size_t endpoint);
 
-  // Connects (and for TLS clusters, handshakes).
+  // Connects (and for TLS clusters, handshakes; an h2 cluster's upstream must agree to h2).
   boost::asio::awaitable<Result<void>> open(UpstreamConnection& connection);
+
+  // HTTP/2 clusters: a live connection to `endpoint` with room for one more stream, or null
+  // (then create() and open() one, and hand it to add_http2()).
+  std::shared_ptr<Http2Upstream> take_http2(size_t endpoint);
+  Result<std::shared_ptr<Http2Upstream>> add_http2(std::unique_ptr<UpstreamConnection> connection);
 
   // Replaces the addresses of a DNS endpoint (posted by the resolver).
   void set_addresses(size_t endpoint, std::vector<net::tcp::endpoint> addresses);
@@ -57,6 +63,7 @@ class ClusterRuntime {
     std::vector<net::tcp::endpoint> addresses;
     size_t next_address = 0;
     std::vector<std::unique_ptr<UpstreamConnection>> idle;  // LIFO: warmest last
+    std::vector<std::shared_ptr<Http2Upstream>> http2;      // HTTP/2 clusters
   };
 
   void watch_idle(UpstreamConnection& connection);

@@ -8,10 +8,11 @@
 
 #include "net/byte_buffer.h"
 #include "net/stream.h"
+#include "proxy/upstream/abortable.h"
 
 namespace nexus::proxy {
 
-class UpstreamConnection {
+class UpstreamConnection final : public Abortable {
  public:
   UpstreamConnection(net::tcp::socket socket, boost::asio::ssl::context* tls, size_t endpoint,
                      std::shared_ptr<uint32_t> open_count)
@@ -22,6 +23,7 @@ class UpstreamConnection {
     ++*open_count_;
   }
   ~UpstreamConnection() { --*open_count_; }
+  void abort() override { stream_->close(); }
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 

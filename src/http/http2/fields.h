@@ -1,9 +1,11 @@
-// An HTTP/1.1 response head from an upstream, as the header fields of an HTTP/2 response.
+// Conversions between the HTTP/1.1 heads the proxy works with and HTTP/2 header fields: an
+// upstream's response for an HTTP/2 client, a client's request for an HTTP/2 upstream.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "http/http1/head_writer.h"
 #include "http/http1/message.h"
 #include "http/http2/server_stream.h"
 
@@ -16,5 +18,12 @@ namespace nexus::http2 {
 // which must not change until they are used.
 void response_fields(const http1::ResponseHead& response, bool keep_length, std::string& storage,
                      std::vector<Field>& out);
+
+// Appends the fields of the request for an HTTP/2 upstream: the pseudo-headers first (:scheme
+// https when `tls`), then the client's fields as write_upstream_request_head() would send them
+// to an HTTP/1.1 upstream (same drops, X-Forwarded-For/-Proto and Via), names lower-cased.
+// The views in `out` point into `storage`.
+void request_fields(const http1::RequestHead& request, const http1::UpstreamRequestInfo& info,
+                    bool tls, std::string& storage, std::vector<Field>& out);
 
 }  // namespace nexus::http2

@@ -1,0 +1,137 @@
+#include "http/http2/fields.h"
+
+#include <algorithm>
+
+#include "http/http1/head_writer.h"
+
+namespace nexus::http2 {
+namespace {
+
+// The tokens of the Connection fields, collected once per head: the fields they name concern
+// one HTTP/1.1 connection only and are not forwarded (RFC 9110 §7.6.1).
+class ConnectionTokens {
+ public:
+  explicit ConnectionTokens(const std::vector<http1::Header>& headers) {
+    for (const auto& header : headers) {
+      if (!http1::iequals(header.name, "connection")) {
+        continue;
+      }
+      std::string_view rest = header.value;
+      while (!rest.empty()) {
+        const size_t comma = rest.find(',');
+        std::string_view token = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
+          token.remove_prefix(1);
+        }
+        while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
+          token.remove_suffix(1);
+        }
+        if (!token.empty()) {
+          tokens_.push_back(token);
+        }
+      }
+    }
+  }
+
+  [[nodiscard]] bool names(std::string_view field) const {
+    return std::any_of(tokens_.begin(), tokens_.end(),
+                       [field](std::string_view token) { return http1::iequals(token, field); });
+  }
+
+ private:
+  std::vector<std::string_view> tokens_;
+};
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Fields collected as offsets while `storage` grows, turned into views at the end.
+class FieldBuilder {
+ public:
+  FieldBuilder(std::string& storage, std::vector<Field>& out) : storage_(storage), out_(out) {}
+
+  void add(std::string_view name, std::string_view value) {
+    const size_t offset = storage_.size();
+    for (const char c : name) {
+      storage_.push_back(lower(c));
+    }
+    storage_.append(value);
+    spans_.push_back({offset, name.size(), value.size()});
+  }
+
+  ~FieldBuilder() {
+    const std::string_view all = storage_;
+    for (const Span& span : spans_) {
+      out_.push_back({all.substr(span.offset, span.name_size),
+                      all.substr(span.offset + span.name_size, span.value_size)});
+    }
+  }
+  FieldBuilder(const FieldBuilder&) = delete;
+  FieldBuilder& operator=(const FieldBuilder&) = delete;
+
+ private:
+  struct Span {
+    size_t offset, name_size, value_size;
+  };
+  std::string& storage_;
+  std::vector<Field>& out_;
+  std::vector<Span> spans_;
+};
+
+// "<received values>, <ours>" for a field that may occur several times (Via, X-Forwarded-For).
+std::string joined(const std::vector<http1::Header>& headers, std::string_view name,
+                   std::string_view ours) {
+  std::string value;
+  for (const auto& header : headers) {
+    if (http1::iequals(header.name, name) && !header.value.empty()) {
+      value.append(header.value).append(", ");
+    }
+  }
+  value.append(ours);
+  return value;
+}
+
+}  // namespace
+
+void response_fields(const http1::ResponseHead& response, bool keep_length, std::string& storage,
+                     std::vector<Field>& out) {
+  FieldBuilder fields(storage, out);
+  const ConnectionTokens connection(response.headers);
+  for (const auto& header : response.headers) {
+    const std::string_view name = header.name;
+    const bool length = http1::iequals(name, "content-length");
+    if ((length && !keep_length) || (!length && http1::is_hop_by_hop(name)) ||
+        http1::iequals(name, "via") || connection.names(name)) {
+      continue;
+    }
+    fields.add(name, header.value);
+  }
+  fields.add("via", joined(response.headers, "via", "1.1 nexus"));
+}
+
+void request_fields(const http1::RequestHead& request, const http1::UpstreamRequestInfo& info,
+                    bool tls, std::string& storage, std::vector<Field>& out) {
+  FieldBuilder fields(storage, out);
+  fields.add(":method", request.method);
+  fields.add(":scheme", tls ? "https" : "http");
+  fields.add(":authority", info.host);
+  fields.add(":path", info.target);
+  const ConnectionTokens connection(request.headers);
+  for (const auto& header : request.headers) {
+    const std::string_view name = header.name;
+    if (http1::is_hop_by_hop(name) || connection.names(name) || http1::iequals(name, "host") ||
+        http1::iequals(name, "expect") || http1::iequals(name, "x-forwarded-for") ||
+        http1::iequals(name, "x-forwarded-proto") || http1::iequals(name, "via")) {
+      continue;
+    }
+    fields.add(name, header.value);
+  }
+  fields.add("x-forwarded-for", joined(request.headers, "x-forwarded-for", info.client_ip));
+  fields.add("x-forwarded-proto", info.client_tls ? "https" : "http");
+  fields.add("via", joined(request.headers, "via", "1.1 nexus"));
+  if (info.framing == http1::BodyFraming::kContentLength) {
+    fields.add("content-length", std::to_string(info.content_length));
+  }
+}
+
+}  // namespace nexus::http2

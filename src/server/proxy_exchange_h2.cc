@@ -1,0 +1,251 @@
+// The proxy exchange with an HTTP/2 upstream: the request is a stream on the worker's shared
+// connection to the endpoint (a new connection is opened when every one is at its stream
+// limit), its body is queued with backpressure, and the response is relayed as DATA arrives, so
+// a server-sent event reaches the client as soon as the upstream sends it.
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/io_constants.h"
+#include "server/proxy_exchange.h"
+#include "server/worker.h"
+
+namespace nexus::server {
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr uint32_t kRefusedStream = 0x7;  // RFC 9113 §8.7: not processed, safe to retry
+constexpr uint32_t kCancel = 0x8;
+
+}  // namespace
+
+// One request stream in flight, and the timer its exchange sleeps on between stream events.
+class ProxyExchange::Http2Call final : public proxy::Abortable {
+ public:
+  Http2Call(std::shared_ptr<proxy::Http2Upstream> connection,
+            std::shared_ptr<http2::ClientStream> stream)
+      : connection_(std::move(connection)),
+        stream_(std::move(stream)),
+        event_(connection_->executor()) {
+    stream_->notify = [this] { event_.cancel(); };
+  }
+  ~Http2Call() {
+    stream_->notify = nullptr;
+    // Done with early (an error, the client left): tell the upstream to stop.
+    connection_->session().reset(*stream_, kCancel);
+    connection_->wake_writer();
+  }
+  Http2Call(const Http2Call&) = delete;
+  Http2Call& operator=(const Http2Call&) = delete;
+
+  void abort() override {
+    aborted_ = true;
+    event_.cancel();
+  }
+
+  http2::ClientStream& stream() { return *stream_; }
+  http2::ClientSession& session() { return connection_->session(); }
+  void flush() { connection_->wake_writer(); }
+  [[nodiscard]] bool aborted() const { return aborted_; }
+
+  // Sleeps until the stream changes (or abort()).
+  asio::awaitable<void> wait() {
+    if (aborted_) {
+      co_return;
+    }
+    event_.expires_at(Clock::time_point::max());
+    co_await event_.async_wait(kAwait);
+  }
+
+ private:
+  std::shared_ptr<proxy::Http2Upstream> connection_;
+  std::shared_ptr<http2::ClientStream> stream_;
+  asio::steady_timer event_;
+  bool aborted_ = false;
+};
+
+asio::awaitable<Outcome> ProxyExchange::exchange_http2(proxy::ClusterRuntime& cluster,
+                                                       size_t endpoint) {
+  ExchangeRecord& record = downstream_.record;
+  ExchangeState& state = downstream_.state();
+  const bool has_body = !(state.request.framing == http1::BodyFraming::kNone ||
+                          (state.request.framing == http1::BodyFraming::kContentLength &&
+                           state.request.content_length == 0));
+  for (int attempt = 0;; ++attempt) {
+    std::shared_ptr<proxy::Http2Upstream> connection = cluster.take_http2(endpoint);
+    if (!connection) {
+      auto created = cluster.create(endpoint);
+      if (!created) {
+        Error error = std::move(created.error());
+        co_return co_await upstream_failed(std::move(error));
+      }
+      record.upstream = created->get();
+      downstream_.set_deadline(cluster.config().connect_timeout, Phase::kUpstreamConnect);
+      auto opened = co_await cluster.open(**created);
+      record.upstream = nullptr;
+      if (!opened) {
+        Error error =
+            downstream_.timed_out(Phase::kUpstreamConnect)
+                ? Error(ErrorCode::kUpstreamTimeout, "connecting to the upstream timed out")
+                : std::move(opened.error());
+        co_return co_await upstream_failed(std::move(error));
+      }
+      auto added = cluster.add_http2(std::move(*created));
+      if (!added) {
+        Error error = std::move(added.error());
+        co_return co_await upstream_failed(std::move(error));
+      }
+      connection = std::move(*added);
+    }
+    auto submitted = connection->session().submit_request(state.fields, has_body);
+    if (!submitted) {
+      Error error = std::move(submitted.error());
+      co_return co_await upstream_failed(std::move(error));
+    }
+    Http2Call call(connection, std::move(*submitted));
+    call.flush();
+    record.upstream = &call;
+
+    bool replayable = !has_body;
+    Result<void> head = Result<void>{};
+    if (has_body) {
+      head = co_await send_request(call, replayable);
+    }
+    if (head) {
+      head = co_await read_response_head(call);
+    }
+    if (!head) {
+      record.upstream = nullptr;
+      // Refused streams were never processed (RFC 9113 §8.7): one more try on a new stream.
+      const bool refused = call.stream().closed && !call.stream().head_received &&
+                           call.stream().error_code == kRefusedStream;
+      if (refused && replayable && attempt == 0 && !record.client_gone) {
+        continue;
+      }
+      Error error = std::move(head.error());
+      co_return co_await upstream_failed(std::move(error));
+    }
+    downstream_.consume_body(replayable_bytes_);
+    replayable_bytes_ = 0;
+    record.upstream_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - record.upstream_start).count();
+    const Outcome outcome = co_await relay_response(call);
+    record.upstream = nullptr;
+    co_return outcome;
+  }
+}
+
+asio::awaitable<Result<void>> ProxyExchange::send_request(Http2Call& call, bool& replayable) {
+  ExchangeRecord& record = downstream_.record;
+  const size_t queue_limit = http2::ClientLimits{}.request_queue_bytes;
+  record.body_bytes_received = 0;
+  downstream_.begin_body();
+  replayable = false;
+  replayable_bytes_ = 0;
+  GatherWriter gather;
+  for (bool first = true;; first = false) {
+    gather.clear();
+    auto taken = downstream_.take_body(gather, /*chunked=*/false);
+    if (!taken) {
+      co_return std::unexpected(taken.error());
+    }
+    record.request_body_done = taken->done;
+    for (const auto& buffer : gather.buffers()) {
+      call.session().send_body(call.stream(),
+                               {static_cast<const char*>(buffer.data()), buffer.size()}, false);
+    }
+    if (taken->done) {
+      call.session().send_body(call.stream(), {}, true);
+    }
+    call.flush();
+    replayable = first && taken->done;
+    if (replayable) {
+      replayable_bytes_ = taken->used;  // consumed once the response arrives
+      co_return Result<void>{};
+    }
+    downstream_.consume_body(taken->used);
+    // Backpressure: the upstream's window drains the queue.
+    downstream_.set_deadline(route_.timeouts.idle, Phase::kUpstreamBody);
+    while (call.stream().queued() >= queue_limit && !call.stream().closed && !call.aborted()) {
+      co_await call.wait();
+    }
+    if (call.aborted() || (call.stream().closed && !call.stream().head_received)) {
+      co_return fail(downstream_.timed_out(Phase::kUpstreamBody) ? ErrorCode::kUpstreamTimeout
+                                                                 : ErrorCode::kUpstreamReset,
+                     "sending the request body upstream failed");
+    }
+    if (taken->done || call.stream().head_received) {
+      co_return Result<void>{};
+    }
+    if (auto more = co_await downstream_.wait_for_body(); !more) {
+      co_return std::unexpected(more.error());
+    }
+  }
+}
+
+asio::awaitable<Result<void>> ProxyExchange::read_response_head(Http2Call& call) {
+  http2::ClientStream& stream = call.stream();
+  downstream_.set_deadline(route_.timeouts.first_byte, Phase::kUpstreamFirstByte);
+  const AwaitingUpstream awaiting(downstream_);
+  while (!stream.head_received && !stream.closed && !call.aborted()) {
+    co_await call.wait();
+  }
+  if (stream.head_received) {
+    downstream_.state().response = stream.head;  // views into the stream, alive with the call
+    co_return Result<void>{};
+  }
+  if (call.aborted() && downstream_.timed_out(Phase::kUpstreamFirstByte)) {
+    co_return fail(ErrorCode::kUpstreamTimeout, "the upstream did not respond in time");
+  }
+  if (stream.head_too_large) {
+    co_return fail(ErrorCode::kUpstreamProtocolError, "the upstream response head is too large");
+  }
+  co_return fail(ErrorCode::kUpstreamReset,
+                 "the upstream reset the stream before a response head (HTTP/2 error " +
+                     std::to_string(stream.error_code) + ")");
+}
+
+asio::awaitable<Outcome> ProxyExchange::relay_response(Http2Call& call) {
+  http2::ClientStream& stream = call.stream();
+  const int status = stream.head.status;
+  const ResponseStart start = downstream_.begin_response();
+  GatherWriter gather;
+  bool head_pending = true;
+  for (;;) {
+    gather.clear();
+    if (head_pending) {
+      gather.add(start.head);
+    }
+    const size_t used = stream.body.size();
+    gather.add_body(stream.body, start.chunk_body);
+    const bool done = stream.response_complete;
+    if (done && start.chunk_body) {
+      gather.add(kLastChunk);
+    }
+    const bool written = co_await downstream_.send_response(gather, done);
+    if (!written) {
+      const Error error(ErrorCode::kBadRequest, "the client went away during the response");
+      co_return downstream_.cut_short(status, error);
+    }
+    head_pending = false;
+    call.session().consume_body(stream, used);
+    call.flush();
+    if (done) {
+      break;
+    }
+    downstream_.set_deadline(route_.timeouts.idle, Phase::kUpstreamBody);
+    const AwaitingUpstream awaiting(downstream_);
+    while (stream.body.empty() && !stream.response_complete && !stream.closed && !call.aborted()) {
+      co_await call.wait();
+    }
+    if (stream.body.empty() && !stream.response_complete) {
+      const Error failure(downstream_.timed_out(Phase::kUpstreamBody) ? ErrorCode::kUpstreamTimeout
+                                                                      : ErrorCode::kUpstreamReset,
+                          "the upstream response was cut short");
+      co_return downstream_.cut_short(status, failure);
+    }
+  }
+  co_return downstream_.end_response(status);
+}
+
+}  // namespace nexus::server
