@@ -55,7 +55,8 @@ class ClientConnection final : public Downstream,
   void consume_body(size_t used) override;
   boost::asio::awaitable<Result<void>> wait_for_body() override;
   ResponseStart begin_response() override;
-  boost::asio::awaitable<bool> send_response(const GatherWriter& gather, bool last) override;
+  boost::asio::awaitable<bool> send_response(const GatherWriter& gather, bool last,
+                                             std::span<const http1::Header> trailers) override;
   Outcome end_response(int status) override;
   Outcome cut_short(int status, const Error& error) override;
   boost::asio::awaitable<Outcome> reply_error(Error error) override;

@@ -123,7 +123,8 @@ ResponseStart ClientConnection::begin_response() {
   return {.chunk_body = info.framing == http1::BodyFraming::kChunked, .head = state.head_out};
 }
 
-asio::awaitable<bool> ClientConnection::send_response(const GatherWriter& gather, bool /*last*/) {
+asio::awaitable<bool> ClientConnection::send_response(const GatherWriter& gather, bool /*last*/,
+                                                      std::span<const http1::Header> /*trailers*/) {
   if (gather.empty()) {
     co_return true;
   }

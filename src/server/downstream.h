@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -84,6 +85,8 @@ class Downstream {
   // record.body_bytes_received.
   virtual Result<BodyTake> take_body(GatherWriter& gather, bool chunked) = 0;
   virtual void consume_body(size_t used) = 0;
+  // Trailer fields that ended the request body (HTTP/2 clients), for a chunked upstream.
+  [[nodiscard]] virtual std::span<const http1::Header> request_trailers() const { return {}; }
   // Waits until more of the request body is available (or fails: timeout, client gone).
   virtual boost::asio::awaitable<Result<void>> wait_for_body() = 0;
 
@@ -91,8 +94,11 @@ class Downstream {
   // when the caller consumes it right after this call).
   virtual ResponseStart begin_response() = 0;
   // Sends `gather` (the head from begin_response() first, then body pieces); `last` ends the
-  // body. False when the client is gone.
-  virtual boost::asio::awaitable<bool> send_response(const GatherWriter& gather, bool last) = 0;
+  // body, with `trailers` when the protocol carries them as fields (HTTP/2; an HTTP/1.1 client
+  // gets them in the last chunk, which the caller puts in `gather`). False when the client is
+  // gone.
+  virtual boost::asio::awaitable<bool> send_response(const GatherWriter& gather, bool last,
+                                                     std::span<const http1::Header> trailers) = 0;
   // The response went out whole: what happens to the connection.
   virtual Outcome end_response(int status) = 0;
   // The response was started but cannot be completed (upstream broke mid-body, client gone):

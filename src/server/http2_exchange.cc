@@ -117,14 +117,18 @@ ResponseStart Http2Exchange::begin_response() {
   return {};
 }
 
-asio::awaitable<bool> Http2Exchange::send_response(const GatherWriter& gather, bool last) {
+asio::awaitable<bool> Http2Exchange::send_response(const GatherWriter& gather, bool last,
+                                                   std::span<const http1::Header> trailers) {
   http2::ServerSession& session = connection_.session();
   if (stream_->responded() && !stream_->response_done() && !stream_->closed()) {
     for (const auto& buffer : gather.buffers()) {
       session.send_body(*stream_, {static_cast<const char*>(buffer.data()), buffer.size()}, false);
     }
     if (last) {
-      session.send_body(*stream_, {}, true);
+      fields_storage_.clear();
+      fields_.clear();
+      http2::trailer_fields(trailers, fields_storage_, fields_);
+      session.send_body(*stream_, {}, true, fields_);
     }
     record.bytes_sent += gather.bytes();
     connection_.wake_writer();

@@ -38,9 +38,13 @@ class Http2Exchange final : public Downstream, public std::enable_shared_from_th
   void release_head() override {}  // the head lives in the stream, which the exchange holds
   Result<BodyTake> take_body(GatherWriter& gather, bool chunked) override;
   void consume_body(size_t used) override;
+  [[nodiscard]] std::span<const http1::Header> request_trailers() const override {
+    return stream_->trailers;
+  }
   boost::asio::awaitable<Result<void>> wait_for_body() override;
   ResponseStart begin_response() override;
-  boost::asio::awaitable<bool> send_response(const GatherWriter& gather, bool last) override;
+  boost::asio::awaitable<bool> send_response(const GatherWriter& gather, bool last,
+                                             std::span<const http1::Header> trailers) override;
   Outcome end_response(int status) override;
   Outcome cut_short(int status, const Error& error) override;
   boost::asio::awaitable<Outcome> reply_error(Error error) override;

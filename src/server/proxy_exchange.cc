@@ -200,6 +200,7 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(proxy::UpstreamConnect
   replayable = false;
   replayable_bytes_ = 0;
   GatherWriter gather;
+  std::string last_chunk;
   bool head_pending = true;
   for (;;) {
     gather.clear();
@@ -212,7 +213,9 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(proxy::UpstreamConnect
     }
     record.request_body_done = taken->done;
     if (taken->done && chunked) {
-      gather.add(kLastChunk);
+      last_chunk.clear();
+      http1::write_last_chunk(downstream_.request_trailers(), last_chunk);
+      gather.add(last_chunk);
     }
     replayable = head_pending && taken->done;
     if (!gather.empty()) {

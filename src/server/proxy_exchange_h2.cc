@@ -4,6 +4,7 @@
 // a server-sent event reaches the client as soon as the upstream sends it.
 #include <boost/asio/steady_timer.hpp>
 
+#include "http/http1/head_writer.h"
 #include "server/io_constants.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
@@ -210,6 +211,7 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(Http2Call& call) {
   const int status = stream.head.status;
   const ResponseStart start = downstream_.begin_response();
   GatherWriter gather;
+  std::string last_chunk;
   bool head_pending = true;
   for (;;) {
     gather.clear();
@@ -220,9 +222,10 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(Http2Call& call) {
     gather.add_body(stream.body, start.chunk_body);
     const bool done = stream.response_complete;
     if (done && start.chunk_body) {
-      gather.add(kLastChunk);
+      http1::write_last_chunk(stream.trailers, last_chunk);
+      gather.add(last_chunk);
     }
-    const bool written = co_await downstream_.send_response(gather, done);
+    const bool written = co_await downstream_.send_response(gather, done, stream.trailers);
     if (!written) {
       const Error error(ErrorCode::kBadRequest, "the client went away during the response");
       co_return downstream_.cut_short(status, error);

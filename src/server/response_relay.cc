@@ -1,11 +1,32 @@
 // The response half of the proxy exchange: relay the upstream's response to the client through
 // its codec (see Downstream), event by event for streamed bodies.
+#include "http/http1/head_writer.h"
 #include "server/io_constants.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
 
 namespace nexus::server {
 namespace asio = boost::asio;
+namespace {
+
+// Trailer fields copied out of the upstream's buffer, which moves on before the body ends.
+class TrailerCopy {
+ public:
+  void add(const http1::Header& field) {
+    copies_.emplace_back(field.name, field.value);
+    views_.clear();
+    for (const auto& [name, value] : copies_) {
+      views_.push_back({name, value});
+    }
+  }
+  [[nodiscard]] std::span<const http1::Header> fields() const { return views_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> copies_;
+  std::vector<http1::Header> views_;
+};
+
+}  // namespace
 
 asio::awaitable<Outcome> ProxyExchange::relay_response(proxy::UpstreamConnection& upstream,
                                                        size_t head_size, bool& upstream_reusable) {
@@ -26,6 +47,8 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(proxy::UpstreamConnection
   bool done = upstream_framing == http1::BodyFraming::kNone;
   bool head_pending = true;
   GatherWriter gather;
+  TrailerCopy trailers;  // of a chunked response, forwarded after the body
+  std::string last_chunk;
   for (;;) {
     gather.clear();
     if (head_pending) {
@@ -48,6 +71,9 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(proxy::UpstreamConnection
         }
         used += step->consumed;
         gather.add_body(step->data, start.chunk_body);
+        if (step->trailer) {
+          trailers.add(*step->trailer);
+        }
         done = decoder.done();
         if (step->consumed == 0) {
           break;
@@ -55,9 +81,10 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(proxy::UpstreamConnection
       }
     }
     if (done && start.chunk_body) {
-      gather.add(kLastChunk);
+      http1::write_last_chunk(trailers.fields(), last_chunk);
+      gather.add(last_chunk);
     }
-    const bool written = co_await downstream_.send_response(gather, done);
+    const bool written = co_await downstream_.send_response(gather, done, trailers.fields());
     if (!written) {
       const Error error(ErrorCode::kBadRequest, "the client went away during the response");
       co_return downstream_.cut_short(status, error);

@@ -174,9 +174,11 @@ Result<BodyDecoder::Step> BodyDecoder::decode(std::string_view input) {
           return error(ErrorCode::kHeadersTooLarge, "too many trailer fields");
         }
         framing_bytes_ += line.size() + 2;
-        // Trailers are validated and dropped: never applied (no framing from trailers), never
-        // forwarded.
-        break;
+        // Trailers are never applied (no framing from trailers); each is handed to the caller,
+        // which forwards those the next hop can carry.
+        step.trailer = Header{f.name, f.value};
+        step.consumed = pos;
+        return step;
       }
     }
   }

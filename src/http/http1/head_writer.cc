@@ -138,6 +138,22 @@ bool is_hop_by_hop(std::string_view name) {
   }
 }
 
+bool is_forwardable_trailer(std::string_view name) {
+  return !is_hop_by_hop(name) && !iequals(name, "host") && !iequals(name, "content-type") &&
+         !iequals(name, "content-encoding") && !iequals(name, "content-range") &&
+         !iequals(name, "authorization") && !iequals(name, "set-cookie");
+}
+
+void write_last_chunk(std::span<const Header> trailers, std::string& out) {
+  out.append("0\r\n");
+  for (const Header& trailer : trailers) {
+    if (is_forwardable_trailer(trailer.name)) {
+      append_field(out, trailer.name, trailer.value);
+    }
+  }
+  out.append("\r\n");
+}
+
 void write_upstream_request_head(const RequestHead& request, const UpstreamRequestInfo& info,
                                  std::string& out) {
   const ConnectionTokens connection(request.headers);

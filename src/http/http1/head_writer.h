@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,14 @@ void write_local_response(int status, std::string_view content_type, std::string
 // direction (Connection, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, Trailer,
 // Proxy-Authenticate, Proxy-Authorization), and for Content-Length, which Nexus re-serialises.
 bool is_hop_by_hop(std::string_view name);
+
+// Whether a trailer field may be passed on to the next hop: not one that only concerns one
+// connection, nor one that must not appear in trailers (RFC 9110 §6.5.1: framing, routing,
+// content metadata).
+bool is_forwardable_trailer(std::string_view name);
+
+// Appends the last chunk of a chunked body with `trailers` (those forwardable) to `out`.
+void write_last_chunk(std::span<const Header> trailers, std::string& out);
 
 // Hex digits of a chunk-size line ("1a2\r\n") for `size`, written into `buf` (at least 20
 // bytes); returns the number of bytes written.

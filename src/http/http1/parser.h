@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "http/http1/message.h"
@@ -60,6 +61,9 @@ class BodyDecoder {
     size_t consumed = 0;    // bytes of the input used (framing and data)
     std::string_view data;  // body bytes found (a sub-view of the input), possibly empty
     bool done = false;      // the whole body has been decoded
+    // A trailer field of a chunked body (views into the input, like `data`); the step that
+    // returns one carries no data.
+    std::optional<Header> trailer;
   };
 
   // `is_request` selects the error codes: client errors (400/413) for requests, upstream

@@ -134,4 +134,14 @@ void request_fields(const http1::RequestHead& request, const http1::UpstreamRequ
   }
 }
 
+void trailer_fields(std::span<const http1::Header> trailers, std::string& storage,
+                    std::vector<Field>& out) {
+  FieldBuilder fields(storage, out);
+  for (const auto& trailer : trailers) {
+    if (http1::is_forwardable_trailer(trailer.name)) {
+      fields.add(trailer.name, trailer.value);
+    }
+  }
+}
+
 }  // namespace nexus::http2

@@ -2,6 +2,7 @@
 // upstream's response for an HTTP/2 client, a client's request for an HTTP/2 upstream.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,10 @@ void response_fields(const http1::ResponseHead& response, bool keep_length, std:
 // The views in `out` point into `storage`.
 void request_fields(const http1::RequestHead& request, const http1::UpstreamRequestInfo& info,
                     bool tls, std::string& storage, std::vector<Field>& out);
+
+// Appends the forwardable fields of `trailers` (http1::is_forwardable_trailer), names
+// lower-cased. The views in `out` point into `storage`.
+void trailer_fields(std::span<const http1::Header> trailers, std::string& storage,
+                    std::vector<Field>& out);
 
 }  // namespace nexus::http2
