@@ -69,6 +69,19 @@ const std::vector<BadCase> kServer = {
      "bad.yaml:4: server.listen[1]: duplicate listen address [::1]:80"},
     {"listener object without address", "server:\n  listen:\n    - { tls: {} }\n" HEALTH_ROUTE,
      "bad.yaml:3: server.listen[0].address: required key is missing"},
+    {"listener http2 not a boolean",
+     "server:\n  listen:\n    - { address: \"127.0.0.1:1\", http2: maybe }\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.listen[0].http2:"},
+    {"http2 unknown key",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  http2: { max_streams: 5 }\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.http2: unknown key 'max_streams'"},
+    {"http2 stream window too small",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  http2: { initial_stream_window: 100 }\n"
+     HEALTH_ROUTE,
+     "bad.yaml:3: server.http2.initial_stream_window:"},
+    {"http2 connection window over 2^31-1",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  http2: { connection_window: 4GiB }\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.http2.connection_window:"},
     {"listener unknown key",
      "server:\n  listen:\n    - { address: \"127.0.0.1:1\", tsl: {} }\n" HEALTH_ROUTE,
      "bad.yaml:3: server.listen[0]: unknown key 'tsl'"},
@@ -117,7 +130,16 @@ const std::vector<BadCase> kClusters = {
      SERVER_LINE
      "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    lbb: x\n" HEALTH_ROUTE,
      "bad.yaml:5: clusters.backend: unknown key 'lbb' (expected one of: "
-     "endpoints, lb, hash, connect_timeout, dns_refresh, tls, pool)"},
+     "endpoints, protocol, lb, hash, connect_timeout, dns_refresh, tls, pool)"},
+    {"unknown protocol",
+     SERVER_LINE
+     "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    protocol: h3\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.backend.protocol: unknown value 'h3' (expected http1, h2)"},
+    {"zero streams per connection",
+     SERVER_LINE
+     "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    pool: { max_streams_per_connection: 0 }\n"
+     HEALTH_ROUTE,
+     "bad.yaml:5: clusters.b.pool.max_streams_per_connection:"},
     {"unknown lb",
      SERVER_LINE
      "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    lb: fastest\n" HEALTH_ROUTE,

@@ -56,8 +56,13 @@ server:
           - { cert: certs/a.pem, key: certs/a.key }
           - { cert: certs/b.pem, key: certs/b.key }
         min_version: "1.3"
-    - "[::1]:8080"
+      http2: false
+    - { address: "[::1]:8080", http2: true }
   workers: 4
+  http2:
+    max_concurrent_streams: 50
+    initial_stream_window: 128KiB
+    connection_window: 4MiB
   limits:
     max_request_line_bytes: 4KiB
     max_request_head_bytes: 32KiB
@@ -81,7 +86,8 @@ clusters:
     connect_timeout: 1s
     dns_refresh: 0
     tls: { enabled: true, sni: api.example.com, verify: false, ca_file: CA_FILE }
-    pool: { max_connections: 16, idle_timeout: 30s }
+    pool: { max_connections: 16, idle_timeout: 30s, max_streams_per_connection: 20 }
+    protocol: h2
   other:
     endpoints: ["10.0.0.1:80"]
     lb: least_request
@@ -135,8 +141,14 @@ TEST(ConfigLoader, FullSchemaExample) {
   EXPECT_EQ(tls.certificates[0].cert_file, dir.path() + "/certs/a.pem");
   EXPECT_EQ(tls.certificates[1].key_file, dir.path() + "/certs/b.key");
   EXPECT_EQ(tls.min_version, "1.3");
+  EXPECT_FALSE(c.server.listen[0].http2);  // plain: off unless asked for
+  EXPECT_FALSE(c.server.listen[1].http2);  // TLS: on by default, turned off here
   EXPECT_EQ(c.server.listen[2].host, "::1");
+  EXPECT_TRUE(c.server.listen[2].http2);
   EXPECT_EQ(c.server.workers, 4U);
+  EXPECT_EQ(c.server.http2.max_concurrent_streams, 50U);
+  EXPECT_EQ(c.server.http2.initial_stream_window, 128U * 1024);
+  EXPECT_EQ(c.server.http2.connection_window, 4U * 1024 * 1024);
 
   EXPECT_EQ(c.server.limits.max_request_line_bytes, 4096U);
   EXPECT_EQ(c.server.limits.max_request_head_bytes, 32U * 1024);
@@ -170,7 +182,11 @@ TEST(ConfigLoader, FullSchemaExample) {
   EXPECT_EQ(backend.tls.ca_file, dir.path() + "/ca.pem");
   EXPECT_EQ(backend.pool.max_connections, 16U);
   EXPECT_EQ(backend.pool.idle_timeout, milliseconds(30000));
+  EXPECT_EQ(backend.pool.max_streams_per_connection, 20U);
+  EXPECT_EQ(backend.protocol, config::UpstreamProtocol::kHttp2);
   const config::Cluster& other = c.clusters.at("other");
+  EXPECT_EQ(other.protocol, config::UpstreamProtocol::kHttp1);
+  EXPECT_EQ(other.pool.max_streams_per_connection, 100U);
   EXPECT_EQ(other.lb, config::LbPolicy::kLeastRequest);
   EXPECT_TRUE(other.tls.enabled);
   EXPECT_TRUE(other.tls.verify);
@@ -232,6 +248,10 @@ routes:
   EXPECT_EQ(c.server.limits.max_connections, 100000U);
   EXPECT_EQ(c.server.timeouts.header, milliseconds(10000));
   EXPECT_EQ(c.server.timeouts.drain, milliseconds(30000));
+  EXPECT_FALSE(c.server.listen[0].http2);
+  EXPECT_EQ(c.server.http2.max_concurrent_streams, 100U);
+  EXPECT_EQ(c.server.http2.initial_stream_window, 64U * 1024);
+  EXPECT_EQ(c.server.http2.connection_window, 1024U * 1024);
   EXPECT_TRUE(c.clusters.empty());
   ASSERT_EQ(c.routes.size(), 1U);
   EXPECT_TRUE(c.routes[0].match.hosts.empty());
