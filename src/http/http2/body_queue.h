@@ -30,6 +30,11 @@ class BodyQueue {
       if (offset_ == data_.size()) {
         data_.clear();  // keeps the capacity for the next bytes
         offset_ = 0;
+      } else if (offset_ >= kCompactAfter && offset_ * 2 >= data_.size()) {
+        // A queue that never drains completely (the producer keeps up) must not grow: drop
+        // the bytes already read once they are the larger part.
+        data_.erase(0, offset_);
+        offset_ = 0;
       }
     }
     return n;
@@ -41,6 +46,8 @@ class BodyQueue {
   bool waiting_writable = false;
 
  private:
+  static constexpr size_t kCompactAfter = size_t{16} * 1024;
+
   std::string data_;
   size_t offset_ = 0;
   bool last_ = false;

@@ -33,11 +33,12 @@ std::string_view as_view(const uint8_t* data, size_t size) {
 struct ServerSession::Callbacks {
   static ServerSession& self(void* user) { return *static_cast<ServerSession*>(user); }
 
+  // Every frame but DATA is counted when it begins; DATA once received, when its padding is
+  // known (a padded DATA frame with no data is as empty as an unpadded one).
   static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user) {
     ServerSession& s = self(user);
-    if (s.guard_.on_frame(hd->type, hd->length, hd->flags) == AbuseGuard::Verdict::kAbuse) {
-      s.terminate(kEnhanceYourCalm);
-      return NGHTTP2_ERR_CALLBACK_FAILURE;  // stop reading: the connection is done
+    if (hd->type != NGHTTP2_DATA) {
+      return s.count(hd->type, hd->length, hd->flags);
     }
     return 0;
   }
@@ -48,8 +49,15 @@ struct ServerSession::Callbacks {
     }
     ServerSession& s = self(user);
     const int32_t id = frame->hd.stream_id;
+    if (s.end_ != SessionEnd::kNone && id > s.goaway_last_id_) {
+      // Opened after our GOAWAY was decided (it may not be on the wire yet): not processed,
+      // so the client may retry it elsewhere (RFC 9113 §8.7).
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, kRefusedStream);
+      return 0;
+    }
     auto stream = std::make_shared<ServerStream>(id);
     nghttp2_session_set_stream_user_data(session, id, stream.get());
+    s.last_request_id_ = id;
     s.streams_.emplace(id, std::move(stream));
     s.guard_.on_stream_opened();
     return 0;
@@ -100,6 +108,9 @@ struct ServerSession::Callbacks {
         }
         break;
       case NGHTTP2_DATA:
+        if (s.count(NGHTTP2_DATA, frame->hd.length - frame->data.padlen, frame->hd.flags) != 0) {
+          return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
         if (end_stream) {
           stream->request_complete = true;
           s.listener_.on_request_body(*stream);
@@ -399,8 +410,16 @@ void ServerSession::shutdown() {
     return;
   }
   end_ = SessionEnd::kGoaway;
-  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                        nghttp2_session_get_last_proc_stream_id(session_), kNoError, nullptr, 0);
+  goaway_last_id_ = last_request_id_;
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, goaway_last_id_, kNoError, nullptr, 0);
+}
+
+int ServerSession::count(uint8_t type, size_t length, uint8_t flags) {
+  if (guard_.on_frame(type, length, flags) == AbuseGuard::Verdict::kAbuse) {
+    terminate(kEnhanceYourCalm);
+    return NGHTTP2_ERR_CALLBACK_FAILURE;  // stop reading: the connection is done
+  }
+  return 0;
 }
 
 void ServerSession::terminate(uint32_t error_code) {
@@ -408,6 +427,7 @@ void ServerSession::terminate(uint32_t error_code) {
     return;
   }
   end_ = SessionEnd::kGoaway;
+  goaway_last_id_ = last_request_id_;
   nghttp2_session_terminate_session(session_, error_code);
 }
 

@@ -111,7 +111,9 @@ class ServerSession {
  private:
   ServerStream* find(int32_t id);
   std::shared_ptr<ServerStream> find_shared(int32_t id);
-  void count_or_terminate(AbuseGuard::Verdict verdict);
+  // Counts a received frame against the abuse limits; non-zero (a callback failure) when the
+  // connection must end.
+  int count(uint8_t type, size_t length, uint8_t flags);
   void finish_head(ServerStream& stream, bool end_stream);
 
   Listener& listener_;
@@ -120,6 +122,8 @@ class ServerSession {
   std::unordered_map<int32_t, std::shared_ptr<ServerStream>> streams_;
   AbuseGuard guard_;
   SessionEnd end_ = SessionEnd::kNone;
+  int32_t last_request_id_ = 0;  // the highest stream the client opened that we accepted
+  int32_t goaway_last_id_ = 0;   // streams above it are refused once a GOAWAY is decided
   uint32_t requests_ = 0;
 };
 
