@@ -4,7 +4,10 @@
 #
 # Environment: REPS (3), DURATION (20 s per wrk run), WARMUP (8 s), CONNS ("64 256"),
 # RATES ("300 5000"), RATE_DURATION (20 s), SSE_SAMPLES (50), IDLE_CONNS (10000),
-# QUICK=1 (1 rep x 5 s, short phases: a smoke test), PHASES ("throughput rate sse memory"),
+# H2_CONNS ("16 64" h2load connections), H2_STREAMS (10 per connection), H2_WARMUP_TIME (2 s
+# excluded at the start of every h2load run), H2_CIPHERS (TLS_AES_128_GCM_SHA256: the TLS 1.3
+# suite h2load offers, so both servers use the same; empty = h2load's list, servers choose),
+# QUICK=1 (1 rep x 5 s, short phases: a smoke test), PHASES ("throughput rate sse memory h2"),
 # BUILD_DIR (build/release),
 # NEXUS_BIN / UPSTREAM_BIN / IDLE_BIN / NGINX_BIN, PROXY_CPU (0), LOAD_CPU (1),
 # RESULTS_DIR (BUILD_DIR/bench-results/DATE: raw outputs and summary.txt are kept there).
@@ -18,20 +21,23 @@ IDLE_BIN=${IDLE_BIN:-$BUILD_DIR/bench/nexus_idle_clients}
 NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
 if [[ ${QUICK:-0} == 1 ]]; then
   REPS=${REPS:-1} DURATION=${DURATION:-5} WARMUP=${WARMUP:-2}
-  RATE_DURATION=${RATE_DURATION:-5} SSE_SAMPLES=${SSE_SAMPLES:-20}
+  RATE_DURATION=${RATE_DURATION:-5} SSE_SAMPLES=${SSE_SAMPLES:-20} H2_WARMUP_TIME=${H2_WARMUP_TIME:-1}
 else
   REPS=${REPS:-3} DURATION=${DURATION:-20} WARMUP=${WARMUP:-8}
-  RATE_DURATION=${RATE_DURATION:-20} SSE_SAMPLES=${SSE_SAMPLES:-50}
+  RATE_DURATION=${RATE_DURATION:-20} SSE_SAMPLES=${SSE_SAMPLES:-50} H2_WARMUP_TIME=${H2_WARMUP_TIME:-2}
 fi
 CONNS=${CONNS:-"64 256"}
 RATES=${RATES:-"300 5000"}
 RATE_CLIENTS=32
 SSE_INTERVAL_MS=20
 IDLE_CONNS=${IDLE_CONNS:-10000}
+H2_CONNS=${H2_CONNS:-"16 64"}
+H2_STREAMS=${H2_STREAMS:-10}
+H2_CIPHERS=${H2_CIPHERS-TLS_AES_128_GCM_SHA256}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 RESULTS_DIR=${RESULTS_DIR:-$BUILD_DIR/bench-results/$(date +%Y%m%d-%H%M%S)}
-PHASES=" ${PHASES:-throughput rate sse memory} "
+PHASES=" ${PHASES:-throughput rate sse memory h2} "
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -41,6 +47,7 @@ for tool in wrk h2load python3 taskset curl; do
 done
 [[ -x $UPSTREAM_BIN ]] || die "$UPSTREAM_BIN missing: build first (make bench / make build)"
 [[ -x $NGINX_BIN ]] || die "nginx not found (apt-get install nginx-light)"
+[[ $PHASES != *" h2 "* ]] || command -v openssl >/dev/null || die "openssl not found (for the h2 phase)"
 
 WORK=$(mktemp -d /tmp/nexus-bench.XXXXXX)
 chmod 755 "$WORK"  # nginx workers run as another user when started as root
@@ -84,6 +91,7 @@ Standard library only. Subcommands:
   ports N                          print N free TCP ports on 127.0.0.1
   wrk FILE                         print "rps p50_ms p99_ms requests errors" from wrk --latency output
   h2load-log FILE                  print "count p50_ms p99_ms" from an h2load --log-file
+  h2load FILE                      print "rps mean_ms sd_ms max_ms done failed tls" from h2load output
   sse PORT SAMPLES INTERVAL_MS     median/p90 time to first SSE event (ms) on one keep-alive conn
   summary DIR                      print the result tables from the files run.sh wrote in DIR
 """
@@ -152,6 +160,37 @@ def parse_h2load_log(path):
                 failed += 1
             times.append(int(cols[2]) / 1000.0)
     return len(times), percentile(times, 0.50), percentile(times, 0.99), failed
+
+
+def parse_h2load(path):
+    """h2load's summary: req/s of the main duration, its "time for request" mean/sd/max, how many
+    requests completed, how many of those did not get a 2xx, and the negotiated TLS/ALPN."""
+    rps = mean = sd = slowest = None
+    done = failed = ok = 0
+    tls = {}
+    for line in Path(path).read_text().splitlines():
+        words = line.replace(",", "").split()
+        if line.startswith("finished in"):
+            rps = float(words[3])
+        elif line.startswith("requests:"):
+            done, failed = int(words[5]), int(words[9])
+        elif line.startswith("status codes:"):
+            ok = int(words[2])
+        elif line.startswith("time for request:"):
+            slowest, mean, sd = to_ms(words[4]), to_ms(words[5]), to_ms(words[6])
+        elif line.startswith(("TLS Protocol:", "Cipher:", "Application protocol:")):
+            key, _, value = line.partition(":")
+            tls[key] = value.strip()
+    if rps is None or mean is None:
+        raise SystemExit(f"cannot parse h2load output {path}")
+    alpn = tls.get("Application protocol", "none")
+    # "done" counts every completed request; "failed" the errored ones and those with status >= 400.
+    failed = max(failed, done - ok)
+    if alpn != "h2":
+        print(f"{path}: ALPN chose {alpn!r}, not h2: every request counted as failed", file=sys.stderr)
+        failed = max(done, 1)
+    return rps, mean, sd, slowest, done, failed, \
+        f"{tls.get('TLS Protocol', 'none')}/{tls.get('Cipher', 'none')}/{alpn}"
 
 
 class SseClient:
@@ -266,6 +305,53 @@ def throughput_table(by):
               f"p99 <= 1.2x nginx: {'met' if p99_ok else 'NOT met'} (differences under 10 % are a tie)")
 
 
+def h2_table(rows):
+    # rep conns streams target rps mean sd max done failed cpu_us_per_req cpu_pct tls
+    by, tls = {}, {}
+    for rep, conns, streams, target, *vals, proto in rows:
+        by.setdefault((int(conns), int(streams), target), []).append((int(rep), *map(float, vals)))
+        tls.setdefault(target, set()).add(proto)
+    print("\n== HTTP/2 over TLS (h2load -t1 -cC -mM, POST ~300-byte chat body; the proxies speak HTTP/1.1"
+          " upstream): medians, [min-max] over repetitions ==")
+    print(f"{'target':8} {'conns':>5} {'strms':>5} {'req/s':>8} {'[min-max]':>15} {'mean ms':>7} "
+          f"{'sd ms':>7} {'max ms':>7} {'failed':>6} {'CPU%':>5} {'CPU us/req':>10}")
+    for (conns, streams, target), vals in sorted(by.items(), key=lambda kv: (kv[0][:2], order(kv[0][2]))):
+        col = list(zip(*vals))
+        rps = col[1]
+        print(f"{target:8} {conns:5d} {streams:5d} {fmt_rps(statistics.median(rps)):>8} "
+              f"{'[' + fmt_rps(min(rps)) + '-' + fmt_rps(max(rps)) + ']':>15} "
+              f"{statistics.median(col[2]):7.3f} {statistics.median(col[3]):7.3f} "
+              f"{statistics.median(col[4]):7.1f} {int(sum(col[6])):6d} {statistics.median(col[8]):5.0f} "
+              f"{statistics.median(col[7]):10.1f}")
+    print("(latency = h2load's \"time for request\" over the main duration: mean, standard deviation,"
+          " maximum; h2load reports no percentiles. failed = requests without a 2xx, summed over repetitions)")
+    print("TLS/ALPN negotiated: " + "; ".join(f"{t} {', '.join(sorted(p))}" for t, p in sorted(
+        tls.items(), key=lambda kv: order(kv[0]))))
+    if len({frozenset(p) for p in tls.values()}) > 1:
+        print("  WARNING: the targets negotiated different TLS parameters: not a like-for-like comparison")
+    for conns, streams in sorted({k[:2] for k in by}):
+        nginx, nexus = by.get((conns, streams, "nginx")), by.get((conns, streams, "nexus"))
+        if not nginx or not nexus:
+            continue
+        failed = {t: int(sum(v[6] for v in vals)) for t, vals in (("nginx", nginx), ("nexus", nexus))}
+        if any(failed.values()):
+            print(f"!! nexus/nginx at {conns}x{streams}: NO RATIO: requests failed (nexus {failed['nexus']},"
+                  f" nginx {failed['nginx']}); see h2-*.txt in the results")
+            continue
+        ng = {v[0]: v for v in nginx}
+        pairs = [(v, ng[v[0]]) for v in nexus if v[0] in ng]
+        rps_r = [a[1] / b[1] for a, b in pairs]
+        mean_r = [a[2] / b[2] for a, b in pairs]
+        cpu_r = [a[7] / b[7] for a, b in pairs if b[7] > 0]
+        print(f"nexus/nginx at {conns} conns x {streams} streams, per repetition: req/s "
+              + " ".join(f"{r:.2f}" for r in rps_r) + f" (median {statistics.median(rps_r):.2f});"
+              + " mean latency " + " ".join(f"{r:.2f}" for r in mean_r)
+              + f" (median {statistics.median(mean_r):.2f})"
+              + (f"; CPU/req median {statistics.median(cpu_r):.2f}" if cpu_r else ""))
+        print(f"  goal req/s >= 1.0x nginx over HTTP/2: "
+              f"{'met' if statistics.median(rps_r) >= 1.0 else 'NOT met'} (differences under 10 % are a tie)")
+
+
 def summary(directory):
     d = Path(directory)
     rows = [line.split() for line in (d / "wrk.tsv").read_text().splitlines() if line.strip()]
@@ -275,6 +361,9 @@ def summary(directory):
         by.setdefault((int(conns), target), []).append((int(rep), *map(float, vals)))
     if by:
         throughput_table(by)
+    h2_file = d / "h2.tsv"
+    if h2_file.exists() and h2_file.read_text().strip():
+        h2_table([line.split() for line in h2_file.read_text().splitlines() if line.strip()])
     rate_file = d / "rate.tsv"
     if rate_file.exists() and rate_file.read_text().strip():
         print("\n== Fixed-rate latency (h2load --h1 -c 32 --rps R/32, POST): ms, added = minus direct ==")
@@ -322,6 +411,9 @@ def main(argv):
             print(f"no requests in {argv[2]}", file=sys.stderr)
             return 1
         print(f"{n} {failed} {p50:.3f} {p99:.3f}")
+    elif cmd == "h2load":
+        rps, mean, sd, slowest, done, failed, tls = parse_h2load(argv[2])
+        print(f"{rps:.1f} {mean:.3f} {sd:.3f} {slowest:.3f} {done} {failed} {tls}")
     elif cmd == "sse":
         sse(int(argv[2]), int(argv[3]), int(argv[4]))
     elif cmd == "summary":
@@ -389,8 +481,9 @@ busy_pct() {  # share of all CPUs busy during 1 s: other tenants' load while our
     idle = y[2] - x[2]; printf "%.0f", busy + idle ? busy * 100 / (busy + idle) : 0 }'
 }
 
-read -r UP_PORT NGINX_PORT NEXUS_PORT < <(tools ports 3)
+read -r UP_PORT NGINX_PORT NEXUS_PORT NGINX_H2_PORT NEXUS_H2_PORT < <(tools ports 5)
 declare -A PORT=([direct]=$UP_PORT [nginx]=$NGINX_PORT [nexus]=$NEXUS_PORT)
+declare -A H2_PORT=([nginx]=$NGINX_H2_PORT [nexus]=$NEXUS_H2_PORT)
 CLK_TCK=$(getconf CLK_TCK)
 
 # --- test upstream: core LOAD_CPU, shared with the load generators ------------------------------
@@ -400,6 +493,35 @@ PID[direct]=$!
 LOGFILE[direct]=$WORK/upstream.log
 wait_http upstream "$UP_PORT" "${PID[direct]}" || die "test upstream failed: $(cat "$WORK/upstream.log")"
 TARGETS=(direct)
+
+# --- h2 phase only: a self-signed certificate, and a TLS listener (ALPN h2) in each proxy ------
+NGINX_H2_SERVER='' NEXUS_H2_LISTENER='' NEXUS_H2_LIMITS=''
+if [[ $PHASES == *" h2 "* ]]; then
+  mkdir -p "$WORK/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" >"$WORK/tls/openssl.log" 2>&1 ||
+    die "openssl could not make the test certificate: $(cat "$WORK/tls/openssl.log")"
+  # Both at TLS 1.2-1.3 (nginx 1.22's default omits 1.3) and at most 100 concurrent streams.
+  NGINX_H2_SERVER="
+  server {
+    listen 127.0.0.1:$NGINX_H2_PORT ssl http2 backlog=4096;
+    ssl_certificate $WORK/tls/cert.pem;
+    ssl_certificate_key $WORK/tls/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    http2_max_concurrent_streams 100;
+    location / {
+      proxy_pass http://bench_upstream;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_buffering off;
+    }
+  }"
+  NEXUS_H2_LISTENER=", {address: \"127.0.0.1:$NEXUS_H2_PORT\","
+  NEXUS_H2_LISTENER+=" tls: {certificates: [{cert: \"$WORK/tls/cert.pem\", key: \"$WORK/tls/key.pem\"}]}}"
+  NEXUS_H2_LIMITS="
+  http2: { max_concurrent_streams: 100 }"
+fi
 
 # --- nginx: one worker, core PROXY_CPU --------------------------------------------------------
 mkdir -p "$WORK/nginx"
@@ -432,7 +554,7 @@ http {
       proxy_set_header Connection "";
       proxy_buffering off;
     }
-  }
+  }$NGINX_H2_SERVER
 }
 EOF
 taskset -c "$PROXY_CPU" "$NGINX_BIN" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" \
@@ -445,9 +567,9 @@ TARGETS+=(nginx)
 # --- Nexus: one worker, core PROXY_CPU; skipped when missing or broken ------------------------
 cat >"$WORK/nexus.yaml" <<EOF
 server:
-  listen: ["127.0.0.1:$NEXUS_PORT"]
+  listen: ["127.0.0.1:$NEXUS_PORT"$NEXUS_H2_LISTENER]
   workers: 1
-  timeouts: { idle: 300s }
+  timeouts: { idle: 300s }$NEXUS_H2_LIMITS
 clusters:
   bench_upstream:
     endpoints: ["127.0.0.1:$UP_PORT"]
@@ -483,6 +605,28 @@ BUSY_START=$(busy_pct)
 ((BUSY_START < 10)) || log "warning: the machine is ${BUSY_START}% busy before the run (other jobs)"
 for t in "${TARGETS[@]}"; do RSS_FRESH[$t]=$(rss_kib "${PID[$t]}"); done
 
+# The TLS listeners must answer over HTTP/2 (ALPN h2): a target whose listener does not is left
+# out of the h2 phase only. Checked after the fresh RSS, which is meant to be untouched.
+H2_TARGETS=()
+for t in "${TARGETS[@]}"; do
+  [[ $PHASES == *" h2 "* && $t != direct ]] || continue
+  for _ in $(seq 20); do
+    proto=$(curl -sk --http2 --max-time 1 -o /dev/null -w '%{http_version}' \
+      "https://127.0.0.1:${H2_PORT[$t]}/v1/models" || true)
+    [[ $proto == 2 ]] && break
+    sleep 0.1
+  done
+  if [[ $proto == 2 ]]; then
+    H2_TARGETS+=("$t")
+  else
+    log "SKIPPING $t in the h2 phase: its TLS listener did not answer over HTTP/2 (got '${proto:-nothing}')"
+  fi
+done
+if ((${#H2_TARGETS[@]})); then
+  log "h2: ${H2_TARGETS[*]} on TLS ports nginx=$NGINX_H2_PORT nexus=$NEXUS_H2_PORT;" \
+    "$REPS rep(s) x h2load conns {$H2_CONNS} x $H2_STREAMS streams x ${DURATION}s"
+fi
+
 # --- request bodies ---------------------------------------------------------------------------
 BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Write one sentence about the benchmark of an LLM gateway written in C++ that proxies OpenAI-compatible requests."}],"temperature":0.2,"max_tokens":64,"stream":false,"user":"bench-0001"}'
 printf '%s' "$BODY" >"$WORK/body.json"
@@ -507,15 +651,43 @@ run_wrk() {  # TARGET CONNS SECONDS OUTFILE -> prints "rps p50 p99 requests erro
     'BEGIN { printf "%s %.2f %.0f\n", line, n ? t / hz * 1e6 / n : 0, t / hz / s * 100 }'
 }
 
+# TARGET CONNS SECONDS OUTFILE -> prints "rps mean sd max done failed cpu_us cpu_pct tls".
+# HTTP/2 over TLS to the target's TLS port; the first H2_WARMUP_TIME s (connections, handshakes)
+# are left out of h2load's figures, and the CPU is sampled when h2load's main duration starts and
+# ends (it prints those lines as they happen).
+run_h2load() {
+  local target=$1 conns=$2 seconds=$3 out=$4 line before='' after='' t0 t1
+  while IFS= read -r line; do
+    case $line in
+      *"Main benchmark duration is started"*) t0=$EPOCHREALTIME before=$(cpu_ticks "${PID[$target]}") ;;
+      *"Main benchmark duration is over"*) t1=$EPOCHREALTIME after=$(cpu_ticks "${PID[$target]}") ;;
+    esac
+  done < <(timeout $((seconds + H2_WARMUP_TIME + 30)) taskset -c "$LOAD_CPU" h2load -t1 -c"$conns" \
+    -m"$H2_STREAMS" -D "$seconds" --warm-up-time "$H2_WARMUP_TIME" --npn-list=h2 \
+    ${H2_CIPHERS:+--tls13-ciphers="$H2_CIPHERS"} -d "$WORK/body.json" \
+    -H 'content-type: application/json' -H 'authorization: Bearer sk-nexus-bench-0000000000000000' \
+    "https://127.0.0.1:${H2_PORT[$target]}$URL_PATH" 2>&1 | tee "$out")
+  if [[ -z $before || -z $after ]] || ! grep -q '^finished in' "$out"; then
+    log "h2load against $target failed: $(grep -v '^progress' "$out" | tail -3)"
+    return 1
+  fi
+  read -r rps mean sd max n_done failed tls < <(tools h2load "$out") || return 1
+  awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$n_done" -v t0="$t0" -v t1="$t1" \
+    -v line="$rps $mean $sd $max $n_done $failed" -v tls="$tls" \
+    'BEGIN { s = t1 - t0; printf "%s %.2f %.0f %s\n", line, n ? t / hz * 1e6 / n : 0,
+             (s > 0 ? t / hz / s * 100 : 0), tls }'
+}
+
 # --- warm-up, then interleaved repetitions ----------------------------------------------------
-[[ $PHASES == *" throughput "* ]] || REPS=0 WARMUP=1
+WRK_REPS=$REPS WRK_WARMUP=$WARMUP
+[[ $PHASES == *" throughput "* ]] || WRK_REPS=0 WRK_WARMUP=1
 for t in "${TARGETS[@]}"; do
-  log "warm-up $t (${WARMUP}s)"
-  run_wrk "$t" 64 "$WARMUP" "$WORK/warmup-$t.txt" >/dev/null || true
+  log "warm-up $t (${WRK_WARMUP}s)"
+  run_wrk "$t" 64 "$WRK_WARMUP" "$WORK/warmup-$t.txt" >/dev/null || true
   running "$t" "after its warm-up" || true
 done
 : >"$WORK/wrk.tsv"
-for rep in $(seq "$REPS"); do
+for rep in $(seq "$WRK_REPS"); do
   for conns in $CONNS; do
     for t in "${TARGETS[@]}"; do
       running "$t" "before rep $rep at $conns connections" || continue
@@ -597,6 +769,32 @@ for t in "${TARGETS[@]}"; do
   echo "$t ${RSS_FRESH[$t]} $before $loaded $IDLE_CONNS" >>"$WORK/rss.tsv"
 done
 
+# --- HTTP/2 over TLS: nginx and Nexus, h2load; last, so a new HTTP/2 bug cannot cost the others -
+: >"$WORK/h2.tsv"
+if [[ $PHASES == *" h2 "* ]]; then
+  for t in "${H2_TARGETS[@]}"; do
+    running "$t" "before its h2 warm-up" || continue
+    log "h2 warm-up $t (${WARMUP}s)"
+    run_h2load "$t" "${H2_CONNS##* }" "$WARMUP" "$WORK/h2-warmup-$t.txt" >/dev/null || true
+  done
+  for rep in $(seq "$REPS"); do
+    for conns in $H2_CONNS; do
+      for t in "${H2_TARGETS[@]}"; do
+        running "$t" "before h2 rep $rep at $conns connections" || continue
+        log "h2 rep $rep/$REPS: $t, $conns connections x $H2_STREAMS streams, ${DURATION}s"
+        if result=$(run_h2load "$t" "$conns" "$DURATION" "$WORK/h2-$rep-$conns-$t.txt") &&
+          running "$t" "after h2 rep $rep at $conns connections"; then
+          echo "$rep $conns $H2_STREAMS $t $result" >>"$WORK/h2.tsv"
+          log "  -> $result"
+          read -r _ _ _ _ n_done failed _ <<<"$result"
+          ((failed == 0)) || echo "h2 FAILURES: $failed of $n_done requests through $t failed" \
+            "(rep $rep, $conns connections; see h2-$rep-$conns-$t.txt)" | tee -a "$WORK/events.txt" >&2
+        fi
+      done
+    done
+  done
+fi
+
 # --- report -----------------------------------------------------------------------------------
 BUSY_END=$(busy_pct)
 {
@@ -607,6 +805,8 @@ BUSY_END=$(busy_pct)
   echo "machine CPU busy with other jobs before/after: ${BUSY_START}% / ${BUSY_END}%" \
     "(over ~10% the absolute numbers are depressed; compare ratios only)"
   echo "reps=$REPS duration=${DURATION}s conns={$CONNS} rates={$RATES} x ${RATE_DURATION}s"
+  [[ $PHASES == *" h2 "* ]] && echo "h2: h2load -t1 conns={$H2_CONNS} x $H2_STREAMS streams," \
+    "--warm-up-time ${H2_WARMUP_TIME}s, TLS 1.3 suites offered: ${H2_CIPHERS:-h2load default}"
   [[ -s $WORK/events.txt ]] && cat "$WORK/events.txt"
   tools summary "$WORK"
 } | tee "$WORK/summary.txt"
