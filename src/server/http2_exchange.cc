@@ -38,6 +38,7 @@ asio::awaitable<void> Http2Exchange::run() {
     co_await serve_exchange(worker, *this);
   }
   deadline_at_ = Clock::time_point::max();
+  timer_expiry_ = Clock::time_point::max();
   deadline_.cancel();
   state_->request.clear();
   worker.give_back(std::move(state_));
@@ -174,6 +175,13 @@ asio::awaitable<Outcome> Http2Exchange::reply_local(int status, std::string_view
 
 // A complete response of ours: small, so it is queued whole without waiting for the window.
 void Http2Exchange::send_local(int status, std::string_view content_type, std::string_view body) {
+  if (stream_->responded()) {
+    // The upstream's head went out already (the relay failed on its first body bytes): the
+    // only honest end is a reset.
+    connection_.session().reset(*stream_, http2::kInternalError);
+    connection_.wake_writer();
+    return;
+  }
   const std::string length = std::to_string(body.size());
   const http2::Field fields[] = {{"content-type", content_type}, {"content-length", length}};
   const bool with_body = !body.empty() && !head_request_;
@@ -187,29 +195,46 @@ void Http2Exchange::send_local(int status, std::string_view content_type, std::s
   }
 }
 
+// As for HTTP/1.1 connections: the timer is re-armed only when a deadline is earlier than the
+// one it is armed for (moving the earliest timer costs a system call); when it fires early, it
+// is armed again for the deadline in force.
 void Http2Exchange::set_deadline(std::chrono::milliseconds timeout, Phase phase) {
   phase_ = phase;
   timed_out_ = false;
-  Clock::time_point at = timeout.count() == 0 ? Clock::time_point::max() : Clock::now() + timeout;
-  if (phase >= Phase::kUpstreamConnect && phase <= Phase::kClientWrite && record.deadline < at) {
-    at = record.deadline;
+  deadline_at_ = timeout.count() == 0 ? Clock::time_point::max() : Clock::now() + timeout;
+  if (phase >= Phase::kUpstreamConnect && phase <= Phase::kClientWrite &&
+      record.deadline < deadline_at_) {
+    deadline_at_ = record.deadline;
   }
-  deadline_at_ = at;
-  if (at == Clock::time_point::max()) {
-    deadline_.cancel();
+  if (deadline_at_ < timer_expiry_) {
+    arm_timer(deadline_at_);
+  }
+}
+
+void Http2Exchange::arm_timer(Clock::time_point when) {
+  timer_expiry_ = when;
+  deadline_.expires_at(when);
+  deadline_.async_wait([self = shared_from_this()](net::SysError error) {
+    if (!error) {
+      self->on_timer();
+    }
+  });
+}
+
+void Http2Exchange::on_timer() {
+  timer_expiry_ = Clock::time_point::max();
+  if (deadline_at_ == Clock::time_point::max()) {
     return;
   }
-  deadline_.expires_at(at);
-  deadline_.async_wait([self = shared_from_this()](net::SysError error) {
-    if (error || Clock::now() < self->deadline_at_) {
-      return;
-    }
-    self->timed_out_ = true;
-    if (self->phase_ != Phase::kBody && self->record.upstream != nullptr) {
-      self->record.upstream->abort();
-    }
-    self->event_.cancel();
-  });
+  if (Clock::now() < deadline_at_) {
+    arm_timer(deadline_at_);
+    return;
+  }
+  timed_out_ = true;
+  if (phase_ != Phase::kBody && record.upstream != nullptr) {
+    record.upstream->abort();
+  }
+  event_.cancel();
 }
 
 void Http2Exchange::log_access(int status, const Error* error) {

@@ -60,6 +60,8 @@ class Http2Exchange final : public Downstream, public std::enable_shared_from_th
   // Waits until on_stream_event(), a timeout, or the stream's end.
   boost::asio::awaitable<void> wait_event();
   void send_local(int status, std::string_view content_type, std::string_view body);
+  void arm_timer(Clock::time_point when);
+  void on_timer();
   [[nodiscard]] bool stream_gone() const { return stream_->closed(); }
 
   Http2Connection& connection_;
@@ -67,7 +69,8 @@ class Http2Exchange final : public Downstream, public std::enable_shared_from_th
   std::unique_ptr<ExchangeState> state_;
   boost::asio::steady_timer event_;     // wait_event() waits on it; cancel() wakes it
   boost::asio::steady_timer deadline_;  // the current phase's timeout
-  Clock::time_point deadline_at_ = Clock::time_point::max();
+  Clock::time_point deadline_at_ = Clock::time_point::max();   // of the current phase
+  Clock::time_point timer_expiry_ = Clock::time_point::max();  // what deadline_ is armed for
   Phase phase_ = Phase::kIdle;
   bool timed_out_ = false;
   bool head_request_ = false;

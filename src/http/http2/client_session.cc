@@ -56,8 +56,8 @@ void ClientStream::finish_head() {
     head.framing = http1::BodyFraming::kNone;
   } else if (const auto* length = http1::find_header(head.headers, "content-length")) {
     uint64_t value = 0;
-    const char* end = length->value.data() + length->value.size();
-    if (std::from_chars(length->value.data(), end, value).ptr == end) {
+    const auto [end, error] = std::from_chars(length->value.begin(), length->value.end(), value);
+    if (error == std::errc{} && end == length->value.end()) {
       head.framing = http1::BodyFraming::kContentLength;
       head.content_length = value;
     }

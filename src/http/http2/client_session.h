@@ -27,8 +27,8 @@ struct ClientLimits {
   uint32_t max_concurrent_streams = 100;       // our own cap per connection
   uint32_t initial_stream_window = 64 * 1024;  // response bytes in flight per stream
   uint32_t connection_window = 1024 * 1024;
-  uint32_t max_header_list_bytes = 64 * 1024;  // response heads over it fail the stream
-  size_t request_queue_bytes = 64 * 1024;      // request body queued before the proxy waits
+  uint32_t max_header_list_bytes = 64 * 1024;      // response heads over it fail the stream
+  size_t request_queue_bytes = size_t{64} * 1024;  // request body queued before the proxy waits
 };
 
 // One request stream; shared by the session (until closed) and the exchange using it.

@@ -33,7 +33,7 @@ struct SessionLimits {
   uint64_t max_body_bytes = 32ULL * 1024 * 1024;  // 413 (0 = unlimited)
   uint32_t max_requests = 0;                      // per connection, then GOAWAY (0 = unlimited)
   // A stream's response bytes queued beyond this make the proxy wait (per-stream backpressure).
-  size_t response_queue_bytes = 64 * 1024;
+  size_t response_queue_bytes = size_t{64} * 1024;
 };
 
 // How a connection ended, or that it has to, as seen by the codec.

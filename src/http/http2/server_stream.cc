@@ -99,9 +99,8 @@ void ServerStream::build_head(bool end_stream) {
   }
   if (const http1::Header* length = http1::find_header(head.headers, "content-length")) {
     uint64_t value = 0;
-    const auto* end = length->value.data() + length->value.size();
-    const auto [ptr, ec] = std::from_chars(length->value.data(), end, value);
-    if (ec != std::errc{} || ptr != end) {
+    const auto [end, ec] = std::from_chars(length->value.begin(), length->value.end(), value);
+    if (ec != std::errc{} || end != length->value.end()) {
       refuse(Error(ErrorCode::kBadRequest, "bad content-length"));
     }
     head.framing = http1::BodyFraming::kContentLength;
