@@ -39,6 +39,8 @@ class ProxyExchange {
   // (proxy_exchange_h2.cc).
   class Http2Call;
   boost::asio::awaitable<Outcome> exchange_http2(proxy::ClusterRuntime& cluster, size_t endpoint);
+  boost::asio::awaitable<Result<std::shared_ptr<proxy::Http2Upstream>>> http2_connection(
+      proxy::ClusterRuntime& cluster, size_t endpoint);
   boost::asio::awaitable<Result<void>> send_request(Http2Call& call, bool& replayable);
   boost::asio::awaitable<Result<void>> read_response_head(Http2Call& call);
   boost::asio::awaitable<Outcome> relay_response(Http2Call& call);

@@ -73,37 +73,17 @@ asio::awaitable<Outcome> ProxyExchange::exchange_http2(proxy::ClusterRuntime& cl
                           (state.request.framing == http1::BodyFraming::kContentLength &&
                            state.request.content_length == 0));
   for (int attempt = 0;; ++attempt) {
-    std::shared_ptr<proxy::Http2Upstream> connection = cluster.take_http2(endpoint);
+    auto connection = co_await http2_connection(cluster, endpoint);
     if (!connection) {
-      auto created = cluster.create(endpoint);
-      if (!created) {
-        Error error = std::move(created.error());
-        co_return co_await upstream_failed(std::move(error));
-      }
-      record.upstream = created->get();
-      downstream_.set_deadline(cluster.config().connect_timeout, Phase::kUpstreamConnect);
-      auto opened = co_await cluster.open(**created);
-      record.upstream = nullptr;
-      if (!opened) {
-        Error error =
-            downstream_.timed_out(Phase::kUpstreamConnect)
-                ? Error(ErrorCode::kUpstreamTimeout, "connecting to the upstream timed out")
-                : std::move(opened.error());
-        co_return co_await upstream_failed(std::move(error));
-      }
-      auto added = cluster.add_http2(std::move(*created));
-      if (!added) {
-        Error error = std::move(added.error());
-        co_return co_await upstream_failed(std::move(error));
-      }
-      connection = std::move(*added);
+      Error error = std::move(connection.error());
+      co_return co_await upstream_failed(std::move(error));
     }
-    auto submitted = connection->session().submit_request(state.fields, has_body);
+    auto submitted = (*connection)->session().submit_request(state.fields, has_body);
     if (!submitted) {
       Error error = std::move(submitted.error());
       co_return co_await upstream_failed(std::move(error));
     }
-    Http2Call call(connection, std::move(*submitted));
+    Http2Call call(*connection, std::move(*submitted));
     call.flush();
     record.upstream = &call;
 
@@ -134,6 +114,49 @@ asio::awaitable<Outcome> ProxyExchange::exchange_http2(proxy::ClusterRuntime& cl
     record.upstream = nullptr;
     co_return outcome;
   }
+}
+
+// A connection with room for this request: a pooled one, the one being set up by another
+// request (waited for), or a new one.
+asio::awaitable<Result<std::shared_ptr<proxy::Http2Upstream>>> ProxyExchange::http2_connection(
+    proxy::ClusterRuntime& cluster, size_t endpoint) {
+  if (auto pooled = cluster.take_http2(endpoint)) {
+    co_return pooled;
+  }
+  if (auto setup = cluster.joinable_http2(endpoint)) {
+    ++setup->waiters;
+    while (!setup->finished) {  // bounded by the connect timeout of whoever sets it up
+      setup->done.expires_at(Clock::time_point::max());
+      co_await setup->done.async_wait(kAwait);
+    }
+    if (setup->error) {
+      co_return std::unexpected(*setup->error);
+    }
+    if (auto ready = cluster.take_http2(endpoint)) {
+      co_return ready;
+    }
+  }
+  ExchangeRecord& record = downstream_.record;
+  auto created = cluster.create(endpoint);
+  if (!created) {
+    co_return std::unexpected(created.error());
+  }
+  const auto setup = cluster.start_http2(endpoint);
+  record.upstream = created->get();
+  downstream_.set_deadline(cluster.config().connect_timeout, Phase::kUpstreamConnect);
+  auto opened = co_await cluster.open(**created);
+  record.upstream = nullptr;
+  if (!opened) {
+    Error error = downstream_.timed_out(Phase::kUpstreamConnect)
+                      ? Error(ErrorCode::kUpstreamTimeout, "connecting to the upstream timed out")
+                      : std::move(opened.error());
+    cluster.finish_http2(endpoint, setup, error);
+    co_return std::unexpected(std::move(error));
+  }
+  auto added = cluster.add_http2(std::move(*created));
+  cluster.finish_http2(endpoint, setup,
+                       added ? std::nullopt : std::optional<Error>(added.error()));
+  co_return added;
 }
 
 asio::awaitable<Result<void>> ProxyExchange::send_request(Http2Call& call, bool& replayable) {

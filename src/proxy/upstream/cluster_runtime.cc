@@ -171,6 +171,31 @@ std::shared_ptr<Http2Upstream> ClusterRuntime::take_http2(size_t endpoint) {
   return nullptr;
 }
 
+std::shared_ptr<ClusterRuntime::Http2Setup> ClusterRuntime::joinable_http2(size_t endpoint) {
+  auto& setup = endpoints_[endpoint].http2_setup;
+  // The server's stream limit is not known before its SETTINGS: assume ours.
+  if (setup && setup->waiters + 1 < cluster_.pool.max_streams_per_connection) {
+    return setup;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<ClusterRuntime::Http2Setup> ClusterRuntime::start_http2(size_t endpoint) {
+  auto setup = std::make_shared<Http2Setup>(io_);
+  endpoints_[endpoint].http2_setup = setup;
+  return setup;
+}
+
+void ClusterRuntime::finish_http2(size_t endpoint, const std::shared_ptr<Http2Setup>& setup,
+                                  std::optional<Error> error) {
+  setup->finished = true;
+  setup->error = std::move(error);
+  setup->done.cancel();
+  if (endpoints_[endpoint].http2_setup == setup) {
+    endpoints_[endpoint].http2_setup.reset();
+  }
+}
+
 Result<std::shared_ptr<Http2Upstream>> ClusterRuntime::add_http2(
     std::unique_ptr<UpstreamConnection> connection) {
   http2::ClientLimits limits;

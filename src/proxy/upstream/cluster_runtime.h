@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "nexus/config/config.h"
@@ -46,9 +47,23 @@ class ClusterRuntime {
   // Connects (and for TLS clusters, handshakes; an h2 cluster's upstream must agree to h2).
   boost::asio::awaitable<Result<void>> open(UpstreamConnection& connection);
 
-  // HTTP/2 clusters: a live connection to `endpoint` with room for one more stream, or null
-  // (then create() and open() one, and hand it to add_http2()).
+  // HTTP/2 clusters: a live connection to `endpoint` with room for one more stream, or null.
   std::shared_ptr<Http2Upstream> take_http2(size_t endpoint);
+  // A connection to `endpoint` being set up, so that requests arriving meanwhile wait for it
+  // instead of each opening one. joinable_http2() returns one with room left (or null);
+  // whoever got null from it calls start_http2(), then create(), open(), add_http2(), and
+  // finish_http2() with the outcome, which wakes the waiters.
+  struct Http2Setup {
+    explicit Http2Setup(boost::asio::io_context& io) : done(io) {}
+    boost::asio::steady_timer done;  // waited on with no expiry; cancelled when finished
+    size_t waiters = 0;
+    bool finished = false;
+    std::optional<Error> error;  // the setup failed: the waiters fail the same way
+  };
+  std::shared_ptr<Http2Setup> joinable_http2(size_t endpoint);
+  std::shared_ptr<Http2Setup> start_http2(size_t endpoint);
+  void finish_http2(size_t endpoint, const std::shared_ptr<Http2Setup>& setup,
+                    std::optional<Error> error);
   Result<std::shared_ptr<Http2Upstream>> add_http2(std::unique_ptr<UpstreamConnection> connection);
 
   // Replaces the addresses of a DNS endpoint (posted by the resolver).
@@ -64,6 +79,7 @@ class ClusterRuntime {
     size_t next_address = 0;
     std::vector<std::unique_ptr<UpstreamConnection>> idle;  // LIFO: warmest last
     std::vector<std::shared_ptr<Http2Upstream>> http2;      // HTTP/2 clusters
+    std::shared_ptr<Http2Setup> http2_setup;                // the one being set up, if any
   };
 
   void watch_idle(UpstreamConnection& connection);
