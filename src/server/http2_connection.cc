@@ -33,9 +33,8 @@ asio::awaitable<void> Http2Connection::run(std::string_view received) {
   auto self = shared_from_this();
   last_activity_ = Clock::now();
   bool ok = session_.start().has_value() && session_.receive(received).has_value();
-  asio::co_spawn(
-      worker_.io(), [self]() -> asio::awaitable<void> { co_await self->write_loop(); },
-      asio::detached);
+  start_exchanges();
+  asio::co_spawn(worker_.io(), flush_loop(self), asio::detached);
   std::vector<char> buffer(kReadChunk);
   while (ok && reading_ && session_.alive()) {
     auto [error, n] = co_await stream_.async_read_some(asio::buffer(buffer), kAwait);
@@ -44,6 +43,7 @@ asio::awaitable<void> Http2Connection::run(std::string_view received) {
     }
     last_activity_ = Clock::now();
     ok = session_.receive({buffer.data(), n}).has_value();
+    start_exchanges();
     wake_writer();
   }
   reading_ = false;
@@ -128,17 +128,31 @@ void Http2Connection::on_exchange_done(int32_t stream_id) {
   wake_writer();
 }
 
+// Called inside the codec (an nghttp2 callback): the exchange starts once receive() has returned
+// (start_exchanges()), so that it never re-enters the codec from inside a callback.
 void Http2Connection::on_request(const std::shared_ptr<http2::ServerStream>& stream) {
   auto exchange = std::make_shared<Http2Exchange>(*this, stream);
-  const int32_t id = stream->id();
-  exchanges_[id] = exchange;
-  asio::co_spawn(
-      worker_.io(),
-      [exchange, self = shared_from_this(), id]() -> asio::awaitable<void> {
-        co_await exchange->run();
-        self->on_exchange_done(id);
-      },
-      asio::detached);
+  exchanges_[stream->id()] = exchange;
+  starting_.push_back(std::move(exchange));
+}
+
+void Http2Connection::start_exchanges() {
+  for (auto& exchange : starting_) {
+    asio::co_spawn(worker_.io(), serve_stream(shared_from_this(), std::move(exchange)),
+                   asio::detached);
+  }
+  starting_.clear();
+}
+
+// A static coroutine whose parameters (kept in its frame) hold the connection and the exchange.
+asio::awaitable<void> Http2Connection::serve_stream(std::shared_ptr<Http2Connection> self,
+                                                    std::shared_ptr<Http2Exchange> exchange) {
+  co_await exchange->run();
+  self->on_exchange_done(exchange->stream_id());
+}
+
+asio::awaitable<void> Http2Connection::flush_loop(std::shared_ptr<Http2Connection> self) {
+  co_await self->write_loop();
 }
 
 void Http2Connection::on_request_body(http2::ServerStream& stream) {

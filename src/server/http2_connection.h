@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "http/http2/server_session.h"
 #include "net/stream.h"
@@ -54,6 +55,10 @@ class Http2Connection final : public http2::ServerSession::Listener,
   void on_stream_closed(http2::ServerStream& stream, uint32_t error_code) override;
 
   boost::asio::awaitable<void> write_loop();
+  void start_exchanges();
+  static boost::asio::awaitable<void> serve_stream(std::shared_ptr<Http2Connection> self,
+                                                   std::shared_ptr<Http2Exchange> exchange);
+  static boost::asio::awaitable<void> flush_loop(std::shared_ptr<Http2Connection> self);
   void stop_reading();
 
   Worker& worker_;
@@ -61,6 +66,7 @@ class Http2Connection final : public http2::ServerSession::Listener,
   std::string client_ip_;
   http2::ServerSession session_;
   std::unordered_map<int32_t, std::shared_ptr<Http2Exchange>> exchanges_;
+  std::vector<std::shared_ptr<Http2Exchange>> starting_;  // received, started after receive()
   boost::asio::steady_timer write_signal_;  // the write loop waits on it; cancel() wakes it
   boost::asio::steady_timer done_signal_;   // run() waits on it for the writer and exchanges
   std::string out_;

@@ -24,6 +24,7 @@ class Http2Exchange final : public Downstream, public std::enable_shared_from_th
 
   // Serves the stream's request; the connection keeps the exchange until this ends.
   boost::asio::awaitable<void> run();
+  [[nodiscard]] int32_t stream_id() const { return stream_->id(); }
 
   // Codec events for this stream.
   void on_stream_event();  // body bytes, end of request, or room in the response queue

@@ -2,6 +2,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace nexus::http2 {
@@ -11,6 +12,7 @@ constexpr size_t kMaxSettingsEntries = 32;
 constexpr size_t kMaxOutboundAcks = 1000;
 constexpr size_t kMaxContinuations = 8;
 constexpr uint32_t kMaxStreamId = (uint32_t{1} << 31) - 1;
+constexpr size_t kDefaultWindow = 65535;  // RFC 9113 §6.9.2, before SETTINGS apply
 
 nghttp2_nv make_nv(std::string_view name, std::string_view value) {
   // nghttp2 copies names and values (no NO_COPY flags).
@@ -134,11 +136,12 @@ struct ClientSession::Callbacks {
       nghttp2_session_consume(session, id, size);
       return 0;
     }
-    if (stream->body.capacity() < s.limits_.initial_stream_window) {
+    const size_t window = std::max<size_t>(s.limits_.initial_stream_window, kDefaultWindow);
+    if (stream->body.capacity() < window) {
       // The relay sends earlier bytes of the body from views into it while more arrive: with
-      // room for a whole window (the most the upstream may send before consume_body()),
-      // appends never move the bytes.
-      stream->body.reserve(s.limits_.initial_stream_window);
+      // room for a whole window (the most the upstream may send before consume_body(); the
+      // protocol's default until our SETTINGS are acknowledged), appends never move the bytes.
+      stream->body.reserve(window);
     }
     stream->body.append(as_view(data, size));
     stream->unconsumed_ += size;

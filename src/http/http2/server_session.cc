@@ -15,6 +15,7 @@ constexpr size_t kMaxOutboundAcks = 1000;     // queued SETTINGS/PING ACKs and R
 constexpr uint64_t kResetBurst = 1000;        // RST_STREAMs received: token bucket burst ...
 constexpr uint64_t kResetRatePerSecond = 33;  // ... and refill rate
 constexpr size_t kMaxContinuations = 8;       // CONTINUATION frames per header block
+constexpr size_t kDefaultWindow = 65535;      // RFC 9113 §6.9.2, before SETTINGS apply
 
 nghttp2_nv make_nv(std::string_view name, std::string_view value) {
   // nghttp2 copies names and values (no NO_COPY flags), so views into temporaries are fine.
@@ -35,8 +36,16 @@ struct ServerSession::Callbacks {
 
   // Every frame but DATA is counted when it begins; DATA once received, when its padding is
   // known (a padded DATA frame with no data is as empty as an unpadded one).
-  static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user) {
+  static int on_begin_frame(nghttp2_session* session, const nghttp2_frame_hd* hd, void* user) {
     ServerSession& s = self(user);
+    if (hd->type == NGHTTP2_HEADERS && hd->stream_id <= s.last_request_id_ &&
+        nghttp2_session_find_stream(session, hd->stream_id) == nullptr) {
+      // A stream id below one already opened that nghttp2 does not know (it keeps the
+      // recently closed ones, so trailers racing our RST_STREAM are not caught here): ids must
+      // increase (RFC 9113 §5.1.1), and nghttp2 would silently ignore the frame.
+      s.terminate(kProtocolError);
+      return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
     if (hd->type != NGHTTP2_DATA) {
       return s.count(hd->type, hd->length, hd->flags);
     }
@@ -251,7 +260,8 @@ Result<void> ServerSession::start() {
   nghttp2_option_set_max_outbound_ack(option, kMaxOutboundAcks);
   nghttp2_option_set_stream_reset_rate_limit(option, kResetBurst, kResetRatePerSecond);
   nghttp2_option_set_max_continuations(option, kMaxContinuations);
-  nghttp2_option_set_no_closed_streams(option, 1);
+  // Closed streams are kept (nghttp2 bounds them by the stream limit) so that frames on them are
+  // answered with STREAM_CLOSED as RFC 9113 §5.1 requires, instead of being ignored.
 
   const int created = nghttp2_session_server_new2(&session_, callbacks, this, option);
   nghttp2_session_callbacks_del(callbacks);
@@ -324,9 +334,10 @@ std::shared_ptr<ServerStream> ServerSession::find_shared(int32_t id) {
 void ServerSession::finish_head(ServerStream& stream, bool end_stream) {
   // The body is appended while the proxy writes earlier bytes of it upstream from views into
   // it: with room for a whole window (the most a client may send before consume_body() reopens
-  // it), appends never move the bytes.
+  // it), appends never move the bytes. Until the client has acknowledged our SETTINGS its
+  // window is the protocol's default, whichever is smaller.
   if (!end_stream) {
-    stream.body.reserve(limits_.initial_stream_window);
+    stream.body.reserve(std::max<size_t>(limits_.initial_stream_window, kDefaultWindow));
   }
   stream.build_head(end_stream);
   stream.request_complete = end_stream;
@@ -354,6 +365,9 @@ Result<void> ServerSession::respond(ServerStream& stream, int status, std::span<
                                     bool end_stream) {
   if (stream.closed_) {
     return fail(ErrorCode::kBadRequest, "the client reset the stream");
+  }
+  if (stream.responded_) {
+    return fail(ErrorCode::kInternal, "the stream already has a response");
   }
   char status_text[4];
   const int value = std::clamp(status, 100, 999);
