@@ -16,8 +16,9 @@ clients/h2_client.mjs. Test names end in _<h1|h2>_<plain|tls>; sub-tests name th
                            client sent one and chunked when it did not        [h2 x 2]
   4. sse_per_event         SSE flushed event by event: the upstream holds event N+1 until the
                            client has event N (node incremental, curl --no-buffer)  [all 4]
-  5. error_mapping         no route -> 404, connect refused -> 502, first_byte timeout -> 504,
-                           each with the JSON error body                      [all 4]
+  5. error_mapping         no route -> 404, connect refused -> 502 (also with a 100 KiB request
+                           body the server need not read), first_byte timeout -> 504, each
+                           with the JSON error body                           [all 4]
   6. concurrent_streams    50 concurrent requests on one HTTP/2 connection, all in flight at the
                            upstream at once, all answered with their own body [h2 x 2]
   7. response_trailers     a chunked upstream response's trailer fields reach HTTP/2 clients as
@@ -378,20 +379,26 @@ class ProtocolMatrixTest(NexusTestCase):
                    routes=[{"match": {"prefix": "/down/"}, "cluster": "down"},
                            {"match": {"prefix": "/slow/"}, "cluster": "slow",
                             "timeouts": {"first_byte": "300ms"}}])
+        big = payload(100 * 1024, 7)  # more than a stream's initial window
+        cases = [("no route", "GET", "/nowhere", None, 404, "invalid_request_error"),
+                 ("upstream down", "GET", "/down/x", None, 502, "upstream_error"),
+                 ("upstream down, request body", "POST", "/down/x", big, 502, "upstream_error"),
+                 ("upstream timeout", "GET", "/slow/x", None, 504, "upstream_error")]
         for client in CLIENTS[proto]:
-            with self.subTest(client=client, case="no route"):
-                r = self.fetch(client, proto, transport, "GET", "/nowhere")
-                self.assertErrorJson(r, 404, "invalid_request_error")
-            with self.subTest(client=client, case="upstream down"):
-                r = self.fetch(client, proto, transport, "POST", "/down/x", body=b"{}")
-                self.assertErrorJson(r, 502, "upstream_error")
-            with self.subTest(client=client, case="upstream timeout"):
-                t0 = time.monotonic()
-                r = self.fetch(client, proto, transport, "GET", "/slow/x")
-                elapsed = time.monotonic() - t0
-                self.assertErrorJson(r, 504, "upstream_error")
-                self.assertGreater(elapsed, 0.25)
-                self.assertLess(elapsed, 4.0)
+            for case, method, path, body, status, type_ in cases:
+                if client == "curl" and proto == "h2" and body is not None:
+                    # A server may answer before the request body is in and end the stream
+                    # with RST_STREAM(NO_ERROR) (RFC 9113 section 8.1); curl 7.88 then fails
+                    # with error 92 instead of returning the response.
+                    continue
+                with self.subTest(client=client, case=case):
+                    t0 = time.monotonic()
+                    r = self.fetch(client, proto, transport, method, path, body=body)
+                    elapsed = time.monotonic() - t0
+                    self.assertErrorJson(r, status, type_)
+                    if status == 504:
+                        self.assertGreater(elapsed, 0.25)
+                        self.assertLess(elapsed, 4.0)
         self.assertEqual(self.up.count(), 0)
 
     # -- 6 -------------------------------------------------------------------------------------

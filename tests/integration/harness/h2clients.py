@@ -521,12 +521,12 @@ class NodeClient:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(5)
-        for f in (self.proc.stdin, self.proc.stdout):
+        self._thread.join(2)
+        for f in (self.proc.stdin, self.proc.stdout, self.stderr):
             try:
                 f.close()
             except (OSError, ValueError):
                 pass
-        self._thread.join(2)
 
     def stderr_text(self):
         try:

@@ -419,6 +419,10 @@ class H2Conn:
             self.send_data(sid, body, end_stream=end_stream)
         return sid
 
+    def response(self, sid):
+        """What has been received on stream sid so far (an H2Response, maybe incomplete)."""
+        return self._stream(sid).response
+
     # -- receiving
     def _stream(self, sid):
         st = self.streams.get(sid)
@@ -666,6 +670,29 @@ class H2Conn:
             if self.read_frame(max(0.0, deadline - time.monotonic())) is None:
                 break  # closed, or the time is up
         return self.closed
+
+    def skim_until_closed(self, timeout=None):
+        """For floods: reads until the server closes or `timeout` passes, walking only the frame
+        headers (fast); GOAWAYs are parsed into self.goaways, the other frames only counted in
+        self.skimmed (by type) and not processed. True if the connection was closed."""
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        self.skimmed = getattr(self, "skimmed", {})
+        while True:
+            while len(self.buf) >= 9:
+                length = int.from_bytes(self.buf[:3], "big")
+                if len(self.buf) < 9 + length:
+                    break
+                type_ = self.buf[3]
+                if type_ == GOAWAY:
+                    f = self._parse_one()
+                    self.frames.append(f)
+                    self.goaways.append(f)
+                else:
+                    del self.buf[:9 + length]
+                self.skimmed[type_] = self.skimmed.get(type_, 0) + 1
+            if not self._fill(deadline):
+                return self.closed
 
     def close(self):
         try:
