@@ -47,12 +47,10 @@ asio::awaitable<void> Http2Connection::run(std::string_view received) {
     wake_writer();
   }
   reading_ = false;
-  if (!ok || session_.open_streams() > 0) {
-    // The client is gone, or broke the protocol: nobody will read what the exchanges still
-    // have to say.
-    for (auto& [id, exchange] : exchanges_) {
-      exchange->abort();
-    }
+  // The client is gone, broke the protocol, or the session is finished: nobody will read what
+  // exchanges still running have to say.
+  for (auto& [id, exchange] : exchanges_) {
+    exchange->abort();
   }
   wake_writer();
   while (!writer_done_ || !exchanges_.empty()) {

@@ -14,7 +14,9 @@ Http2Exchange::Http2Exchange(Http2Connection& connection,
     : connection_(connection),
       stream_(std::move(stream)),
       event_(connection.worker().io()),
-      deadline_(connection.worker().io()) {}
+      deadline_(connection.worker().io()) {
+  record.reset(Clock::now());
+}
 
 Http2Exchange::~Http2Exchange() = default;
 
@@ -26,13 +28,20 @@ asio::awaitable<void> Http2Exchange::run() {
   Worker& worker = connection_.worker();
   state_ = worker.take_exchange_state();
   state_->request = stream_->head;  // views into the stream, which this exchange keeps alive
-  record.reset(Clock::now());
+  // `record` was reset when the exchange was made: the client may already have reset the
+  // stream (client_gone) before the exchange started.
   record.request_body_done = stream_->request_complete;
   head_request_ = stream_->head.method == "HEAD";
-  if (stream_->head_error) {
+  const std::optional<Error>& refused = stream_->head_error;
+  if (record.client_gone) {
     state_->log_method.assign(stream_->head.method);
     state_->log_target.assign(stream_->head.target);
-    Error error = *stream_->head_error;
+    const Error error(ErrorCode::kBadRequest, "the client reset the stream before it was served");
+    log_access(499, &error);
+  } else if (refused.has_value()) {
+    state_->log_method.assign(stream_->head.method);
+    state_->log_target.assign(stream_->head.target);
+    Error error = refused.value_or(Error(ErrorCode::kBadRequest, ""));
     co_await reply_error(std::move(error));
   } else {
     co_await serve_exchange(worker, *this);
@@ -67,8 +76,8 @@ asio::awaitable<void> Http2Exchange::wait_event() {
 }
 
 Result<BodyTake> Http2Exchange::take_body(GatherWriter& gather, bool chunked) {
-  if (stream_->body_error) {
-    return std::unexpected(*stream_->body_error);
+  if (const std::optional<Error>& error = stream_->body_error; error.has_value()) {
+    return std::unexpected(error.value_or(Error(ErrorCode::kBadRequest, "")));
   }
   if (record.client_gone) {
     return fail(ErrorCode::kBadRequest, "the client reset the stream");
@@ -113,7 +122,11 @@ ResponseStart Http2Exchange::begin_response() {
   fields_storage_.clear();
   fields_.clear();
   http2::response_fields(response, keep_length, fields_storage_, fields_);
-  (void)connection_.session().respond(*stream_, response.status, fields_, !has_body);
+  if (auto responded = connection_.session().respond(*stream_, response.status, fields_, !has_body);
+      !responded) {
+    // The stream is gone (reset by the client): send_response() sees it and stops.
+    record.client_gone = true;
+  }
   connection_.wake_writer();
   return {};
 }

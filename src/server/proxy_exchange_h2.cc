@@ -34,7 +34,10 @@ class ProxyExchange::Http2Call final : public proxy::Abortable {
     stream_->notify = nullptr;
     // Done with early (an error, the client left): tell the upstream to stop.
     connection_->session().reset(*stream_, kCancel);
-    connection_->wake_writer();
+    try {  // Asio's timer cancel() reports errors by exception; a destructor must not throw
+      connection_->wake_writer();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the writer wakes on its next frame anyway
+    }
   }
   Http2Call(const Http2Call&) = delete;
   Http2Call& operator=(const Http2Call&) = delete;
@@ -129,8 +132,8 @@ asio::awaitable<Result<std::shared_ptr<proxy::Http2Upstream>>> ProxyExchange::ht
       setup->done.expires_at(Clock::time_point::max());
       co_await setup->done.async_wait(kAwait);
     }
-    if (setup->error) {
-      co_return std::unexpected(*setup->error);
+    if (const std::optional<Error>& failed = setup->error; failed.has_value()) {
+      co_return std::unexpected(failed.value_or(Error(ErrorCode::kInternal, "")));
     }
     if (auto ready = cluster.take_http2(endpoint)) {
       co_return ready;
@@ -154,8 +157,7 @@ asio::awaitable<Result<std::shared_ptr<proxy::Http2Upstream>>> ProxyExchange::ht
     co_return std::unexpected(std::move(error));
   }
   auto added = cluster.add_http2(std::move(*created));
-  cluster.finish_http2(endpoint, setup,
-                       added ? std::nullopt : std::optional<Error>(added.error()));
+  cluster.finish_http2(endpoint, setup, added ? std::nullopt : std::optional<Error>(added.error()));
   co_return added;
 }
 

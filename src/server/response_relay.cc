@@ -71,8 +71,8 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(proxy::UpstreamConnection
         }
         used += step->consumed;
         gather.add_body(step->data, start.chunk_body);
-        if (step->trailer) {
-          trailers.add(*step->trailer);
+        if (const std::optional<http1::Header>& trailer = step->trailer; trailer.has_value()) {
+          trailers.add(trailer.value_or(http1::Header{}));
         }
         done = decoder.done();
         if (step->consumed == 0) {

@@ -32,17 +32,17 @@ void ClientStream::add_field(std::string_view name, std::string_view value, bool
     status_.assign(value);
     return;
   }
-  const auto offset = static_cast<uint32_t>(storage_.size());
-  storage_.append(name);
-  storage_.append(value);
+  std::string& storage = trailer ? trailer_storage_ : storage_;
+  const auto offset = static_cast<uint32_t>(storage.size());
+  storage.append(name);
+  storage.append(value);
   (trailer ? trailer_spans_ : spans_)
       .push_back({offset, static_cast<uint32_t>(name.size()),
                   offset + static_cast<uint32_t>(name.size()),
                   static_cast<uint32_t>(value.size())});
 }
 
-// Views are built once the block is complete (storage_ no longer grows while they are used:
-// trailers come after the relay has copied the head).
+// Views are built once the block is complete (storage_ no longer grows: trailers have their own).
 void ClientStream::finish_head() {
   head.clear();
   std::from_chars(status_.data(), status_.data() + status_.size(), head.status);
@@ -114,7 +114,7 @@ struct ClientSession::Callbacks {
     } else if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) {
       stream->response_complete = stream->response_complete || end_stream;
       if (frame->hd.type == NGHTTP2_HEADERS) {
-        const std::string_view all = stream->storage_;
+        const std::string_view all = stream->trailer_storage_;
         stream->trailers.clear();
         for (const auto& span : stream->trailer_spans_) {
           stream->trailers.push_back({all.substr(span.name_offset, span.name_size),

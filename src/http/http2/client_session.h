@@ -59,7 +59,8 @@ class ClientStream {
   void finish_head();
 
   int32_t id_;
-  std::string storage_;  // names and values back to back
+  std::string storage_;          // names and values of the head, back to back
+  std::string trailer_storage_;  // ... of the trailers: appending them never moves the head
   struct Span {
     uint32_t name_offset, name_size, value_offset, value_size;
   };

@@ -35,8 +35,8 @@ class ConnectionTokens {
   }
 
   [[nodiscard]] bool names(std::string_view field) const {
-    return std::any_of(tokens_.begin(), tokens_.end(),
-                       [field](std::string_view token) { return http1::iequals(token, field); });
+    return std::ranges::any_of(
+        tokens_, [field](std::string_view token) { return http1::iequals(token, field); });
   }
 
  private:

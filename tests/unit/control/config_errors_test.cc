@@ -76,8 +76,8 @@ const std::vector<BadCase> kServer = {
      "server:\n  listen: [\"127.0.0.1:80\"]\n  http2: { max_streams: 5 }\n" HEALTH_ROUTE,
      "bad.yaml:3: server.http2: unknown key 'max_streams'"},
     {"http2 stream window too small",
-     "server:\n  listen: [\"127.0.0.1:80\"]\n  http2: { initial_stream_window: 100 }\n"
-     HEALTH_ROUTE,
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  http2: { initial_stream_window: 100 "
+     "}\n" HEALTH_ROUTE,
      "bad.yaml:3: server.http2.initial_stream_window:"},
     {"http2 connection window over 2^31-1",
      "server:\n  listen: [\"127.0.0.1:80\"]\n  http2: { connection_window: 4GiB }\n" HEALTH_ROUTE,
@@ -136,9 +136,8 @@ const std::vector<BadCase> kClusters = {
      "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    protocol: h3\n" HEALTH_ROUTE,
      "bad.yaml:5: clusters.backend.protocol: unknown value 'h3' (expected http1, h2)"},
     {"zero streams per connection",
-     SERVER_LINE
-     "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    pool: { max_streams_per_connection: 0 }\n"
-     HEALTH_ROUTE,
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    pool: { "
+                 "max_streams_per_connection: 0 }\n" HEALTH_ROUTE,
      "bad.yaml:5: clusters.b.pool.max_streams_per_connection:"},
     {"unknown lb",
      SERVER_LINE
