@@ -1,29 +1,14 @@
 #include "http/http2/client_session.h"
 
-#include <nghttp2/nghttp2.h>
-
 #include <algorithm>
 #include <charconv>
+
+#include "http/http2/nghttp2_util.h"
 
 namespace nexus::http2 {
 namespace {
 
-constexpr size_t kMaxSettingsEntries = 32;
-constexpr size_t kMaxOutboundAcks = 1000;
-constexpr size_t kMaxContinuations = 8;
 constexpr uint32_t kMaxStreamId = (uint32_t{1} << 31) - 1;
-constexpr size_t kDefaultWindow = 65535;  // RFC 9113 §6.9.2, before SETTINGS apply
-
-nghttp2_nv make_nv(std::string_view name, std::string_view value) {
-  // nghttp2 copies names and values (no NO_COPY flags).
-  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-          reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-          NGHTTP2_NV_FLAG_NONE};
-}
-
-std::string_view as_view(const uint8_t* data, size_t size) {
-  return {reinterpret_cast<const char*>(data), size};
-}
 
 }  // namespace
 
@@ -213,10 +198,7 @@ Result<void> ClientSession::start() {
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, Callbacks::on_stream_close);
   // Windows reopen as the client takes the response (consume_body): a slow client slows its
   // upstream stream down instead of growing our buffers.
-  nghttp2_option_set_no_auto_window_update(option, 1);
-  nghttp2_option_set_max_settings(option, kMaxSettingsEntries);
-  nghttp2_option_set_max_outbound_ack(option, kMaxOutboundAcks);
-  nghttp2_option_set_max_continuations(option, kMaxContinuations);
+  set_common_options(option);
   nghttp2_option_set_no_closed_streams(option, 1);
   nghttp2_option_set_peer_max_concurrent_streams(option, limits_.max_concurrent_streams);
   const int created = nghttp2_session_client_new2(&session_, callbacks, this, option);
@@ -251,14 +233,8 @@ Result<void> ClientSession::receive(std::string_view data) {
 
 size_t ClientSession::produce(std::string& out, size_t max) {
   const size_t before = out.size();
-  while (out.size() < max) {
-    const uint8_t* data = nullptr;
-    const ssize_t n = nghttp2_session_mem_send(session_, &data);
-    if (n <= 0) {
-      fatal_ = fatal_ || n < 0;
-      break;
-    }
-    out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+  if (!drain_output(session_, out, max)) {
+    fatal_ = true;
   }
   return out.size() - before;
 }

@@ -1,47 +1,10 @@
 #include "http/http2/fields.h"
 
-#include <algorithm>
-
+#include "http/http1/connection_tokens.h"
 #include "http/http1/head_writer.h"
 
 namespace nexus::http2 {
 namespace {
-
-// The tokens of the Connection fields, collected once per head: the fields they name concern
-// one HTTP/1.1 connection only and are not forwarded (RFC 9110 §7.6.1).
-class ConnectionTokens {
- public:
-  explicit ConnectionTokens(const std::vector<http1::Header>& headers) {
-    for (const auto& header : headers) {
-      if (!http1::iequals(header.name, "connection")) {
-        continue;
-      }
-      std::string_view rest = header.value;
-      while (!rest.empty()) {
-        const size_t comma = rest.find(',');
-        std::string_view token = rest.substr(0, comma);
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-        while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
-          token.remove_prefix(1);
-        }
-        while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
-          token.remove_suffix(1);
-        }
-        if (!token.empty()) {
-          tokens_.push_back(token);
-        }
-      }
-    }
-  }
-
-  [[nodiscard]] bool names(std::string_view field) const {
-    return std::ranges::any_of(
-        tokens_, [field](std::string_view token) { return http1::iequals(token, field); });
-  }
-
- private:
-  std::vector<std::string_view> tokens_;
-};
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -96,7 +59,7 @@ std::string joined(const std::vector<http1::Header>& headers, std::string_view n
 void response_fields(const http1::ResponseHead& response, bool keep_length, std::string& storage,
                      std::vector<Field>& out) {
   FieldBuilder fields(storage, out);
-  const ConnectionTokens connection(response.headers);
+  const http1::ConnectionTokens connection(response.headers);
   for (const auto& header : response.headers) {
     const std::string_view name = header.name;
     const bool length = http1::iequals(name, "content-length");
@@ -116,7 +79,7 @@ void request_fields(const http1::RequestHead& request, const http1::UpstreamRequ
   fields.add(":scheme", tls ? "https" : "http");
   fields.add(":authority", info.host);
   fields.add(":path", info.target);
-  const ConnectionTokens connection(request.headers);
+  const http1::ConnectionTokens connection(request.headers);
   for (const auto& header : request.headers) {
     const std::string_view name = header.name;
     if (http1::is_hop_by_hop(name) || connection.names(name) || http1::iequals(name, "host") ||

@@ -1,32 +1,16 @@
 #include "http/http2/server_session.h"
 
-#include <nghttp2/nghttp2.h>
-
 #include <algorithm>
-#include <cstring>
+
+#include "http/http2/nghttp2_util.h"
 
 namespace nexus::http2 {
 namespace {
 
-// nghttp2's own limits, set explicitly so that they are documented here and survive a change
-// of the library's defaults.
-constexpr size_t kMaxSettingsEntries = 32;    // per SETTINGS frame
-constexpr size_t kMaxOutboundAcks = 1000;     // queued SETTINGS/PING ACKs and RST_STREAMs
-constexpr uint64_t kResetBurst = 1000;        // RST_STREAMs received: token bucket burst ...
-constexpr uint64_t kResetRatePerSecond = 33;  // ... and refill rate
-constexpr size_t kMaxContinuations = 8;       // CONTINUATION frames per header block
-constexpr size_t kDefaultWindow = 65535;      // RFC 9113 §6.9.2, before SETTINGS apply
-
-nghttp2_nv make_nv(std::string_view name, std::string_view value) {
-  // nghttp2 copies names and values (no NO_COPY flags), so views into temporaries are fine.
-  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-          reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-          NGHTTP2_NV_FLAG_NONE};
-}
-
-std::string_view as_view(const uint8_t* data, size_t size) {
-  return {reinterpret_cast<const char*>(data), size};
-}
+// RST_STREAMs received: nghttp2's token bucket (burst, then refill per second), a second
+// bound next to the premature-reset rule of AbuseGuard.
+constexpr uint64_t kResetBurst = 1000;
+constexpr uint64_t kResetRatePerSecond = 33;
 
 }  // namespace
 
@@ -255,11 +239,8 @@ Result<void> ServerSession::start() {
 
   // Flow control follows the proxy: windows are reopened as request bytes are forwarded
   // upstream (consume_body), not as they arrive, so a slow upstream slows its client down.
-  nghttp2_option_set_no_auto_window_update(option, 1);
-  nghttp2_option_set_max_settings(option, kMaxSettingsEntries);
-  nghttp2_option_set_max_outbound_ack(option, kMaxOutboundAcks);
+  set_common_options(option);
   nghttp2_option_set_stream_reset_rate_limit(option, kResetBurst, kResetRatePerSecond);
-  nghttp2_option_set_max_continuations(option, kMaxContinuations);
   // Closed streams are kept (nghttp2 bounds them by the stream limit) so that frames on them are
   // answered with STREAM_CLOSED as RFC 9113 §5.1 requires, instead of being ignored.
 
@@ -298,16 +279,8 @@ Result<void> ServerSession::receive(std::string_view data) {
 
 size_t ServerSession::produce(std::string& out, size_t max) {
   const size_t before = out.size();
-  while (out.size() < max) {
-    const uint8_t* data = nullptr;
-    const ssize_t n = nghttp2_session_mem_send(session_, &data);
-    if (n <= 0) {
-      if (n < 0) {
-        end_ = SessionEnd::kFatal;
-      }
-      break;
-    }
-    out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+  if (!drain_output(session_, out, max)) {
+    end_ = SessionEnd::kFatal;
   }
   return out.size() - before;
 }
