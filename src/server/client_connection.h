@@ -20,6 +20,7 @@
 #include "nexus/core/result.h"
 #include "server/downstream.h"
 #include "server/exchange_state.h"
+#include "server/phase_timer.h"
 
 namespace nexus::server {
 
@@ -63,7 +64,9 @@ class ClientConnection final : public Downstream,
   boost::asio::awaitable<Outcome> reply_local(int status, std::string_view content_type,
                                               std::string_view body) override;
   void set_deadline(std::chrono::milliseconds timeout, Phase phase) override;
-  [[nodiscard]] bool timed_out(Phase phase) const override { return timed_out_ && phase_ == phase; }
+  [[nodiscard]] bool timed_out(Phase phase) const override { return timer_.timed_out(phase); }
+  // Called by timer_ when the current wait's deadline passes: cancels what the wait is on.
+  void on_deadline(Phase phase);
   void awaiting_upstream(bool waiting) override;
   void log_access(int status, const Error* error) override;
 
@@ -79,14 +82,11 @@ class ClientConnection final : public Downstream,
   [[nodiscard]] Result<void> check_buffered_chunks() const;
   boost::asio::awaitable<bool> write_client(std::span<const boost::asio::const_buffer> data);
   boost::asio::awaitable<bool> write_client(std::string_view data);
+  // Accounts for a finished write to the client; false when it failed (the client is gone).
+  bool wrote(net::SysError error, size_t bytes);
   boost::asio::awaitable<Outcome> send_local(int status, std::string_view content_type,
                                              std::string_view body, bool keep_alive);
   boost::asio::awaitable<void> linger_close();
-
-  // The timer is only re-armed when a new deadline is earlier than the one it is armed for, so
-  // a busy connection re-arms rarely.
-  void arm_timer(Clock::time_point when);
-  void on_timer();
 
   // Client disconnect detection while waiting on the upstream (see client_downstream.cc).
   void watch_client_disconnect();
@@ -99,12 +99,8 @@ class ClientConnection final : public Downstream,
   std::unique_ptr<ExchangeState> state_;    // borrowed from the worker while not idle
   std::shared_ptr<Http2Connection> http2_;  // once the connection speaks HTTP/2
   bool http2_allowed_;                      // the listener accepts HTTP/2 (ALPN or preface)
-  boost::asio::steady_timer timer_;
-  Clock::time_point deadline_ = Clock::time_point::max();
-  Clock::time_point timer_expiry_ = Clock::time_point::max();
+  PhaseTimer timer_;                        // the deadline of whatever the connection waits for
   Clock::time_point request_start_;
-  Phase phase_ = Phase::kIdle;
-  bool timed_out_ = false;
   bool closing_ = false;            // stop after the current request (drain)
   bool watching_client_ = false;    // a disconnect watch is pending on the socket
   bool awaiting_upstream_ = false;  // waiting for upstream bytes (watch armed after a while)

@@ -4,6 +4,8 @@
 // upstream works is noticed by a readability watch.
 #include <sys/socket.h>
 
+#include <boost/asio/write.hpp>
+
 #include "http/http1/head_writer.h"
 #include "server/client_connection.h"
 #include "server/io_constants.h"
@@ -128,7 +130,10 @@ asio::awaitable<bool> ClientConnection::send_response(const GatherWriter& gather
   if (gather.empty()) {
     co_return true;
   }
-  co_return co_await write_client(gather.buffers());
+  // The write itself, not through write_client(): one coroutine frame fewer per response.
+  set_deadline(worker_.snapshot().config.server.timeouts.idle, Phase::kClientWrite);
+  auto [error, n] = co_await asio::async_write(*stream_, gather.buffers(), kAwait);
+  co_return wrote(error, n);
 }
 
 Outcome ClientConnection::end_response(int status) {

@@ -46,9 +46,7 @@ asio::awaitable<void> Http2Exchange::run() {
   } else {
     co_await serve_exchange(worker, *this);
   }
-  deadline_at_ = Clock::time_point::max();
-  timer_expiry_ = Clock::time_point::max();
-  deadline_.cancel();
+  deadline_.stop();
   state_->request.clear();
   worker.give_back(std::move(state_));
 }
@@ -208,46 +206,16 @@ void Http2Exchange::send_local(int status, std::string_view content_type, std::s
   }
 }
 
-// As for HTTP/1.1 connections: the timer is re-armed only when a deadline is earlier than the
-// one it is armed for (moving the earliest timer costs a system call); when it fires early, it
-// is armed again for the deadline in force.
 void Http2Exchange::set_deadline(std::chrono::milliseconds timeout, Phase phase) {
-  phase_ = phase;
-  timed_out_ = false;
-  deadline_at_ = timeout.count() == 0 ? Clock::time_point::max() : Clock::now() + timeout;
-  if (phase >= Phase::kUpstreamConnect && phase <= Phase::kClientWrite &&
-      record.deadline < deadline_at_) {
-    deadline_at_ = record.deadline;
-  }
-  if (deadline_at_ < timer_expiry_) {
-    arm_timer(deadline_at_);
-  }
+  deadline_.set(PhaseTimer::deadline_of(timeout, phase, record.deadline), phase,
+                shared_from_this());
 }
 
-void Http2Exchange::arm_timer(Clock::time_point when) {
-  timer_expiry_ = when;
-  deadline_.expires_at(when);
-  deadline_.async_wait([self = shared_from_this()](net::SysError error) {
-    if (!error) {
-      self->on_timer();
-    }
-  });
-}
-
-void Http2Exchange::on_timer() {
-  timer_expiry_ = Clock::time_point::max();
-  if (deadline_at_ == Clock::time_point::max()) {
-    return;
-  }
-  if (Clock::now() < deadline_at_) {
-    arm_timer(deadline_at_);
-    return;
-  }
-  timed_out_ = true;
-  if (phase_ != Phase::kBody && record.upstream != nullptr) {
+void Http2Exchange::on_deadline(Phase phase) {
+  if (phase != Phase::kBody && record.upstream != nullptr) {
     record.upstream->abort();
   }
-  event_.cancel();
+  event_.cancel();  // wakes a wait for the client (body, window)
 }
 
 void Http2Exchange::log_access(int status, const Error* error) {

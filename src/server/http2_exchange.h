@@ -10,6 +10,7 @@
 
 #include "http/http2/server_stream.h"
 #include "server/downstream.h"
+#include "server/phase_timer.h"
 
 namespace nexus::server {
 
@@ -52,7 +53,9 @@ class Http2Exchange final : public Downstream, public std::enable_shared_from_th
   boost::asio::awaitable<Outcome> reply_local(int status, std::string_view content_type,
                                               std::string_view body) override;
   void set_deadline(std::chrono::milliseconds timeout, Phase phase) override;
-  [[nodiscard]] bool timed_out(Phase phase) const override { return timed_out_ && phase_ == phase; }
+  [[nodiscard]] bool timed_out(Phase phase) const override { return deadline_.timed_out(phase); }
+  // Called by deadline_ when the current wait's deadline passes.
+  void on_deadline(Phase phase);
   void awaiting_upstream(bool /*waiting*/) override {}  // RST_STREAM tells us the client left
   void log_access(int status, const Error* error) override;
 
@@ -61,19 +64,12 @@ class Http2Exchange final : public Downstream, public std::enable_shared_from_th
   // Waits until on_stream_event(), a timeout, or the stream's end.
   boost::asio::awaitable<void> wait_event();
   void send_local(int status, std::string_view content_type, std::string_view body);
-  void arm_timer(Clock::time_point when);
-  void on_timer();
-  [[nodiscard]] bool stream_gone() const { return stream_->closed(); }
 
   Http2Connection& connection_;
   std::shared_ptr<http2::ServerStream> stream_;
   std::unique_ptr<ExchangeState> state_;
-  boost::asio::steady_timer event_;     // wait_event() waits on it; cancel() wakes it
-  boost::asio::steady_timer deadline_;  // the current phase's timeout
-  Clock::time_point deadline_at_ = Clock::time_point::max();   // of the current phase
-  Clock::time_point timer_expiry_ = Clock::time_point::max();  // what deadline_ is armed for
-  Phase phase_ = Phase::kIdle;
-  bool timed_out_ = false;
+  boost::asio::steady_timer event_;  // wait_event() waits on it; cancel() wakes it
+  PhaseTimer deadline_;              // the current wait's timeout
   bool head_request_ = false;
   std::string fields_storage_;
   std::vector<http2::Field> fields_;
