@@ -163,9 +163,7 @@ asio::awaitable<Outcome> ProxyExchange::exchange(proxy::ClusterRuntime& cluster,
       Error error = std::move(head.error());
       co_return co_await upstream_failed(std::move(error));
     }
-    downstream_.consume_body(replayable_bytes_);
-    replayable_bytes_ = 0;
-    record.upstream_ms = elapsed_ms(record.upstream_start);
+    response_head_arrived();
 
     bool reusable = false;
     const Outcome outcome = co_await relay_response(*upstream, *head, reusable);
@@ -175,6 +173,13 @@ asio::awaitable<Outcome> ProxyExchange::exchange(proxy::ClusterRuntime& cluster,
     }
     co_return outcome;
   }
+}
+
+// The request will not be sent again: a body kept for a retry is done with.
+void ProxyExchange::response_head_arrived() {
+  downstream_.consume_body(replayable_bytes_);
+  replayable_bytes_ = 0;
+  downstream_.record.upstream_ms = elapsed_ms(downstream_.record.upstream_start);
 }
 
 // An upstream failure before any response byte reached the client: answer with the JSON error,

@@ -29,6 +29,7 @@ class ProxyExchange {
  private:
   boost::asio::awaitable<Outcome> exchange(proxy::ClusterRuntime& cluster, size_t endpoint);
   boost::asio::awaitable<Outcome> upstream_failed(Error error);
+  void response_head_arrived();
   boost::asio::awaitable<Result<void>> send_request(proxy::UpstreamConnection& upstream,
                                                     bool& replayable);
   boost::asio::awaitable<Result<size_t>> read_response_head(proxy::UpstreamConnection& upstream);

@@ -109,10 +109,7 @@ asio::awaitable<Outcome> ProxyExchange::exchange_http2(proxy::ClusterRuntime& cl
       Error error = std::move(head.error());
       co_return co_await upstream_failed(std::move(error));
     }
-    downstream_.consume_body(replayable_bytes_);
-    replayable_bytes_ = 0;
-    record.upstream_ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - record.upstream_start).count();
+    response_head_arrived();
     const Outcome outcome = co_await relay_response(call);
     record.upstream = nullptr;
     co_return outcome;
