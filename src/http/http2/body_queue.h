@@ -15,6 +15,8 @@ class BodyQueue {
  public:
   [[nodiscard]] size_t size() const { return data_.size() - offset_; }
   [[nodiscard]] bool last() const { return last_; }
+  // Bytes held in memory, those already read included: what a queue costs.
+  [[nodiscard]] size_t held() const { return data_.size(); }
 
   void append(std::string_view data, bool last) {
     data_.append(data);

@@ -42,6 +42,7 @@ class ServerStream {
   [[nodiscard]] bool responded() const { return responded_; }
   [[nodiscard]] bool response_done() const { return response_done_; }
   [[nodiscard]] size_t queued() const { return out_.size(); }
+  [[nodiscard]] size_t queue_held() const { return out_.held(); }  // memory, sent bytes included
   // Closed (completed or reset): the codec has forgotten it and ignores calls for it.
   [[nodiscard]] bool closed() const { return closed_; }
 

@@ -10,15 +10,6 @@
 namespace nexus::http2 {
 namespace {
 
-// BodyQueue's private buffer, for MemoryStaysBoundedWhileNeverEmpty: an explicit instantiation
-// may name private members, and the friend function it defines hands the member pointer out.
-std::string BodyQueue::* queue_data();
-template <std::string BodyQueue::* Member>
-struct QueueDataAccess {
-  friend std::string BodyQueue::* queue_data() { return Member; }
-};
-template struct QueueDataAccess<&BodyQueue::data_>;
-
 std::string read(BodyQueue& queue, size_t length) {
   std::string out(length, '\0');
   out.resize(queue.read(reinterpret_cast<uint8_t*>(out.data()), length));
@@ -73,7 +64,7 @@ TEST(Http2BodyQueueTest, MemoryStaysBoundedWhileNeverEmpty) {
     ASSERT_EQ(queue.read(frame, sizeof(frame)), sizeof(frame));  // a DATA frame goes out
     ASSERT_EQ(queue.size(), chunk.size());                       // never empty: refill
     queue.append(chunk, false);
-    largest = std::max(largest, (queue.*queue_data()).size());
+    largest = std::max(largest, queue.held());
   }
   EXPECT_LE(largest, 256u * 1024) << "buffer grew to " << largest << " bytes";
 }

@@ -19,24 +19,8 @@ using h2test::get;
 using h2test::Pairs;
 using h2test::post;
 
-// Private members read by ResponseQueueMemoryStaysBounded: an explicit instantiation may name
-// private members, and the friend function it defines hands the member pointer out.
-BodyQueue ServerStream::* stream_queue();
-std::string BodyQueue::* queue_data();
-template <BodyQueue ServerStream::* Member>
-struct StreamQueueAccess {
-  friend BodyQueue ServerStream::* stream_queue() { return Member; }
-};
-template struct StreamQueueAccess<&ServerStream::out_>;
-template <std::string BodyQueue::* Member>
-struct QueueDataAccess {
-  friend std::string BodyQueue::* queue_data() { return Member; }
-};
-template struct QueueDataAccess<&BodyQueue::data_>;
 // The bytes the stream's response queue holds in memory, sent ones included.
-size_t queue_buffer_bytes(ServerStream& stream) {
-  return (stream.*stream_queue().*queue_data()).size();
-}
+size_t queue_buffer_bytes(ServerStream& stream) { return stream.queue_held(); }
 
 class Http2ServerSessionFlowTest : public h2test::SessionFixture {};
 
