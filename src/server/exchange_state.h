@@ -18,7 +18,8 @@ struct ExchangeState {
   http1::RequestHead request;
   http1::ResponseHead response;  // views into the upstream connection's buffer
   std::string head_out;          // serialised head being sent
-  std::string fields_storage;    // HTTP/2 fields being sent (views into fields_storage)
+  std::string fields_storage;    // HTTP/2 fields being sent (views into fields_storage): the
+                                 // request to an HTTP/2 upstream, the response to an HTTP/2 client
   std::vector<http2::Field> fields;
   std::string log_method;  // copies kept for the access log after the buffer moves on
   std::string log_target;

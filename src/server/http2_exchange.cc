@@ -117,10 +117,11 @@ ResponseStart Http2Exchange::begin_response() {
   const bool keep_length =
       response.framing == http1::BodyFraming::kContentLength ||
       (response.framing == http1::BodyFraming::kNone && response.status != 204);
-  fields_storage_.clear();
-  fields_.clear();
-  http2::response_fields(response, keep_length, fields_storage_, fields_);
-  if (auto responded = connection_.session().respond(*stream_, response.status, fields_, !has_body);
+  state_->fields_storage.clear();
+  state_->fields.clear();
+  http2::response_fields(response, keep_length, state_->fields_storage, state_->fields);
+  if (auto responded =
+          connection_.session().respond(*stream_, response.status, state_->fields, !has_body);
       !responded) {
     // The stream is gone (reset by the client): send_response() sees it and stops.
     record.client_gone = true;
@@ -137,10 +138,10 @@ asio::awaitable<bool> Http2Exchange::send_response(const GatherWriter& gather, b
       session.send_body(*stream_, {static_cast<const char*>(buffer.data()), buffer.size()}, false);
     }
     if (last) {
-      fields_storage_.clear();
-      fields_.clear();
-      http2::trailer_fields(trailers, fields_storage_, fields_);
-      session.send_body(*stream_, {}, true, fields_);
+      state_->fields_storage.clear();
+      state_->fields.clear();
+      http2::trailer_fields(trailers, state_->fields_storage, state_->fields);
+      session.send_body(*stream_, {}, true, state_->fields);
     }
     record.bytes_sent += gather.bytes();
     connection_.wake_writer();

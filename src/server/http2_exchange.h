@@ -71,8 +71,6 @@ class Http2Exchange final : public Downstream, public std::enable_shared_from_th
   boost::asio::steady_timer event_;  // wait_event() waits on it; cancel() wakes it
   PhaseTimer deadline_;              // the current wait's timeout
   bool head_request_ = false;
-  std::string fields_storage_;
-  std::vector<http2::Field> fields_;
 };
 
 }  // namespace nexus::server
