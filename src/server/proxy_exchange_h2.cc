@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "http/http1/head_writer.h"
+#include "http/http2/fields.h"
 #include "server/io_constants.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
@@ -178,7 +179,12 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(Http2Call& call, bool&
                                {static_cast<const char*>(buffer.data()), buffer.size()}, false);
     }
     if (taken->done) {
-      call.session().send_body(call.stream(), {}, true);
+      // The client's trailers, if any, follow the body (HTTP/2 carries them as fields).
+      ExchangeState& state = downstream_.state();
+      state.fields_storage.clear();
+      state.fields.clear();
+      http2::trailer_fields(downstream_.request_trailers(), state.fields_storage, state.fields);
+      call.session().send_body(call.stream(), {}, true, state.fields);
     }
     call.flush();
     replayable = first && taken->done;

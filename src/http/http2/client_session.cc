@@ -153,7 +153,7 @@ struct ClientSession::Callbacks {
     return 0;
   }
 
-  static ssize_t read_body(nghttp2_session*, int32_t id, uint8_t* buf, size_t length,
+  static ssize_t read_body(nghttp2_session* session, int32_t id, uint8_t* buf, size_t length,
                            uint32_t* data_flags, nghttp2_data_source*, void* user) {
     ClientSession& s = self(user);
     ClientStream* stream = s.find(id);
@@ -164,6 +164,10 @@ struct ClientSession::Callbacks {
     if (stream->out_.size() == 0) {
       if (stream->out_.last()) {
         *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+        if (!stream->out_trailers_.empty()) {
+          *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+          submit_trailers(session, id, stream->out_trailers_);
+        }
       } else if (n == 0) {
         stream->out_.deferred = true;
         return NGHTTP2_ERR_DEFERRED;
@@ -279,11 +283,16 @@ Result<std::shared_ptr<ClientStream>> ClientSession::submit_request(std::span<co
   return stream;
 }
 
-void ClientSession::send_body(ClientStream& stream, std::string_view data, bool last) {
+void ClientSession::send_body(ClientStream& stream, std::string_view data, bool last,
+                              std::span<const Field> trailers) {
   if (stream.closed) {
     return;
   }
   stream.out_.append(data, last);
+  for (const Field& field : trailers) {
+    stream.out_trailers_.emplace_back(field.name);
+    stream.out_trailers_.emplace_back(field.value);
+  }
   if (stream.out_.size() >= limits_.request_queue_bytes) {
     stream.out_.waiting_writable = true;
   }

@@ -69,6 +69,7 @@ class ClientStream {
   std::string status_;
   size_t header_bytes_ = 0;
   BodyQueue out_;
+  std::vector<std::string> out_trailers_;  // name, value, name, value...
   size_t unconsumed_ = 0;
 };
 
@@ -99,8 +100,10 @@ class ClientSession {
   // Without `has_body` the HEADERS end the stream.
   Result<std::shared_ptr<ClientStream>> submit_request(std::span<const Field> fields,
                                                        bool has_body);
-  // Queues request body bytes (copied); `last` ends the request.
-  void send_body(ClientStream& stream, std::string_view data, bool last);
+  // Queues request body bytes (copied); `last` ends the request, with `trailers` (lower-case
+  // names, copied) after the body when not empty.
+  void send_body(ClientStream& stream, std::string_view data, bool last,
+                 std::span<const Field> trailers = {});
   // Response bytes at the front of stream.body were relayed: drop them, reopen the window.
   void consume_body(ClientStream& stream, size_t bytes);
   void reset(ClientStream& stream, uint32_t error_code);

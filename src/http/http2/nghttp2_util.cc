@@ -15,6 +15,15 @@ nghttp2_nv make_nv(std::string_view name, std::string_view value) {
           NGHTTP2_NV_FLAG_NONE};
 }
 
+void submit_trailers(nghttp2_session* session, int32_t id, const std::vector<std::string>& fields) {
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(fields.size() / 2);
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    nva.push_back(make_nv(fields[i], fields[i + 1]));
+  }
+  nghttp2_submit_trailer(session, id, nva.data(), nva.size());
+}
+
 void set_common_options(nghttp2_option* option) {
   nghttp2_option_set_no_auto_window_update(option, 1);
   nghttp2_option_set_max_settings(option, kMaxSettingsEntries);

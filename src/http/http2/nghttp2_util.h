@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nexus::http2 {
 
@@ -16,6 +17,10 @@ nghttp2_nv make_nv(std::string_view name, std::string_view value);
 inline std::string_view as_view(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
+
+// Queues trailer fields (`fields` holds name, value, name, value...) on stream `id`; called from
+// a data source callback that returned NGHTTP2_DATA_FLAG_NO_END_STREAM with its last bytes.
+void submit_trailers(nghttp2_session* session, int32_t id, const std::vector<std::string>& fields);
 
 // The options both sides set: window updates follow the application's progress
 // (nghttp2_session_consume), and nghttp2's own flood limits are set explicitly so that they are

@@ -194,11 +194,7 @@ struct ServerSession::Callbacks {
         stream->response_done_ = true;
         if (!stream->out_trailers_.empty()) {
           *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-          std::vector<nghttp2_nv> nva;
-          for (size_t i = 0; i + 1 < stream->out_trailers_.size(); i += 2) {
-            nva.push_back(make_nv(stream->out_trailers_[i], stream->out_trailers_[i + 1]));
-          }
-          nghttp2_submit_trailer(session, id, nva.data(), nva.size());
+          submit_trailers(session, id, stream->out_trailers_);
         }
       } else if (n == 0) {
         stream->out_.deferred = true;
