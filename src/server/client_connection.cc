@@ -321,9 +321,8 @@ bool ClientConnection::wrote(net::SysError error, size_t bytes) {
 // a TCP reset when the client still has unread bytes in flight (RFC 9112 §9.6).
 asio::awaitable<void> ClientConnection::linger_close() {
   net::SysError ignored;
-  if (stream_->is_tls()) {
-    co_return;
-  }
+  // Over TLS too: the response's records are all on the wire, and what the client still sends
+  // is drained as raw bytes (never decrypted), so that it does not turn into a reset.
   stream_->socket().shutdown(net::tcp::socket::shutdown_send, ignored);
   set_deadline(kLingerTimeout, Phase::kLinger);
   std::array<char, 4096> sink{};

@@ -179,12 +179,12 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(Http2Call& call, bool&
                                {static_cast<const char*>(buffer.data()), buffer.size()}, false);
     }
     if (taken->done) {
-      // The client's trailers, if any, follow the body (HTTP/2 carries them as fields).
-      ExchangeState& state = downstream_.state();
-      state.fields_storage.clear();
-      state.fields.clear();
-      http2::trailer_fields(downstream_.request_trailers(), state.fields_storage, state.fields);
-      call.session().send_body(call.stream(), {}, true, state.fields);
+      // The client's trailers, if any, follow the body (HTTP/2 carries them as fields). Not in
+      // the exchange state's field buffers: those hold the request head, needed for a retry.
+      std::string storage;
+      std::vector<http2::Field> trailers;
+      http2::trailer_fields(downstream_.request_trailers(), storage, trailers);
+      call.session().send_body(call.stream(), {}, true, trailers);
     }
     call.flush();
     replayable = first && taken->done;
