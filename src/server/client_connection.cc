@@ -81,8 +81,12 @@ asio::awaitable<void> ClientConnection::run() {
     if (h2) {
       timer_.stop();
       http2_ = std::make_shared<Http2Connection>(worker_, *stream_, client_ip_);
-      co_await http2_->run(state_->in.readable());
+      // The bytes read so far (the preface, maybe more) are handed over and the buffer goes
+      // back to the worker: an HTTP/2 connection keeps no HTTP/1.1 exchange state.
+      std::string received(state_->in.readable());
       state_->in.consume(state_->in.size());
+      finish_exchange_state();
+      co_await http2_->run(std::move(received));
       ready = false;
     }
   }

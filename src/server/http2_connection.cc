@@ -29,7 +29,7 @@ Http2Connection::Http2Connection(Worker& worker, net::Stream& stream, std::strin
 
 Http2Connection::~Http2Connection() = default;
 
-asio::awaitable<void> Http2Connection::run(std::string_view received) {
+asio::awaitable<void> Http2Connection::run(std::string received) {
   auto self = shared_from_this();
   last_activity_ = Clock::now();
   bool ok = session_.start().has_value() && session_.receive(received).has_value();

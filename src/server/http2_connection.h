@@ -31,7 +31,7 @@ class Http2Connection final : public http2::ServerSession::Listener,
 
   // Serves the connection; `received` holds the bytes already read (the client preface at
   // least). Returns once the connection is finished and every stream's exchange has ended.
-  boost::asio::awaitable<void> run(std::string_view received);
+  boost::asio::awaitable<void> run(std::string received);
 
   // Graceful shutdown: GOAWAY; open streams finish, then the connection closes.
   void shutdown();
