@@ -19,7 +19,7 @@ import time
 import unittest
 
 from nexus_harness import (Closed, ClientConn, NexusTestCase, TestPKI, cluster, free_port,
-                           make_config, request, wait_until)
+                           make_config, read_body_until, request, wait_until)
 from harness.h2upstream import (CANCEL, INTERNAL_ERROR, REFUSED_STREAM, H2Upstream, h2_echo,
                                 h2_gated, h2_large_body, h2_never_respond, h2_ok, h2_reset,
                                 h2_sequence, h2_server_tls_context, h2_sse, pattern, PREFACE)
@@ -30,23 +30,6 @@ EVENTS = [b"data: {\"n\":0}\n\n", b"event: delta\ndata: {\"n\":1}\n\n",
 # Connection-specific fields (RFC 9113 section 8.2.2) that must never reach an HTTP/2 peer.
 CONNECTION_SPECIFIC = ("connection", "keep-alive", "proxy-connection", "transfer-encoding",
                        "upgrade")
-
-
-def read_until(responses, acc, needle, timeout):
-    """Appends body pieces to acc (bytearray) until it contains needle; False on timeout/EOF."""
-    deadline = time.monotonic() + timeout
-    while needle not in acc:
-        if deadline - time.monotonic() <= 0:
-            return False
-        try:
-            piece = responses.read_piece()
-        except (TimeoutError, Closed):
-            return False
-        if piece is None:
-            return needle in acc
-        acc += piece
-    return True
-
 
 def read_chunked_with_trailers(reader):
     """Reads a chunked body off a harness Reader. Returns (body, [(name, value)] trailers)."""
@@ -362,7 +345,7 @@ class StreamingTest(H2UpstreamCase):
         acc = bytearray()
         for i, ev in enumerate(EVENTS):
             # Event i+1 is held by the upstream until we have event i: a buffering proxy fails.
-            self.assertTrue(read_until(c.responses, acc, ev, timeout=5.0),
+            self.assertTrue(read_body_until(c.responses, acc, ev, timeout=5.0),
                             f"event {i} not delivered while the upstream holds event {i + 1}; "
                             f"got {bytes(acc)!r}")
             self.assertEqual(bytes(acc), b"".join(EVENTS[:i + 1]))
@@ -379,7 +362,7 @@ class StreamingTest(H2UpstreamCase):
         c.send_request("GET", "/stream")
         self.assertEqual(c.responses.read_head().status, 200)
         acc = bytearray()
-        self.assertTrue(read_until(c.responses, acc, EVENTS[0], 5.0))
+        self.assertTrue(read_body_until(c.responses, acc, EVENTS[0], 5.0))
         stream = self.up.last().conn.streams[self.up.last().stream_id]
         c.reset()
         self.assertTrue(stream.peer_reset.wait(5.0),

@@ -7,28 +7,10 @@ import time
 import unittest
 
 from nexus_harness import (Closed, ClientConn, NexusTestCase, cluster, free_port, large_body,
-                           make_config, never_respond, reset, sse, wait_until)
+                           make_config, never_respond, read_body_until, reset, sse, wait_until)
 
 EVENTS = [b"data: {\"n\":0}\n\n", b"event: delta\ndata: {\"n\":1}\n\n",
           b"data: {\"n\":2}\n\n", b"data: [DONE]\n\n"]
-
-
-def read_until(responses, acc, needle, timeout):
-    """Appends body pieces to acc (bytearray) until it contains needle; False on timeout/EOF."""
-    deadline = time.monotonic() + timeout
-    while needle not in acc:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        try:
-            piece = responses.read_piece()
-        except (TimeoutError, Closed):
-            return False
-        if piece is None:
-            return needle in acc
-        acc += piece
-    return True
-
 
 class StreamingTest(NexusTestCase):
     def start(self, handler, sndbuf=None, **cluster_kw):
@@ -53,7 +35,7 @@ class StreamingTest(NexusTestCase):
         acc = bytearray()
         for i, ev in enumerate(EVENTS):
             # Event i+1 is held by the upstream until we have event i: a buffering proxy fails here.
-            self.assertTrue(read_until(c.responses, acc, ev, timeout=5.0),
+            self.assertTrue(read_body_until(c.responses, acc, ev, timeout=5.0),
                             f"event {i} not delivered while the upstream holds event {i + 1}; "
                             f"got {bytes(acc)!r}")
             self.assertEqual(bytes(acc), b"".join(EVENTS[:i + 1]))
@@ -140,7 +122,7 @@ class StreamingTest(NexusTestCase):
         c.send_request("GET", "/stream")
         acc = bytearray()
         self.assertEqual(c.responses.read_head().status, 200)
-        self.assertTrue(read_until(c.responses, acc, EVENTS[0], 5.0))
+        self.assertTrue(read_body_until(c.responses, acc, EVENTS[0], 5.0))
         c.reset()
         conn = wait_until(lambda: self.up.last() and self.up.last().conn, 1.0)
         self.assertTrue(wait_until(conn.peer_closed.is_set, 5.0),
@@ -177,7 +159,7 @@ class StreamingTest(NexusTestCase):
         c.send_request("GET", "/stream")
         self.assertEqual(c.responses.read_head().status, 200)
         acc = bytearray()
-        self.assertTrue(read_until(c.responses, acc, EVENTS[0], 5.0))
+        self.assertTrue(read_body_until(c.responses, acc, EVENTS[0], 5.0))
         with self.assertRaises(Closed, msg="nexus terminated a truncated stream cleanly"):
             while c.responses.read_piece() is not None:
                 pass

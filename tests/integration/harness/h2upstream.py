@@ -41,6 +41,7 @@ except ImportError as e:  # pragma: no cover
                       "run the tests with /usr/bin/python3") from e
 
 from .common import wait_until
+from .recording import RecordingServer
 
 ErrorCodes = h2.errors.ErrorCodes
 NO_ERROR = ErrorCodes.NO_ERROR
@@ -329,7 +330,7 @@ class H2UpstreamConn:
         self.cond.notify_all()
 
 
-class H2Upstream:
+class H2Upstream(RecordingServer):
     """A threaded HTTP/2 upstream on 127.0.0.1 that records requests.
 
     handler(req, stream) answers a request (default: h2_ok()). tls: an ssl.SSLContext (see
@@ -343,6 +344,7 @@ class H2Upstream:
         """handshake_delay: seconds to wait after accept before the TLS handshake (a slow
         connection setup). hold_acks: a threading.Event; until it is set, request DATA is
         recorded but not acknowledged, so the client's flow-control windows stay shut."""
+        super().__init__(name)
         self.handler = handler or h2_ok()
         self.handshake_delay = handshake_delay
         self.hold_acks = hold_acks
@@ -350,46 +352,16 @@ class H2Upstream:
         self.max_concurrent_streams = max_concurrent_streams
         self.initial_window_size = initial_window_size
         self.io_timeout = io_timeout
-        self.lock = threading.Lock()
-        self.requests = []
-        self.connections = []
         self.handler_errors = []
-        self.stopping = threading.Event()
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(128)
-        self.port = self.listener.getsockname()[1]
-        self.address = f"127.0.0.1:{self.port}"
-        self.name = name or self.address
         self._threads = []
         t = threading.Thread(target=self._accept_loop, daemon=True)
         t.start()
         self._threads.append(t)
 
     # -- inspection
-    def count(self):
-        with self.lock:
-            return len(self.requests)
-
-    def wait_requests(self, n, timeout=5.0):
-        return wait_until(lambda: self.count() >= n, timeout)
-
-    def last(self):
-        with self.lock:
-            return self.requests[-1] if self.requests else None
-
-    def clear(self):
-        with self.lock:
-            self.requests.clear()
-
     def all_requests(self):
         with self.lock:
             return list(self.requests)
-
-    def connection_count(self):
-        with self.lock:
-            return len(self.connections)
 
     def conns(self):
         with self.lock:

@@ -1,6 +1,7 @@
 """HTTP/1.1 message reading, shared by the test client and the test upstream."""
 
 import json
+import time
 import socket
 import ssl
 
@@ -192,6 +193,23 @@ class ResponseReader:
         resp = self.read_head(method)
         self.read_body()
         return resp
+
+
+def read_body_until(responses, acc, needle, timeout):
+    """Appends body pieces from a ResponseReader to acc (bytearray) until it contains needle;
+    False on timeout or end of body. Used to check that streamed events arrive one by one."""
+    deadline = time.monotonic() + timeout
+    while needle not in acc:
+        if deadline - time.monotonic() <= 0:
+            return False
+        try:
+            piece = responses.read_piece()
+        except (TimeoutError, Closed):
+            return False
+        if piece is None:
+            return needle in acc
+        acc += piece
+    return True
 
 
 def parse_responses(data, methods=None):

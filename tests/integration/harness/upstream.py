@@ -8,6 +8,7 @@ import time
 from .common import *  # noqa: F401,F403
 from .http import *  # noqa: F401,F403
 from .http import _get  # noqa: F401
+from .recording import RecordingServer
 
 # --------------------------------------------------------------------------------------------
 # Upstream
@@ -87,7 +88,7 @@ class UpstreamConn:
             pass
 
 
-class Upstream:
+class Upstream(RecordingServer):
     """A threaded HTTP/1.1 upstream on 127.0.0.1 that records requests.
 
     handler(req, conn) answers a request; it returns False to end the connection (the default
@@ -95,43 +96,14 @@ class Upstream:
     """
 
     def __init__(self, handler=None, name=None, tls=None, sndbuf=None):
+        super().__init__(name)
         self.handler = handler or ok()
         self.tls = tls
         self.sndbuf = sndbuf
-        self.lock = threading.Lock()
-        self.requests = []
-        self.connections = []
-        self.stopping = threading.Event()
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(128)
-        self.port = self.listener.getsockname()[1]
-        self.address = f"127.0.0.1:{self.port}"
-        self.name = name or self.address
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
         self._thread.start()
 
     # -- inspection
-    def count(self):
-        with self.lock:
-            return len(self.requests)
-
-    def wait_requests(self, n, timeout=5.0):
-        return wait_until(lambda: self.count() >= n, timeout)
-
-    def last(self):
-        with self.lock:
-            return self.requests[-1] if self.requests else None
-
-    def clear(self):
-        with self.lock:
-            self.requests.clear()
-
-    def connection_count(self):
-        with self.lock:
-            return len(self.connections)
-
     def bytes_sent(self):
         with self.lock:
             return sum(c.bytes_sent for c in self.connections)
