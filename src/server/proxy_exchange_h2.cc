@@ -155,6 +155,19 @@ asio::awaitable<Result<std::shared_ptr<proxy::Http2Upstream>>> ProxyExchange::ht
     co_return std::unexpected(std::move(error));
   }
   auto added = cluster.add_http2(std::move(*created));
+  if (added) {
+    // Set up means the server's SETTINGS arrived: streams handed out before its stream limit is
+    // known could exceed it and wait in nghttp2's queue, unseen by the pool.
+    const std::shared_ptr<proxy::Http2Upstream> connection = *added;
+    record.upstream = connection.get();
+    const bool ready = co_await connection->wait_ready();
+    record.upstream = nullptr;
+    if (!ready) {
+      added = fail(downstream_.timed_out(Phase::kUpstreamConnect) ? ErrorCode::kUpstreamTimeout
+                                                                  : ErrorCode::kUpstreamReset,
+                   "the upstream closed the HTTP/2 connection before its SETTINGS");
+    }
+  }
   cluster.finish_http2(endpoint, setup, added ? std::nullopt : std::optional<Error>(added.error()));
   co_return added;
 }

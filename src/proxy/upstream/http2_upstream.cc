@@ -21,7 +21,8 @@ Http2Upstream::Http2Upstream(std::unique_ptr<UpstreamConnection> connection,
                              const http2::ClientLimits& limits)
     : connection_(std::move(connection)),
       session_(limits),
-      write_signal_(connection_->stream().get_executor()) {}
+      write_signal_(connection_->stream().get_executor()),
+      ready_signal_(connection_->stream().get_executor()) {}
 
 Http2Upstream::~Http2Upstream() = default;
 
@@ -55,6 +56,9 @@ asio::awaitable<void> Http2Upstream::read_loop() {
     if (error || !session_.receive({buffer.data(), n})) {
       break;
     }
+    if (session_.settings_received()) {
+      ready_signal_.cancel();
+    }
     wake_writer();
   }
   close();
@@ -80,6 +84,14 @@ asio::awaitable<void> Http2Upstream::write_loop() {
   close();
 }
 
+asio::awaitable<bool> Http2Upstream::wait_ready() {
+  while (!closed_ && !session_.settings_received()) {
+    ready_signal_.expires_at(std::chrono::steady_clock::time_point::max());
+    co_await ready_signal_.async_wait(kAwait);
+  }
+  co_return !closed_;
+}
+
 void Http2Upstream::shutdown() {
   session_.shutdown();
   wake_writer();  // sends the GOAWAY; the loops end once no stream is left
@@ -92,6 +104,7 @@ void Http2Upstream::close() {
   closed_ = true;
   connection_->stream().close();
   write_signal_.cancel();
+  ready_signal_.cancel();
   session_.fail_all();
 }
 

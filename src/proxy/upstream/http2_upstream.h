@@ -15,7 +15,7 @@
 
 namespace nexus::proxy {
 
-class Http2Upstream : public std::enable_shared_from_this<Http2Upstream> {
+class Http2Upstream final : public Abortable, public std::enable_shared_from_this<Http2Upstream> {
  public:
   // `connection` is connected (and TLS-handshaken with ALPN h2).
   Http2Upstream(std::unique_ptr<UpstreamConnection> connection, const http2::ClientLimits& limits);
@@ -29,8 +29,11 @@ class Http2Upstream : public std::enable_shared_from_this<Http2Upstream> {
   http2::ClientSession& session() { return session_; }
   net::Stream::executor_type executor() { return connection_->stream().get_executor(); }
   [[nodiscard]] size_t endpoint() const { return connection_->endpoint(); }
-  // Alive and with room for another stream.
-  [[nodiscard]] bool usable() const { return !closed_ && session_.can_open_stream(); }
+  // Alive, set up (the server's SETTINGS arrived, see wait_ready()) and with room for another
+  // stream.
+  [[nodiscard]] bool usable() const {
+    return !closed_ && session_.settings_received() && session_.can_open_stream();
+  }
   [[nodiscard]] bool closed() const { return closed_; }
   [[nodiscard]] bool idle() const { return session_.open_streams() == 0; }
   std::chrono::steady_clock::time_point idle_since;
@@ -39,6 +42,11 @@ class Http2Upstream : public std::enable_shared_from_this<Http2Upstream> {
   void wake_writer() { write_signal_.cancel(); }
   // GOAWAY, then close once the open streams are done (pool shutdown, idle timeout).
   void shutdown();
+  // Waits for the server's SETTINGS, so that its stream limit is known before streams are
+  // handed out (false: the connection died first, or abort() was called).
+  boost::asio::awaitable<bool> wait_ready();
+  // Closes the connection now (a connect timeout while waiting for the SETTINGS).
+  void abort() override { close(); }
 
  private:
   boost::asio::awaitable<void> read_loop();
@@ -48,6 +56,7 @@ class Http2Upstream : public std::enable_shared_from_this<Http2Upstream> {
   std::unique_ptr<UpstreamConnection> connection_;
   http2::ClientSession session_;
   boost::asio::steady_timer write_signal_;
+  boost::asio::steady_timer ready_signal_;  // cancelled when the SETTINGS arrive or on close
   std::string out_;
   bool closed_ = false;
 };
