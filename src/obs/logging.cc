@@ -86,4 +86,6 @@ void AccessLog::write(const AccessRecord& record) {
   logger_->info(line);
 }
 
+void AccessLog::write_line(std::string_view line) { logger_->info(line); }
+
 }  // namespace nexus::obs

@@ -41,6 +41,8 @@ class AccessLog {
   ~AccessLog();
 
   void write(const AccessRecord& record);
+  // One preformatted line (the access_log filter formats its own).
+  void write_line(std::string_view line);
 
  private:
   explicit AccessLog(std::shared_ptr<spdlog::logger> logger);

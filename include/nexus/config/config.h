@@ -9,11 +9,28 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+namespace nexus::filter {
+class FilterFactory;
+}
+
 namespace nexus::config {
+
+// A filter chain: the factories of its filters, in the order they see the request.
+using FilterChain = std::vector<std::shared_ptr<filter::FilterFactory>>;
+
+// One entry of a `filters` list, as written (see docs/filters.md).
+struct FilterEntry {
+  std::string type;  // "cors"
+  std::string name;  // unique in its list; defaults to the type
+  int priority = 0;  // higher runs earlier; equal priorities keep the written order
+  bool disabled = false;  // in a route: removes the global entry of the same name
+  std::shared_ptr<filter::FilterFactory> factory;  // null when disabled
+};
 
 using Duration = std::chrono::milliseconds;
 
@@ -146,6 +163,10 @@ struct Route {
   std::optional<std::string> prefix_rewrite;  // replaces the matched prefix
   std::optional<std::string> host_rewrite;    // Host sent upstream; default: the client's
   RouteTimeouts timeouts;
+  std::string name;  // for logs and rate-limit keys; default "routes[N]"
+  // The effective chain: the global filters merged with the route's own (docs/filters.md).
+  FilterChain filters;
+  uint64_t buffer_limit = 1024 * 1024;  // bytes a body filter may hold back (kStopAndBuffer)
 };
 
 struct AccessLog {
@@ -163,6 +184,8 @@ struct Config {
   Server server;
   std::map<std::string, Cluster> clusters;
   std::vector<Route> routes;  // first match wins
+  std::vector<FilterEntry> filters;  // the global chain, as written (sorted by priority)
+  FilterChain global_filters;        // the global chain, for requests that match no route
   Logging logging;
 };
 

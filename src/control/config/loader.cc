@@ -7,6 +7,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include <sstream>
 
 #include "control/config/sections.h"
+#include "filters/access_log/config.h"
 
 namespace nexus::control {
 namespace {
@@ -54,20 +56,38 @@ Result<void> parse_logging(const Reader& r, const Field& field, config::Logging&
 
 namespace {
 
+// `logging.access_log` is a shorthand for an access_log filter first in the global chain, used
+// unless the global chain has one of its own.
+void add_default_access_log(config::Config& config) {
+  if (!config.logging.access_log.enabled ||
+      std::ranges::any_of(config.filters, [](const auto& e) { return e.type == "access_log"; })) {
+    return;
+  }
+  config::FilterEntry entry{.type = "access_log",
+                           .name = "access_log",
+                           .priority = 1000,
+                           .factory = filters::default_access_log(config.logging.access_log.path)};
+  config.filters.insert(config.filters.begin(), std::move(entry));
+}
+
 Result<config::Config> parse_document(const Reader& r, const YAML::Node& document,
                                       const std::string& source_name) {
   Field root = r.root(document);
   if (!document.IsNull() && !document.IsMap()) {
-    return r.error(root, "expected a mapping with server, clusters, routes, logging");
+    return r.error(root, "expected a mapping with server, clusters, routes, filters, logging");
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(root, {"server", "clusters", "routes", "logging"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(root, {"server", "clusters", "routes", "filters", "logging"}));
   config::Config out;
   out.source_file = source_name;
   NEXUS_CONFIG_TRY(config_internal::parse_server(r, r.child(root, "server"), out.server));
   NEXUS_CONFIG_TRY(config_internal::parse_clusters(r, r.child(root, "clusters"), out.clusters));
-  NEXUS_CONFIG_TRY(
-      config_internal::parse_routes(r, r.child(root, "routes"), out.clusters, out.routes));
   NEXUS_CONFIG_TRY(config_internal::parse_logging(r, r.child(root, "logging"), out.logging));
+  NEXUS_CONFIG_TRY(config_internal::parse_filter_list(r, r.child(root, "filters"),
+                                                      /*in_route=*/false, out.filters));
+  add_default_access_log(out);
+  out.global_filters = config_internal::global_chain(out.filters);
+  NEXUS_CONFIG_TRY(config_internal::parse_routes(r, r.child(root, "routes"), out.clusters,
+                                                 out.filters, out.routes));
   return out;
 }
 

@@ -214,14 +214,30 @@ Result<void> parse_upstream_options(const Reader& r, const Field& field, config:
   return parse_route_timeouts(r, r.child(field, "timeouts"), out.timeouts);
 }
 
+// The route's name, its own filters merged into the global ones, and the body buffer limit.
+Result<void> parse_route_filters(const Reader& r, const Field& field,
+                                 const std::vector<config::FilterEntry>& global,
+                                 config::Route& out) {
+  NEXUS_CONFIG_TRY(r.read(field, "name", out.name));
+  if (out.name.empty() || has_control_chars(out.name)) {
+    return r.error(r.child(field, "name"), "expected a non-empty name without control characters");
+  }
+  std::vector<config::FilterEntry> own;
+  NEXUS_CONFIG_TRY(parse_filter_list(r, r.child(field, "filters"), /*in_route=*/true, own));
+  out.filters = merge_filters(global, own);
+  return r.read_size(field, "buffer_limit", out.buffer_limit, 1024, 1ULL << 30);
+}
+
 Result<void> parse_route(const Reader& r, const Field& field,
                          const std::map<std::string, config::Cluster>& clusters,
-                         config::Route& out) {
+                         const std::vector<config::FilterEntry>& global, config::Route& out) {
   if (!field.node.IsMap()) {
     return r.error(field, "expected a mapping with match and cluster or direct_response");
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"match", "cluster", "direct_response", "prefix_rewrite",
-                                           "host_rewrite", "timeouts"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"name", "match", "cluster", "direct_response",
+                                           "prefix_rewrite", "host_rewrite", "timeouts", "filters",
+                                           "buffer_limit"}));
+  NEXUS_CONFIG_TRY(parse_route_filters(r, field, global, out));
   NEXUS_CONFIG_TRY(parse_match(r, r.child(field, "match"), out.match));
   Field cluster = r.child(field, "cluster");
   Field direct = r.child(field, "direct_response");
@@ -244,6 +260,7 @@ Result<void> parse_route(const Reader& r, const Field& field,
 
 Result<void> parse_routes(const Reader& r, const Field& field,
                           const std::map<std::string, config::Cluster>& clusters,
+                          const std::vector<config::FilterEntry>& global_filters,
                           std::vector<config::Route>& out) {
   NEXUS_CONFIG_TRY(r.require(field));
   auto items = r.items(field, /*non_empty=*/true);
@@ -251,7 +268,9 @@ Result<void> parse_routes(const Reader& r, const Field& field,
     return std::unexpected(std::move(items.error()));
   }
   for (const Field& item : *items) {
-    NEXUS_CONFIG_TRY(parse_route(r, item, clusters, out.emplace_back()));
+    config::Route& route = out.emplace_back();
+    route.name = "routes[" + std::to_string(out.size() - 1) + "]";
+    NEXUS_CONFIG_TRY(parse_route(r, item, clusters, global_filters, route));
   }
   return {};
 }

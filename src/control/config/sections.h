@@ -14,10 +14,21 @@ Result<void> parse_server(const Reader& reader, const Field& field, config::Serv
 Result<void> parse_clusters(const Reader& reader, const Field& field,
                             std::map<std::string, config::Cluster>& out);
 
-// `routes`: ordered; every referenced cluster must be in `clusters`.
+// `routes`: ordered; every referenced cluster must be in `clusters`. Each route's filters are
+// merged with `global_filters`.
 Result<void> parse_routes(const Reader& reader, const Field& field,
                           const std::map<std::string, config::Cluster>& clusters,
+                          const std::vector<config::FilterEntry>& global_filters,
                           std::vector<config::Route>& out);
+
+// A `filters` list (global, or a route's own with `in_route`), sorted by priority.
+Result<void> parse_filter_list(const Reader& reader, const Field& field, bool in_route,
+                               std::vector<config::FilterEntry>& out);
+// A route's effective chain: `global` with `route`'s entries replacing (or disabling) those of
+// the same name and the others appended, sorted by priority.
+config::FilterChain merge_filters(const std::vector<config::FilterEntry>& global,
+                                  const std::vector<config::FilterEntry>& route);
+config::FilterChain global_chain(const std::vector<config::FilterEntry>& global);
 
 // `logging`: level and access log.
 Result<void> parse_logging(const Reader& reader, const Field& field, config::Logging& out);

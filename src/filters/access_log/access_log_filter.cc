@@ -1,0 +1,174 @@
+#include "filters/access_log/access_log_filter.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "core/json_escape.h"
+#include "http/filter/request_slots.h"
+
+namespace nexus::filters {
+namespace {
+
+// Never written, whatever the config says: they carry credentials.
+constexpr std::array<std::string_view, 6> kAlwaysRedacted = {
+    "authorization", "proxy-authorization", "api-key", "x-api-key", "cookie", "set-cookie"};
+
+class AccessLogFilter final : public filter::Filter {
+ public:
+  explicit AccessLogFilter(const AccessLogFactory& factory) : factory_(factory) {}
+
+  filter::FilterStatus on_request_headers(filter::Context& ctx) override {
+    const filter::HeaderMap* headers = ctx.request_headers();
+    if (headers == nullptr) {
+      return filter::FilterStatus::kContinue;
+    }
+    values_.clear();
+    for (const std::string& name : factory_.headers()) {
+      values_.emplace_back(headers->get(name));
+    }
+    if (factory_.wants_user_agent()) {
+      user_agent_ = headers->get("user-agent");
+    }
+    return filter::FilterStatus::kContinue;
+  }
+
+  void on_complete(filter::Context& ctx, const filter::Completion& completion) override {
+    thread_local std::string line;
+    line.clear();
+    values_.resize(factory_.headers().size());  // empty when the request never got this far
+    factory_.format(ctx, completion, values_, user_agent_, line);
+    factory_.write(line);
+  }
+
+ private:
+  const AccessLogFactory& factory_;
+  std::vector<std::string> values_;  // of factory_.headers(), in order
+  std::string user_agent_;
+};
+
+void append_string(std::string& line, std::string_view name, std::string_view value) {
+  line += '"';
+  line += name;
+  line += R"(":")";
+  append_json_escaped(line, value);
+  line += "\",";
+}
+
+}  // namespace
+
+AccessLogFactory::AccessLogFactory(AccessLogConfig config) : config_(std::move(config)) {
+  for (const std::string& name : config_.fields) {
+    const auto index = std::ranges::find(kAccessLogFields, name) - kAccessLogFields.begin();
+    fields_.push_back(static_cast<AccessLogField>(index));
+    wants_user_agent_ = wants_user_agent_ || fields_.back() == AccessLogField::kUserAgent;
+  }
+}
+
+std::unique_ptr<filter::Filter> AccessLogFactory::create() const {
+  return std::make_unique<AccessLogFilter>(*this);
+}
+
+Result<void> AccessLogFactory::start() {
+  auto created = obs::AccessLog::create(config::AccessLog{.enabled = true, .path = config_.path});
+  if (!created) {
+    return std::unexpected(std::move(created.error()));
+  }
+  writer_ = std::move(*created);
+  return {};
+}
+
+bool AccessLogFactory::redacted(std::string_view name) const {
+  return std::ranges::find(kAlwaysRedacted, name) != kAlwaysRedacted.end() ||
+         std::ranges::find(config_.redact, name) != config_.redact.end();
+}
+
+void AccessLogFactory::write(std::string_view line) const {
+  if (writer_) {
+    writer_->write_line(line);
+  }
+}
+
+void AccessLogFactory::format(filter::Context& ctx, const filter::Completion& completion,
+                              const std::vector<std::string>& values, std::string_view user_agent,
+                              std::string& line) const {
+  const filter::RequestInfo& request = ctx.request();
+  auto out = std::back_inserter(line);
+  line += '{';
+  for (const AccessLogField field : fields_) {
+    switch (field) {
+      case AccessLogField::kTime:
+        fmt::format_to(out, R"("time":"{:%Y-%m-%dT%H:%M:%S}Z",)",
+                       std::chrono::floor<std::chrono::milliseconds>(ctx.clock().wall()));
+        break;
+      case AccessLogField::kMethod:
+        append_string(line, "method", request.method);
+        break;
+      case AccessLogField::kPath:
+        append_string(line, "path", request.target);
+        break;
+      case AccessLogField::kStatus:
+        fmt::format_to(out, R"("status":{},)", completion.status);
+        break;
+      case AccessLogField::kBytesReceived:
+        fmt::format_to(out, R"("bytes_received":{},)", completion.request_body_bytes);
+        break;
+      case AccessLogField::kBytesSent:
+        fmt::format_to(out, R"("bytes_sent":{},)", completion.response_bytes);
+        break;
+      case AccessLogField::kDurationMs:
+        fmt::format_to(out, R"("duration_ms":{:.3f},)", completion.duration_ms);
+        break;
+      case AccessLogField::kUpstream:
+        append_string(line, "upstream", completion.upstream);
+        break;
+      case AccessLogField::kUpstreamDurationMs:
+        fmt::format_to(out, R"("upstream_duration_ms":{:.3f},)", completion.upstream_ms);
+        break;
+      case AccessLogField::kClient:
+        append_string(line, "client", ctx.client_ip());
+        break;
+      case AccessLogField::kError:
+        append_string(line, "error",
+                      completion.error != nullptr ? completion.error->code_name() : "");
+        break;
+      case AccessLogField::kRequestId: {
+        const std::string* id = ctx.slots().get(filter::kRequestId);
+        append_string(line, "request_id", id != nullptr ? *id : "");
+        break;
+      }
+      case AccessLogField::kRoute:
+        append_string(line, "route", request.route);
+        break;
+      case AccessLogField::kIdentity: {
+        const filter::Identity* identity = ctx.slots().get(filter::kIdentity);
+        append_string(line, "identity", identity != nullptr ? identity->subject : "");
+        break;
+      }
+      case AccessLogField::kHost:
+        append_string(line, "host", request.host);
+        break;
+      case AccessLogField::kUserAgent:
+        append_string(line, "user_agent", user_agent);
+        break;
+    }
+  }
+  if (!config_.headers.empty()) {
+    line += R"("headers":{)";
+    for (size_t i = 0; i < config_.headers.size(); ++i) {
+      const bool hidden = redacted(config_.headers[i]) && !values[i].empty();
+      append_string(line, config_.headers[i], hidden ? "[redacted]" : values[i]);
+    }
+    line.back() = '}';
+    line += ',';
+  }
+  if (line.back() == ',') {
+    line.back() = '}';
+  } else {
+    line += '}';
+  }
+}
+
+}  // namespace nexus::filters

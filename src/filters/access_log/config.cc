@@ -1,0 +1,82 @@
+#include "filters/access_log/config.h"
+
+#include <algorithm>
+
+#include "filters/access_log/access_log_filter.h"
+
+namespace nexus::filters {
+
+const std::vector<std::string> kAccessLogFields = {
+    "time",   "method",      "path",   "status", "bytes_received", "bytes_sent",
+    "duration_ms", "upstream", "upstream_duration_ms", "client", "error", "request_id",
+    "route",  "identity", "host",   "user_agent"};
+
+namespace {
+
+Result<std::vector<std::string>> read_names(const Reader& r, const Field& field, bool header) {
+  std::vector<std::string> names;
+  auto items = r.items(field, /*non_empty=*/false);
+  if (!items) {
+    return std::unexpected(std::move(items.error()));
+  }
+  for (const Field& item : *items) {
+    auto name = r.string(item);
+    if (!name) {
+      return std::unexpected(std::move(name.error()));
+    }
+    std::string lower = *name;
+    std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!header && std::ranges::find(kAccessLogFields, lower) == kAccessLogFields.end()) {
+      std::string known;
+      for (const auto& field_name : kAccessLogFields) {
+        known += (known.empty() ? "" : ", ") + field_name;
+      }
+      return r.error(item, "unknown field '" + *name + "' (expected one of " + known + ")");
+    }
+    if (header && (lower.empty() || lower.find_first_of(" :\t\r\n") != std::string::npos)) {
+      return r.error(item, "expected a header name, got '" + *name + "'");
+    }
+    names.push_back(std::move(lower));
+  }
+  return names;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<filter::FilterFactory>> parse_access_log_filter(const Reader& r,
+                                                                       const Field& field) {
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"path", "fields", "headers", "redact"}));
+  AccessLogConfig config;
+  NEXUS_CONFIG_TRY(r.read(field, "path", config.path));
+  if (config.path.empty()) {
+    return r.error(r.child(field, "path"), "expected stdout, stderr or a file path");
+  }
+  if (config.path != "stdout" && config.path != "stderr") {
+    config.path = r.resolve_path(config.path);
+  }
+  config.fields = kAccessLogFields;
+  if (Field fields = r.child(field, "fields"); fields.present) {
+    auto names = read_names(r, fields, /*header=*/false);
+    if (!names) {
+      return std::unexpected(std::move(names.error()));
+    }
+    config.fields = std::move(*names);
+  }
+  for (auto [key, out] : {std::pair{"headers", &config.headers}, {"redact", &config.redact}}) {
+    auto names = read_names(r, r.child(field, key), /*header=*/true);
+    if (!names) {
+      return std::unexpected(std::move(names.error()));
+    }
+    *out = std::move(*names);
+  }
+  return std::make_shared<AccessLogFactory>(std::move(config));
+}
+
+std::shared_ptr<filter::FilterFactory> default_access_log(std::string path) {
+  AccessLogConfig config;
+  config.path = std::move(path);
+  config.fields = kAccessLogFields;
+  return std::make_shared<AccessLogFactory>(std::move(config));
+}
+
+}  // namespace nexus::filters

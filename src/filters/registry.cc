@@ -1,0 +1,16 @@
+#include "filters/registry.h"
+
+#include <array>
+
+#include "filters/access_log/config.h"
+
+namespace nexus::filters {
+
+std::span<const FilterType> builtin_filter_types() {
+  static constexpr std::array<FilterType, 1> kTypes = {{
+      {"access_log", parse_access_log_filter},
+  }};
+  return kTypes;
+}
+
+}  // namespace nexus::filters

@@ -1,0 +1,135 @@
+// What a filter sees of its exchange and what it may do to it (see filter.h for when).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/filter/clock.h"
+#include "http/filter/header_map.h"
+#include "http/filter/slots.h"
+#include "nexus/core/result.h"
+
+namespace nexus::filter {
+
+// A response made by a filter (401, 429, a CORS preflight's 204, an injected fault). It still
+// goes through the response-headers hooks of the filters before the one that made it.
+struct LocalReply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The OpenAI-shaped JSON error body for `error`, with its status.
+  static LocalReply from_error(const Error& error);
+};
+
+// How the exchange ended, for on_complete.
+struct Completion {
+  int status = 0;                // what the client got (499: it left first); 0: nothing
+  const Error* error = nullptr;  // why it failed, if it did
+  uint64_t request_body_bytes = 0;
+  uint64_t response_bytes = 0;  // head included
+  double duration_ms = 0;       // first request byte to the end
+  double upstream_ms = 0;       // request sent to response head received; 0 without upstream
+  std::string_view upstream;    // the endpoint's "host:port", or empty
+};
+
+// Resumes an exchange a filter paused with ctx.pause(). Callable from any thread, any number of
+// times; after the exchange is gone (client left, timeout) it does nothing.
+class Resumer {
+ public:
+  virtual ~Resumer() = default;
+  virtual void resume() = 0;
+};
+
+// Provided by the server: how a paused exchange is woken.
+class PauseSupport {
+ public:
+  virtual ~PauseSupport() = default;
+  [[nodiscard]] virtual std::shared_ptr<Resumer> make_resumer() = 0;
+};
+
+// The request as received, copied at the start of the exchange so that it stays readable in
+// every hook, including on_complete.
+struct RequestInfo {
+  std::string method;
+  std::string target;  // path and query as received
+  std::string host;    // without port handling: as received
+  std::string peer_ip;    // the socket's peer address
+  std::string route;      // the matched route's name ("" when none matched)
+  bool client_tls = false;
+  [[nodiscard]] std::string_view path() const {
+    return std::string_view(target).substr(0, target.find('?'));
+  }
+};
+
+class Context {
+ public:
+  Context(const Clock& clock, Arena& arena) : clock_(&clock), arena_(&arena) {}
+
+  [[nodiscard]] const RequestInfo& request() const { return request_; }
+  // The client's address: the peer's, unless a filter (ip_filter with trusted proxies) found
+  // the original client in X-Forwarded-For.
+  [[nodiscard]] std::string_view client_ip() const {
+    return client_ip_.empty() ? std::string_view(request_.peer_ip) : client_ip_;
+  }
+  void set_client_ip(std::string_view ip) { client_ip_ = arena_->keep(ip); }
+
+  // Request header fields: in on_request_headers and on_upstream_request only (null elsewhere).
+  [[nodiscard]] HeaderMap* request_headers() { return request_headers_ ? &*request_headers_ : nullptr; }
+  // The request body will not keep its length (a filter rewrites it): it is sent upstream
+  // without Content-Length (chunked to HTTP/1.1 upstreams). In request hooks before the body.
+  void request_body_length_changes() { request_body_resized_ = true; }
+
+  // Response status and header fields: in on_response_headers only.
+  [[nodiscard]] int response_status() const { return response_status_; }
+  [[nodiscard]] HeaderMap* response_headers() {
+    return response_headers_ ? &*response_headers_ : nullptr;
+  }
+  // As request_body_length_changes(), for the response (in on_response_headers).
+  void response_body_length_changes() { response_body_resized_ = true; }
+  // Whether the response being filtered is a local reply (no upstream body follows).
+  [[nodiscard]] bool local_response() const { return local_response_; }
+
+  // Ends iteration with a response of the filter's own; the hook then returns kStop. In request
+  // hooks, and in on_response_headers to replace the upstream's response before it is sent.
+  void reply(LocalReply reply) { reply_ = std::move(reply); }
+  void reply_error(const Error& error) { reply_ = LocalReply::from_error(error); }
+
+  // Pausing, for a hook that then returns kStop: for a fixed time, or until the returned
+  // handle's resume() is called (bounded by the route's timeouts).
+  void pause_for(std::chrono::milliseconds delay) { pause_delay_ = delay; }
+  [[nodiscard]] std::shared_ptr<Resumer> pause();
+
+  [[nodiscard]] Slots& slots() { return slots_; }
+  [[nodiscard]] const Clock& clock() const { return *clock_; }
+  // Keeps a copy of `text` until the exchange ends (for header values built by a filter).
+  std::string_view keep(std::string_view text) { return arena_->keep(text); }
+
+ private:
+  friend class ChainRun;
+
+  const Clock* clock_;
+  Arena* arena_;
+  PauseSupport* pause_support_ = nullptr;
+  RequestInfo request_;
+  std::string_view client_ip_;
+  std::optional<HeaderMap> request_headers_;
+  std::optional<HeaderMap> response_headers_;
+  int response_status_ = 0;
+  bool request_body_resized_ = false;
+  bool response_body_resized_ = false;
+  bool local_response_ = false;
+  std::optional<LocalReply> reply_;
+  std::optional<std::chrono::milliseconds> pause_delay_;
+  bool paused_by_handle_ = false;
+  Slots slots_;
+};
+
+}  // namespace nexus::filter
