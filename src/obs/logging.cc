@@ -1,15 +1,11 @@
 #include "obs/logging.h"
 
-#include <fmt/chrono.h>
-#include <fmt/format.h>
 #include <spdlog/async.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 
-#include "core/json_escape.h"
 
 namespace nexus::obs {
 namespace {
@@ -68,23 +64,6 @@ Result<std::unique_ptr<AccessLog>> AccessLog::create(const config::AccessLog& co
 AccessLog::AccessLog(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)) {}
 
 AccessLog::~AccessLog() { logger_->flush(); }
-
-void AccessLog::write(const AccessRecord& record) {
-  thread_local std::string line;
-  line.clear();
-  const auto now = std::chrono::system_clock::now();
-  fmt::format_to(std::back_inserter(line), R"({{"time":"{:%Y-%m-%dT%H:%M:%S}Z","method":")",
-                 std::chrono::floor<std::chrono::milliseconds>(now));
-  append_json_escaped(line, record.method);
-  line += R"(","path":")";
-  append_json_escaped(line, record.target);
-  fmt::format_to(std::back_inserter(line),
-                 R"(","status":{},"bytes_received":{},"bytes_sent":{},"duration_ms":{:.3f},)"
-                 R"("upstream":"{}","upstream_duration_ms":{:.3f},"client":"{}","error":"{}"}})",
-                 record.status, record.bytes_received, record.bytes_sent, record.duration_ms,
-                 record.upstream, record.upstream_duration_ms, record.client, record.error);
-  logger_->info(line);
-}
 
 void AccessLog::write_line(std::string_view line) { logger_->info(line); }
 

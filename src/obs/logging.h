@@ -20,28 +20,13 @@ Result<void> init_logging(std::string_view level);
 // Flushes and stops the logging threads (at exit).
 void shutdown_logging();
 
-struct AccessRecord {
-  std::string_view method;
-  std::string_view target;
-  std::string_view client;    // client IP
-  std::string_view upstream;  // "host:port" or empty
-  std::string_view error;     // error code name or empty
-  int status = 0;
-  uint64_t bytes_received = 0;  // request body bytes
-  uint64_t bytes_sent = 0;      // response bytes, head included
-  double duration_ms = 0;
-  double upstream_duration_ms = 0;
-};
-
-// One JSON object per line per request. Writes are queued to a background thread, so a slow
-// disk never stalls a worker until the queue is full.
+// The access log's writer (the access_log filter formats the lines). Writes are queued to a
+// background thread, so a slow disk never stalls a worker until the queue is full.
 class AccessLog {
  public:
   static Result<std::unique_ptr<AccessLog>> create(const config::AccessLog& config);
   ~AccessLog();
 
-  void write(const AccessRecord& record);
-  // One preformatted line (the access_log filter formats its own).
   void write_line(std::string_view line);
 
  private:

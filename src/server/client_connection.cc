@@ -267,39 +267,27 @@ bool ClientConnection::keep_alive_after_this() const {
   return !closing_ && !worker_.draining() && (max_requests == 0 || requests_served_ < max_requests);
 }
 
-asio::awaitable<Outcome> ClientConnection::reply_error(Error error) {
-  const std::string body = error_json(error);
-  // After a client error the framing of what follows is in doubt: close. After an upstream
-  // error the request was read completely (or we close anyway), so the connection may stay.
-  const bool keep = error.source() != ErrorSource::kClient || error.code() == ErrorCode::kNotFound;
-  const Outcome outcome = co_await send_local(error.http_status(), "application/json", body, keep);
-  log_access(error.http_status(), &error);
-  co_return outcome;
-}
-
-asio::awaitable<Outcome> ClientConnection::reply_local(int status, std::string_view content_type,
-                                                       std::string_view body) {
-  const Outcome outcome = co_await send_local(status, content_type, body, true);
-  log_access(status, nullptr);
-  co_return outcome;
-}
-
-asio::awaitable<Outcome> ClientConnection::send_local(int status, std::string_view content_type,
-                                                      std::string_view body, bool keep_alive) {
+asio::awaitable<Outcome> ClientConnection::send_reply(int status, std::string_view content_type,
+                                                      std::string_view body,
+                                                      std::span<const http1::Header> headers,
+                                                      const Error* error) {
   ExchangeState& state = *state_;
   const http1::RequestHead& request = state.request;
+  // After a client error the framing of what follows is in doubt: close. After an upstream
+  // error the request was read completely (or we close anyway), so the connection may stay.
+  const bool client_fault = error != nullptr && error->source() == ErrorSource::kClient &&
+                            error->code() != ErrorCode::kNotFound;
   // A request body we did not read would be taken for the next request: close instead.
   const bool unread_body =
       request.framing != http1::BodyFraming::kNone && !record.request_body_done;
-  const bool keep = keep_alive && !unread_body && request.keep_alive && keep_alive_after_this();
+  const bool keep =
+      !client_fault && !unread_body && request.keep_alive && keep_alive_after_this();
   state.head_out.clear();
   http1::write_local_response(status, content_type, body, keep, state.log_method == "HEAD",
-                              state.head_out);
+                              state.head_out, headers);
   const bool written = co_await write_client(state.head_out);
-  if (!written) {
-    co_return Outcome::kClose;
-  }
-  co_return keep ? Outcome::kKeepAlive : Outcome::kClose;
+  complete(status, error);
+  co_return written && keep ? Outcome::kKeepAlive : Outcome::kClose;
 }
 
 asio::awaitable<bool> ClientConnection::write_client(std::string_view data) {
@@ -343,12 +331,6 @@ asio::awaitable<void> ClientConnection::linger_close() {
 void ClientConnection::finish_exchange_state() {
   if (state_ && state_->in.empty()) {
     worker_.give_back(std::move(state_));
-  }
-}
-
-void ClientConnection::log_access(int status, const Error* error) {
-  if (state_) {
-    log_exchange(worker_.access_log(), *this, status, error);
   }
 }
 

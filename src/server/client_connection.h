@@ -46,6 +46,10 @@ class ClientConnection final : public Downstream,
   void on_tick(std::chrono::steady_clock::time_point now);
 
   // Downstream (the exchange in progress).
+  [[nodiscard]] Worker& worker() override { return worker_; }
+  [[nodiscard]] boost::asio::any_io_executor executor() override {
+    return stream_->socket().get_executor();
+  }
   ExchangeState& state() override { return *state_; }
   [[nodiscard]] std::string_view client_ip() const override { return client_ip_; }
   [[nodiscard]] bool client_tls() const override { return stream_->is_tls(); }
@@ -60,15 +64,15 @@ class ClientConnection final : public Downstream,
                                              std::span<const http1::Header> trailers) override;
   Outcome end_response(int status) override;
   Outcome cut_short(int status, const Error& error) override;
-  boost::asio::awaitable<Outcome> reply_error(Error error) override;
-  boost::asio::awaitable<Outcome> reply_local(int status, std::string_view content_type,
-                                              std::string_view body) override;
+  boost::asio::awaitable<Outcome> send_reply(int status, std::string_view content_type,
+                                             std::string_view body,
+                                             std::span<const http1::Header> headers,
+                                             const Error* error) override;
   void set_deadline(std::chrono::milliseconds timeout, Phase phase) override;
   [[nodiscard]] bool timed_out(Phase phase) const override { return timer_.timed_out(phase); }
   // Called by timer_ when the current wait's deadline passes: cancels what the wait is on.
   void on_deadline(Phase phase);
   void awaiting_upstream(bool waiting) override;
-  void log_access(int status, const Error* error) override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -84,8 +88,6 @@ class ClientConnection final : public Downstream,
   boost::asio::awaitable<bool> write_client(std::string_view data);
   // Accounts for a finished write to the client; false when it failed (the client is gone).
   bool wrote(net::SysError error, size_t bytes);
-  boost::asio::awaitable<Outcome> send_local(int status, std::string_view content_type,
-                                             std::string_view body, bool keep_alive);
   boost::asio::awaitable<void> linger_close();
 
   // Client disconnect detection while waiting on the upstream (see client_downstream.cc).

@@ -137,12 +137,12 @@ asio::awaitable<bool> ClientConnection::send_response(const GatherWriter& gather
 }
 
 Outcome ClientConnection::end_response(int status) {
-  log_access(status, nullptr);
+  complete(status, nullptr);
   return keep_after_response_ ? Outcome::kKeepAlive : Outcome::kClose;
 }
 
 Outcome ClientConnection::cut_short(int status, const Error& error) {
-  log_access(status, &error);
+  complete(status, &error);
   return Outcome::kClose;  // the client sees a truncated body, never a forged end
 }
 

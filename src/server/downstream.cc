@@ -1,27 +1,115 @@
+// The parts of an exchange that are the same for every protocol: driving its filter chain,
+// local answers through the response-headers hooks, and completion.
 #include "server/downstream.h"
 
-namespace nexus::server {
+#include "server/io_constants.h"
+#include "server/worker.h"
 
-void log_exchange(obs::AccessLog* log, Downstream& downstream, int status, const Error* error) {
-  if (log == nullptr) {
-    return;
+namespace nexus::server {
+namespace asio = boost::asio;
+
+void Downstream::start_filters(const config::FilterChain& chain, const config::Route* route) {
+  if (!pause_) {
+    pause_.emplace(executor());
   }
-  const ExchangeState& state = downstream.state();
-  const ExchangeRecord& record = downstream.record;
-  obs::AccessRecord entry;
-  entry.method = state.log_method;
-  entry.target = state.log_target;
-  entry.client = downstream.client_ip();
-  entry.upstream = record.upstream_name != nullptr ? std::string_view(*record.upstream_name) : "";
-  entry.error = error != nullptr ? error->code_name() : std::string_view{};
-  entry.status = status;
-  entry.bytes_received = record.body_bytes_received;
-  entry.bytes_sent = record.bytes_sent;
-  entry.duration_ms =
-      std::chrono::duration<double, std::milli>(ExchangeRecord::Clock::now() - record.start)
-          .count();
-  entry.upstream_duration_ms = record.upstream_ms;
-  log->write(entry);
+  const ExchangeState& exchange = state();
+  filter::RequestInfo info{.method = exchange.log_method,
+                           .target = exchange.log_target,
+                           .host = std::string(exchange.request.host),
+                           .peer_ip = std::string(client_ip()),
+                           .route = route != nullptr ? route->name : std::string(),
+                           .client_tls = client_tls()};
+  filters.start(chain, std::move(info), &*pause_,
+                route != nullptr ? route->buffer_limit : config::Route{}.buffer_limit);
+}
+
+void Downstream::complete(int status, const Error* error) {
+  if (!filters.started()) {
+    const config::FilterChain& global = worker().snapshot().config.global_filters;
+    if (global.empty()) {
+      return;
+    }
+    state().request.host = {};  // the head may not have been parsed (or is gone)
+    start_filters(global, nullptr);
+  }
+  const std::string* upstream = record.upstream_name;
+  filters.complete({
+      .status = status,
+      .error = error,
+      .request_body_bytes = record.body_bytes_received,
+      .response_bytes = record.bytes_sent,
+      .duration_ms =
+          std::chrono::duration<double, std::milli>(ExchangeRecord::Clock::now() - record.start)
+              .count(),
+      .upstream_ms = record.upstream_ms,
+      .upstream = upstream != nullptr ? std::string_view(*upstream) : std::string_view{},
+  });
+}
+
+asio::awaitable<filter::Verdict> Downstream::settle(filter::Verdict verdict) {
+  while (verdict == filter::Verdict::kPause) {
+    const std::optional<std::chrono::milliseconds> delay = filters.pause_delay();
+    FilterPause::Wake& wake = pause_->current();
+    if (!wake.resumed) {
+      wake.timer.expires_after(delay.value_or(kMaxFilterPause));
+      co_await wake.timer.async_wait(kAwait);
+    }
+    const bool abandoned = !delay.has_value() && !wake.resumed;
+    pause_->forget();
+    if (abandoned) {
+      filters.context().reply_error(
+          Error(ErrorCode::kInternal, "a filter did not resume the request in time"));
+      co_return filter::Verdict::kReply;
+    }
+    verdict = filters.resume();
+  }
+  co_return verdict;
+}
+
+asio::awaitable<Outcome> Downstream::reply_error(Error error) {
+  const std::string body = error_json(error);
+  co_return co_await reply_through_filters(error.http_status(), "application/json", body, {},
+                                           &error);
+}
+
+asio::awaitable<Outcome> Downstream::reply_local(int status, std::string_view content_type,
+                                                 std::string_view body) {
+  co_return co_await reply_through_filters(status, content_type, body, {}, nullptr);
+}
+
+asio::awaitable<Outcome> Downstream::reply_filter(filter::LocalReply reply) {
+  std::vector<http1::Header> headers;
+  headers.reserve(reply.headers.size());
+  for (const auto& [name, value] : reply.headers) {
+    headers.push_back({name, value});
+  }
+  co_return co_await reply_through_filters(reply.status, reply.content_type, reply.body,
+                                           std::move(headers), nullptr);
+}
+
+// The filters that saw the request see the reply's head (a later filter may still replace the
+// reply, e.g. with a 500 of its own).
+asio::awaitable<Outcome> Downstream::reply_through_filters(int status,
+                                                           std::string_view content_type,
+                                                           std::string_view body,
+                                                           std::vector<http1::Header> headers,
+                                                           const Error* error) {
+  if (!filters.started() || !filters.has_hook(filter::kResponseHeadersHook)) {
+    co_return co_await send_reply(status, content_type, body, headers, error);
+  }
+  filter::Verdict verdict = filters.response_headers(status, headers, /*local=*/true);
+  verdict = co_await settle(verdict);
+  if (verdict == filter::Verdict::kReply) {
+    filter::LocalReply replaced = filters.take_reply();
+    std::vector<http1::Header> fields;
+    for (const auto& [name, value] : replaced.headers) {
+      fields.push_back({name, value});
+    }
+    co_await settle(filters.response_headers(replaced.status, fields, /*local=*/true));
+    co_return co_await send_reply(replaced.status, replaced.content_type, replaced.body, fields,
+                                  nullptr);
+  }
+  co_return co_await send_reply(status, content_type, body, headers, error);
 }
 
 }  // namespace nexus::server

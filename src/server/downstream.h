@@ -3,19 +3,28 @@
 // (serve_exchange, ProxyExchange, the response relay) is written once for both protocols.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "http/filter/chain_run.h"
 #include "nexus/core/result.h"
-#include "obs/logging.h"
 #include "proxy/upstream/upstream_connection.h"
 #include "server/exchange_state.h"
+#include "server/filter_pause.h"
 #include "server/gather_writer.h"
 
+namespace nexus::config {
+struct Route;
+}
+
 namespace nexus::server {
+
+class Worker;
 
 // What an exchange is waiting for; a timeout names the phase it happened in.
 enum class Phase {
@@ -65,6 +74,11 @@ class Downstream {
   virtual ~Downstream() = default;
 
   ExchangeRecord record;
+  // The exchange's filters (not started: the exchange has no chain, or has not got to it yet).
+  filter::ChainRun filters;
+
+  [[nodiscard]] virtual Worker& worker() = 0;
+  [[nodiscard]] virtual boost::asio::any_io_executor executor() = 0;
 
   // Request head (views valid until release_head()), upstream response head, output buffer.
   virtual ExchangeState& state() = 0;
@@ -105,10 +119,12 @@ class Downstream {
   // the client must see a truncated response, never a forged end.
   virtual Outcome cut_short(int status, const Error& error) = 0;
 
-  // Answers locally (nothing of a response was sent yet).
-  virtual boost::asio::awaitable<Outcome> reply_error(Error error) = 0;
-  virtual boost::asio::awaitable<Outcome> reply_local(int status, std::string_view content_type,
-                                                      std::string_view body) = 0;
+  // Sends a complete response of Nexus's own (nothing of a response was sent yet), then
+  // completes the exchange. `error`: why, when it answers a failure.
+  virtual boost::asio::awaitable<Outcome> send_reply(int status, std::string_view content_type,
+                                                     std::string_view body,
+                                                     std::span<const http1::Header> headers,
+                                                     const Error* error) = 0;
 
   // Timeouts: called before every wait; the wait is cancelled when `timeout` passes (or the
   // route's total deadline in the upstream phases).
@@ -118,10 +134,28 @@ class Downstream {
   // leaving; an HTTP/2 stream learns it from RST_STREAM).
   virtual void awaiting_upstream(bool waiting) = 0;
 
-  virtual void log_access(int status, const Error* error) = 0;
-};
+  // The exchange is over (answered, cut short, or the client left: status 499): the filters'
+  // on_complete runs, once. An exchange that ended before it reached a route (a malformed
+  // request) goes through the global chain's on_complete only, so it is logged too.
+  void complete(int status, const Error* error);
 
-// Writes the access log line of the exchange (nothing when `log` is null).
-void log_exchange(obs::AccessLog* log, Downstream& downstream, int status, const Error* error);
+  // Local answers, through the response-headers hooks of the filters that saw the request.
+  boost::asio::awaitable<Outcome> reply_error(Error error);
+  boost::asio::awaitable<Outcome> reply_local(int status, std::string_view content_type,
+                                              std::string_view body);
+  boost::asio::awaitable<Outcome> reply_filter(filter::LocalReply reply);
+
+  // Creates the filters of `chain` for this exchange (`route`: the matched one, or null).
+  void start_filters(const config::FilterChain& chain, const config::Route* route);
+  // Waits while a filter keeps the exchange paused; returns the verdict it ended with.
+  boost::asio::awaitable<filter::Verdict> settle(filter::Verdict verdict);
+
+ private:
+  boost::asio::awaitable<Outcome> reply_through_filters(int status, std::string_view content_type,
+                                                        std::string_view body,
+                                                        std::vector<http1::Header> headers,
+                                                        const Error* error);
+  std::optional<FilterPause> pause_;
+};
 
 }  // namespace nexus::server

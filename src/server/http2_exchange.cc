@@ -37,7 +37,7 @@ asio::awaitable<void> Http2Exchange::run() {
     state_->log_method.assign(stream_->head.method);
     state_->log_target.assign(stream_->head.target);
     const Error error(ErrorCode::kBadRequest, "the client reset the stream before it was served");
-    log_access(499, &error);
+    complete(499, &error);
   } else if (refused.has_value()) {
     state_->log_method.assign(stream_->head.method);
     state_->log_target.assign(stream_->head.target);
@@ -160,33 +160,30 @@ asio::awaitable<bool> Http2Exchange::send_response(const GatherWriter& gather, b
 }
 
 Outcome Http2Exchange::end_response(int status) {
-  log_access(status, nullptr);
+  complete(status, nullptr);
   return Outcome::kKeepAlive;
 }
 
 Outcome Http2Exchange::cut_short(int status, const Error& error) {
-  log_access(status, &error);
+  complete(status, &error);
   // RST_STREAM: the client sees the response fail, never a forged end.
   connection_.session().reset(*stream_, http2::kInternalError);
   connection_.wake_writer();
   return Outcome::kClose;
 }
 
-asio::awaitable<Outcome> Http2Exchange::reply_error(Error error) {
-  send_local(error.http_status(), "application/json", error_json(error));
-  log_access(error.http_status(), &error);
-  co_return Outcome::kKeepAlive;
-}
-
-asio::awaitable<Outcome> Http2Exchange::reply_local(int status, std::string_view content_type,
-                                                    std::string_view body) {
-  send_local(status, content_type, body);
-  log_access(status, nullptr);
+asio::awaitable<Outcome> Http2Exchange::send_reply(int status, std::string_view content_type,
+                                                   std::string_view body,
+                                                   std::span<const http1::Header> headers,
+                                                   const Error* error) {
+  send_local(status, content_type, body, headers);
+  complete(status, error);
   co_return Outcome::kKeepAlive;
 }
 
 // A complete response of ours: small, so it is queued whole without waiting for the window.
-void Http2Exchange::send_local(int status, std::string_view content_type, std::string_view body) {
+void Http2Exchange::send_local(int status, std::string_view content_type, std::string_view body,
+                               std::span<const http1::Header> headers) {
   if (stream_->responded()) {
     // The upstream's head went out already (the relay failed on its first body bytes): the
     // only honest end is a reset.
@@ -195,10 +192,13 @@ void Http2Exchange::send_local(int status, std::string_view content_type, std::s
     return;
   }
   const std::string length = std::to_string(body.size());
-  const http2::Field fields[] = {{"content-type", content_type}, {"content-length", length}};
+  state_->fields_storage.clear();
+  state_->fields.clear();
+  http2::local_response_fields(content_type, length, headers, state_->fields_storage,
+                               state_->fields);
   const bool with_body = !body.empty() && !head_request_;
   http2::ServerSession& session = connection_.session();
-  if (session.respond(*stream_, status, fields, !with_body)) {
+  if (session.respond(*stream_, status, state_->fields, !with_body)) {
     if (with_body) {
       session.send_body(*stream_, body, true);
       record.bytes_sent += body.size();
@@ -219,8 +219,6 @@ void Http2Exchange::on_deadline(Phase phase) {
   event_.cancel();  // wakes a wait for the client (body, window)
 }
 
-void Http2Exchange::log_access(int status, const Error* error) {
-  log_exchange(connection_.worker().access_log(), *this, status, error);
-}
+Worker& Http2Exchange::worker() { return connection_.worker(); }
 
 }  // namespace nexus::server

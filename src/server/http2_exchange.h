@@ -34,6 +34,8 @@ class Http2Exchange final : public Downstream, public std::enable_shared_from_th
   void abort();
 
   // Downstream
+  [[nodiscard]] Worker& worker() override;
+  [[nodiscard]] boost::asio::any_io_executor executor() override { return event_.get_executor(); }
   ExchangeState& state() override { return *state_; }
   [[nodiscard]] std::string_view client_ip() const override;
   [[nodiscard]] bool client_tls() const override;
@@ -49,21 +51,22 @@ class Http2Exchange final : public Downstream, public std::enable_shared_from_th
                                              std::span<const http1::Header> trailers) override;
   Outcome end_response(int status) override;
   Outcome cut_short(int status, const Error& error) override;
-  boost::asio::awaitable<Outcome> reply_error(Error error) override;
-  boost::asio::awaitable<Outcome> reply_local(int status, std::string_view content_type,
-                                              std::string_view body) override;
+  boost::asio::awaitable<Outcome> send_reply(int status, std::string_view content_type,
+                                             std::string_view body,
+                                             std::span<const http1::Header> headers,
+                                             const Error* error) override;
   void set_deadline(std::chrono::milliseconds timeout, Phase phase) override;
   [[nodiscard]] bool timed_out(Phase phase) const override { return deadline_.timed_out(phase); }
   // Called by deadline_ when the current wait's deadline passes.
   void on_deadline(Phase phase);
   void awaiting_upstream(bool /*waiting*/) override {}  // RST_STREAM tells us the client left
-  void log_access(int status, const Error* error) override;
 
  private:
   using Clock = std::chrono::steady_clock;
   // Waits until on_stream_event(), a timeout, or the stream's end.
   boost::asio::awaitable<void> wait_event();
-  void send_local(int status, std::string_view content_type, std::string_view body);
+  void send_local(int status, std::string_view content_type, std::string_view body,
+                  std::span<const http1::Header> headers);
 
   Http2Connection& connection_;
   std::shared_ptr<http2::ServerStream> stream_;

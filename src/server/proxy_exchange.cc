@@ -29,8 +29,22 @@ asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) 
   const http1::RequestHead& request = state.request;
   state.log_method.assign(request.method);
   state.log_target.assign(request.target);
-  const config::Route* route = worker.snapshot().router->match(
-      {request.method, request.host, request.path, request.headers});
+  const Snapshot& snapshot = worker.snapshot();
+  const config::Route* route =
+      snapshot.router->match({request.method, request.host, request.path, request.headers});
+  // A request no route matches still goes through the global filters (an IP deny list or an
+  // auth filter answers before a 404 tells anything about the routes).
+  const config::FilterChain& chain =
+      route != nullptr ? route->filters : snapshot.config.global_filters;
+  if (!chain.empty()) {
+    downstream.start_filters(chain, route);
+    const filter::Verdict verdict =
+        co_await downstream.settle(downstream.filters.request_headers(state.request.headers));
+    if (verdict == filter::Verdict::kReply) {
+      downstream.release_head();
+      co_return co_await downstream.reply_filter(downstream.filters.take_reply());
+    }
+  }
   if (route == nullptr) {
     downstream.release_head();  // answered here: the head's views are not needed any more
     Error error(ErrorCode::kNotFound, "no route for " + state.log_method + " " + state.log_target);
@@ -72,6 +86,10 @@ asio::awaitable<Outcome> ProxyExchange::run() {
   }
   ExchangeRecord& record = downstream_.record;
   record.upstream_name = &cluster.endpoint_name(*endpoint);
+  if (const bool go_on = co_await filter_upstream_request(); !go_on) {
+    downstream_.release_head();
+    co_return co_await reply_for_filter();
+  }
 
   // Serialise the upstream head while the request's views are valid, then let the head go.
   http1::UpstreamRequestInfo info;
@@ -87,6 +105,11 @@ asio::awaitable<Outcome> ProxyExchange::run() {
   info.client_tls = downstream_.client_tls();
   info.framing = request.framing;
   info.content_length = request.content_length;
+  if (downstream_.filters.request_body_resized() && info.framing != http1::BodyFraming::kNone) {
+    info.framing = http1::BodyFraming::kChunked;  // a filter rewrites the body: length unknown
+    info.content_length = 0;
+  }
+  upstream_chunked_ = info.framing == http1::BodyFraming::kChunked;
   const bool http2 = cluster.config().protocol == config::UpstreamProtocol::kHttp2;
   if (http2) {
     state.fields_storage.clear();
@@ -189,8 +212,11 @@ asio::awaitable<Outcome> ProxyExchange::upstream_failed(Error error) {
   downstream_.consume_body(replayable_bytes_);
   replayable_bytes_ = 0;
   if (downstream_.record.client_gone) {
-    downstream_.log_access(499, &error);
+    downstream_.complete(499, &error);
     co_return Outcome::kClose;
+  }
+  if (filter_reply_.has_value()) {  // a request-body filter refused the request
+    co_return co_await reply_for_filter();
   }
   co_return co_await downstream_.reply_error(std::move(error));
 }
@@ -199,7 +225,9 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(proxy::UpstreamConnect
                                                           bool& replayable) {
   ExchangeState& state = downstream_.state();
   ExchangeRecord& record = downstream_.record;
-  const bool chunked = state.request.framing == http1::BodyFraming::kChunked;
+  const bool chunked = upstream_chunked_;
+  // A body that went through filters cannot be sent again (they have consumed it).
+  const bool filtered = downstream_.filters.has_hook(filter::kRequestBodyHook);
   record.body_bytes_received = 0;
   downstream_.begin_body();
   replayable = false;
@@ -212,7 +240,7 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(proxy::UpstreamConnect
     if (head_pending) {
       gather.add(state.head_out);
     }
-    auto taken = downstream_.take_body(gather, chunked);
+    auto taken = co_await take_request_body(gather, chunked);
     if (!taken) {
       co_return std::unexpected(taken.error());
     }
@@ -222,7 +250,7 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(proxy::UpstreamConnect
       http1::write_last_chunk(downstream_.request_trailers(), last_chunk);
       gather.add(last_chunk);
     }
-    replayable = head_pending && taken->done;
+    replayable = head_pending && taken->done && !filtered;
     if (!gather.empty()) {
       downstream_.set_deadline(route_.timeouts.idle, Phase::kUpstreamBody);
       auto [error, n] = co_await asio::async_write(upstream.stream(), gather.buffers(), kAwait);

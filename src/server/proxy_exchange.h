@@ -46,10 +46,25 @@ class ProxyExchange {
   boost::asio::awaitable<Result<void>> read_response_head(Http2Call& call);
   boost::asio::awaitable<Outcome> relay_response(Http2Call& call);
 
+  // Filter hooks (proxy_filters.cc). False / an error: a filter answered (filter_reply_).
+  boost::asio::awaitable<bool> filter_upstream_request();
+  // Takes the request body available now (see Downstream::take_body), through the request-body
+  // filters when there are any.
+  boost::asio::awaitable<Result<BodyTake>> take_request_body(GatherWriter& gather, bool chunked);
+  boost::asio::awaitable<bool> filter_response_head();
+  // Whether response body pieces go through filters (collected in response_piece_ first).
+  [[nodiscard]] bool filters_response_body() const;
+  boost::asio::awaitable<Result<void>> filter_response_body(bool end);
+  boost::asio::awaitable<Outcome> reply_for_filter();
+
   Worker& worker_;
   Downstream& downstream_;
   const config::Route& route_;
   size_t replayable_bytes_ = 0;  // request body input kept for a possible retry
+  bool upstream_chunked_ = false;  // the request body goes to an HTTP/1.1 upstream chunked
+  std::optional<filter::LocalReply> filter_reply_;
+  std::string request_piece_;   // request body through the filters
+  std::string response_piece_;  // response body through the filters
 };
 
 // Marks a wait for upstream bytes (see Downstream::awaiting_upstream).

@@ -182,7 +182,7 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(Http2Call& call, bool&
   GatherWriter gather;
   for (bool first = true;; first = false) {
     gather.clear();
-    auto taken = downstream_.take_body(gather, /*chunked=*/false);
+    auto taken = co_await take_request_body(gather, /*chunked=*/false);
     if (!taken) {
       co_return std::unexpected(taken.error());
     }
@@ -200,7 +200,8 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(Http2Call& call, bool&
       call.session().send_body(call.stream(), {}, true, trailers);
     }
     call.flush();
-    replayable = first && taken->done;
+    // A body that went through filters cannot be sent again (they have consumed it).
+    replayable = first && taken->done && !downstream_.filters.has_hook(filter::kRequestBodyHook);
     if (replayable) {
       replayable_bytes_ = taken->used;  // consumed once the response arrives
       co_return Result<void>{};
@@ -250,6 +251,10 @@ asio::awaitable<Result<void>> ProxyExchange::read_response_head(Http2Call& call)
 asio::awaitable<Outcome> ProxyExchange::relay_response(Http2Call& call) {
   http2::ClientStream& stream = call.stream();
   const int status = stream.head.status;
+  if (const bool go_on = co_await filter_response_head(); !go_on) {
+    co_return co_await reply_for_filter();  // the call's destructor resets the upstream stream
+  }
+  const bool filtering = filters_response_body();
   const ResponseStart start = downstream_.begin_response();
   GatherWriter gather;
   std::string last_chunk;
@@ -260,8 +265,16 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(Http2Call& call) {
       gather.add(start.head);
     }
     const size_t used = stream.body.size();
-    gather.add_body(stream.body, start.chunk_body);
     const bool done = stream.response_complete;
+    if (!filtering) {
+      gather.add_body(stream.body, start.chunk_body);
+    } else if (done || used > 0) {
+      response_piece_.assign(stream.body);
+      if (auto filtered = co_await filter_response_body(done); !filtered) {
+        co_return downstream_.cut_short(status, filtered.error());
+      }
+      gather.add_body(response_piece_, start.chunk_body);
+    }
     if (done && start.chunk_body) {
       http1::write_last_chunk(stream.trailers, last_chunk);
       gather.add(last_chunk);

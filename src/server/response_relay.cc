@@ -33,15 +33,28 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(proxy::UpstreamConnection
   ExchangeState& state = downstream_.state();
   const http1::ResponseHead& response = state.response;
   const http1::BodyFraming upstream_framing = response.framing;
+  const uint64_t upstream_length = response.content_length;
   const int status = response.status;
   const bool upstream_keep_alive = response.keep_alive;
+  if (const bool go_on = co_await filter_response_head(); !go_on) {
+    co_return co_await reply_for_filter();  // the upstream's response is dropped, unread
+  }
+  const bool filtering = filters_response_body();
   const ResponseStart start = downstream_.begin_response();
   http1::BodyDecoder decoder(worker_.snapshot().response_limits, /*is_request=*/false);
   if (upstream_framing == http1::BodyFraming::kChunked) {
     decoder.start_chunked();
   } else if (upstream_framing == http1::BodyFraming::kContentLength) {
-    decoder.start_content_length(response.content_length);
+    decoder.start_content_length(upstream_length);
   }
+  // Body pieces go to the client as they are, or through the filters first.
+  auto add_body = [&](GatherWriter& out, std::string_view piece) {
+    if (filtering) {
+      response_piece_.append(piece);
+    } else {
+      out.add_body(piece, start.chunk_body);
+    }
+  };
   upstream.in().consume(head_size);  // the response head's views are dead from here on
 
   bool done = upstream_framing == http1::BodyFraming::kNone;
@@ -51,13 +64,14 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(proxy::UpstreamConnection
   std::string last_chunk;
   for (;;) {
     gather.clear();
+    response_piece_.clear();
     if (head_pending) {
       gather.add(start.head);
     }
     const std::string_view available = upstream.in().readable();
     size_t used = 0;
     if (upstream_framing == http1::BodyFraming::kUntilClose) {
-      gather.add_body(available, start.chunk_body);
+      add_body(gather, available);
       used = available.size();
     } else {
       while (!done && !gather.full()) {
@@ -70,7 +84,7 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(proxy::UpstreamConnection
           co_return downstream_.cut_short(status, step.error());
         }
         used += step->consumed;
-        gather.add_body(step->data, start.chunk_body);
+        add_body(gather, step->data);
         if (const std::optional<http1::Header>& trailer = step->trailer; trailer.has_value()) {
           trailers.add(trailer.value_or(http1::Header{}));
         }
@@ -79,6 +93,12 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(proxy::UpstreamConnection
           break;
         }
       }
+    }
+    if (filtering && (done || !response_piece_.empty())) {
+      if (auto filtered = co_await filter_response_body(done); !filtered) {
+        co_return downstream_.cut_short(status, filtered.error());
+      }
+      gather.add_body(response_piece_, start.chunk_body);
     }
     if (done && start.chunk_body) {
       http1::write_last_chunk(trailers.fields(), last_chunk);

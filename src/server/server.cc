@@ -101,20 +101,15 @@ Result<void> run_server(config::Config config) {
     return std::unexpected(snapshot.error());
   }
   const Snapshot& snap = **snapshot;
-  std::unique_ptr<obs::AccessLog> access_log;
-  if (snap.config.logging.access_log.enabled) {
-    auto created = obs::AccessLog::create(snap.config.logging.access_log);
-    if (!created) {
-      return std::unexpected(created.error());
-    }
-    access_log = std::move(*created);
+  if (auto started = start_filters(snap.config); !started) {
+    return std::unexpected(started.error());
   }
 
   SharedCounters counters;
   std::vector<std::unique_ptr<Worker>> workers;
   const size_t count = worker_count(snap.config.server);
   for (size_t i = 0; i < count; ++i) {
-    workers.push_back(std::make_unique<Worker>(i, *snapshot, counters, access_log.get()));
+    workers.push_back(std::make_unique<Worker>(i, *snapshot, counters));
     if (auto listening = workers.back()->listen(); !listening) {
       return std::unexpected(listening.error());
     }

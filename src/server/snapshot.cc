@@ -1,5 +1,9 @@
 #include "server/snapshot.h"
 
+#include <set>
+
+#include "http/filter/filter.h"
+
 namespace nexus::server {
 
 Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
@@ -69,6 +73,29 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
       .max_requests = limits.max_requests_per_connection,
   };
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
+Result<void> start_filters(const config::Config& config) {
+  std::set<filter::FilterFactory*> started;
+  auto start_chain = [&](const config::FilterChain& chain) -> Result<void> {
+    for (const auto& factory : chain) {
+      if (started.insert(factory.get()).second) {
+        if (auto ok = factory->start(); !ok) {
+          return ok;
+        }
+      }
+    }
+    return {};
+  };
+  if (auto ok = start_chain(config.global_filters); !ok) {
+    return ok;
+  }
+  for (const config::Route& route : config.routes) {
+    if (auto ok = start_chain(route.filters); !ok) {
+      return ok;
+    }
+  }
+  return {};
 }
 
 }  // namespace nexus::server

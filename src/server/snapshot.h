@@ -36,4 +36,8 @@ struct Snapshot {
 
 Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config);
 
+// Starts every filter factory of `config` once (opens log files, starts key refreshes), before
+// the config serves traffic.
+Result<void> start_filters(const config::Config& config);
+
 }  // namespace nexus::server

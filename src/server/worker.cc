@@ -61,13 +61,11 @@ Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& io,
 
 }  // namespace
 
-Worker::Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCounters& counters,
-               obs::AccessLog* access_log)
+Worker::Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCounters& counters)
     : index_(index),
       io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       snapshot_(std::move(snapshot)),
       counters_(counters),
-      access_log_(access_log),
       tick_timer_(io_) {
   for (size_t i = 0; i < snapshot_->clusters.size(); ++i) {
     clusters_.push_back(std::make_unique<proxy::ClusterRuntime>(

@@ -28,8 +28,7 @@ struct SharedCounters {
 
 class Worker {
  public:
-  Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCounters& counters,
-         obs::AccessLog* access_log);
+  Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCounters& counters);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -50,7 +49,6 @@ class Worker {
   boost::asio::io_context& io() { return io_; }
   [[nodiscard]] const Snapshot& snapshot() const { return *snapshot_; }
   proxy::ClusterRuntime& cluster(size_t id) { return *clusters_[id]; }
-  obs::AccessLog* access_log() { return access_log_; }
   [[nodiscard]] bool draining() const { return draining_; }
   std::unique_ptr<ExchangeState> take_exchange_state();
   void give_back(std::unique_ptr<ExchangeState> state);
@@ -65,7 +63,6 @@ class Worker {
   boost::asio::io_context io_;
   std::shared_ptr<const Snapshot> snapshot_;
   SharedCounters& counters_;
-  obs::AccessLog* access_log_;
   std::vector<std::unique_ptr<proxy::ClusterRuntime>> clusters_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::unordered_set<ClientConnection*> connections_;

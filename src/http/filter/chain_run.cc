@@ -66,17 +66,24 @@ Verdict ChainRun::request_headers(std::vector<http1::Header>& fields) {
   context_.request_headers_.emplace(fields, arena_);
   stage_ = Stage::kRequestHeaders;
   cursor_ = 0;
-  return iterate();
+  return iterate_head();
 }
 
 Verdict ChainRun::upstream_request(std::vector<http1::Header>& fields) {
   context_.request_headers_.emplace(fields, arena_);
   stage_ = Stage::kUpstreamRequest;
   cursor_ = 0;
-  return iterate();
+  return iterate_head();
 }
 
-void ChainRun::request_head_released() { context_.request_headers_.reset(); }
+// The request headers are only lent for the hook (they die with the client's buffer).
+Verdict ChainRun::iterate_head() {
+  const Verdict verdict = iterate();
+  if (verdict != Verdict::kPause) {
+    context_.request_headers_.reset();
+  }
+  return verdict;
+}
 
 Verdict ChainRun::request_body(std::string& body, bool end) {
   stage_ = Stage::kRequestBody;
@@ -111,7 +118,11 @@ Verdict ChainRun::response_body(std::string& body, bool end) {
 Verdict ChainRun::resume() {
   context_.pause_delay_.reset();
   context_.paused_by_handle_ = false;
-  return iterate();
+  if (context_.reply_.has_value()) {
+    return Verdict::kReply;  // the filter replied and paused: the reply goes out now
+  }
+  return stage_ == Stage::kRequestHeaders || stage_ == Stage::kUpstreamRequest ? iterate_head()
+                                                                               : iterate();
 }
 
 LocalReply ChainRun::take_reply() {
@@ -188,11 +199,13 @@ Verdict ChainRun::iterate() {
     context_.pause_delay_.reset();
     context_.paused_by_handle_ = false;
     const FilterStatus status = invoke(entry);
+    const bool pausing = status != FilterStatus::kContinue &&
+                         (context_.pause_delay_.has_value() || context_.paused_by_handle_);
     if (context_.reply_.has_value() && stage_ != Stage::kResponseBody) {
       if (!reverse) {
         reached_ = index;  // the reply is filtered by the filters before this one
       }
-      return Verdict::kReply;
+      return pausing ? Verdict::kPause : Verdict::kReply;  // a reply may come after a pause
     }
     context_.reply_.reset();  // response body hooks cannot reply: the head is gone already
     if (status == FilterStatus::kStopAndBuffer && body && !body_end_) {
@@ -200,8 +213,7 @@ Verdict ChainRun::iterate() {
       body_->clear();
       return entry.held.size() > buffer_limit_ ? Verdict::kTooLarge : Verdict::kContinue;
     }
-    if (status != FilterStatus::kContinue &&
-        (context_.pause_delay_.has_value() || context_.paused_by_handle_)) {
+    if (pausing) {
       return Verdict::kPause;
     }
     // A stop with no way to be resumed would hang the exchange: it counts as continue.

@@ -45,8 +45,6 @@ class ChainRun {
   // kReply (after kPause: until resume() says so).
   Verdict request_headers(std::vector<http1::Header>& fields);
   Verdict upstream_request(std::vector<http1::Header>& fields);
-  // The request headers are gone (serialised): the filters no longer see them.
-  void request_head_released();
   Verdict request_body(std::string& body, bool end);
 
   // Response hooks, in reverse order, over the filters that saw the request (those before a
@@ -77,6 +75,7 @@ class ChainRun {
   enum class Stage { kNone, kRequestHeaders, kUpstreamRequest, kRequestBody, kResponseHeaders, kResponseBody };
 
   Verdict iterate();
+  Verdict iterate_head();
   FilterStatus invoke(Entry& entry);
   Verdict body_step(Entry& entry, FilterStatus status);
 

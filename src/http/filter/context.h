@@ -99,6 +99,7 @@ class Context {
 
   // Ends iteration with a response of the filter's own; the hook then returns kStop. In request
   // hooks, and in on_response_headers to replace the upstream's response before it is sent.
+  // Together with a pause, the reply is sent when the pause ends (an injected delay + abort).
   void reply(LocalReply reply) { reply_ = std::move(reply); }
   void reply_error(const Error& error) { reply_ = LocalReply::from_error(error); }
 

@@ -147,7 +147,8 @@ void write_client_response_head(const ResponseHead& response, const ClientRespon
 }
 
 void write_local_response(int status, std::string_view content_type, std::string_view body,
-                          bool keep_alive, bool head_request, std::string& out) {
+                          bool keep_alive, bool head_request, std::string& out,
+                          std::span<const Header> extra) {
   out.append("HTTP/1.1 ");
   append_number(out, static_cast<uint64_t>(status));
   out.push_back(' ');
@@ -155,6 +156,11 @@ void write_local_response(int status, std::string_view content_type, std::string
   out.append("\r\nServer: nexus\r\n");
   if (!content_type.empty()) {
     append_field(out, "Content-Type", content_type);
+  }
+  for (const Header& field : extra) {
+    if (!is_hop_by_hop(field.name) && !iequals(field.name, "content-type")) {
+      append_field(out, field.name, field.value);
+    }
   }
   out.append("Content-Length: ");
   append_number(out, body.size());

@@ -56,6 +56,21 @@ std::string joined(const std::vector<http1::Header>& headers, std::string_view n
 
 }  // namespace
 
+void local_response_fields(std::string_view content_type, std::string_view content_length,
+                           std::span<const http1::Header> extra, std::string& storage,
+                           std::vector<Field>& out) {
+  FieldBuilder fields(storage, out);
+  if (!content_type.empty()) {
+    fields.add("content-type", content_type);
+  }
+  fields.add("content-length", content_length);
+  for (const http1::Header& field : extra) {
+    if (!http1::is_hop_by_hop(field.name) && !http1::iequals(field.name, "content-type")) {
+      fields.add(field.name, field.value);
+    }
+  }
+}
+
 void response_fields(const http1::ResponseHead& response, bool keep_length, std::string& storage,
                      std::vector<Field>& out) {
   FieldBuilder fields(storage, out);

@@ -181,6 +181,22 @@ TEST_F(ChainRunTest, PausedHookResumesWithTheNextFilter) {
   EXPECT_EQ(log_, (Log{"a.request_headers", "b.request_headers"}));
 }
 
+TEST_F(ChainRunTest, AReplyWithAPauseIsSentWhenThePauseEnds) {
+  add({.name = "a"});
+  add({.name = "b", .request_headers = [](Context& ctx) {
+         ctx.pause_for(std::chrono::milliseconds(20));
+         ctx.reply({.status = 503});
+         return FilterStatus::kStop;
+       }});
+  add({.name = "c"});
+  start();
+  ASSERT_EQ(run_.request_headers(request_fields_), Verdict::kPause);
+  ASSERT_EQ(run_.resume(), Verdict::kReply);
+  EXPECT_EQ(run_.take_reply().status, 503);
+  EXPECT_EQ(run_.response_headers(503, response_fields_, true), Verdict::kContinue);
+  EXPECT_EQ(log_, (Log{"a.request_headers", "b.request_headers", "a.response_headers(503)"}));
+}
+
 TEST_F(ChainRunTest, StopWithoutAWayToResumeCountsAsContinue) {
   add({.name = "a", .request_headers = [](Context&) { return FilterStatus::kStop; }});
   add({.name = "b"});
