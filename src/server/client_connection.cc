@@ -273,10 +273,10 @@ asio::awaitable<Outcome> ClientConnection::send_reply(int status, std::string_vi
                                                       const Error* error) {
   ExchangeState& state = *state_;
   const http1::RequestHead& request = state.request;
-  // After a client error the framing of what follows is in doubt: close. After an upstream
-  // error the request was read completely (or we close anyway), so the connection may stay.
-  const bool client_fault = error != nullptr && error->source() == ErrorSource::kClient &&
-                            error->code() != ErrorCode::kNotFound;
+  // After a malformed head the framing of what follows is in doubt: close. Later (a 404, a
+  // filter's 401 or 429, an upstream error) the connection may stay if the body was read whole.
+  const bool client_fault =
+      error != nullptr && error->source() == ErrorSource::kClient && !record.routed;
   // A request body we did not read would be taken for the next request: close instead.
   const bool unread_body =
       request.framing != http1::BodyFraming::kNone && !record.request_body_done;

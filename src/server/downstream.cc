@@ -83,8 +83,9 @@ asio::awaitable<Outcome> Downstream::reply_filter(filter::LocalReply reply) {
   for (const auto& [name, value] : reply.headers) {
     headers.push_back({name, value});
   }
+  const Error* error = reply.error.has_value() ? &*reply.error : nullptr;
   co_return co_await reply_through_filters(reply.status, reply.content_type, reply.body,
-                                           std::move(headers), nullptr);
+                                           std::move(headers), error);
 }
 
 // The filters that saw the request see the reply's head (a later filter may still replace the
@@ -106,8 +107,9 @@ asio::awaitable<Outcome> Downstream::reply_through_filters(int status,
       fields.push_back({name, value});
     }
     co_await settle(filters.response_headers(replaced.status, fields, /*local=*/true));
+    const Error* reason = replaced.error.has_value() ? &*replaced.error : nullptr;
     co_return co_await send_reply(replaced.status, replaced.content_type, replaced.body, fields,
-                                  nullptr);
+                                  reason);
   }
   co_return co_await send_reply(status, content_type, body, headers, error);
 }

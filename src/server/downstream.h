@@ -54,6 +54,7 @@ struct ExchangeRecord {
   uint64_t bytes_sent = 0;
   double upstream_ms = 0;
   bool request_body_done = true;  // the whole request body has been received
+  bool routed = false;            // the head was complete and valid: routing was reached
   bool client_gone = false;
 
   void reset(Clock::time_point now) { *this = ExchangeRecord{.start = now}; }

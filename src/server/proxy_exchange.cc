@@ -27,6 +27,7 @@ double elapsed_ms(Clock::time_point since) {
 asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) {
   ExchangeState& state = downstream.state();
   const http1::RequestHead& request = state.request;
+  downstream.record.routed = true;
   state.log_method.assign(request.method);
   state.log_target.assign(request.target);
   const Snapshot& snapshot = worker.snapshot();

@@ -30,7 +30,7 @@ size_t next_slot_index() {
 }  // namespace slots_internal
 
 LocalReply LocalReply::from_error(const Error& error) {
-  return {.status = error.http_status(), .body = error_json(error)};
+  return {.status = error.http_status(), .body = error_json(error), .error = error};
 }
 
 std::shared_ptr<Resumer> Context::pause() {

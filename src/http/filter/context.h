@@ -24,6 +24,7 @@ struct LocalReply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::optional<Error> error;  // what the reply answers, when it is an error (for the logs)
 
   // The OpenAI-shaped JSON error body for `error`, with its status.
   static LocalReply from_error(const Error& error);
