@@ -44,7 +44,7 @@ void set_label(benchmark::State& state) {
 }
 
 const std::vector<std::string>& many_keys() {
-  static const std::vector<std::string> keys = [] {
+  static const std::vector<std::string> kKeys = [] {
     std::vector<std::string> out;
     out.reserve(kManyKeys);
     for (size_t i = 0; i < kManyKeys; ++i) {
@@ -53,11 +53,11 @@ const std::vector<std::string>& many_keys() {
     }
     return out;
   }();
-  return keys;
+  return kKeys;
 }
 
 // The algorithm alone: no lock, no lookup.
-void BM_Decide(benchmark::State& state) {
+void bm_decide(benchmark::State& state) {
   const LimitSpec spec = spec_for(state.range(0));
   State key_state;
   int64_t now = 0;
@@ -67,10 +67,10 @@ void BM_Decide(benchmark::State& state) {
   }
   set_label(state);
 }
-BENCHMARK(BM_Decide)->DenseRange(0, 3);
+BENCHMARK(bm_decide)->DenseRange(0, 3);
 
 // One key through the store: hash, shard lock, lookup, LRU touch, decide.
-void BM_StoreSingleKey(benchmark::State& state) {
+void bm_store_single_key(benchmark::State& state) {
   LimitStore store(spec_for(state.range(0)), kManyKeys, WhenFull::kEvict);
   int64_t now = 0;
   for (auto _ : state) {
@@ -79,10 +79,10 @@ void BM_StoreSingleKey(benchmark::State& state) {
   }
   set_label(state);
 }
-BENCHMARK(BM_StoreSingleKey)->DenseRange(0, 3);
+BENCHMARK(bm_store_single_key)->DenseRange(0, 3);
 
 // 100k distinct keys, all already in the store, decided in turn: mostly cache misses.
-void BM_StoreManyKeys(benchmark::State& state) {
+void bm_store_many_keys(benchmark::State& state) {
   LimitStore store(spec_for(state.range(0)), kManyKeysMax, WhenFull::kEvict);
   const auto& keys = many_keys();
   int64_t now = 0;
@@ -97,11 +97,11 @@ void BM_StoreManyKeys(benchmark::State& state) {
   }
   set_label(state);
 }
-BENCHMARK(BM_StoreManyKeys)->DenseRange(0, 3);
+BENCHMARK(bm_store_many_keys)->DenseRange(0, 3);
 
 // One store per algorithm shared by every benchmark thread, as the workers share a factory's.
 LimitStore& shared_store(int64_t algorithm) {
-  static const std::array<std::unique_ptr<LimitStore>, 4> stores = [] {
+  static const std::array<std::unique_ptr<LimitStore>, 4> kStores = [] {
     std::array<std::unique_ptr<LimitStore>, 4> out;
     for (int64_t i = 0; i < 4; ++i) {
       out[static_cast<size_t>(i)] =
@@ -112,11 +112,11 @@ LimitStore& shared_store(int64_t algorithm) {
     }
     return out;
   }();
-  return *stores[static_cast<size_t>(algorithm)];
+  return *kStores[static_cast<size_t>(algorithm)];
 }
 
 // Every thread on one key (a global limit): they all meet on one shard's mutex.
-void BM_ContendedOneKey(benchmark::State& state) {
+void bm_contended_one_key(benchmark::State& state) {
   LimitStore& store = shared_store(state.range(0));
   int64_t now = 0;
   for (auto _ : state) {
@@ -125,10 +125,10 @@ void BM_ContendedOneKey(benchmark::State& state) {
   }
   set_label(state);
 }
-BENCHMARK(BM_ContendedOneKey)->DenseRange(0, 3)->ThreadRange(1, 8)->UseRealTime();
+BENCHMARK(bm_contended_one_key)->DenseRange(0, 3)->ThreadRange(1, 8)->UseRealTime();
 
 // Every thread on its own stride of 100k keys: threads meet only when their keys share a shard.
-void BM_ContendedManyKeys(benchmark::State& state) {
+void bm_contended_many_keys(benchmark::State& state) {
   LimitStore& store = shared_store(state.range(0));
   const auto& keys = many_keys();
   size_t next = static_cast<size_t>(state.thread_index()) * 7919 % keys.size();
@@ -140,6 +140,6 @@ void BM_ContendedManyKeys(benchmark::State& state) {
   }
   set_label(state);
 }
-BENCHMARK(BM_ContendedManyKeys)->DenseRange(0, 3)->ThreadRange(1, 8)->UseRealTime();
+BENCHMARK(bm_contended_many_keys)->DenseRange(0, 3)->ThreadRange(1, 8)->UseRealTime();
 
 }  // namespace

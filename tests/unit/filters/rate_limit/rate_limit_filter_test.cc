@@ -176,6 +176,7 @@ TEST_F(RateLimitFilterTest, CountIsProcessWideAcrossWorkerThreads) {
   auto factory = must_load("  - rate_limit: {limits: [{rate: 1000, per: 1h, key: global}]}\n");
   std::atomic<int> allowed{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       const Request request{.ip = "10.0.0." + std::to_string(t)};

@@ -110,6 +110,7 @@ TEST(RateLimitStore, CountIsExactAcrossThreads) {
     LimitStore store(s, 1000, WhenFull::kEvict);
     std::atomic<int> allowed{0};
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&] {
         for (int i = 0; i < kPerThread; ++i) {
