@@ -23,6 +23,7 @@ enum class ErrorCode {
   kRequestTimeout,       // 408: head or body not received in time
   kPayloadTooLarge,      // 413: body over the limit
   kUriTooLong,           // 414: request line over the limit
+  kRateLimited,          // 429: a rate_limit filter's limit was reached
   kHeadersTooLarge,      // 431: header block or count over the limit
   kNotImplemented,       // 501: unsupported transfer coding or method
   kVersionNotSupported,  // 505: HTTP/2+ in an HTTP/1 request line
