@@ -166,7 +166,7 @@ struct Route {
   std::string name;  // for logs and rate-limit keys; default "routes[N]"
   // The effective chain: the global filters merged with the route's own (docs/filters.md).
   FilterChain filters;
-  uint64_t buffer_limit = 1024 * 1024;  // bytes a body filter may hold back (kStopAndBuffer)
+  uint64_t buffer_limit = uint64_t{1024} * 1024;  // bytes a body filter may hold back (kStopAndBuffer)
 };
 
 struct AccessLog {
