@@ -85,11 +85,11 @@ std::expected<CidrRange, std::string> parse_cidr(std::string_view text) {
   const int max_prefix = v4 ? 32 : 128;
   int prefix = max_prefix;
   if (slash != std::string_view::npos) {
-    const std::string_view digits = text.substr(slash + 1);
+    const std::string digits(text.substr(slash + 1));  // config time: a copy is fine
     const char* end = digits.data() + digits.size();
     auto [ptr, ec] = std::from_chars(digits.data(), end, prefix);
     if (digits.empty() || ec != std::errc() || ptr != end || prefix < 0 || prefix > max_prefix) {
-      return std::unexpected("prefix length '" + std::string(digits) + "' is not 0 to " +
+      return std::unexpected("prefix length '" + digits + "' is not 0 to " +
                              std::to_string(max_prefix));
     }
   }

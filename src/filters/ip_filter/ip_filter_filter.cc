@@ -1,5 +1,7 @@
 #include "filters/ip_filter/ip_filter_filter.h"
 
+#include <ranges>
+
 namespace nexus::filters {
 namespace {
 
@@ -38,11 +40,11 @@ ClientAddress find_client(std::string_view peer, const std::vector<http1::Header
   }
   current.text = bare_peer;
   // From the last field to the first, and within one from the last entry to the first.
-  for (auto field = fields.rbegin(); field != fields.rend(); ++field) {
-    if (!http1::iequals(field->name, "x-forwarded-for")) {
+  for (const http1::Header& field : std::views::reverse(fields)) {
+    if (!http1::iequals(field.name, "x-forwarded-for")) {
       continue;
     }
-    std::string_view rest = field->value;
+    std::string_view rest = field.value;
     for (;;) {
       const size_t comma = rest.rfind(',');
       const std::string_view entry =
