@@ -160,7 +160,8 @@ class IpFilterTest : public ::testing::Test {
   }
   // The verdict for a request from `peer` with one X-Forwarded-For field (if not empty).
   Verdict run(std::string peer, std::string xff = "", std::string* client = nullptr) {
-    Exchange ex(chain_, filter::RequestInfo{.method = "GET", .target = "/", .peer_ip = peer},
+    Exchange ex(chain_,
+                filter::RequestInfo{.method = "GET", .target = "/", .peer_ip = std::move(peer)},
                 clock_);
     if (!xff.empty()) {
       ex.add_request_header("X-Forwarded-For", std::move(xff));
