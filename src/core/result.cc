@@ -16,13 +16,14 @@ struct ErrorTraits {
 };
 
 // Indexed by ErrorCode; keep in the enum's order.
-constexpr std::array<ErrorTraits, 17> kTraits = {{
+constexpr std::array<ErrorTraits, 18> kTraits = {{
     {400, ErrorSource::kClient, false, "bad_request", "invalid_request_error"},
     {404, ErrorSource::kClient, false, "not_found", "invalid_request_error"},
     {405, ErrorSource::kClient, false, "method_not_allowed", "invalid_request_error"},
     {408, ErrorSource::kClient, false, "request_timeout", "invalid_request_error"},
     {413, ErrorSource::kClient, false, "payload_too_large", "invalid_request_error"},
     {414, ErrorSource::kClient, false, "uri_too_long", "invalid_request_error"},
+    {415, ErrorSource::kClient, false, "unsupported_media_type", "invalid_request_error"},
     {431, ErrorSource::kClient, false, "headers_too_large", "invalid_request_error"},
     {501, ErrorSource::kClient, false, "not_implemented", "invalid_request_error"},
     {505, ErrorSource::kClient, false, "http_version_not_supported", "invalid_request_error"},
@@ -85,6 +86,8 @@ std::string_view reason_phrase(int status) {
       return "Content Too Large";
     case 414:
       return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
     case 429:
       return "Too Many Requests";
     case 431:
