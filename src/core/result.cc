@@ -16,7 +16,7 @@ struct ErrorTraits {
 };
 
 // Indexed by ErrorCode; keep in the enum's order.
-constexpr std::array<ErrorTraits, 20> kTraits = {{
+constexpr std::array<ErrorTraits, 21> kTraits = {{
     {400, ErrorSource::kClient, false, "bad_request", "invalid_request_error"},
     {401, ErrorSource::kClient, false, "unauthorized", "authentication_error"},
     {403, ErrorSource::kClient, false, "forbidden", "permission_error"},
@@ -25,6 +25,7 @@ constexpr std::array<ErrorTraits, 20> kTraits = {{
     {408, ErrorSource::kClient, false, "request_timeout", "invalid_request_error"},
     {413, ErrorSource::kClient, false, "payload_too_large", "invalid_request_error"},
     {414, ErrorSource::kClient, false, "uri_too_long", "invalid_request_error"},
+    {415, ErrorSource::kClient, false, "unsupported_media_type", "invalid_request_error"},
     {429, ErrorSource::kClient, false, "rate_limit_exceeded", "rate_limit_error"},
     {431, ErrorSource::kClient, false, "headers_too_large", "invalid_request_error"},
     {501, ErrorSource::kClient, false, "not_implemented", "invalid_request_error"},
@@ -88,6 +89,8 @@ std::string_view reason_phrase(int status) {
       return "Content Too Large";
     case 414:
       return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
     case 429:
       return "Too Many Requests";
     case 431:

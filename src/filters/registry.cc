@@ -4,6 +4,7 @@
 
 #include "filters/access_log/config.h"
 #include "filters/body_limit/config.h"
+#include "filters/compression/config.h"
 #include "filters/cors/config.h"
 #include "filters/fault/config.h"
 #include "filters/headers/config.h"
@@ -14,9 +15,10 @@
 namespace nexus::filters {
 
 std::span<const FilterType> builtin_filter_types() {
-  static constexpr std::array<FilterType, 8> kTypes = {{
+  static constexpr std::array<FilterType, 9> kTypes = {{
       {"access_log", parse_access_log_filter},
       {"body_limit", parse_body_limit_filter},
+      {"compression", parse_compression_filter},
       {"cors", parse_cors_filter},
       {"fault", parse_fault_filter},
       {"headers", parse_headers_filter},

@@ -17,18 +17,19 @@ enum class ErrorSource { kClient, kUpstream, kInternal };
 
 enum class ErrorCode {
   // Client errors.
-  kBadRequest,           // 400: malformed request (syntax, framing, smuggling defences)
-  kUnauthorized,         // 401: missing or invalid credentials
-  kForbidden,            // 403: not allowed (ip_filter, CORS, ...)
-  kNotFound,             // 404: no route matched
-  kMethodNotAllowed,     // 405
-  kRequestTimeout,       // 408: head or body not received in time
-  kPayloadTooLarge,      // 413: body over the limit
-  kUriTooLong,           // 414: request line over the limit
-  kRateLimited,          // 429: a rate_limit filter's limit was reached
-  kHeadersTooLarge,      // 431: header block or count over the limit
-  kNotImplemented,       // 501: unsupported transfer coding or method
-  kVersionNotSupported,  // 505: HTTP/2+ in an HTTP/1 request line
+  kBadRequest,            // 400: malformed request (syntax, framing, smuggling defences)
+  kUnauthorized,          // 401: missing or invalid credentials
+  kForbidden,             // 403: not allowed (ip_filter, CORS, ...)
+  kNotFound,              // 404: no route matched
+  kMethodNotAllowed,      // 405
+  kRequestTimeout,        // 408: head or body not received in time
+  kPayloadTooLarge,       // 413: body over the limit
+  kUriTooLong,            // 414: request line over the limit
+  kUnsupportedMediaType,  // 415: a request Content-Encoding that cannot be decoded
+  kRateLimited,           // 429: a rate_limit filter's limit was reached
+  kHeadersTooLarge,       // 431: header block or count over the limit
+  kNotImplemented,        // 501: unsupported transfer coding or method
+  kVersionNotSupported,   // 505: HTTP/2+ in an HTTP/1 request line
   // Upstream errors.
   kUpstreamConnectFailed,  // 502 (retryable): could not connect
   kUpstreamReset,          // 502 (retryable when nothing was received): connection reset/closed
