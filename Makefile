@@ -1,5 +1,5 @@
 # Nexus front door. `make run` and `make test` work on a fresh Debian 12 machine.
-.PHONY: all setup build run test bench fuzz format clean
+.PHONY: all setup build run test bench bench-filters fuzz format clean
 
 all: build
 
@@ -18,6 +18,10 @@ test: setup
 
 bench: build
 	@bench/run.sh
+
+# What the filter chain costs: one route with the everyday filters against one without.
+bench-filters: build
+	@bench/filters.sh
 
 # Long fuzzing runs (make test only replays the corpora). FUZZ_SECONDS per target.
 fuzz: setup

@@ -16,7 +16,7 @@ ctest --test-dir build/release --output-on-failure -j "$jobs" || failed+=("relea
 
 step "ASan+UBSan build: unit tests, and the integration tests against the sanitized binary"
 if cmake --preset asan >/dev/null &&
-  cmake --build --preset asan -j "$jobs" --target nexus_unit_tests nexus; then
+  cmake --build --preset asan -j "$jobs" --target nexus_unit_tests nexus_filter_tests nexus; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build/asan --output-on-failure -j "$jobs" || failed+=("asan tests")
 else

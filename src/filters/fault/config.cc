@@ -35,13 +35,13 @@ Result<std::shared_ptr<filter::FilterFactory>> parse_fault_filter(const Reader& 
   if (Field delay = r.child(field, "delay"); delay.present) {
     NEXUS_CONFIG_TRY(r.check_mapping(delay, {"duration", "percentage"}));
     NEXUS_CONFIG_TRY(r.require(r.child(delay, "duration")));
-    FaultConfig::Delay& out = config.delay.emplace();
+    FaultDelay& out = config.delay.emplace();
     NEXUS_CONFIG_TRY(r.read(delay, "duration", out.duration));
     NEXUS_CONFIG_TRY(read_percentage(r, delay, out.percentage));
   }
   if (Field abort = r.child(field, "abort"); abort.present) {
     NEXUS_CONFIG_TRY(r.check_mapping(abort, {"status", "percentage"}));
-    FaultConfig::Abort& out = config.abort.emplace();
+    FaultAbort& out = config.abort.emplace();
     if (Field status = r.child(abort, "status"); status.present) {
       auto value = r.integer(status, 200, 599);
       if (!value) {

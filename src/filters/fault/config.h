@@ -10,17 +10,19 @@
 
 namespace nexus::filters {
 
+struct FaultDelay {
+  std::chrono::milliseconds duration{0};
+  double percentage = 100;  // of requests, 0..100
+};
+
+struct FaultAbort {
+  int status = 503;
+  double percentage = 100;
+};
+
 struct FaultConfig {
-  struct Delay {
-    std::chrono::milliseconds duration{0};
-    double percentage = 100;  // of requests, 0..100
-  };
-  struct Abort {
-    int status = 503;
-    double percentage = 100;
-  };
-  std::optional<Delay> delay;
-  std::optional<Abort> abort;
+  std::optional<FaultDelay> delay;
+  std::optional<FaultAbort> abort;
   // Requests may ask for faults with x-nexus-fault-delay-ms / x-nexus-fault-abort (test setups
   // only: any client could slow its own requests down).
   bool header_control = false;
