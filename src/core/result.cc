@@ -16,8 +16,10 @@ struct ErrorTraits {
 };
 
 // Indexed by ErrorCode; keep in the enum's order.
-constexpr std::array<ErrorTraits, 17> kTraits = {{
+constexpr std::array<ErrorTraits, 19> kTraits = {{
     {400, ErrorSource::kClient, false, "bad_request", "invalid_request_error"},
+    {401, ErrorSource::kClient, false, "unauthorized", "authentication_error"},
+    {403, ErrorSource::kClient, false, "forbidden", "permission_error"},
     {404, ErrorSource::kClient, false, "not_found", "invalid_request_error"},
     {405, ErrorSource::kClient, false, "method_not_allowed", "invalid_request_error"},
     {408, ErrorSource::kClient, false, "request_timeout", "invalid_request_error"},

@@ -18,6 +18,8 @@ enum class ErrorSource { kClient, kUpstream, kInternal };
 enum class ErrorCode {
   // Client errors.
   kBadRequest,           // 400: malformed request (syntax, framing, smuggling defences)
+  kUnauthorized,         // 401: missing or invalid credentials (auth filter)
+  kForbidden,            // 403: authenticated but not allowed (auth filter)
   kNotFound,             // 404: no route matched
   kMethodNotAllowed,     // 405
   kRequestTimeout,       // 408: head or body not received in time
