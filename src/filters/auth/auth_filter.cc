@@ -1,5 +1,7 @@
 #include "filters/auth/auth_filter.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 namespace nexus::filters::auth {
@@ -53,7 +55,11 @@ AuthFactory::AuthFactory(AuthConfig config) : config_(std::move(config)) {
   if (config_.jwt_enabled) {
     jwks_ = std::make_unique<JwksSource>(config_.jwt.jwks, config_.jwt.configured_keys);
     if (!config_.jwt.jwks.file.empty()) {
-      (void)jwks_->refresh();  // checked at config time; a failure keeps the configured keys
+      // Checked at config time; if the file broke since, the configured keys stay and the
+      // refresh thread tries again.
+      if (auto loaded = jwks_->refresh(); !loaded) {
+        spdlog::warn("auth: {}", loaded.error().message());
+      }
     }
   }
 }
@@ -199,8 +205,9 @@ filter::FilterStatus AuthFactory::authenticate(filter::Context& ctx) const {
       filter::LocalReply reply =
           filter::LocalReply::from_error(Error(ErrorCode::kForbidden, outcome.message));
       if (!outcome.bearer_error.empty()) {
-        reply.headers.emplace_back("www-authenticate", "Bearer realm=\"" + config_.realm +
-                                                           "\", error=\"insufficient_scope\"");
+        reply.headers.emplace_back(
+            "www-authenticate",
+            std::string(R"(Bearer realm=")") + config_.realm + R"(", error="insufficient_scope")");
       }
       ctx.reply(std::move(reply));
       return filter::FilterStatus::kStop;

@@ -60,8 +60,8 @@ std::optional<Url> parse_url(const std::string& text) {
 }
 
 template <typename Stream>
-asio::awaitable<Result<std::string>> exchange(Stream& stream, beast::tcp_stream& tcp,
-                                              const Url& url, const FetchOptions& options) {
+asio::awaitable<Result<std::string>> exchange(Stream& stream, const Url& url,
+                                              const FetchOptions& options) {
   http::request<http::empty_body> request{http::verb::get, url.target, 11};
   request.set(http::field::host, url.host);
   request.set(http::field::accept, "application/json");
@@ -81,8 +81,6 @@ asio::awaitable<Result<std::string>> exchange(Stream& stream, beast::tcp_stream&
     co_return fail(ErrorCode::kUpstreamProtocolError,
                    "status " + std::to_string(parser.get().result_int()));
   }
-  beast::error_code ignored;
-  tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
   co_return std::move(parser.get().body());
 }
 
@@ -101,7 +99,7 @@ asio::awaitable<Result<std::string>> get(const Url& url, const FetchOptions& opt
     if (error) {
       co_return fail(ErrorCode::kUpstreamConnectFailed, "connect: " + error.message());
     }
-    co_return co_await exchange(stream, stream, url, options);
+    co_return co_await exchange(stream, url, options);
   }
   beast::ssl_stream<beast::tcp_stream> stream(executor, *tls);
   beast::get_lowest_layer(stream).expires_after(options.timeout);
@@ -120,7 +118,7 @@ asio::awaitable<Result<std::string>> get(const Url& url, const FetchOptions& opt
   if (handshake_error) {
     co_return fail(ErrorCode::kUpstreamConnectFailed, "TLS: " + handshake_error.message());
   }
-  co_return co_await exchange(stream, beast::get_lowest_layer(stream), url, options);
+  co_return co_await exchange(stream, url, options);
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ namespace nexus::filters::auth {
 struct FetchOptions {
   std::chrono::milliseconds timeout{5000};  // the whole exchange: resolve, connect, TLS, response
   std::string ca_file;                      // https: trusted CAs (empty: the system's)
-  size_t max_body_bytes = 1024 * 1024;
+  size_t max_body_bytes = size_t{1024} * 1024;
 };
 
 // The body of a 200 response to GET `url`; an error (with the reason) otherwise. https verifies

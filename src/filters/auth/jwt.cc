@@ -15,7 +15,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr size_t kMaxTokenBytes = 16 * 1024;
+constexpr size_t kMaxTokenBytes = size_t{16} * 1024;
 
 struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
@@ -104,13 +104,15 @@ std::expected<void, JwtError> check_times(const json::object& payload, const Jwt
   if (!exp || !nbf) {
     return std::unexpected(!exp ? exp.error() : nbf.error());
   }
-  if (!*exp && policy.require_exp) {
+  const std::optional<double> expires = *exp;
+  const std::optional<double> not_before = *nbf;
+  if (!expires.has_value() && policy.require_exp) {
     return reject(JwtFailure::kExpired, "token has no expiry (exp)");
   }
-  if (*exp && now_s >= **exp + skew) {
+  if (expires.has_value() && now_s >= expires.value() + skew) {
     return reject(JwtFailure::kExpired, "token expired");
   }
-  if (*nbf && now_s + skew < **nbf) {
+  if (not_before.has_value() && now_s + skew < not_before.value()) {
     return reject(JwtFailure::kNotYetValid, "token not yet valid (nbf)");
   }
   return {};

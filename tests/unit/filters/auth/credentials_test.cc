@@ -22,9 +22,9 @@ std::string hex_sha256(std::string_view text) {
 }
 
 std::vector<ApiKey> keys() {
-  return {{.name = "svc-a", .id = "k1", .hash = *sha256_from_hex(hex_sha256("key-a"))},
-          {.name = "svc-b", .id = "k2", .hash = *sha256_from_hex(hex_sha256("key-b"))},
-          {.name = "svc-c", .id = "", .hash = *sha256_from_hex(hex_sha256("key-c"))}};
+  return {{.name = "svc-a", .id = "k1", .hash = sha256_from_hex(hex_sha256("key-a")).value()},
+          {.name = "svc-b", .id = "k2", .hash = sha256_from_hex(hex_sha256("key-b")).value()},
+          {.name = "svc-c", .id = "", .hash = sha256_from_hex(hex_sha256("key-c")).value()}};
 }
 
 TEST(AuthCredentialsTest, Sha256HexMatchesSha256sum) {
@@ -54,8 +54,8 @@ TEST(AuthCredentialsTest, Sha256PasswordHash) {
   std::string error;
   auto hash = parse_password_hash("sha256:" + hex_sha256("s3cret"), error);
   ASSERT_TRUE(hash) << error;
-  EXPECT_TRUE(verify_password(*hash, "s3cret"));
-  EXPECT_FALSE(verify_password(*hash, "s3cret "));
+  EXPECT_TRUE(verify_password(hash.value(), "s3cret"));
+  EXPECT_FALSE(verify_password(hash.value(), "s3cret "));
   EXPECT_FALSE(parse_password_hash("sha256:abc", error));
   EXPECT_FALSE(parse_password_hash("md5:abc", error));
 }
@@ -70,8 +70,8 @@ TEST(AuthCredentialsTest, Pbkdf2PasswordHash) {
   auto hash =
       parse_password_hash("pbkdf2-sha256$1000$" + base64(salt) + "$" + base64(derived), error);
   ASSERT_TRUE(hash) << error;
-  EXPECT_TRUE(verify_password(*hash, "hunter2"));
-  EXPECT_FALSE(verify_password(*hash, "hunter3"));
+  EXPECT_TRUE(verify_password(hash.value(), "hunter2"));
+  EXPECT_FALSE(verify_password(hash.value(), "hunter3"));
   EXPECT_FALSE(
       parse_password_hash("pbkdf2-sha256$10$" + base64(salt) + "$" + base64(derived), error));
   EXPECT_FALSE(parse_password_hash("pbkdf2-sha256$1000$!!$" + base64(derived), error));
@@ -81,8 +81,10 @@ TEST(AuthCredentialsTest, Pbkdf2PasswordHash) {
 TEST(AuthCredentialsTest, BasicCredentials) {
   std::string error;
   std::vector<BasicUser> users = {
-      {.name = "alice", .password = *parse_password_hash("sha256:" + hex_sha256("pw:a"), error)},
-      {.name = "bob", .password = *parse_password_hash("sha256:" + hex_sha256("pw-b"), error)}};
+      {.name = "alice",
+       .password = parse_password_hash("sha256:" + hex_sha256("pw:a"), error).value()},
+      {.name = "bob",
+       .password = parse_password_hash("sha256:" + hex_sha256("pw-b"), error).value()}};
   const BasicUser* alice = check_basic(users, base64("alice:pw:a"));  // ':' in the password
   ASSERT_NE(alice, nullptr);
   EXPECT_EQ(alice->name, "alice");

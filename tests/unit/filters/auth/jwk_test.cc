@@ -19,11 +19,14 @@ TEST(AuthJwkTest, EveryKeyTypeVerifiesItsTokensAndKidSelectsTheKey) {
   for (const std::string alg : {"RS256", "ES256", "EdDSA"}) {
     for (const std::string suffix : {"-1", "-2"}) {
       pairs.emplace_back(alg + suffix, t::generate_key(alg));
-      jwks += t::public_jwk(alg, pairs.back().second.get(), alg + suffix) + ",";
+      jwks += t::public_jwk(alg, pairs.back().second.get(), alg + suffix);
+      jwks += ",";
     }
   }
   const std::string secret = "an-oct-key-of-at-least-32-bytes!!";
-  jwks += R"({"kty":"oct","kid":"hs","alg":"HS256","k":")" + base64url_encode(secret) + R"("},)";
+  jwks += R"({"kty":"oct","kid":"hs","alg":"HS256","k":")";
+  jwks += base64url_encode(secret);
+  jwks += R"("},)";
   jwks += R"({"kty":"EC","crv":"P-384","kid":"skip1","x":"AA","y":"AA"},)";
   jwks += R"({"kty":"RSA","kid":"enc","use":"enc","n":"AQAB","e":"AQAB"}]})";
   auto parsed = parse_jwks(jwks);

@@ -108,7 +108,7 @@ TEST_P(JwtAlgorithmTest, AlgNoneIsRejected) {
   const std::string unsigned_token =
       base64url_encode(R"({"alg":"none"})") + "." + base64url_encode(claims(exp_)) + ".";
   EXPECT_EQ(failure(unsigned_token), JwtFailure::kAlgorithm);
-  policy_.algorithms.push_back("none");  // even if a policy were built with it
+  policy_.algorithms.emplace_back("none");  // even if a policy were built with it
   EXPECT_EQ(failure(unsigned_token), JwtFailure::kAlgorithm);
 }
 
@@ -163,7 +163,7 @@ TEST(JwtTest, Hs256SignedWithTheRsaPublicKeyIsRejected) {
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().failure, JwtFailure::kUnknownKey);
   EXPECT_FALSE(verify_signature("HS256", *keys_for("RS256").keys[0], jwt.substr(0, jwt.rfind('.')),
-                                *base64url_decode(jwt.substr(jwt.rfind('.') + 1))));
+                                base64url_decode(jwt.substr(jwt.rfind('.') + 1)).value()));
 }
 
 TEST(JwtTest, MalformedTokensAreRejected) {
