@@ -3,6 +3,7 @@
 #include <array>
 
 #include "filters/access_log/config.h"
+#include "filters/auth/config.h"
 #include "filters/body_limit/config.h"
 #include "filters/compression/config.h"
 #include "filters/cors/config.h"
@@ -15,8 +16,9 @@
 namespace nexus::filters {
 
 std::span<const FilterType> builtin_filter_types() {
-  static constexpr std::array<FilterType, 9> kTypes = {{
+  static constexpr std::array<FilterType, 10> kTypes = {{
       {"access_log", parse_access_log_filter},
+      {"auth", parse_auth_filter},
       {"body_limit", parse_body_limit_filter},
       {"compression", parse_compression_filter},
       {"cors", parse_cors_filter},
