@@ -191,12 +191,14 @@ void Http2Exchange::send_local(int status, std::string_view content_type, std::s
     connection_.wake_writer();
     return;
   }
-  const std::string length = std::to_string(body.size());
+  // 1xx, 204 and 304 have no body and no content-length (RFC 9110 §8.6).
+  const bool bodiless = status < 200 || status == 204 || status == 304;
+  const std::string length = bodiless ? std::string() : std::to_string(body.size());
   state_->fields_storage.clear();
   state_->fields.clear();
   http2::local_response_fields(content_type, length, headers, state_->fields_storage,
                                state_->fields);
-  const bool with_body = !body.empty() && !head_request_;
+  const bool with_body = !body.empty() && !head_request_ && !bodiless;
   http2::ServerSession& session = connection_.session();
   if (session.respond(*stream_, status, state_->fields, !with_body)) {
     if (with_body) {

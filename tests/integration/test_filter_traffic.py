@@ -25,7 +25,7 @@ import zlib
 
 from nexus_harness import (Closed, ClientConn, NexusTestCase, Upstream, cluster, free_port,
                            make_config, ok, request, sse, wait_until)
-from harness.h2clients import run_curl
+from harness.h2clients import CurlStream, run_curl
 
 try:
     import brotli  # noqa: F401  (not installed here; the curl fallback is used then)
@@ -41,13 +41,13 @@ def json_doc(size=10 * 1024, seed=7):
     """A JSON document of about `size` bytes, compressible like real API output."""
     rng = random.Random(seed)
     words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota"]
-    items = []
-    text = b""
-    while len(text) < size:
-        items.append({"id": len(items), "name": rng.choice(words) + "-" + str(rng.randint(0, 999)),
-                      "score": rng.random(), "tags": rng.sample(words, 3)})
-        text = json.dumps({"object": "list", "data": items}).encode()
-    return text
+    items, length = [], 0
+    while length < size:
+        item = {"id": len(items), "name": rng.choice(words) + "-" + str(rng.randint(0, 999)),
+                "score": rng.random(), "tags": rng.sample(words, 3)}
+        items.append(item)
+        length += len(json.dumps(item)) + 2
+    return json.dumps({"object": "list", "data": items}).encode()
 
 
 BODY = json_doc()
@@ -334,6 +334,36 @@ class RateLimitTest(NexusTestCase):
         self.assertIsNone(r.header("access-control-allow-origin"), r)
         self.assertEqual(self.up.count(), 1)
 
+    def test_limits_over_http2(self):
+        self.up = self.upstream(name="up")
+        cfg = make_config(free_port(), {"up": cluster(self.up)}, [
+            {"match": {"prefix": "/burst"}, "cluster": "up",
+             "filters": [{"rate_limit": {"limits": [{"algorithm": "token_bucket", "rate": 1,
+                                                     "per": "1m", "burst": 2}]}}]},
+            {"match": {"prefix": "/paced"}, "cluster": "up",
+             "filters": [{"rate_limit": {"limits": [{"key": "global", "algorithm": "leaky_bucket",
+                                                     "rate": 4, "per": "1s",
+                                                     "max_wait": "2s"}]}}]}],
+            logging=no_access_log(), workers=2)
+        cfg["server"]["listen"] = [{"address": cfg["server"]["listen"][0], "http2": True}]
+        nx = self.nexus(cfg)
+        url = f"http://127.0.0.1:{nx.port}"
+        for remaining in ("1", "0"):
+            r = run_curl(url + "/burst", "h2", workdir=self.tmpdir())
+            self.assertEqual((r.status, r.http_version, r.header("x-ratelimit-remaining")),
+                             (200, "2", remaining), r)
+        r = run_curl(url + "/burst", "h2", workdir=self.tmpdir())
+        self.assertEqual((r.status, r.http_version), (429, "2"), r)
+        self.assertEqual(json.loads(r.body)["error"]["code"], "rate_limit_exceeded", r)
+        self.assertTrue(r.header("retry-after"), r)
+        # Leaky bucket on HTTP/2 streams: paused, then forwarded (one every 250 ms).
+        started = time.monotonic()
+        for _ in range(3):
+            r = run_curl(url + "/paced", "h2", workdir=self.tmpdir())
+            self.assertEqual(r.status, 200, r)
+        self.assertGreaterEqual(time.monotonic() - started, 0.5 - 0.01)
+        self.assertEqual(self.up.count(), 2 + 3)
+
 
 # --------------------------------------------------------------------------------------------
 # compression
@@ -562,6 +592,51 @@ class CompressionTest(NexusTestCase):
                 self.assertEqual((r.status, r.header("content-encoding")), (200, coding), r)
                 self.assertEqual(decode(coding, r.body), b"".join(events))
 
+    def test_close_delimited_response_is_compressed_and_finished(self):
+        def handler(req, conn):
+            conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      b"Connection: close\r\n\r\n" + BODY)
+            return False
+        self.start(handler=handler)
+        for coding in ("gzip", "zstd", "br"):
+            with self.subTest(coding=coding):
+                c = self.client()
+                r = c.request("GET", "/json", {"Accept-Encoding": coding})
+                self.assertCompressed(r, coding)
+
+    def test_sse_over_http2_is_decodable_event_by_event(self):
+        events = [b"data: {\"n\":%d}\n\n" % i for i in range(4)] + [b"data: [DONE]\n\n"]
+        gates = {i: threading.Event() for i in range(1, len(events))}
+        self.addCleanup(lambda: [g.set() for g in gates.values()])
+        self.start(handler=sse(events, gates), http2=True)
+        # No --compressed: curl writes the gzip bytes as they come, the test decodes them.
+        s = CurlStream(f"http://127.0.0.1:{self.nx.port}/v1/chat/completions", "h2",
+                       headers=[("Accept-Encoding", "gzip"), ("Accept", "text/event-stream")],
+                       workdir=self.tmpdir())
+        self.addCleanup(s.close)
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        decoded, used = bytearray(), 0
+        for i, ev in enumerate(events):
+            deadline = time.monotonic() + 5.0
+            while ev not in decoded:
+                left = deadline - time.monotonic()
+                self.assertGreater(left, 0, f"event {i} not decodable while the upstream holds "
+                                            f"the next; decoded {bytes(decoded)!r}")
+                self.assertFalse(s.reader.eof, f"stream ended before event {i}")
+                s.reader._read_some(left)
+                decoded += d.decompress(bytes(s.reader.data[used:]))
+                used = len(s.reader.data)
+            self.assertEqual(bytes(decoded), b"".join(events[:i + 1]))
+            if i + 1 in gates:
+                self.assertFalse(gates[i + 1].is_set())
+                gates[i + 1].set()
+        r = s.finish(10.0)
+        self.assertEqual((r.status, r.http_version), (200, "2"), r)
+        self.assertEqual(r.header("content-encoding"), "gzip", r)
+        decoded += d.decompress(bytes(s.reader.data[used:]))
+        self.assertTrue(d.eof)
+        self.assertEqual(bytes(decoded), b"".join(events))
+
     # -- request bodies
 
     def post_upstream_body(self, headers, body):
@@ -590,7 +665,11 @@ class CompressionTest(NexusTestCase):
                              ("identity", original)):
             with self.subTest(coding=coding):
                 req = self.post_upstream_body(dict(ctype, **{"Content-Encoding": coding}), data)
-                self.assertDecodedUpstream(req, original)
+                if coding == "identity":  # nothing to decode: passed through as it is
+                    self.assertEqual((req.body, req.header("content-length")),
+                                     (original, str(len(original))), req)
+                else:
+                    self.assertDecodedUpstream(req, original)
                 self.assertEqual(req.header("content-type"), "application/json", req)
 
     def test_chunked_gzip_request_body_sent_in_pieces(self):

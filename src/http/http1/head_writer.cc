@@ -162,10 +162,15 @@ void write_local_response(int status, std::string_view content_type, std::string
       append_field(out, field.name, field.value);
     }
   }
-  out.append("Content-Length: ");
-  append_number(out, body.size());
-  out.append(keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
-  if (!head_request) {
+  // 1xx, 204 and 304 have no body and no Content-Length (RFC 9110 §8.6): a CORS preflight's 204.
+  const bool bodiless = status < 200 || status == 204 || status == 304;
+  if (!bodiless) {
+    out.append("Content-Length: ");
+    append_number(out, body.size());
+    out.append("\r\n");
+  }
+  out.append(keep_alive ? "\r\n" : "Connection: close\r\n\r\n");
+  if (!head_request && !bodiless) {
     out.append(body);
   }
 }

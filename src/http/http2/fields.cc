@@ -63,7 +63,9 @@ void local_response_fields(std::string_view content_type, std::string_view conte
   if (!content_type.empty()) {
     fields.add("content-type", content_type);
   }
-  fields.add("content-length", content_length);
+  if (!content_length.empty()) {
+    fields.add("content-length", content_length);
+  }
   for (const http1::Header& field : extra) {
     if (!http1::is_hop_by_hop(field.name) && !http1::iequals(field.name, "content-type")) {
       fields.add(field.name, field.value);

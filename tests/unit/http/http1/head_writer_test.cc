@@ -123,6 +123,28 @@ TEST(LocalResponse, CarriesLengthTypeAndBodyExceptForHead) {
   EXPECT_TRUE(out.ends_with("\r\n\r\n"));
 }
 
+TEST(LocalResponse, ExtraFieldsButNeverFramingOnes) {
+  std::string out;
+  const Header extra[] = {{"WWW-Authenticate", "Bearer realm=\"nexus\""},
+                          {"Content-Length", "99"},
+                          {"Transfer-Encoding", "chunked"},
+                          {"Retry-After", "2"}};
+  write_local_response(401, "application/json", "{}", true, false, out, extra);
+  EXPECT_EQ(out,
+            "HTTP/1.1 401 Unauthorized\r\nServer: nexus\r\nContent-Type: application/json\r\n"
+            "WWW-Authenticate: Bearer realm=\"nexus\"\r\nRetry-After: 2\r\n"
+            "Content-Length: 2\r\n\r\n{}");
+}
+
+TEST(LocalResponse, NoContentHasNoLengthAndNoBody) {
+  for (const int status : {204, 304}) {
+    std::string out;
+    write_local_response(status, "", "ignored", true, false, out);
+    EXPECT_THAT(out, Not(HasSubstr("Content-Length"))) << status;
+    EXPECT_TRUE(out.ends_with("\r\n\r\n")) << status;
+  }
+}
+
 TEST(HopByHop, KnowsTheConnectionSpecificFields) {
   for (const char* name :
        {"Connection", "keep-alive", "TE", "Transfer-Encoding", "Upgrade", "Trailer",
