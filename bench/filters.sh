@@ -66,7 +66,7 @@ routes:
       - request_id: {}
       - access_log: { path: "$WORK/access.log" }
       - cors: { allow_origins: ["https://app.example.com"] }
-      - auth: { api_keys: [{ name: bench, sha256: "$KEY_SHA256" }] }
+      - auth: { api_keys: { keys: [{ name: bench, sha256: "$KEY_SHA256" }] } }
       - rate_limit: { limits: [{ rate: 1000000000, per: 1s }] }
       - compression: {}
 logging:

@@ -1,7 +1,6 @@
 #include "obs/logging.h"
 
 #include <spdlog/async.h>
-#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -37,34 +36,5 @@ Result<void> init_logging(std::string_view level) {
 }
 
 void shutdown_logging() { spdlog::shutdown(); }
-
-Result<std::unique_ptr<AccessLog>> AccessLog::create(const config::AccessLog& config) {
-  ensure_thread_pool();
-  spdlog::sink_ptr sink;
-  if (config.path == "stdout") {
-    sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  } else if (config.path == "stderr") {
-    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  } else {
-    try {  // spdlog reports file errors by exception; this runs at startup, not per request
-      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.path);
-    } catch (const spdlog::spdlog_ex& error) {
-      return fail(ErrorCode::kInvalidConfig,
-                  "cannot open access log " + config.path + ": " + error.what());
-    }
-  }
-  auto logger = std::make_shared<spdlog::async_logger>("access", sink, spdlog::thread_pool(),
-                                                       spdlog::async_overflow_policy::block);
-  logger->set_pattern("%v");
-  logger->set_level(spdlog::level::info);
-  logger->flush_on(spdlog::level::info);
-  return std::unique_ptr<AccessLog>(new AccessLog(std::move(logger)));
-}
-
-AccessLog::AccessLog(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)) {}
-
-AccessLog::~AccessLog() { logger_->flush(); }
-
-void AccessLog::write_line(std::string_view line) { logger_->info(line); }
 
 }  // namespace nexus::obs

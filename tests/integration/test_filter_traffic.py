@@ -115,6 +115,18 @@ def gzip_bytes(data, level=6):
     return c.compress(data) + c.flush()
 
 
+def server_side_drained(server_port, client_port):
+    """True when the server's end of the 127.0.0.1 connection from client_port has an empty
+    receive queue (/proc/net/tcp): the server has read everything the client sent."""
+    local, remote = f"0100007F:{server_port:04X}", f"0100007F:{client_port:04X}"
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            if fields[1] == local and fields[2] == remote:
+                return int(fields[4].split(":")[1], 16) == 0
+    return False
+
+
 def vary_tokens(resp):
     return [t.strip().lower() for v in resp.headers_named("vary") for t in v.split(",")
             if t.strip()]
@@ -268,11 +280,11 @@ class RateLimitTest(NexusTestCase):
         self.assertGreaterEqual(times[-1] - started, 0.6 - 0.01, times)
 
     def test_leaky_bucket_rejects_past_max_wait(self):
-        # One request every 500 ms, at most 600 ms of waiting: of 3 simultaneous requests the
-        # third would wait ~1 s and is refused at once.
+        # One request a second, at most 1.2 s of waiting: of 3 requests sent together the third
+        # would wait ~2 s and is refused at once (unless they arrived 800 ms apart).
         self.start([{"rate_limit": {"limits": [{"name": "pace", "key": "global",
-                                                "algorithm": "leaky_bucket", "rate": 2,
-                                                "per": "1s", "max_wait": "600ms"}]}}])
+                                                "algorithm": "leaky_bucket", "rate": 1,
+                                                "per": "1s", "max_wait": "1200ms"}]}}])
         conns = [ClientConn(self.nx.port, timeout=10.0) for _ in range(3)]
         for c in conns:
             self.addCleanup(c.close)
@@ -283,7 +295,7 @@ class RateLimitTest(NexusTestCase):
         self.assertEqual(statuses, [200, 200, 429], responses)
         rejected = [r for r in responses if r.status == 429][0]
         self.assertRateLimitError(rejected)
-        self.assertEqual(rejected.header("x-ratelimit-limit"), "2", rejected)  # 600/500 + 1
+        self.assertEqual(rejected.header("x-ratelimit-limit"), "2", rejected)  # 1200/1000 + 1
         self.assertEqual(self.up.count(), 2)
 
     def test_per_route_limits_differ(self):
@@ -333,6 +345,107 @@ class RateLimitTest(NexusTestCase):
         self.assertTrue(r.header("x-request-id"), r)
         self.assertIsNone(r.header("access-control-allow-origin"), r)
         self.assertEqual(self.up.count(), 1)
+
+    def test_rejection_by_a_later_limit_refunds_the_earlier_ones(self):
+        # per_ip (4) is checked first, then per_tenant (2). Requests refused by per_tenant give
+        # back what per_ip took; without that, t1's three refusals would exhaust per_ip.
+        self.start([{"rate_limit": {"limits": [
+            {"name": "per_ip", "algorithm": "token_bucket", "rate": 1, "per": "1m", "burst": 4},
+            {"name": "per_tenant", "key": "header", "header": "x-tenant",
+             "algorithm": "token_bucket", "rate": 1, "per": "1m", "burst": 2}]}}])
+        port = self.nx.port
+        r = request(port, "GET", "/", {"x-tenant": "t1"})
+        # The most restrictive limit is shown: per_tenant (1 left) rather than per_ip (3 left).
+        self.assertEqual((r.status, r.header("x-ratelimit-limit"),
+                          r.header("x-ratelimit-remaining")), (200, "2", "1"), r)
+        self.assertEqual(request(port, "GET", "/", {"x-tenant": "t1"}).status, 200)
+        for _ in range(3):
+            r = request(port, "GET", "/", {"x-tenant": "t1"})
+            self.assertRateLimitError(r)
+            self.assertIn("per_tenant", r.json()["error"]["message"], r)
+        r = request(port, "GET", "/", {"x-tenant": "t2"})
+        # 1 left in both: the tie goes to the longer reset, per_ip (3 tokens to refill).
+        self.assertEqual((r.status, r.header("x-ratelimit-limit"),
+                          r.header("x-ratelimit-remaining")), (200, "4", "1"), r)
+        self.assertTrue(170 <= int(r.header("x-ratelimit-reset")) <= 180, r)
+        r = request(port, "GET", "/", {"x-tenant": "t2"})
+        # Both limits are at 0 now; per_ip (4 × 1 min to refill) has the longer reset.
+        self.assertEqual((r.status, r.header("x-ratelimit-limit"),
+                          r.header("x-ratelimit-remaining")), (200, "4", "0"), r)
+        r = request(port, "GET", "/", {"x-tenant": "t3"})
+        self.assertRateLimitError(r)
+        self.assertIn("per_ip", r.json()["error"]["message"], r)
+        self.assertEqual(self.up.count(), 4)
+
+    def test_sliding_window_and_no_headers(self):
+        # headers: false: no X-RateLimit-* anywhere, the 429 still has its Retry-After.
+        self.start([{"rate_limit": {"headers": False, "limits": [
+            {"algorithm": "sliding_window", "rate": 3, "per": "1h"}]}}])
+        for _ in range(3):
+            r = request(self.nx.port, "GET", "/")
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual([k for k, _ in r.headers if k.lower().startswith("x-ratelimit")],
+                             [], r)
+        r = request(self.nx.port, "GET", "/")
+        retry = self.assertRateLimitError(r)
+        self.assertEqual([k for k, _ in r.headers if k.lower().startswith("x-ratelimit")], [], r)
+        # Within this window (the 3 stay counted, whichever window they fell in): at least a
+        # third of the hour, at most an hour and a third.
+        self.assertTrue(1200 - 5 <= retry <= 4800, r)
+        self.assertEqual(self.up.count(), 3)
+
+    def test_max_keys_when_full(self):
+        # One key fits; what happens to a second depends on when_full.
+        def limits(when_full):
+            return [{"rate_limit": {"limits": [
+                {"key": "header", "header": "x-key", "algorithm": "token_bucket", "rate": 1,
+                 "per": "1m", "burst": 2, "max_keys": 1, "when_full": when_full}]}}]
+        expected = {
+            # deny: b is refused while a is held (until a would be whole again, 2 min).
+            "deny": [("a", 200), ("b", 429), ("b", 429), ("a", 200), ("a", 429)],
+            # allow: b passes uncounted (always 2 remaining), a's count is kept.
+            "allow": [("a", 200), ("b", 200), ("b", 200), ("a", 200), ("a", 429)],
+            # evict: b replaces a, whose count starts afresh.
+            "evict": [("a", 200), ("b", 200), ("b", 200), ("b", 429), ("a", 200)],
+        }
+        for when_full, steps in expected.items():
+            with self.subTest(when_full=when_full):
+                up = self.upstream(name="up")
+                cfg = make_config(free_port(), {"up": cluster(up)},
+                                  [{"match": {"prefix": "/"}, "cluster": "up"}],
+                                  logging=no_access_log())
+                cfg["filters"] = limits(when_full)
+                nx = self.nexus(cfg)
+                got = []
+                for key, _ in steps:
+                    r = request(nx.port, "GET", "/", {"x-key": key})
+                    got.append((key, r.status))
+                    if r.status == 429:
+                        self.assertRateLimitError(r)
+                    elif when_full == "allow" and key == "b":
+                        self.assertEqual(r.header("x-ratelimit-remaining"), "2", r)
+                self.assertEqual(got, steps)
+                self.assertEqual(up.count(), sum(1 for _, st in steps if st == 200))
+
+    @unittest.expectedFailure  # BUG (src/server, HTTP/1.1): see the docstring
+    def test_request_of_a_client_gone_during_a_pause_is_not_forwarded(self):
+        """A request held by the leaky bucket whose client resets its connection during the pause
+        is still sent upstream when the pause ends: the HTTP/1.1 downstream does not watch the
+        client socket while Downstream::settle() waits on the pause timer (HTTP/2 does: a
+        RST_STREAM during the pause cancels the request)."""
+        self.start([{"rate_limit": {"limits": [{"key": "global", "algorithm": "leaky_bucket",
+                                                "rate": 1, "per": "2s", "max_wait": "5s"}]}}])
+        self.assertEqual(request(self.nx.port, "GET", "/first").status, 200)
+        c = ClientConn(self.nx.port)
+        self.addCleanup(c.close)
+        c.send_request("GET", "/abandoned")
+        client_port = c.sock.getsockname()[1]
+        # Nexus has read the whole request (its socket's receive queue is empty): it is paused.
+        self.assertTrue(wait_until(lambda: server_side_drained(self.nx.port, client_port), 5.0))
+        c.reset()
+        # The pause ends ~2 s after /first; by 4 s a forwarded request would have arrived.
+        self.assertFalse(self.up.wait_requests(2, 4.0),
+                         [r.path for r in self.up.requests])
 
     def test_limits_over_http2(self):
         self.up = self.upstream(name="up")
@@ -690,15 +803,20 @@ class CompressionTest(NexusTestCase):
         self.assertDecodedUpstream(self.up.last(), original)
 
     def test_zip_bomb_is_refused_without_reaching_the_upstream(self):
-        received = []
+        bomb = gzip_bytes(b"\0" * (50 * 1024 * 1024), level=9)
+        self.assertLess(len(bomb), 100 * 1024)
+        # Default limits (10 MiB, ratio 100 past 1 MiB), then the size limit alone.
+        for limits in ({}, {"max_ratio": 0, "max_decompressed_size": "10MiB"}):
+            with self.subTest(limits=limits):
+                self.check_zip_bomb(bomb, limits)
+
+    def check_zip_bomb(self, bomb, limits):
         up = CountingUpstream(ok(), name="up")
         self.addCleanup(up.stop)
         cfg = make_config(free_port(), {"up": cluster(up)},
                           [{"match": {"prefix": "/"}, "cluster": "up"}], logging=no_access_log())
-        cfg["filters"] = [{"compression": {}}]  # default max_decompressed_size: 10 MiB
+        cfg["filters"] = [{"compression": {"request_decompression": limits} if limits else {}}]
         nx = self.nexus(cfg)
-        bomb = gzip_bytes(b"\0" * (50 * 1024 * 1024), level=9)
-        self.assertLess(len(bomb), 100 * 1024)
         c = ClientConn(nx.port, timeout=10.0)
         self.addCleanup(c.close)
         try:
@@ -710,7 +828,6 @@ class CompressionTest(NexusTestCase):
         r = c.read_response()
         self.assertEqual(r.status, 413, r)
         self.assertEqual(r.json()["error"]["code"], "payload_too_large", r)
-        received.append(up.received_bytes())
         self.assertEqual(up.count(), 0, "the upstream got a complete request")
         # Whatever was already forwarded, it is at most about the limit, never the 50 MB.
         self.assertLess(up.received_bytes(), 11 * 1024 * 1024)
@@ -728,6 +845,22 @@ class CompressionTest(NexusTestCase):
         original = json_doc(2 * 1024 * 1024, seed=1)
         req = self.post_upstream_body({"Content-Encoding": "gzip"}, gzip_bytes(original))
         self.assertDecodedUpstream(req, original)
+
+    def test_decompressed_size_limit_is_exact(self):
+        self.start(handler=ok(), filter_cfg={"request_decompression": {
+            "max_decompressed_size": "64KiB", "max_ratio": 0}})
+        at_limit = json_doc(80 * 1024, seed=9)[:64 * 1024]
+        over = at_limit + b" "
+        for coding, enc in (("gzip", gzip_bytes), ("deflate", zlib.compress),
+                            ("zstd", zstd_compress)):
+            with self.subTest(coding=coding):
+                req = self.post_upstream_body({"Content-Encoding": coding}, enc(at_limit))
+                self.assertDecodedUpstream(req, at_limit)
+                before = self.up.count()
+                r = request(self.nx.port, "POST", "/u", {"Content-Encoding": coding}, enc(over))
+                self.assertEqual(r.status, 413, r)
+                self.assertEqual(r.json()["error"]["code"], "payload_too_large", r)
+                self.assertEqual(self.up.count(), before)
 
     def test_corrupt_truncated_and_unknown_codings(self):
         self.start(handler=ok())

@@ -9,7 +9,7 @@
 
 #include "filters/access_log/config.h"
 #include "http/filter/filter.h"
-#include "obs/logging.h"
+#include "obs/access_log.h"
 
 namespace nexus::filters {
 
@@ -43,7 +43,7 @@ class AccessLogFactory final : public filter::FilterFactory {
   AccessLogConfig config_;
   std::vector<AccessLogField> fields_;
   bool wants_user_agent_ = false;
-  std::shared_ptr<obs::AccessLog> writer_;
+  std::unique_ptr<obs::AccessLog> writer_;
 };
 
 }  // namespace nexus::filters

@@ -45,7 +45,7 @@ Result<std::vector<std::string>> read_names(const Reader& r, const Field& field,
 
 Result<std::shared_ptr<filter::FilterFactory>> parse_access_log_filter(const Reader& r,
                                                                        const Field& field) {
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"path", "fields", "headers", "redact"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"path", "fields", "headers", "redact", "flush_interval"}));
   AccessLogConfig config;
   NEXUS_CONFIG_TRY(r.read(field, "path", config.path));
   if (config.path.empty()) {
@@ -53,6 +53,10 @@ Result<std::shared_ptr<filter::FilterFactory>> parse_access_log_filter(const Rea
   }
   if (config.path != "stdout" && config.path != "stderr") {
     config.path = r.resolve_path(config.path);
+  }
+  NEXUS_CONFIG_TRY(r.read(field, "flush_interval", config.flush_interval));
+  if (config.flush_interval.count() <= 0 || config.flush_interval > std::chrono::minutes(1)) {
+    return r.error(r.child(field, "flush_interval"), "expected a duration from 1ms to 1m");
   }
   config.fields = kAccessLogFields;
   if (Field fields = r.child(field, "fields"); fields.present) {

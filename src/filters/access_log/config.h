@@ -1,6 +1,7 @@
 // access_log: one JSON line per exchange, written when it completes (docs/filters.md).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@ struct AccessLogConfig {
   std::vector<std::string> fields;   // which fields, in order (see kAccessLogFields)
   std::vector<std::string> headers;  // request headers to log, lower case
   std::vector<std::string> redact;   // more header names whose values are never logged
+  std::chrono::milliseconds flush_interval{1000};  // longest a line waits in the buffer
 };
 
 // Every field name, in the default order.

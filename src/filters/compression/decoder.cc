@@ -177,6 +177,7 @@ class ZstdDecoder final : public Decoder {
       size_t used = 0;
       const size_t size = room();
       ZSTD_outBuffer buffer{grow(out, size, used), size, 0};
+      const size_t in_before = in.pos;
       const size_t rc = ZSTD_decompressStream(context_.get(), &buffer, &in);
       out.resize(used + buffer.pos);
       if (ZSTD_isError(rc) != 0) {
@@ -185,7 +186,15 @@ class ZstdDecoder final : public Decoder {
       if (auto counted = account(buffer.pos); !counted) {
         return counted;
       }
-      frame_open_ = rc != 0;  // 0: a frame just ended (another may follow)
+      // 0: a frame just ended (another may follow). A call that took no input and gave no
+      // output says nothing about the frame: after a frame ended exactly as the output chunk
+      // filled up, the extra call made to check for more output returns the size of the next
+      // frame's header (non-zero), which must not reopen the frame.
+      if (rc == 0) {
+        frame_open_ = false;
+      } else if (in.pos != in_before || buffer.pos != 0) {
+        frame_open_ = true;
+      }
       // Room to spare with all input taken: the decoder has flushed all it could.
       if (in.pos == in.size && buffer.pos < buffer.size) {
         return {};
