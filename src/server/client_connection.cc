@@ -271,6 +271,10 @@ asio::awaitable<Outcome> ClientConnection::send_reply(int status, std::string_vi
                                                       std::string_view body,
                                                       std::span<const http1::Header> headers,
                                                       const Error* error) {
+  if (record.client_gone) {
+    complete(499, error);
+    co_return Outcome::kClose;
+  }
   ExchangeState& state = *state_;
   const http1::RequestHead& request = state.request;
   // After a malformed head the framing of what follows is in doubt: close. Later (a 404, a

@@ -153,7 +153,8 @@ void ClientConnection::awaiting_upstream(bool waiting) {
   }
 }
 
-// While the upstream works on a request, a client that closes its connection should cancel it.
+// While the upstream works on a request (or a filter holds it paused), a client that closes its
+// connection should cancel it.
 // A readable client socket with nothing to read (recv() == 0) means the client closed; bytes
 // mean a pipelined request, which stays queued for after this response.
 void ClientConnection::watch_client_disconnect() {
@@ -164,7 +165,7 @@ void ClientConnection::watch_client_disconnect() {
   stream_->socket().async_wait(
       net::tcp::socket::wait_read, [self = shared_from_this()](net::SysError error) {
         self->watching_client_ = false;
-        if (error || self->record.upstream == nullptr) {
+        if (error || (self->record.upstream == nullptr && !self->paused())) {
           return;
         }
         char byte = 0;
@@ -172,7 +173,10 @@ void ClientConnection::watch_client_disconnect() {
             ::recv(self->stream_->socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
           self->record.client_gone = true;
-          self->record.upstream->abort();
+          if (self->record.upstream != nullptr) {
+            self->record.upstream->abort();
+          }
+          self->cancel_pause();  // a filter's pause (rate limit queue, fault delay) ends too
         } else if (n < 0) {
           self->watch_client_disconnect();
         }

@@ -52,10 +52,19 @@ asio::awaitable<filter::Verdict> Downstream::settle(filter::Verdict verdict) {
     FilterPause::Wake& wake = pause_->current();
     if (!wake.resumed) {
       wake.timer.expires_after(delay.value_or(kMaxFilterPause));
+      paused_ = true;
+      awaiting_upstream(true);  // an HTTP/1.1 client that leaves meanwhile ends the pause
       co_await wake.timer.async_wait(kAwait);
+      awaiting_upstream(false);
+      paused_ = false;
     }
     const bool abandoned = !delay.has_value() && !wake.resumed;
     pause_->forget();
+    if (record.client_gone) {
+      filters.context().reply_error(
+          Error(ErrorCode::kBadRequest, "the client went away while a filter held the request"));
+      co_return filter::Verdict::kReply;
+    }
     if (abandoned) {
       filters.context().reply_error(
           Error(ErrorCode::kInternal, "a filter did not resume the request in time"));
@@ -64,6 +73,12 @@ asio::awaitable<filter::Verdict> Downstream::settle(filter::Verdict verdict) {
     verdict = filters.resume();
   }
   co_return verdict;
+}
+
+void Downstream::cancel_pause() {
+  if (paused_ && pause_) {
+    pause_->current().timer.cancel();
+  }
 }
 
 asio::awaitable<Outcome> Downstream::reply_error(Error error) {

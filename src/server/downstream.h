@@ -148,8 +148,14 @@ class Downstream {
 
   // Creates the filters of `chain` for this exchange (`route`: the matched one, or null).
   void start_filters(const config::FilterChain& chain, const config::Route* route);
-  // Waits while a filter keeps the exchange paused; returns the verdict it ended with.
+  // Waits while a filter keeps the exchange paused; returns the verdict it ended with (a reply
+  // when the client left meanwhile).
   boost::asio::awaitable<filter::Verdict> settle(filter::Verdict verdict);
+
+ protected:
+  // Whether a filter holds the exchange paused, and ending that pause (the client left).
+  [[nodiscard]] bool paused() const { return paused_; }
+  void cancel_pause();
 
  private:
   boost::asio::awaitable<Outcome> reply_through_filters(int status, std::string_view content_type,
@@ -157,6 +163,7 @@ class Downstream {
                                                         std::vector<http1::Header> headers,
                                                         const Error* error);
   std::optional<FilterPause> pause_;
+  bool paused_ = false;
 };
 
 }  // namespace nexus::server

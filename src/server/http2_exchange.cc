@@ -65,6 +65,7 @@ void Http2Exchange::abort() {
   if (record.upstream != nullptr) {
     record.upstream->abort();
   }
+  cancel_pause();  // a filter's pause ends with the stream
   event_.cancel();
 }
 
@@ -176,6 +177,10 @@ asio::awaitable<Outcome> Http2Exchange::send_reply(int status, std::string_view 
                                                    std::string_view body,
                                                    std::span<const http1::Header> headers,
                                                    const Error* error) {
+  if (record.client_gone) {  // the client reset the stream
+    complete(499, error);
+    co_return Outcome::kKeepAlive;
+  }
   send_local(status, content_type, body, headers);
   complete(status, error);
   co_return Outcome::kKeepAlive;

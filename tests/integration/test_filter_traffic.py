@@ -427,12 +427,10 @@ class RateLimitTest(NexusTestCase):
                 self.assertEqual(got, steps)
                 self.assertEqual(up.count(), sum(1 for _, st in steps if st == 200))
 
-    @unittest.expectedFailure  # BUG (src/server, HTTP/1.1): see the docstring
     def test_request_of_a_client_gone_during_a_pause_is_not_forwarded(self):
         """A request held by the leaky bucket whose client resets its connection during the pause
-        is still sent upstream when the pause ends: the HTTP/1.1 downstream does not watch the
-        client socket while Downstream::settle() waits on the pause timer (HTTP/2 does: a
-        RST_STREAM during the pause cancels the request)."""
+        is never sent upstream: the HTTP/1.1 downstream watches the client socket during the
+        pause as it does while the upstream works (HTTP/2 learns it from RST_STREAM)."""
         self.start([{"rate_limit": {"limits": [{"key": "global", "algorithm": "leaky_bucket",
                                                 "rate": 1, "per": "2s", "max_wait": "5s"}]}}])
         self.assertEqual(request(self.nx.port, "GET", "/first").status, 200)

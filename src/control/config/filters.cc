@@ -81,13 +81,14 @@ Result<config::FilterEntry> parse_entry(const Reader& r, const Field& field, boo
     return r.error(disabled, "only in a route's filters (to turn a global filter off)");
   }
   NEXUS_CONFIG_TRY(r.read(field, "disabled", entry.disabled));
+  if (entry.disabled) {
+    return entry;  // only turns the global entry off: its config is not needed (`auth: {}`)
+  }
   auto factory = type->parse(r, *config);
   if (!factory) {
     return std::unexpected(std::move(factory.error()));
   }
-  if (!entry.disabled) {
-    entry.factory = std::move(*factory);
-  }
+  entry.factory = std::move(*factory);
   return entry;
 }
 

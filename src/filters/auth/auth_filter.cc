@@ -202,6 +202,8 @@ filter::FilterStatus AuthFactory::authenticate(filter::Context& ctx) const {
       ctx.reply(unauthorized(outcome.message, outcome.bearer_error));
       return filter::FilterStatus::kStop;
     case Outcome::Kind::kForbidden: {
+      // Authenticated but refused: the identity is known, and the access log says who it was.
+      ctx.slots().emplace(filter::kIdentity, outcome.identity);
       filter::LocalReply reply =
           filter::LocalReply::from_error(Error(ErrorCode::kForbidden, outcome.message));
       if (!outcome.bearer_error.empty()) {

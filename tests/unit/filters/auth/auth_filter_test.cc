@@ -220,6 +220,8 @@ TEST_F(AuthFilterTest, DeniedSubjectsAndMissingClaimsGet403) {
                         R"("type":"permission_error","code":"forbidden"}})");
   EXPECT_TRUE(challenges(reply).empty());
   EXPECT_TRUE(has_field("x-api-key"));  // refused: nothing changed
+  ASSERT_NE(identity(), nullptr);       // but who was refused is known, for the access log
+  EXPECT_EQ(identity()->subject, "mallory");
 
   ASSERT_EQ(send({{"authorization", "Bearer " + token(R"({"sub":"bob","iss":"https://idp",)"
                                                       R"("exp":1700000600,"scope":"read"})")}}),
