@@ -74,6 +74,7 @@ asio::awaitable<bool> ProxyExchange::filter_response_head() {
 
 bool ProxyExchange::filters_response_body() const {
   return downstream_.filters.has_hook(filter::kResponseBodyHook) &&
+         downstream_.filters.wants_response_body() &&
          downstream_.state().response.framing != http1::BodyFraming::kNone;
 }
 

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <memory>
 
 namespace nexus::filters::auth {
 namespace {
@@ -107,9 +108,14 @@ std::optional<Sha256> sha256_from_hex(std::string_view hex) {
 }
 
 Sha256 sha256(std::string_view bytes) {
+  // Fetched once: EVP_sha256() makes OpenSSL 3 look the implementation up again on every digest
+  // (a property query under a lock), which cost more than hashing an API key.
+  static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> kSha256(
+      EVP_MD_fetch(nullptr, "SHA256", nullptr), &EVP_MD_free);
   Sha256 out{};
   unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), out.data(), &size, EVP_sha256(), nullptr);
+  EVP_Digest(bytes.data(), bytes.size(), out.data(), &size,
+             kSha256 ? kSha256.get() : EVP_sha256(), nullptr);
   return out;
 }
 

@@ -188,6 +188,7 @@ FilterStatus CompressionFilter::on_response_headers(filter::Context& ctx) {
   filter::HeaderMap* headers = ctx.response_headers();
   // A local reply's body does not pass through the body hooks: it is never compressed.
   if (headers == nullptr || ctx.local_response() || !eligible(ctx, *headers)) {
+    ctx.skip_response_body();  // the body is relayed as it is, without a copy through the chain
     return FilterStatus::kContinue;
   }
   // Caches must key on Accept-Encoding even when this client got identity: another may not.
@@ -196,11 +197,13 @@ FilterStatus CompressionFilter::on_response_headers(filter::Context& ctx) {
     headers->set("Vary", *vary);
   }
   if (coding_ == Coding::kIdentity) {
+    ctx.skip_response_body();
     return FilterStatus::kContinue;
   }
   Result<std::unique_ptr<compression::Encoder>> encoder =
       compression::make_encoder(coding_, factory_.level(coding_));
   if (!encoder) {
+    ctx.skip_response_body();
     return FilterStatus::kContinue;  // out of memory: sending it as is is still correct
   }
   encoder_ = std::move(*encoder);

@@ -115,6 +115,15 @@ Verdict ChainRun::response_body(std::string& body, bool end) {
   return iterate();
 }
 
+bool ChainRun::wants_response_body() const {
+  for (size_t i = 0; i < reached_; ++i) {
+    if ((entries_[i].hooks & kResponseBodyHook) != 0 && !entries_[i].skip_response_body) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Verdict ChainRun::resume() {
   context_.pause_delay_.reset();
   context_.paused_by_handle_ = false;
@@ -188,7 +197,7 @@ Verdict ChainRun::iterate() {
       index = cursor_++;
     }
     Entry& entry = entries_[index];
-    if ((entry.hooks & hook) == 0) {
+    if ((entry.hooks & hook) == 0 || (stage_ == Stage::kResponseBody && entry.skip_response_body)) {
       continue;
     }
     if (body && !entry.held.empty()) {  // what it held back comes first
@@ -199,6 +208,10 @@ Verdict ChainRun::iterate() {
     context_.pause_delay_.reset();
     context_.paused_by_handle_ = false;
     const FilterStatus status = invoke(entry);
+    if (context_.skip_response_body_) {
+      entry.skip_response_body = stage_ == Stage::kResponseHeaders;
+      context_.skip_response_body_ = false;
+    }
     const bool pausing = status != FilterStatus::kContinue &&
                          (context_.pause_delay_.has_value() || context_.paused_by_handle_);
     if (context_.reply_.has_value() && stage_ != Stage::kResponseBody) {

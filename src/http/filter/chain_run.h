@@ -51,6 +51,9 @@ class ChainRun {
   // filter that replied). `local`: the response is a local reply.
   Verdict response_headers(int status, std::vector<http1::Header>& fields, bool local);
   Verdict response_body(std::string& body, bool end);
+  // After response_headers(): whether a filter still wants the response body (one has the hook
+  // and did not call ctx.skip_response_body()).
+  [[nodiscard]] bool wants_response_body() const;
 
   // Continues the hook that returned kPause.
   Verdict resume();
@@ -71,6 +74,7 @@ class ChainRun {
     std::unique_ptr<Filter> filter;
     uint32_t hooks = 0;
     std::string held;  // body held back by kStopAndBuffer
+    bool skip_response_body = false;
   };
   enum class Stage { kNone, kRequestHeaders, kUpstreamRequest, kRequestBody, kResponseHeaders, kResponseBody };
 

@@ -95,6 +95,9 @@ class Context {
   }
   // As request_body_length_changes(), for the response (in on_response_headers).
   void response_body_length_changes() { response_body_resized_ = true; }
+  // In on_response_headers: this filter has nothing to do with this response's body (compression
+  // that decided not to compress). When no filter wants it, the body is relayed without a copy.
+  void skip_response_body() { skip_response_body_ = true; }
   // Whether the response being filtered is a local reply (no upstream body follows).
   [[nodiscard]] bool local_response() const { return local_response_; }
 
@@ -127,6 +130,7 @@ class Context {
   int response_status_ = 0;
   bool request_body_resized_ = false;
   bool response_body_resized_ = false;
+  bool skip_response_body_ = false;
   bool local_response_ = false;
   std::optional<LocalReply> reply_;
   std::optional<std::chrono::milliseconds> pause_delay_;

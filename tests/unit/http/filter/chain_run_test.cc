@@ -251,6 +251,25 @@ TEST_F(ChainRunTest, ResponseBodyRunsInReverseAndAnEmptiedPieceStops) {
   EXPECT_EQ(log_, (Log{"b.response_body(x)", "b.response_body(y,end)", "a.response_body(y,end)"}));
 }
 
+TEST_F(ChainRunTest, AFilterCanSkipTheBodyOfAResponse) {
+  add({.name = "a", .response_headers = [](Context& ctx) {
+         if (ctx.response_status() == 204) {
+           ctx.skip_response_body();
+         }
+         return FilterStatus::kContinue;
+       }});
+  start();
+  EXPECT_EQ(run_.response_headers(200, response_fields_, false), Verdict::kContinue);
+  EXPECT_TRUE(run_.wants_response_body());
+  run_.complete({});
+  start();
+  EXPECT_EQ(run_.response_headers(204, response_fields_, false), Verdict::kContinue);
+  EXPECT_FALSE(run_.wants_response_body());
+  std::string piece = "x";
+  EXPECT_EQ(run_.response_body(piece, true), Verdict::kContinue);
+  EXPECT_EQ(log_.back(), "a.response_headers(204)");  // its body hook was not called
+}
+
 TEST_F(ChainRunTest, CompleteRunsExactlyOnceEvenWhenNeverCalled) {
   add({.name = "a"});
   {

@@ -1,0 +1,77 @@
+// The access_log filter's line: fields in order, the time format, redaction, and every ending.
+#include <gtest/gtest.h>
+
+#include "filters/access_log/access_log_filter.h"
+#include "http/filter/chain_run.h"
+#include "http/filter/request_slots.h"
+
+namespace nexus::filters {
+namespace {
+
+using std::chrono::milliseconds;
+
+class FixedClock final : public filter::Clock {
+ public:
+  [[nodiscard]] std::chrono::system_clock::time_point wall() const override { return wall_; }
+  [[nodiscard]] std::chrono::steady_clock::time_point steady() const override { return {}; }
+  std::chrono::system_clock::time_point wall_ =
+      std::chrono::system_clock::time_point(milliseconds(1'795'000'123'456));  // 2026-11-18
+};
+
+class AccessLogTest : public ::testing::Test {
+ protected:
+  std::string line_for(AccessLogConfig config, const filter::Completion& completion,
+                       std::vector<http1::Header> headers = {}) {
+    auto factory = std::make_shared<AccessLogFactory>(std::move(config));
+    run_.start({factory}, {.method = "POST", .target = "/v1/x?y=1", .host = "gw.test",
+                           .peer_ip = "10.1.2.3", .route = "api"},
+               nullptr, 1024);
+    EXPECT_EQ(run_.request_headers(headers), filter::Verdict::kContinue);
+    run_.context().slots().emplace(filter::kRequestId, "id-1");
+    std::string line;
+    factory->format(run_.context(), completion, {}, "", line);
+    return line;
+  }
+
+  FixedClock clock_;
+  filter::ChainRun run_{clock_};
+};
+
+TEST_F(AccessLogTest, FieldsInTheConfiguredOrder) {
+  AccessLogConfig config;
+  config.fields = {"time", "method", "path", "status", "error", "request_id", "route", "client"};
+  const Error error(ErrorCode::kUpstreamTimeout, "slow");
+  EXPECT_EQ(line_for(config, {.status = 504, .error = &error}),
+            R"({"time":"2026-11-18T11:08:43.456Z","method":"POST","path":"/v1/x?y=1",)"
+            R"("status":504,"error":"upstream_timeout","request_id":"id-1","route":"api",)"
+            R"("client":"10.1.2.3"})");
+}
+
+TEST_F(AccessLogTest, NoFieldsIsAnEmptyObject) {
+  EXPECT_EQ(line_for(AccessLogConfig{}, {.status = 200}), "{}");
+}
+
+TEST_F(AccessLogTest, CredentialsAndConfiguredHeadersAreRedacted) {
+  AccessLogConfig config;
+  config.headers = {"user-agent", "authorization", "x-api-key", "x-secret", "absent"};
+  config.redact = {"x-secret"};
+  auto factory = std::make_shared<AccessLogFactory>(config);
+  std::string line;
+  factory->format(run_.context(), {.status = 200},
+                  {"curl/8", "Bearer sk-live", "k-1", "s-1", ""}, "", line);
+  EXPECT_EQ(line, R"({"headers":{"user-agent":"curl/8","authorization":"[redacted]",)"
+                  R"("x-api-key":"[redacted]","x-secret":"[redacted]","absent":""}})");
+}
+
+TEST_F(AccessLogTest, StringsAreJsonEscaped) {
+  AccessLogConfig config;
+  config.fields = {"path"};
+  auto factory = std::make_shared<AccessLogFactory>(config);
+  run_.start({factory}, {.target = "/a\"b\\c\n"}, nullptr, 1024);
+  std::string line;
+  factory->format(run_.context(), {}, {}, "", line);
+  EXPECT_EQ(line, R"({"path":"/a\"b\\c\n"})");
+}
+
+}  // namespace
+}  // namespace nexus::filters
