@@ -228,7 +228,8 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(proxy::UpstreamConnect
   ExchangeRecord& record = downstream_.record;
   const bool chunked = upstream_chunked_;
   // A body that went through filters cannot be sent again (they have consumed it).
-  const bool filtered = downstream_.filters.has_hook(filter::kRequestBodyHook);
+  const bool filtered = downstream_.filters.has_hook(filter::kRequestBodyHook) &&
+                        downstream_.filters.wants_request_body();
   record.body_bytes_received = 0;
   downstream_.begin_body();
   replayable = false;

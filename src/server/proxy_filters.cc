@@ -24,7 +24,7 @@ asio::awaitable<bool> ProxyExchange::filter_upstream_request() {
 asio::awaitable<Result<BodyTake>> ProxyExchange::take_request_body(GatherWriter& gather,
                                                                    bool chunked) {
   filter::ChainRun& filters = downstream_.filters;
-  if (!filters.has_hook(filter::kRequestBodyHook)) {
+  if (!filters.has_hook(filter::kRequestBodyHook) || !filters.wants_request_body()) {
     co_return downstream_.take_body(gather, chunked);
   }
   GatherWriter raw;

@@ -17,6 +17,9 @@ class BodyLimitFilter final : public filter::Filter {
     if (!length.empty() && ec == std::errc() && declared > max_bytes_) {
       return refuse(ctx);
     }
+    if (!length.empty() && ec == std::errc()) {
+      ctx.skip_request_body();  // the codecs hold the body to its declared length: no counting
+    }
     return filter::FilterStatus::kContinue;
   }
 

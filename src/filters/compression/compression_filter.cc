@@ -86,10 +86,12 @@ class CompressionFilter final : public filter::Filter {
     if (!config.algorithms.empty()) {
       coding_ = compression::negotiate(joined(*headers, "accept-encoding"), config.algorithms);
     }
-    if (config.decompress_requests) {
-      return start_decoding(ctx, *headers);
+    const FilterStatus status =
+        config.decompress_requests ? start_decoding(ctx, *headers) : FilterStatus::kContinue;
+    if (!decoder_) {
+      ctx.skip_request_body();  // not encoded: the body streams upstream untouched, uncopied
     }
-    return FilterStatus::kContinue;
+    return status;
   }
 
   FilterStatus on_request_body(filter::Context& ctx, std::string& body, bool end) override {

@@ -115,9 +115,15 @@ Verdict ChainRun::response_body(std::string& body, bool end) {
   return iterate();
 }
 
-bool ChainRun::wants_response_body() const {
+bool ChainRun::wants_response_body() const { return wants_body(kResponseBodyHook); }
+bool ChainRun::wants_request_body() const { return wants_body(kRequestBodyHook); }
+
+bool ChainRun::wants_body(Hook hook) const {
   for (size_t i = 0; i < reached_; ++i) {
-    if ((entries_[i].hooks & kResponseBodyHook) != 0 && !entries_[i].skip_response_body) {
+    const Entry& entry = entries_[i];
+    const bool skipped =
+        hook == kRequestBodyHook ? entry.skip_request_body : entry.skip_response_body;
+    if ((entry.hooks & hook) != 0 && !skipped) {
       return true;
     }
   }
@@ -197,7 +203,8 @@ Verdict ChainRun::iterate() {
       index = cursor_++;
     }
     Entry& entry = entries_[index];
-    if ((entry.hooks & hook) == 0 || (stage_ == Stage::kResponseBody && entry.skip_response_body)) {
+    if ((entry.hooks & hook) == 0 || (stage_ == Stage::kResponseBody && entry.skip_response_body) ||
+        (stage_ == Stage::kRequestBody && entry.skip_request_body)) {
       continue;
     }
     if (body && !entry.held.empty()) {  // what it held back comes first
@@ -211,6 +218,10 @@ Verdict ChainRun::iterate() {
     if (context_.skip_response_body_) {
       entry.skip_response_body = stage_ == Stage::kResponseHeaders;
       context_.skip_response_body_ = false;
+    }
+    if (context_.skip_request_body_) {
+      entry.skip_request_body = stage_ == Stage::kRequestHeaders;
+      context_.skip_request_body_ = false;
     }
     const bool pausing = status != FilterStatus::kContinue &&
                          (context_.pause_delay_.has_value() || context_.paused_by_handle_);

@@ -46,6 +46,9 @@ class ChainRun {
   Verdict request_headers(std::vector<http1::Header>& fields);
   Verdict upstream_request(std::vector<http1::Header>& fields);
   Verdict request_body(std::string& body, bool end);
+  // After request_headers(): whether a filter still wants the request body (one has the hook and
+  // did not call ctx.skip_request_body()).
+  [[nodiscard]] bool wants_request_body() const;
 
   // Response hooks, in reverse order, over the filters that saw the request (those before a
   // filter that replied). `local`: the response is a local reply.
@@ -75,11 +78,13 @@ class ChainRun {
     uint32_t hooks = 0;
     std::string held;  // body held back by kStopAndBuffer
     bool skip_response_body = false;
+    bool skip_request_body = false;
   };
   enum class Stage { kNone, kRequestHeaders, kUpstreamRequest, kRequestBody, kResponseHeaders, kResponseBody };
 
   Verdict iterate();
   Verdict iterate_head();
+  [[nodiscard]] bool wants_body(Hook hook) const;
   FilterStatus invoke(Entry& entry);
   Verdict body_step(Entry& entry, FilterStatus status);
 

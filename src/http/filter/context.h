@@ -95,6 +95,10 @@ class Context {
   }
   // As request_body_length_changes(), for the response (in on_response_headers).
   void response_body_length_changes() { response_body_resized_ = true; }
+  // In on_request_headers: this filter has nothing to do with this request's body (compression
+  // when the body is not encoded). When no filter wants it, the body streams upstream as it is,
+  // without a copy, and stays replayable for a retry.
+  void skip_request_body() { skip_request_body_ = true; }
   // In on_response_headers: this filter has nothing to do with this response's body (compression
   // that decided not to compress). When no filter wants it, the body is relayed without a copy.
   void skip_response_body() { skip_response_body_ = true; }
@@ -131,6 +135,7 @@ class Context {
   bool request_body_resized_ = false;
   bool response_body_resized_ = false;
   bool skip_response_body_ = false;
+  bool skip_request_body_ = false;
   bool local_response_ = false;
   std::optional<LocalReply> reply_;
   std::optional<std::chrono::milliseconds> pause_delay_;

@@ -270,6 +270,20 @@ TEST_F(ChainRunTest, AFilterCanSkipTheBodyOfAResponse) {
   EXPECT_EQ(log_.back(), "a.response_headers(204)");  // its body hook was not called
 }
 
+TEST_F(ChainRunTest, AFilterCanSkipTheBodyOfARequest) {
+  add({.name = "a", .request_headers = [](Context& ctx) {
+         ctx.skip_request_body();
+         return FilterStatus::kContinue;
+       }});
+  add({.name = "b", .hooks = kRequestHeadersHook});
+  start();
+  ASSERT_EQ(run_.request_headers(request_fields_), Verdict::kContinue);
+  EXPECT_FALSE(run_.wants_request_body());
+  std::string piece = "x";
+  EXPECT_EQ(run_.request_body(piece, true), Verdict::kContinue);
+  EXPECT_EQ(log_, (Log{"a.request_headers", "b.request_headers"}));
+}
+
 TEST_F(ChainRunTest, CompleteRunsExactlyOnceEvenWhenNeverCalled) {
   add({.name = "a"});
   {
