@@ -284,14 +284,13 @@ asio::awaitable<Outcome> ClientConnection::send_reply(int status, std::string_vi
   // A request body we did not read would be taken for the next request: close instead.
   const bool unread_body =
       request.framing != http1::BodyFraming::kNone && !record.request_body_done;
-  const bool keep =
-      !client_fault && !unread_body && request.keep_alive && keep_alive_after_this();
+  const bool keep = !client_fault && !unread_body && request.keep_alive && keep_alive_after_this();
   state.head_out.clear();
   http1::write_local_response(status, content_type, body, keep, state.log_method == "HEAD",
                               state.head_out, headers);
   const bool written = co_await write_client(state.head_out);
   complete(status, error);
-  co_return written && keep ? Outcome::kKeepAlive : Outcome::kClose;
+  co_return written&& keep ? Outcome::kKeepAlive : Outcome::kClose;
 }
 
 asio::awaitable<bool> ClientConnection::write_client(std::string_view data) {

@@ -60,7 +60,7 @@ class ProxyExchange {
   Worker& worker_;
   Downstream& downstream_;
   const config::Route& route_;
-  size_t replayable_bytes_ = 0;  // request body input kept for a possible retry
+  size_t replayable_bytes_ = 0;    // request body input kept for a possible retry
   bool upstream_chunked_ = false;  // the request body goes to an HTTP/1.1 upstream chunked
   std::optional<filter::LocalReply> filter_reply_;
   std::string request_piece_;   // request body through the filters

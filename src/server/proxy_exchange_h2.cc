@@ -201,8 +201,9 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(Http2Call& call, bool&
     }
     call.flush();
     // A body that went through filters cannot be sent again (they have consumed it).
-    replayable = first && taken->done && !(downstream_.filters.has_hook(filter::kRequestBodyHook) &&
-                                           downstream_.filters.wants_request_body());
+    replayable = first && taken->done &&
+                 !(downstream_.filters.has_hook(filter::kRequestBodyHook) &&
+                   downstream_.filters.wants_request_body());
     if (replayable) {
       replayable_bytes_ = taken->used;  // consumed once the response arrives
       co_return Result<void>{};

@@ -25,9 +25,9 @@ using FilterChain = std::vector<std::shared_ptr<filter::FilterFactory>>;
 
 // One entry of a `filters` list, as written (see docs/filters.md).
 struct FilterEntry {
-  std::string type;  // "cors"
-  std::string name;  // unique in its list; defaults to the type
-  int priority = 0;  // higher runs earlier; equal priorities keep the written order
+  std::string type;       // "cors"
+  std::string name;       // unique in its list; defaults to the type
+  int priority = 0;       // higher runs earlier; equal priorities keep the written order
   bool disabled = false;  // in a route: removes the global entry of the same name
   std::shared_ptr<filter::FilterFactory> factory;  // null when disabled
 };
@@ -166,7 +166,8 @@ struct Route {
   std::string name;  // for logs and rate-limit keys; default "routes[N]"
   // The effective chain: the global filters merged with the route's own (docs/filters.md).
   FilterChain filters;
-  uint64_t buffer_limit = uint64_t{1024} * 1024;  // bytes a body filter may hold back (kStopAndBuffer)
+  uint64_t buffer_limit =
+      uint64_t{1024} * 1024;  // bytes a body filter may hold back (kStopAndBuffer)
 };
 
 struct AccessLog {
@@ -183,7 +184,7 @@ struct Config {
   std::string source_file;  // path it was loaded from, for messages
   Server server;
   std::map<std::string, Cluster> clusters;
-  std::vector<Route> routes;  // first match wins
+  std::vector<Route> routes;         // first match wins
   std::vector<FilterEntry> filters;  // the global chain, as written (sorted by priority)
   FilterChain global_filters;        // the global chain, for requests that match no route
   Logging logging;

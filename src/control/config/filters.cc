@@ -66,7 +66,8 @@ Result<config::FilterEntry> parse_entry(const Reader& r, const Field& field, boo
     return r.error(field, "missing the filter type (one of " + known_types() + ")");
   }
   const auto types = filters::builtin_filter_types();
-  const auto type = std::ranges::find(types, std::string_view(entry.type), &filters::FilterType::name);
+  const auto type =
+      std::ranges::find(types, std::string_view(entry.type), &filters::FilterType::name);
   if (type == types.end()) {
     return r.error(*config, "unknown filter type '" + entry.type + "' (expected one of " +
                                 known_types() + ")");

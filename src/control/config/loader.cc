@@ -64,9 +64,9 @@ void add_default_access_log(config::Config& config) {
     return;
   }
   config::FilterEntry entry{.type = "access_log",
-                           .name = "access_log",
-                           .priority = 1000,
-                           .factory = filters::default_access_log(config.logging.access_log.path)};
+                            .name = "access_log",
+                            .priority = 1000,
+                            .factory = filters::default_access_log(config.logging.access_log.path)};
   config.filters.insert(config.filters.begin(), std::move(entry));
 }
 

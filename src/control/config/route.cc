@@ -234,9 +234,9 @@ Result<void> parse_route(const Reader& r, const Field& field,
   if (!field.node.IsMap()) {
     return r.error(field, "expected a mapping with match and cluster or direct_response");
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"name", "match", "cluster", "direct_response",
-                                           "prefix_rewrite", "host_rewrite", "timeouts", "filters",
-                                           "buffer_limit"}));
+  NEXUS_CONFIG_TRY(
+      r.check_mapping(field, {"name", "match", "cluster", "direct_response", "prefix_rewrite",
+                              "host_rewrite", "timeouts", "filters", "buffer_limit"}));
   NEXUS_CONFIG_TRY(parse_route_filters(r, field, global, out));
   NEXUS_CONFIG_TRY(parse_match(r, r.child(field, "match"), out.match));
   Field cluster = r.child(field, "cluster");

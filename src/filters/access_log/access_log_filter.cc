@@ -93,7 +93,8 @@ std::unique_ptr<filter::Filter> AccessLogFactory::create() const {
 }
 
 Result<void> AccessLogFactory::start() {
-  auto created = obs::AccessLog::create({.path = config_.path, .flush_interval = config_.flush_interval});
+  auto created =
+      obs::AccessLog::create({.path = config_.path, .flush_interval = config_.flush_interval});
   if (!created) {
     return std::unexpected(std::move(created.error()));
   }

@@ -14,8 +14,22 @@
 namespace nexus::filters {
 
 enum class AccessLogField {
-  kTime, kMethod, kPath, kStatus, kBytesReceived, kBytesSent, kDurationMs, kUpstream,
-  kUpstreamDurationMs, kClient, kError, kRequestId, kRoute, kIdentity, kHost, kUserAgent,
+  kTime,
+  kMethod,
+  kPath,
+  kStatus,
+  kBytesReceived,
+  kBytesSent,
+  kDurationMs,
+  kUpstream,
+  kUpstreamDurationMs,
+  kClient,
+  kError,
+  kRequestId,
+  kRoute,
+  kIdentity,
+  kHost,
+  kUserAgent,
 };
 
 class AccessLogFactory final : public filter::FilterFactory {

@@ -7,9 +7,12 @@
 namespace nexus::filters {
 
 const std::vector<std::string> kAccessLogFields = {
-    "time",   "method",      "path",   "status", "bytes_received", "bytes_sent",
-    "duration_ms", "upstream", "upstream_duration_ms", "client", "error", "request_id",
-    "route",  "identity", "host",   "user_agent"};
+    "time",        "method",         "path",
+    "status",      "bytes_received", "bytes_sent",
+    "duration_ms", "upstream",       "upstream_duration_ms",
+    "client",      "error",          "request_id",
+    "route",       "identity",       "host",
+    "user_agent"};
 
 namespace {
 
@@ -45,7 +48,8 @@ Result<std::vector<std::string>> read_names(const Reader& r, const Field& field,
 
 Result<std::shared_ptr<filter::FilterFactory>> parse_access_log_filter(const Reader& r,
                                                                        const Field& field) {
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"path", "fields", "headers", "redact", "flush_interval"}));
+  NEXUS_CONFIG_TRY(
+      r.check_mapping(field, {"path", "fields", "headers", "redact", "flush_interval"}));
   AccessLogConfig config;
   NEXUS_CONFIG_TRY(r.read(field, "path", config.path));
   if (config.path.empty()) {

@@ -114,8 +114,8 @@ Sha256 sha256(std::string_view bytes) {
       EVP_MD_fetch(nullptr, "SHA256", nullptr), &EVP_MD_free);
   Sha256 out{};
   unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), out.data(), &size,
-             kSha256 ? kSha256.get() : EVP_sha256(), nullptr);
+  EVP_Digest(bytes.data(), bytes.size(), out.data(), &size, kSha256 ? kSha256.get() : EVP_sha256(),
+             nullptr);
   return out;
 }
 

@@ -30,7 +30,8 @@ Result<void> read_percentage(const Reader& r, const Field& map, double& out) {
 
 Result<std::shared_ptr<filter::FilterFactory>> parse_fault_filter(const Reader& r,
                                                                   const Field& field) {
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"delay", "abort", "header_control", "max_header_delay"}));
+  NEXUS_CONFIG_TRY(
+      r.check_mapping(field, {"delay", "abort", "header_control", "max_header_delay"}));
   FaultConfig config;
   if (Field delay = r.child(field, "delay"); delay.present) {
     NEXUS_CONFIG_TRY(r.check_mapping(delay, {"duration", "percentage"}));

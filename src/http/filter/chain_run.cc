@@ -184,8 +184,8 @@ FilterStatus ChainRun::invoke(Entry& entry) {
 }
 
 Verdict ChainRun::iterate() {
-  static constexpr Hook kHookOf[] = {kCompleteHook,       kRequestHeadersHook, kUpstreamRequestHook,
-                                     kRequestBodyHook,    kResponseHeadersHook, kResponseBodyHook};
+  static constexpr Hook kHookOf[] = {kCompleteHook,    kRequestHeadersHook,  kUpstreamRequestHook,
+                                     kRequestBodyHook, kResponseHeadersHook, kResponseBodyHook};
   const Hook hook = kHookOf[static_cast<size_t>(stage_)];
   const bool reverse = stage_ == Stage::kResponseHeaders || stage_ == Stage::kResponseBody;
   const bool body = stage_ == Stage::kRequestBody || stage_ == Stage::kResponseBody;

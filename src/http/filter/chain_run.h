@@ -80,7 +80,14 @@ class ChainRun {
     bool skip_response_body = false;
     bool skip_request_body = false;
   };
-  enum class Stage { kNone, kRequestHeaders, kUpstreamRequest, kRequestBody, kResponseHeaders, kResponseBody };
+  enum class Stage {
+    kNone,
+    kRequestHeaders,
+    kUpstreamRequest,
+    kRequestBody,
+    kResponseHeaders,
+    kResponseBody
+  };
 
   Verdict iterate();
   Verdict iterate_head();

@@ -60,10 +60,10 @@ class PauseSupport {
 // every hook, including on_complete.
 struct RequestInfo {
   std::string method;
-  std::string target;  // path and query as received
-  std::string host;    // without port handling: as received
-  std::string peer_ip;    // the socket's peer address
-  std::string route;      // the matched route's name ("" when none matched)
+  std::string target;   // path and query as received
+  std::string host;     // without port handling: as received
+  std::string peer_ip;  // the socket's peer address
+  std::string route;    // the matched route's name ("" when none matched)
   bool client_tls = false;
   [[nodiscard]] std::string_view path() const {
     return std::string_view(target).substr(0, target.find('?'));
@@ -83,7 +83,9 @@ class Context {
   void set_client_ip(std::string_view ip) { client_ip_ = arena_->keep(ip); }
 
   // Request header fields: in on_request_headers and on_upstream_request only (null elsewhere).
-  [[nodiscard]] HeaderMap* request_headers() { return request_headers_ ? &*request_headers_ : nullptr; }
+  [[nodiscard]] HeaderMap* request_headers() {
+    return request_headers_ ? &*request_headers_ : nullptr;
+  }
   // The request body will not keep its length (a filter rewrites it): it is sent upstream
   // without Content-Length (chunked to HTTP/1.1 upstreams). In request hooks before the body.
   void request_body_length_changes() { request_body_resized_ = true; }

@@ -28,8 +28,8 @@ void HeaderMap::set(std::string_view name, std::string_view value) {
 }
 
 size_t HeaderMap::remove(std::string_view name) {
-  return std::erase_if(*fields_,
-                       [&](const http1::Header& field) { return http1::iequals(field.name, name); });
+  return std::erase_if(
+      *fields_, [&](const http1::Header& field) { return http1::iequals(field.name, name); });
 }
 
 }  // namespace nexus::filter

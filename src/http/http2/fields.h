@@ -21,8 +21,8 @@ void response_fields(const http1::ResponseHead& response, bool keep_length, std:
                      std::vector<Field>& out);
 
 // Appends the fields of a response of Nexus's own: content-type and content-length (each when not
-// empty) and `extra` (names lower-cased; framing and hop-by-hop fields left out). The views in `out`
-// point into `storage`.
+// empty) and `extra` (names lower-cased; framing and hop-by-hop fields left out). The views in
+// `out` point into `storage`.
 void local_response_fields(std::string_view content_type, std::string_view content_length,
                            std::span<const http1::Header> extra, std::string& storage,
                            std::vector<Field>& out);

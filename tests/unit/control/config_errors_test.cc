@@ -40,31 +40,33 @@ const std::vector<BadCase> kSyntaxAndStructure = {
      "bad.yaml:4: filters[0]: expected a mapping like '- cors: {...}'"},
     {"unknown filter type", SERVER_LINE HEALTH_ROUTE "filters:\n  - gzip: {}\n",
      "bad.yaml:4: filters[0].gzip: unknown filter type 'gzip' (expected one of access_log,"},
-    {"two types in one entry", SERVER_LINE HEALTH_ROUTE
+    {"two types in one entry",
+     SERVER_LINE HEALTH_ROUTE
      "filters:\n  - fault: {header_control: true}\n    body_limit: {max_bytes: 1}\n",
      "bad.yaml:5: filters[0].body_limit: one filter per entry: 'fault' and 'body_limit'"},
-    {"duplicate filter names", SERVER_LINE HEALTH_ROUTE
+    {"duplicate filter names",
+     SERVER_LINE HEALTH_ROUTE
      "filters:\n  - fault: {header_control: true}\n  - fault: {header_control: true}\n",
      "bad.yaml:5: filters[1]: two filters named 'fault' in one list"},
-    {"disabled in the global list", SERVER_LINE HEALTH_ROUTE
-     "filters:\n  - fault: {header_control: true}\n    disabled: true\n",
+    {"disabled in the global list",
+     SERVER_LINE HEALTH_ROUTE "filters:\n  - fault: {header_control: true}\n    disabled: true\n",
      "bad.yaml:5: filters[0].disabled: only in a route's filters"},
-    {"priority out of range", SERVER_LINE HEALTH_ROUTE
-     "filters:\n  - fault: {header_control: true}\n    priority: 5000\n",
+    {"priority out of range",
+     SERVER_LINE HEALTH_ROUTE "filters:\n  - fault: {header_control: true}\n    priority: 5000\n",
      "bad.yaml:5: filters[0].priority: expected an integer from -1000 to 1000, got '5000'"},
     {"body_limit without max_bytes", SERVER_LINE HEALTH_ROUTE "filters:\n  - body_limit: {}\n",
      "bad.yaml:4: filters[0].body_limit.max_bytes: required key is missing"},
     {"fault with nothing to do", SERVER_LINE HEALTH_ROUTE "filters:\n  - fault: {}\n",
      "bad.yaml:4: filters[0].fault: expected at least one of delay, abort and header_control"},
-    {"fault percentage", SERVER_LINE HEALTH_ROUTE
-     "filters:\n  - fault:\n      abort: {status: 503, percentage: 150}\n",
+    {"fault percentage",
+     SERVER_LINE HEALTH_ROUTE "filters:\n  - fault:\n      abort: {status: 503, percentage: 150}\n",
      "bad.yaml:5: filters[0].fault.abort.percentage: expected a percentage from 0 to 100"},
-    {"access_log field", SERVER_LINE HEALTH_ROUTE
-     "filters:\n  - access_log: {fields: [status, colour]}\n",
+    {"access_log field",
+     SERVER_LINE HEALTH_ROUTE "filters:\n  - access_log: {fields: [status, colour]}\n",
      "bad.yaml:4: filters[0].access_log.fields[1]: unknown field 'colour'"},
-    {"route filter error", SERVER_LINE
-     "routes:\n  - match: {prefix: /}\n    direct_response: {status: 200}\n"
-     "    filters:\n      - body_limit: {max_bytes: lots}\n",
+    {"route filter error",
+     SERVER_LINE "routes:\n  - match: {prefix: /}\n    direct_response: {status: 200}\n"
+                 "    filters:\n      - body_limit: {max_bytes: lots}\n",
      "bad.yaml:6: routes[0].filters[0].body_limit.max_bytes: "},
     {"duplicate key", SERVER_LINE HEALTH_ROUTE "routes: []\n",
      "bad.yaml:3: routes: duplicate key 'routes'"},

@@ -23,8 +23,12 @@ class AccessLogTest : public ::testing::Test {
   std::string line_for(AccessLogConfig config, const filter::Completion& completion,
                        std::vector<http1::Header> headers = {}) {
     auto factory = std::make_shared<AccessLogFactory>(std::move(config));
-    run_.start({factory}, {.method = "POST", .target = "/v1/x?y=1", .host = "gw.test",
-                           .peer_ip = "10.1.2.3", .route = "api"},
+    run_.start({factory},
+               {.method = "POST",
+                .target = "/v1/x?y=1",
+                .host = "gw.test",
+                .peer_ip = "10.1.2.3",
+                .route = "api"},
                nullptr, 1024);
     EXPECT_EQ(run_.request_headers(headers), filter::Verdict::kContinue);
     run_.context().slots().emplace(filter::kRequestId, "id-1");
@@ -57,8 +61,8 @@ TEST_F(AccessLogTest, CredentialsAndConfiguredHeadersAreRedacted) {
   config.redact = {"x-secret"};
   auto factory = std::make_shared<AccessLogFactory>(config);
   std::string line;
-  factory->format(run_.context(), {.status = 200},
-                  {"curl/8", "Bearer sk-live", "k-1", "s-1", ""}, "", line);
+  factory->format(run_.context(), {.status = 200}, {"curl/8", "Bearer sk-live", "k-1", "s-1", ""},
+                  "", line);
   EXPECT_EQ(line, R"({"headers":{"user-agent":"curl/8","authorization":"[redacted]",)"
                   R"("x-api-key":"[redacted]","x-secret":"[redacted]","absent":""}})");
 }

@@ -46,8 +46,7 @@ class ScriptedFilter final : public Filter {
   }
   FilterStatus on_response_body(Context& ctx, std::string& body, bool end) override {
     log_.push_back(script_.name + ".response_body(" + body + (end ? ",end)" : ")"));
-    return script_.response_body ? script_.response_body(ctx, body, end)
-                                 : FilterStatus::kContinue;
+    return script_.response_body ? script_.response_body(ctx, body, end) : FilterStatus::kContinue;
   }
   void on_complete(Context& /*ctx*/, const Completion& completion) override {
     log_.push_back(script_.name + ".complete(" + std::to_string(completion.status) + ")");
@@ -114,8 +113,8 @@ TEST_F(ChainRunTest, RequestHooksRunInOrderAndResponseHooksInReverse) {
   EXPECT_EQ(run_.response_headers(200, response_fields_, false), Verdict::kContinue);
   run_.complete({.status = 200});
   EXPECT_EQ(log_, (Log{"a.request_headers", "b.request_headers", "a.upstream_request",
-                       "b.upstream_request", "b.response_headers(200)",
-                       "a.response_headers(200)", "a.complete(200)", "b.complete(200)"}));
+                       "b.upstream_request", "b.response_headers(200)", "a.response_headers(200)",
+                       "a.complete(200)", "b.complete(200)"}));
 }
 
 TEST_F(ChainRunTest, HooksAFilterDoesNotDeclareAreSkipped) {
@@ -130,12 +129,10 @@ TEST_F(ChainRunTest, HooksAFilterDoesNotDeclareAreSkipped) {
 
 TEST_F(ChainRunTest, LocalReplyStopsTheRequestAndOnlyEarlierFiltersSeeTheResponse) {
   add({.name = "a"});
-  add({.name = "b",
-       .request_headers =
-           [](Context& ctx) {
-             ctx.reply({.status = 401, .body = "no", .headers = {{"www-authenticate", "Bearer"}}});
-             return FilterStatus::kStop;
-           }});
+  add({.name = "b", .request_headers = [](Context& ctx) {
+         ctx.reply({.status = 401, .body = "no", .headers = {{"www-authenticate", "Bearer"}}});
+         return FilterStatus::kStop;
+       }});
   add({.name = "c"});
   start();
   ASSERT_EQ(run_.request_headers(request_fields_), Verdict::kReply);
@@ -206,8 +203,7 @@ TEST_F(ChainRunTest, StopWithoutAWayToResumeCountsAsContinue) {
 }
 
 TEST_F(ChainRunTest, StopAndBufferHandsTheWholeBodyOverAtTheEnd) {
-  add({.name = "a",
-       .request_body = [](Context&, std::string&, bool end) {
+  add({.name = "a", .request_body = [](Context&, std::string&, bool end) {
          return end ? FilterStatus::kContinue : FilterStatus::kStopAndBuffer;
        }});
   add({.name = "b"});
@@ -225,9 +221,8 @@ TEST_F(ChainRunTest, StopAndBufferHandsTheWholeBodyOverAtTheEnd) {
 }
 
 TEST_F(ChainRunTest, BufferingOverTheLimitIsTooLarge) {
-  add({.name = "a", .response_body = [](Context&, std::string&, bool) {
-         return FilterStatus::kStopAndBuffer;
-       }});
+  add({.name = "a",
+       .response_body = [](Context&, std::string&, bool) { return FilterStatus::kStopAndBuffer; }});
   start(/*buffer_limit=*/4);
   std::string piece = "abc";
   EXPECT_EQ(run_.response_body(piece, false), Verdict::kContinue);
