@@ -20,8 +20,9 @@ namespace nexus::obs {
 struct AccessLogOptions {
   std::string path = "stdout";  // "stdout", "stderr" or a file (appended to)
   std::chrono::milliseconds flush_interval{1000};
-  size_t batch_bytes = 64 * 1024;      // a full batch wakes the writer early
-  size_t max_buffer_bytes = 16 << 20;  // past it (the disk cannot keep up) lines are dropped
+  size_t batch_bytes = size_t{64} * 1024;  // a full batch wakes the writer early
+  size_t max_buffer_bytes = size_t{16}
+                            << 20;  // past it (the disk cannot keep up) lines are dropped
 };
 
 class AccessLog {

@@ -10,7 +10,7 @@ namespace asio = boost::asio;
 
 void Downstream::start_filters(const config::FilterChain& chain, const config::Route* route) {
   if (!pause_) {
-    pause_.emplace(executor());
+    pause_ = std::make_unique<FilterPause>(executor());
   }
   const ExchangeState& exchange = state();
   filter::RequestInfo info{.method = exchange.log_method,
@@ -19,7 +19,7 @@ void Downstream::start_filters(const config::FilterChain& chain, const config::R
                            .peer_ip = std::string(client_ip()),
                            .route = route != nullptr ? route->name : std::string(),
                            .client_tls = client_tls()};
-  filters.start(chain, std::move(info), &*pause_,
+  filters.start(chain, std::move(info), pause_.get(),
                 route != nullptr ? route->buffer_limit : config::Route{}.buffer_limit);
 }
 
@@ -118,6 +118,7 @@ asio::awaitable<Outcome> Downstream::reply_through_filters(int status,
   if (verdict == filter::Verdict::kReply) {
     filter::LocalReply replaced = filters.take_reply();
     std::vector<http1::Header> fields;
+    fields.reserve(replaced.headers.size());
     for (const auto& [name, value] : replaced.headers) {
       fields.push_back({name, value});
     }

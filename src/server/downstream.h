@@ -6,6 +6,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -162,7 +163,7 @@ class Downstream {
                                                         std::string_view body,
                                                         std::vector<http1::Header> headers,
                                                         const Error* error);
-  std::optional<FilterPause> pause_;
+  std::unique_ptr<FilterPause> pause_;  // made with the first chain (needs the executor)
   bool paused_ = false;
 };
 

@@ -18,8 +18,8 @@ class RealClock final : public Clock {
 }  // namespace
 
 const Clock& real_clock() {
-  static const RealClock clock;
-  return clock;
+  static const RealClock kClock;
+  return kClock;
 }
 
 namespace slots_internal {

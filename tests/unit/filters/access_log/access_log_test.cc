@@ -22,7 +22,7 @@ class AccessLogTest : public ::testing::Test {
  protected:
   std::string line_for(AccessLogConfig config, const filter::Completion& completion,
                        std::vector<http1::Header> headers = {}) {
-    auto factory = std::make_shared<AccessLogFactory>(std::move(config));
+    auto factory = keep(std::make_shared<AccessLogFactory>(std::move(config)));
     run_.start({factory},
                {.method = "POST",
                 .target = "/v1/x?y=1",
@@ -37,7 +37,14 @@ class AccessLogTest : public ::testing::Test {
     return line;
   }
 
+  // The factories outlive the chain's filters, as the config snapshot does in the server.
+  std::shared_ptr<AccessLogFactory> keep(std::shared_ptr<AccessLogFactory> factory) {
+    factories_.push_back(factory);
+    return factory;
+  }
+
   FixedClock clock_;
+  std::vector<std::shared_ptr<AccessLogFactory>> factories_;
   filter::ChainRun run_{clock_};
 };
 
@@ -70,7 +77,7 @@ TEST_F(AccessLogTest, CredentialsAndConfiguredHeadersAreRedacted) {
 TEST_F(AccessLogTest, StringsAreJsonEscaped) {
   AccessLogConfig config;
   config.fields = {"path"};
-  auto factory = std::make_shared<AccessLogFactory>(config);
+  auto factory = keep(std::make_shared<AccessLogFactory>(config));
   run_.start({factory}, {.target = "/a\"b\\c\n"}, nullptr, 1024);
   std::string line;
   factory->format(run_.context(), {}, {}, "", line);
