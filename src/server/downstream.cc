@@ -92,15 +92,27 @@ asio::awaitable<Outcome> Downstream::reply_local(int status, std::string_view co
   co_return co_await reply_through_filters(status, content_type, body, {}, nullptr);
 }
 
-asio::awaitable<Outcome> Downstream::reply_filter(filter::LocalReply reply) {
-  std::vector<http1::Header> headers;
-  headers.reserve(reply.headers.size());
+namespace {
+
+// A reply's header fields as views into it (it must outlive them).
+std::vector<http1::Header> fields_of(const filter::LocalReply& reply) {
+  std::vector<http1::Header> fields;
+  fields.reserve(reply.headers.size());
   for (const auto& [name, value] : reply.headers) {
-    headers.push_back({name, value});
+    fields.push_back({name, value});
   }
-  const Error* error = reply.error.has_value() ? &*reply.error : nullptr;
+  return fields;
+}
+
+const Error* error_of(const filter::LocalReply& reply) {
+  return reply.error.has_value() ? &*reply.error : nullptr;
+}
+
+}  // namespace
+
+asio::awaitable<Outcome> Downstream::reply_filter(filter::LocalReply reply) {
   co_return co_await reply_through_filters(reply.status, reply.content_type, reply.body,
-                                           std::move(headers), error);
+                                           fields_of(reply), error_of(reply));
 }
 
 // The filters that saw the request see the reply's head (a later filter may still replace the
@@ -116,16 +128,11 @@ asio::awaitable<Outcome> Downstream::reply_through_filters(int status,
   filter::Verdict verdict = filters.response_headers(status, headers, /*local=*/true);
   verdict = co_await settle(verdict);
   if (verdict == filter::Verdict::kReply) {
-    filter::LocalReply replaced = filters.take_reply();
-    std::vector<http1::Header> fields;
-    fields.reserve(replaced.headers.size());
-    for (const auto& [name, value] : replaced.headers) {
-      fields.push_back({name, value});
-    }
+    const filter::LocalReply replaced = filters.take_reply();
+    std::vector<http1::Header> fields = fields_of(replaced);
     co_await settle(filters.response_headers(replaced.status, fields, /*local=*/true));
-    const Error* reason = replaced.error.has_value() ? &*replaced.error : nullptr;
     co_return co_await send_reply(replaced.status, replaced.content_type, replaced.body, fields,
-                                  reason);
+                                  error_of(replaced));
   }
   co_return co_await send_reply(status, content_type, body, headers, error);
 }

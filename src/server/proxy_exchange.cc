@@ -85,12 +85,12 @@ asio::awaitable<Outcome> ProxyExchange::run() {
                 "cluster '" + cluster.config().name + "' has no endpoint to send the request to");
     co_return co_await downstream_.reply_error(std::move(error));
   }
-  ExchangeRecord& record = downstream_.record;
-  record.upstream_name = &cluster.endpoint_name(*endpoint);
   if (const bool go_on = co_await filter_upstream_request(); !go_on) {
     downstream_.release_head();
-    co_return co_await reply_for_filter();
+    co_return co_await reply_for_filter();  // the upstream was never contacted
   }
+  ExchangeRecord& record = downstream_.record;
+  record.upstream_name = &cluster.endpoint_name(*endpoint);
 
   // Serialise the upstream head while the request's views are valid, then let the head go.
   http1::UpstreamRequestInfo info;
