@@ -160,7 +160,10 @@ asio::awaitable<Result<std::shared_ptr<proxy::Http2Upstream>>> ProxyExchange::ht
     // known could exceed it and wait in nghttp2's queue, unseen by the pool.
     const std::shared_ptr<proxy::Http2Upstream> connection = *added;
     record.upstream = connection.get();
+    connection->reserve_stream();
     const bool ready = co_await connection->wait_ready();
+    // The caller opens its stream before anything else runs on this worker.
+    connection->release_stream();
     record.upstream = nullptr;
     if (!ready) {
       added = fail(downstream_.timed_out(Phase::kUpstreamConnect) ? ErrorCode::kUpstreamTimeout

@@ -252,14 +252,15 @@ bool ClientSession::wants_write() const {
   return !fatal_ && nghttp2_session_want_write(session_) != 0;
 }
 
-bool ClientSession::can_open_stream() const {
+bool ClientSession::can_open_stream(size_t reserved) const {
   if (goaway_ || fatal_ || nghttp2_session_check_request_allowed(session_) == 0) {
     return false;
   }
   const uint32_t peer_limit =
       nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
   const size_t limit = std::min<size_t>(peer_limit, limits_.max_concurrent_streams);
-  return streams_.size() < limit && nghttp2_session_get_next_stream_id(session_) <= kMaxStreamId;
+  return streams_.size() + reserved < limit &&
+         nghttp2_session_get_next_stream_id(session_) <= kMaxStreamId;
 }
 
 Result<std::shared_ptr<ClientStream>> ClientSession::submit_request(std::span<const Field> fields,

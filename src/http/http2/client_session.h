@@ -90,8 +90,9 @@ class ClientSession {
   [[nodiscard]] bool alive() const;
   [[nodiscard]] bool wants_write() const;
   // A new request may be opened now: no GOAWAY either way, under both stream limits, and
-  // stream ids left.
-  [[nodiscard]] bool can_open_stream() const;
+  // stream ids left. `reserved` streams promised to callers that have not opened them yet count
+  // as open.
+  [[nodiscard]] bool can_open_stream(size_t reserved = 0) const;
   [[nodiscard]] size_t open_streams() const { return streams_.size(); }
   // Whether the server's SETTINGS arrived (its stream limit is known).
   [[nodiscard]] bool settings_received() const { return settings_received_; }

@@ -32,8 +32,13 @@ class Http2Upstream final : public Abortable, public std::enable_shared_from_thi
   // Alive, set up (the server's SETTINGS arrived, see wait_ready()) and with room for another
   // stream.
   [[nodiscard]] bool usable() const {
-    return !closed_ && session_.settings_received() && session_.can_open_stream();
+    return !closed_ && session_.settings_received() && session_.can_open_stream(reserved_);
   }
+  // The exchange that set the connection up holds one stream of it while it waits for the
+  // SETTINGS: others that find it usable in between must not take that stream (with a limit of
+  // one stream per connection, both would open one).
+  void reserve_stream() { ++reserved_; }
+  void release_stream() { reserved_ -= reserved_ > 0 ? 1 : 0; }
   [[nodiscard]] bool closed() const { return closed_; }
   [[nodiscard]] bool idle() const { return session_.open_streams() == 0; }
   std::chrono::steady_clock::time_point idle_since;
@@ -58,6 +63,7 @@ class Http2Upstream final : public Abortable, public std::enable_shared_from_thi
   boost::asio::steady_timer write_signal_;
   boost::asio::steady_timer ready_signal_;  // cancelled when the SETTINGS arrive or on close
   std::string out_;
+  size_t reserved_ = 0;
   bool closed_ = false;
 };
 

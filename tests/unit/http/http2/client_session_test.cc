@@ -291,6 +291,17 @@ TEST_F(ClientSessionTest, OurOwnStreamCapAppliesToo) {
   EXPECT_FALSE(client_->can_open_stream());
 }
 
+TEST_F(ClientSessionTest, ReservedStreamsCountAsOpen) {
+  ClientLimits limits;
+  limits.max_concurrent_streams = 2;
+  start({}, limits);
+  EXPECT_TRUE(client_->can_open_stream(1));
+  EXPECT_FALSE(client_->can_open_stream(2));
+  auto first = get();
+  EXPECT_TRUE(client_->can_open_stream());
+  EXPECT_FALSE(client_->can_open_stream(1));
+}
+
 TEST_F(ClientSessionTest, GoawayFromTheUpstreamStopsNewStreams) {
   start();
   auto stream = get();
