@@ -149,8 +149,9 @@ class Downstream {
 
   // Creates the filters of `chain` for this exchange (`route`: the matched one, or null).
   void start_filters(const config::FilterChain& chain, const config::Route* route);
-  // Waits while a filter keeps the exchange paused; returns the verdict it ended with (a reply
-  // when the client left meanwhile).
+  // Waits while a filter keeps the exchange paused (`verdict` is kPause); returns the verdict it
+  // ended with (a reply when the client left meanwhile). Callers only co_await it after a pause:
+  // a coroutine call per hook costs more than most filters.
   boost::asio::awaitable<filter::Verdict> settle(filter::Verdict verdict);
 
  protected:

@@ -39,8 +39,10 @@ asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) 
       route != nullptr ? route->filters : snapshot.config.global_filters;
   if (!chain.empty()) {
     downstream.start_filters(chain, route);
-    const filter::Verdict verdict =
-        co_await downstream.settle(downstream.filters.request_headers(state.request.headers));
+    filter::Verdict verdict = downstream.filters.request_headers(state.request.headers);
+    if (verdict == filter::Verdict::kPause) {
+      verdict = co_await downstream.settle(verdict);
+    }
     if (verdict == filter::Verdict::kReply) {
       downstream.release_head();
       co_return co_await downstream.reply_filter(downstream.filters.take_reply());
@@ -85,9 +87,11 @@ asio::awaitable<Outcome> ProxyExchange::run() {
                 "cluster '" + cluster.config().name + "' has no endpoint to send the request to");
     co_return co_await downstream_.reply_error(std::move(error));
   }
-  if (const bool go_on = co_await filter_upstream_request(); !go_on) {
-    downstream_.release_head();
-    co_return co_await reply_for_filter();  // the upstream was never contacted
+  if (downstream_.filters.has_hook(filter::kUpstreamRequestHook)) {
+    if (const bool go_on = co_await filter_upstream_request(); !go_on) {
+      downstream_.release_head();
+      co_return co_await reply_for_filter();  // the upstream was never contacted
+    }
   }
   ExchangeRecord& record = downstream_.record;
   record.upstream_name = &cluster.endpoint_name(*endpoint);

@@ -47,6 +47,7 @@ class ProxyExchange {
   boost::asio::awaitable<Outcome> relay_response(Http2Call& call);
 
   // Filter hooks (proxy_filters.cc). False / an error: a filter answered (filter_reply_).
+  // filter_upstream_request and filter_response_head: only when a filter has the hook.
   boost::asio::awaitable<bool> filter_upstream_request();
   // Takes the request body available now (see Downstream::take_body), through the request-body
   // filters when there are any.

@@ -256,8 +256,10 @@ asio::awaitable<Result<void>> ProxyExchange::read_response_head(Http2Call& call)
 asio::awaitable<Outcome> ProxyExchange::relay_response(Http2Call& call) {
   http2::ClientStream& stream = call.stream();
   const int status = stream.head.status;
-  if (const bool go_on = co_await filter_response_head(); !go_on) {
-    co_return co_await reply_for_filter();  // the call's destructor resets the upstream stream
+  if (downstream_.filters.has_hook(filter::kResponseHeadersHook)) {
+    if (const bool go_on = co_await filter_response_head(); !go_on) {
+      co_return co_await reply_for_filter();  // the call's destructor resets the upstream stream
+    }
   }
   const bool filtering = filters_response_body();
   const ResponseStart start = downstream_.begin_response();

@@ -9,11 +9,10 @@ namespace asio = boost::asio;
 
 asio::awaitable<bool> ProxyExchange::filter_upstream_request() {
   filter::ChainRun& filters = downstream_.filters;
-  if (!filters.has_hook(filter::kUpstreamRequestHook)) {
-    co_return true;
+  filter::Verdict verdict = filters.upstream_request(downstream_.state().request.headers);
+  if (verdict == filter::Verdict::kPause) {
+    verdict = co_await downstream_.settle(verdict);
   }
-  const filter::Verdict verdict =
-      co_await downstream_.settle(filters.upstream_request(downstream_.state().request.headers));
   if (verdict == filter::Verdict::kReply) {
     filter_reply_ = filters.take_reply();
     co_return false;
@@ -39,8 +38,10 @@ asio::awaitable<Result<BodyTake>> ProxyExchange::take_request_body(GatherWriter&
   if (request_piece_.empty() && !taken->done) {
     co_return taken;
   }
-  const filter::Verdict verdict =
-      co_await downstream_.settle(filters.request_body(request_piece_, taken->done));
+  filter::Verdict verdict = filters.request_body(request_piece_, taken->done);
+  if (verdict == filter::Verdict::kPause) {
+    verdict = co_await downstream_.settle(verdict);
+  }
   if (verdict == filter::Verdict::kReply) {
     filter_reply_ = filters.take_reply();
     co_return fail(ErrorCode::kBadRequest, "a filter refused the request body");
@@ -55,12 +56,12 @@ asio::awaitable<Result<BodyTake>> ProxyExchange::take_request_body(GatherWriter&
 
 asio::awaitable<bool> ProxyExchange::filter_response_head() {
   filter::ChainRun& filters = downstream_.filters;
-  if (!filters.has_hook(filter::kResponseHeadersHook)) {
-    co_return true;
-  }
   http1::ResponseHead& response = downstream_.state().response;
-  const filter::Verdict verdict = co_await downstream_.settle(
-      filters.response_headers(response.status, response.headers, /*local=*/false));
+  filter::Verdict verdict =
+      filters.response_headers(response.status, response.headers, /*local=*/false);
+  if (verdict == filter::Verdict::kPause) {
+    verdict = co_await downstream_.settle(verdict);
+  }
   if (verdict == filter::Verdict::kReply) {
     filter_reply_ = filters.take_reply();
     co_return false;
@@ -79,8 +80,10 @@ bool ProxyExchange::filters_response_body() const {
 }
 
 asio::awaitable<Result<void>> ProxyExchange::filter_response_body(bool end) {
-  const filter::Verdict verdict =
-      co_await downstream_.settle(downstream_.filters.response_body(response_piece_, end));
+  filter::Verdict verdict = downstream_.filters.response_body(response_piece_, end);
+  if (verdict == filter::Verdict::kPause) {
+    verdict = co_await downstream_.settle(verdict);
+  }
   if (verdict == filter::Verdict::kTooLarge) {
     co_return fail(ErrorCode::kInternal,
                    "a filter held back more of the response than the route's buffer_limit");

@@ -36,8 +36,10 @@ asio::awaitable<Outcome> ProxyExchange::relay_response(proxy::UpstreamConnection
   const uint64_t upstream_length = response.content_length;
   const int status = response.status;
   const bool upstream_keep_alive = response.keep_alive;
-  if (const bool go_on = co_await filter_response_head(); !go_on) {
-    co_return co_await reply_for_filter();  // the upstream's response is dropped, unread
+  if (downstream_.filters.has_hook(filter::kResponseHeadersHook)) {
+    if (const bool go_on = co_await filter_response_head(); !go_on) {
+      co_return co_await reply_for_filter();  // the upstream's response is dropped, unread
+    }
   }
   const bool filtering = filters_response_body();
   const ResponseStart start = downstream_.begin_response();
