@@ -1,11 +1,28 @@
 #include "core/json_escape.h"
 
+#include <algorithm>
+
 namespace nexus {
+namespace {
+
+bool needs_escape(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return c == '"' || c == '\\' || byte < 0x20 || byte == 0x7f;
+}
+
+}  // namespace
 
 void append_json_escaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
+  // Runs of plain bytes (nearly every field, nearly always) are appended in one piece.
+  auto it = text.begin();
+  while (it != text.end()) {
+    const auto special = std::find_if(it, text.end(), needs_escape);
+    out.append(it, special);
+    if (special == text.end()) {
+      return;
+    }
+    const char c = *special;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -22,15 +39,14 @@ void append_json_escaped(std::string& out, std::string_view text) {
       case '\t':
         out += "\\t";
         break;
-      default:
-        if (byte < 0x20 || byte == 0x7f) {
-          out += "\\u00";
-          out += kHex[byte >> 4];
-          out += kHex[byte & 0xf];
-        } else {
-          out += c;
-        }
+      default: {
+        const auto byte = static_cast<unsigned char>(c);
+        out += "\\u00";
+        out += kHex[byte >> 4];
+        out += kHex[byte & 0xf];
+      }
     }
+    it = special + 1;
   }
 }
 

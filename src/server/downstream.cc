@@ -13,13 +13,13 @@ void Downstream::start_filters(const config::FilterChain& chain, const config::R
     pause_ = std::make_unique<FilterPause>(executor());
   }
   const ExchangeState& exchange = state();
-  filter::RequestInfo info{.method = exchange.log_method,
-                           .target = exchange.log_target,
-                           .host = std::string(exchange.request.host),
-                           .peer_ip = std::string(client_ip()),
-                           .route = route != nullptr ? route->name : std::string(),
-                           .client_tls = client_tls()};
-  filters.start(chain, std::move(info), pause_.get(),
+  const filter::RequestInfo info{.method = exchange.log_method,
+                                 .target = exchange.log_target,
+                                 .host = exchange.request.host,
+                                 .peer_ip = client_ip(),
+                                 .route = route != nullptr ? route->name : std::string_view(),
+                                 .client_tls = client_tls()};
+  filters.start(chain, info, pause_.get(),
                 route != nullptr ? route->buffer_limit : config::Route{}.buffer_limit);
 }
 

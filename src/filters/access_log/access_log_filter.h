@@ -40,7 +40,7 @@ class AccessLogFactory final : public filter::FilterFactory {
   [[nodiscard]] uint32_t hooks() const override {
     return filter::kRequestHeadersHook | filter::kCompleteHook;
   }
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override;
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override;
   Result<void> start() override;
 
   // Appends the JSON line for a completed exchange (without the newline) to `line`.

@@ -64,8 +64,8 @@ AuthFactory::AuthFactory(AuthConfig config) : config_(std::move(config)) {
   }
 }
 
-std::unique_ptr<filter::Filter> AuthFactory::create() const {
-  return std::make_unique<AuthFilter>(*this);
+filter::ArenaPtr<filter::Filter> AuthFactory::create(filter::Arena& arena) const {
+  return arena.make<AuthFilter>(*this);
 }
 
 Result<void> AuthFactory::start() { return jwks_ ? jwks_->start() : Result<void>{}; }
@@ -138,7 +138,7 @@ AuthFactory::Outcome AuthFactory::from_authorization(filter::Context& ctx,
   return out;
 }
 
-AuthFactory::Outcome AuthFactory::authorise(Outcome outcome) const {
+void AuthFactory::authorise(Outcome& outcome) const {
   const std::string& subject = outcome.identity.subject;
   std::string refusal;
   if (listed(config_.deny, subject) ||
@@ -155,7 +155,6 @@ AuthFactory::Outcome AuthFactory::authorise(Outcome outcome) const {
     outcome.kind = Outcome::Kind::kForbidden;
     outcome.message = std::move(refusal);
   }
-  return outcome;
 }
 
 filter::LocalReply AuthFactory::unauthorized(std::string_view message,
@@ -192,7 +191,7 @@ filter::FilterStatus AuthFactory::authenticate(filter::Context& ctx) const {
     credential_header = config_.api_key_header;
   }
   if (outcome.kind == Outcome::Kind::kOk) {
-    outcome = authorise(std::move(outcome));
+    authorise(outcome);
   }
   switch (outcome.kind) {
     case Outcome::Kind::kNone:

@@ -21,7 +21,7 @@ class AuthFactory final : public filter::FilterFactory {
 
   [[nodiscard]] std::string_view type() const override { return "auth"; }
   [[nodiscard]] uint32_t hooks() const override { return filter::kRequestHeadersHook; }
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override;
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override;
   // Starts the JWKS refresh thread (stopped when the factory is destroyed).
   Result<void> start() override;
 
@@ -36,7 +36,8 @@ class AuthFactory final : public filter::FilterFactory {
   Outcome from_authorization(filter::Context& ctx, std::string_view value) const;
   Outcome check_api_key(std::string_view key) const;
   Outcome check_jwt(filter::Context& ctx, std::string_view token) const;
-  Outcome authorise(Outcome outcome) const;
+  // Turns an authenticated outcome into a 403 when the identity is not allowed here.
+  void authorise(Outcome& outcome) const;
   // 401 with a challenge per configured method; `bearer_error` ("invalid_token") when a bearer
   // credential was presented and refused.
   [[nodiscard]] filter::LocalReply unauthorized(std::string_view message,

@@ -109,13 +109,20 @@ std::optional<Sha256> sha256_from_hex(std::string_view hex) {
 
 Sha256 sha256(std::string_view bytes) {
   // Fetched once: EVP_sha256() makes OpenSSL 3 look the implementation up again on every digest
-  // (a property query under a lock), which cost more than hashing an API key.
+  // (a property query under a lock), which cost more than hashing an API key. One context per
+  // thread, reused: EVP_Digest allocates and frees one per call.
   static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> kSha256(
       EVP_MD_fetch(nullptr, "SHA256", nullptr), &EVP_MD_free);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(
+      EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  const EVP_MD* md = kSha256 ? kSha256.get() : EVP_sha256();
   Sha256 out{};
   unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), out.data(), &size, kSha256 ? kSha256.get() : EVP_sha256(),
-             nullptr);
+  if (!context || EVP_DigestInit_ex2(context.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(context.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(context.get(), out.data(), &size) != 1) {
+    EVP_Digest(bytes.data(), bytes.size(), out.data(), &size, md, nullptr);  // out of memory
+  }
   return out;
 }
 

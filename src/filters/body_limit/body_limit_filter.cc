@@ -46,8 +46,8 @@ class BodyLimitFilter final : public filter::Filter {
 
 }  // namespace
 
-std::unique_ptr<filter::Filter> BodyLimitFactory::create() const {
-  return std::make_unique<BodyLimitFilter>(config_.max_bytes);
+filter::ArenaPtr<filter::Filter> BodyLimitFactory::create(filter::Arena& arena) const {
+  return arena.make<BodyLimitFilter>(config_.max_bytes);
 }
 
 }  // namespace nexus::filters

@@ -18,7 +18,7 @@ class BodyLimitFactory final : public filter::FilterFactory {
   [[nodiscard]] uint32_t hooks() const override {
     return filter::kRequestHeadersHook | filter::kRequestBodyHook;
   }
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override;
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override;
   [[nodiscard]] uint64_t max_bytes() const { return config_.max_bytes; }
 
  private:

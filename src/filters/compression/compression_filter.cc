@@ -256,8 +256,8 @@ uint32_t CompressionFactory::hooks() const {
   return hooks;
 }
 
-std::unique_ptr<filter::Filter> CompressionFactory::create() const {
-  return std::make_unique<CompressionFilter>(*this);
+filter::ArenaPtr<filter::Filter> CompressionFactory::create(filter::Arena& arena) const {
+  return arena.make<CompressionFilter>(*this);
 }
 
 int CompressionFactory::level(Coding coding) const {

@@ -18,7 +18,7 @@ class CompressionFactory final : public filter::FilterFactory {
 
   [[nodiscard]] std::string_view type() const override { return "compression"; }
   [[nodiscard]] uint32_t hooks() const override;
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override;
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override;
 
   [[nodiscard]] const CompressionConfig& config() const { return config_; }
   [[nodiscard]] int level(compression::Coding coding) const;

@@ -197,8 +197,8 @@ void merge_vary(filter::HeaderMap& headers, std::string_view token) {
   headers.set("Vary", merged);
 }
 
-std::unique_ptr<filter::Filter> CorsFactory::create() const {
-  return std::make_unique<CorsFilter>(policy_);
+filter::ArenaPtr<filter::Filter> CorsFactory::create(filter::Arena& arena) const {
+  return arena.make<CorsFilter>(policy_);
 }
 
 }  // namespace nexus::filters

@@ -21,7 +21,7 @@ class CorsFactory final : public filter::FilterFactory {
   [[nodiscard]] uint32_t hooks() const override {
     return filter::kRequestHeadersHook | filter::kResponseHeadersHook;
   }
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override;
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override;
   [[nodiscard]] const CorsPolicy& policy() const { return policy_; }
 
  private:

@@ -73,8 +73,8 @@ filter::LocalReply fault_abort_reply(int status) {
                   R"("type":"server_error","code":"fault_injected"}})"};
 }
 
-std::unique_ptr<filter::Filter> FaultFactory::create() const {
-  return std::make_unique<FaultFilter>(config_);
+filter::ArenaPtr<filter::Filter> FaultFactory::create(filter::Arena& arena) const {
+  return arena.make<FaultFilter>(config_);
 }
 
 }  // namespace nexus::filters

@@ -14,7 +14,7 @@ class FaultFactory final : public filter::FilterFactory {
 
   [[nodiscard]] std::string_view type() const override { return "fault"; }
   [[nodiscard]] uint32_t hooks() const override { return filter::kRequestHeadersHook; }
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override;
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override;
   [[nodiscard]] const FaultConfig& config() const { return config_; }
 
  private:

@@ -88,8 +88,8 @@ uint32_t HeadersFactory::hooks() const {
   return hooks;
 }
 
-std::unique_ptr<filter::Filter> HeadersFactory::create() const {
-  return std::make_unique<HeadersFilter>(config_);
+filter::ArenaPtr<filter::Filter> HeadersFactory::create(filter::Arena& arena) const {
+  return arena.make<HeadersFilter>(config_);
 }
 
 }  // namespace nexus::filters

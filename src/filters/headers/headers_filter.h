@@ -20,7 +20,7 @@ class HeadersFactory final : public filter::FilterFactory {
 
   [[nodiscard]] std::string_view type() const override { return "headers"; }
   [[nodiscard]] uint32_t hooks() const override;
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override;
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override;
   [[nodiscard]] const HeadersConfig& config() const { return config_; }
 
  private:

@@ -77,8 +77,8 @@ bool IpFilterFactory::allowed(const std::optional<IpAddress>& address) const {
   return config_.allow.empty() || config_.allow.contains(*address);
 }
 
-std::unique_ptr<filter::Filter> IpFilterFactory::create() const {
-  return std::make_unique<IpFilter>(*this);
+filter::ArenaPtr<filter::Filter> IpFilterFactory::create(filter::Arena& arena) const {
+  return arena.make<IpFilter>(*this);
 }
 
 }  // namespace nexus::filters

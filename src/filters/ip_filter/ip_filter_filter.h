@@ -33,7 +33,7 @@ class IpFilterFactory final : public filter::FilterFactory {
 
   [[nodiscard]] std::string_view type() const override { return "ip_filter"; }
   [[nodiscard]] uint32_t hooks() const override { return filter::kRequestHeadersHook; }
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override;
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override;
 
   // Whether a client address may pass (deny wins; an empty allow list allows all; an unreadable
   // address passes only when there is no allow list).

@@ -159,8 +159,8 @@ RateLimitFactory::RateLimitFactory(RateLimitConfig config) : config_(std::move(c
   }
 }
 
-std::unique_ptr<filter::Filter> RateLimitFactory::create() const {
-  return std::make_unique<RateLimitFilter>(*this);
+filter::ArenaPtr<filter::Filter> RateLimitFactory::create(filter::Arena& arena) const {
+  return arena.make<RateLimitFilter>(*this);
 }
 
 }  // namespace nexus::filters

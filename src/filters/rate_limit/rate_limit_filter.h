@@ -20,7 +20,7 @@ class RateLimitFactory final : public filter::FilterFactory {
   [[nodiscard]] uint32_t hooks() const override {
     return filter::kRequestHeadersHook | (config_.headers ? filter::kResponseHeadersHook : 0U);
   }
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override;
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override;
 
   [[nodiscard]] const RateLimitConfig& config() const { return config_; }
   // The stores are thread-safe: a const factory hands them out to every worker's filters.

@@ -59,8 +59,8 @@ bool is_sane_request_id(std::string_view id) {
   return true;
 }
 
-std::unique_ptr<filter::Filter> RequestIdFactory::create() const {
-  return std::make_unique<RequestIdFilter>(config_);
+filter::ArenaPtr<filter::Filter> RequestIdFactory::create(filter::Arena& arena) const {
+  return arena.make<RequestIdFilter>(config_);
 }
 
 }  // namespace nexus::filters

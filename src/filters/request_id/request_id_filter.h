@@ -25,7 +25,7 @@ class RequestIdFactory final : public filter::FilterFactory {
   [[nodiscard]] uint32_t hooks() const override {
     return filter::kRequestHeadersHook | (config_.response ? filter::kResponseHeadersHook : 0U);
   }
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override;
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override;
   [[nodiscard]] const RequestIdConfig& config() const { return config_; }
 
  private:

@@ -44,7 +44,7 @@ ChainRun::~ChainRun() {
   }
 }
 
-void ChainRun::start(const Chain& chain, RequestInfo request, PauseSupport* pause,
+void ChainRun::start(const Chain& chain, const RequestInfo& request, PauseSupport* pause,
                      uint64_t buffer_limit) {
   if (started_) {
     complete({});
@@ -54,11 +54,16 @@ void ChainRun::start(const Chain& chain, RequestInfo request, PauseSupport* paus
   hooks_ = 0;
   entries_.reserve(chain.size());
   for (const auto& factory : chain) {
-    entries_.push_back({.filter = factory->create(), .hooks = factory->hooks()});
+    entries_.push_back({.filter = factory->create(arena_), .hooks = factory->hooks()});
     hooks_ |= entries_.back().hooks;
   }
   reached_ = entries_.size();
-  context_.request_ = std::move(request);
+  context_.request_ = {.method = arena_.keep(request.method),
+                       .target = arena_.keep(request.target),
+                       .host = arena_.keep(request.host),
+                       .peer_ip = arena_.keep(request.peer_ip),
+                       .route = arena_.keep(request.route),
+                       .client_tls = request.client_tls};
   context_.pause_support_ = pause;
 }
 
@@ -156,12 +161,12 @@ void ChainRun::complete(const Completion& completion) {
       entry.filter->on_complete(context_, completion);
     }
   }
-  entries_.clear();
+  entries_.clear();  // the filters, the slots' values, then the memory they were in
+  context_.reset();
+  arena_.clear();
   hooks_ = 0;
   stage_ = Stage::kNone;
   body_ = nullptr;
-  context_ = Context(context_.clock(), arena_);
-  arena_.clear();
 }
 
 FilterStatus ChainRun::invoke(Entry& entry) {

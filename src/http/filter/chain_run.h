@@ -33,8 +33,10 @@ class ChainRun {
   ChainRun& operator=(const ChainRun&) = delete;
   ~ChainRun();  // completes a started run that was not completed (with status 0)
 
-  // Creates the chain's filters for a new exchange (completing any earlier one first).
-  void start(const Chain& chain, RequestInfo request, PauseSupport* pause, uint64_t buffer_limit);
+  // Creates the chain's filters for a new exchange (completing any earlier one first). `request`
+  // is copied.
+  void start(const Chain& chain, const RequestInfo& request, PauseSupport* pause,
+             uint64_t buffer_limit);
   [[nodiscard]] bool started() const { return started_; }
   [[nodiscard]] Context& context() { return context_; }
 
@@ -74,7 +76,7 @@ class ChainRun {
 
  private:
   struct Entry {
-    std::unique_ptr<Filter> filter;
+    ArenaPtr<Filter> filter;
     uint32_t hooks = 0;
     std::string held;  // body held back by kStopAndBuffer
     bool skip_response_body = false;
@@ -95,7 +97,7 @@ class ChainRun {
   FilterStatus invoke(Entry& entry);
   Verdict body_step(Entry& entry, FilterStatus status);
 
-  Arena arena_;
+  Arena arena_;  // first: outlives the filters and the context that use it
   Context context_;
   std::vector<Entry> entries_;
   uint32_t hooks_ = 0;

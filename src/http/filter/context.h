@@ -56,29 +56,27 @@ class PauseSupport {
   [[nodiscard]] virtual std::shared_ptr<Resumer> make_resumer() = 0;
 };
 
-// The request as received, copied at the start of the exchange so that it stays readable in
-// every hook, including on_complete.
+// The request as received. ChainRun::start copies it into the exchange's arena, so that it stays
+// readable in every hook, including on_complete.
 struct RequestInfo {
-  std::string method;
-  std::string target;   // path and query as received
-  std::string host;     // without port handling: as received
-  std::string peer_ip;  // the socket's peer address
-  std::string route;    // the matched route's name ("" when none matched)
+  std::string_view method;
+  std::string_view target;   // path and query as received
+  std::string_view host;     // without port handling: as received
+  std::string_view peer_ip;  // the socket's peer address
+  std::string_view route;    // the matched route's name ("" when none matched)
   bool client_tls = false;
-  [[nodiscard]] std::string_view path() const {
-    return std::string_view(target).substr(0, target.find('?'));
-  }
+  [[nodiscard]] std::string_view path() const { return target.substr(0, target.find('?')); }
 };
 
 class Context {
  public:
-  Context(const Clock& clock, Arena& arena) : clock_(&clock), arena_(&arena) {}
+  Context(const Clock& clock, Arena& arena) : clock_(&clock), arena_(&arena), slots_(arena) {}
 
   [[nodiscard]] const RequestInfo& request() const { return request_; }
   // The client's address: the peer's, unless a filter (ip_filter with trusted proxies) found
   // the original client in X-Forwarded-For.
   [[nodiscard]] std::string_view client_ip() const {
-    return client_ip_.empty() ? std::string_view(request_.peer_ip) : client_ip_;
+    return client_ip_.empty() ? request_.peer_ip : client_ip_;
   }
   void set_client_ip(std::string_view ip) { client_ip_ = arena_->keep(ip); }
 
@@ -125,6 +123,25 @@ class Context {
 
  private:
   friend class ChainRun;
+
+  // Back to a new exchange's state (the slots' values are destroyed, their room is kept).
+  void reset() {
+    pause_support_ = nullptr;
+    request_ = {};
+    client_ip_ = {};
+    request_headers_.reset();
+    response_headers_.reset();
+    response_status_ = 0;
+    request_body_resized_ = false;
+    response_body_resized_ = false;
+    skip_response_body_ = false;
+    skip_request_body_ = false;
+    local_response_ = false;
+    reply_.reset();
+    pause_delay_.reset();
+    paused_by_handle_ = false;
+    slots_.clear();
+  }
 
   const Clock* clock_;
   Arena* arena_;

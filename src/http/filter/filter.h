@@ -88,8 +88,9 @@ class FilterFactory {
   [[nodiscard]] virtual std::string_view type() const = 0;
   // Bitwise or of the Hook values its filters implement.
   [[nodiscard]] virtual uint32_t hooks() const = 0;
-  // One filter for one exchange; called on a worker thread, concurrently with other workers.
-  [[nodiscard]] virtual std::unique_ptr<Filter> create() const = 0;
+  // One filter for one exchange, made in the exchange's arena (`return arena.make<MyFilter>(...)`);
+  // called on a worker thread, concurrently with other workers.
+  [[nodiscard]] virtual ArenaPtr<Filter> create(Arena& arena) const = 0;
   // Called once before the config serves traffic (open files, start background refreshes), not
   // by `nexus validate`. A failure stops the start (or the reload) with its message.
   virtual Result<void> start() { return {}; }

@@ -3,24 +3,14 @@
 // it lives as long as the exchange and never dangles when the filter's own string goes away.
 #pragma once
 
-#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "http/filter/arena.h"
 #include "http/http1/message.h"
 
 namespace nexus::filter {
-
-// Owns copies of strings for the lifetime of one exchange (a deque: elements never move).
-class Arena {
- public:
-  std::string_view keep(std::string_view text) { return strings_.emplace_back(text); }
-  void clear() { strings_.clear(); }
-
- private:
-  std::deque<std::string> strings_;
-};
 
 class HeaderMap {
  public:

@@ -1,7 +1,8 @@
 // Typed per-request state that filters share without string maps: a filter that produces a value
 // (auth: the identity) stores it under a SlotKey<T>, one that consumes it (rate_limit) reads it
 // with the same key. Keys are created once, at static-initialisation time, in the header of the
-// type they carry; looking a slot up is an index into a small vector.
+// type they carry; looking a slot up is an index into a small vector. Values live in the
+// exchange's arena.
 #pragma once
 
 #include <atomic>
@@ -9,6 +10,8 @@
 #include <memory>
 #include <utility>
 #include <vector>
+
+#include "http/filter/arena.h"
 
 namespace nexus::filter {
 
@@ -28,13 +31,15 @@ class SlotKey {
 
 class Slots {
  public:
+  explicit Slots(Arena& arena) : arena_(&arena) {}
+
   // Stores a new value (replacing any earlier one) and returns it.
   template <typename T, typename... Args>
   T& emplace(const SlotKey<T>& key, Args&&... args) {
     if (values_.size() <= key.index()) {
       values_.resize(key.index() + 1);
     }
-    auto holder = std::make_unique<Holder<T>>(std::forward<Args>(args)...);
+    auto holder = arena_->make<Holder<T>>(std::forward<Args>(args)...);
     T& value = holder->value;
     values_[key.index()] = std::move(holder);
     return value;
@@ -49,7 +54,12 @@ class Slots {
     return &static_cast<const Holder<T>&>(*values_[key.index()]).value;
   }
 
-  void clear() { values_.clear(); }
+  // Destroys the values (before their arena is cleared); keeps the vector's room.
+  void clear() {
+    for (auto& value : values_) {
+      value.reset();
+    }
+  }
 
  private:
   struct HolderBase {
@@ -61,7 +71,8 @@ class Slots {
     explicit Holder(Args&&... args) : value(std::forward<Args>(args)...) {}
     T value;
   };
-  std::vector<std::unique_ptr<HolderBase>> values_;
+  Arena* arena_;
+  std::vector<ArenaPtr<HolderBase>> values_;
 };
 
 }  // namespace nexus::filter

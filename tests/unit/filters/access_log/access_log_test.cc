@@ -58,6 +58,21 @@ TEST_F(AccessLogTest, FieldsInTheConfiguredOrder) {
             R"("client":"10.1.2.3"})");
 }
 
+TEST_F(AccessLogTest, NumbersAndDurationsWithThreeDecimals) {
+  AccessLogConfig config;
+  config.fields = {"status", "bytes_received", "bytes_sent", "duration_ms", "upstream_duration_ms"};
+  EXPECT_EQ(line_for(config, {.status = 200,
+                              .request_body_bytes = 305,
+                              .response_bytes = 18'446'744'073'709'551'615U,
+                              .duration_ms = 1234.5678,
+                              .upstream_ms = 0.0004}),
+            R"({"status":200,"bytes_received":305,"bytes_sent":18446744073709551615,)"
+            R"("duration_ms":1234.568,"upstream_duration_ms":0.000})");
+  EXPECT_EQ(line_for(config, {.duration_ms = 0.9995, .upstream_ms = -1}),
+            R"({"status":0,"bytes_received":0,"bytes_sent":0,"duration_ms":1.000,)"
+            R"("upstream_duration_ms":0.000})");
+}
+
 TEST_F(AccessLogTest, NoFieldsIsAnEmptyObject) {
   EXPECT_EQ(line_for(AccessLogConfig{}, {.status = 200}), "{}");
 }

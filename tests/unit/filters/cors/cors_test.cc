@@ -238,14 +238,14 @@ class Unauthorized final : public filter::FilterFactory {
  public:
   [[nodiscard]] std::string_view type() const override { return "deny"; }
   [[nodiscard]] uint32_t hooks() const override { return filter::kRequestHeadersHook; }
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override {
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override {
     struct F final : filter::Filter {
       filter::FilterStatus on_request_headers(filter::Context& ctx) override {
         ctx.reply_error(Error(ErrorCode::kUnauthorized, "no key"));
         return filter::FilterStatus::kStop;
       }
     };
-    return std::make_unique<F>();
+    return arena.make<F>();
   }
 };
 

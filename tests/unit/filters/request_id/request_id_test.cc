@@ -195,14 +195,14 @@ class Rejecting final : public filter::FilterFactory {
  public:
   [[nodiscard]] std::string_view type() const override { return "reject"; }
   [[nodiscard]] uint32_t hooks() const override { return filter::kRequestHeadersHook; }
-  [[nodiscard]] std::unique_ptr<filter::Filter> create() const override {
+  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override {
     struct F final : filter::Filter {
       filter::FilterStatus on_request_headers(filter::Context& ctx) override {
         ctx.reply({.status = 401, .body = "{}"});
         return filter::FilterStatus::kStop;
       }
     };
-    return std::make_unique<F>();
+    return arena.make<F>();
   }
 };
 

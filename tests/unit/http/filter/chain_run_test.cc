@@ -62,8 +62,8 @@ class ScriptedFactory final : public FilterFactory {
   ScriptedFactory(Script script, Log& log) : script_(std::move(script)), log_(log) {}
   [[nodiscard]] std::string_view type() const override { return "scripted"; }
   [[nodiscard]] uint32_t hooks() const override { return script_.hooks; }
-  [[nodiscard]] std::unique_ptr<Filter> create() const override {
-    return std::make_unique<ScriptedFilter>(script_, log_);
+  [[nodiscard]] ArenaPtr<Filter> create(Arena& arena) const override {
+    return arena.make<ScriptedFilter>(script_, log_);
   }
 
  private:
