@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "http/http1/message.h"
+
 namespace nexus::filters::auth {
 
 // What authentication found: an identity, a refusal (401 or 403) or nothing presented.
@@ -28,11 +30,6 @@ class AuthFilter final : public filter::Filter {
  private:
   const AuthFactory& factory_;
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::ranges::equal(
-      a, b, [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
-}
 
 std::string_view trim(std::string_view text) {
   const size_t start = text.find_first_not_of(" \t");
@@ -114,7 +111,7 @@ AuthFactory::Outcome AuthFactory::from_authorization(filter::Context& ctx,
       space == std::string_view::npos ? std::string_view() : trim(value.substr(space + 1));
   Outcome out;
   out.kind = Outcome::Kind::kUnauthorized;
-  if (iequals(scheme, "bearer") && (config_.jwt_enabled || config_.api_keys_enabled)) {
+  if (http1::iequals(scheme, "bearer") && (config_.jwt_enabled || config_.api_keys_enabled)) {
     if (credential.empty()) {
       out.message = "empty bearer credential";
       out.bearer_error = "invalid_request";
@@ -124,7 +121,7 @@ AuthFactory::Outcome AuthFactory::from_authorization(filter::Context& ctx,
         config_.jwt_enabled && (!config_.api_keys_enabled || looks_like_jwt(credential));
     return jwt ? check_jwt(ctx, credential) : check_api_key(credential);
   }
-  if (iequals(scheme, "basic") && config_.basic_enabled) {
+  if (http1::iequals(scheme, "basic") && config_.basic_enabled) {
     const BasicUser* user = check_basic(config_.basic_users, credential);
     if (user == nullptr) {
       out.message = "invalid user name or password";

@@ -16,13 +16,15 @@ using filter::FilterStatus;
 
 constexpr std::string_view kDecodedCodings = "gzip, deflate, br, zstd";
 
-// Every field named `name` joined into one list value (a list may be split over several fields,
-// RFC 9110 §5.3); nullopt when there is none.
-std::optional<std::string> joined(const filter::HeaderMap& headers, std::string_view name) {
-  std::optional<std::string> value;
+// Every field named `name` as one list value (a list may be split over several fields, RFC 9110
+// §5.3): the only field's value itself, or the fields joined in the exchange's arena; nullopt
+// when there is none.
+std::optional<std::string_view> joined(filter::Context& ctx, const filter::HeaderMap& headers,
+                                       std::string_view name) {
+  std::optional<std::string_view> value;
   for (const http1::Header& field : headers.fields()) {
     if (http1::iequals(field.name, name)) {
-      value = value ? *value + ", " + std::string(field.value) : std::string(field.value);
+      value = value ? ctx.keep(std::string(*value) + ", " + std::string(field.value)) : field.value;
     }
   }
   return value;
@@ -84,7 +86,12 @@ class CompressionFilter final : public filter::Filter {
     }
     const CompressionConfig& config = factory_.config();
     if (!config.algorithms.empty()) {
-      coding_ = compression::negotiate(joined(*headers, "accept-encoding"), config.algorithms);
+      // Negotiated with the response, if it is one to compress: most are not (too small, not
+      // text), and parsing the list for each of them would be wasted. The request headers are
+      // gone by then, so the value is kept.
+      if (const auto accept = joined(ctx, *headers, "accept-encoding")) {
+        accept_encoding_ = ctx.keep(*accept);
+      }
     }
     const FilterStatus status =
         config.decompress_requests ? start_decoding(ctx, *headers) : FilterStatus::kContinue;
@@ -117,7 +124,7 @@ class CompressionFilter final : public filter::Filter {
 
  private:
   FilterStatus start_decoding(filter::Context& ctx, filter::HeaderMap& headers) {
-    const std::optional<std::string> encoding = joined(headers, "content-encoding");
+    const std::optional<std::string_view> encoding = joined(ctx, headers, "content-encoding");
     if (!encoding) {
       return FilterStatus::kContinue;
     }
@@ -148,6 +155,7 @@ class CompressionFilter final : public filter::Filter {
   [[nodiscard]] bool eligible(filter::Context& ctx, const filter::HeaderMap& headers) const;
 
   const CompressionFactory& factory_;
+  std::optional<std::string_view> accept_encoding_;  // in the arena
   Coding coding_ = Coding::kIdentity;
   std::unique_ptr<compression::Decoder> decoder_;
   std::string decoded_;
@@ -164,26 +172,24 @@ bool CompressionFilter::eligible(filter::Context& ctx, const filter::HeaderMap& 
       headers.has("content-range")) {
     return false;
   }
-  if (const std::string_view* encoding = headers.find("content-encoding");
-      encoding != nullptr && !http1::iequals(*encoding, "identity")) {
-    return false;  // already encoded: compressing twice gains nothing
-  }
-  // RFC 9111 §5.2.2.6: an intermediary must not transform a no-transform response.
-  if (const std::optional<std::string> cache_control = joined(headers, "cache-control");
-      cache_control && compression::list_has_token(*cache_control, "no-transform")) {
-    return false;
-  }
-  const std::string type = compression::media_type(headers.get("content-type"));
-  if (!compression::media_type_matches(type, factory_.config().content_types)) {
-    return false;
-  }
+  // The cheapest test first: most API responses are smaller than min_size.
   if (const std::string_view* length = headers.find("content-length"); length != nullptr) {
     const std::optional<uint64_t> size = parse_length(*length);
     if (size && *size < factory_.config().min_size) {
       return false;
     }
   }
-  return true;
+  if (const std::string_view* encoding = headers.find("content-encoding");
+      encoding != nullptr && !http1::iequals(*encoding, "identity")) {
+    return false;  // already encoded: compressing twice gains nothing
+  }
+  // RFC 9111 §5.2.2.6: an intermediary must not transform a no-transform response.
+  if (const std::optional<std::string_view> cache_control = joined(ctx, headers, "cache-control");
+      cache_control && compression::list_has_token(*cache_control, "no-transform")) {
+    return false;
+  }
+  const std::string type = compression::media_type(headers.get("content-type"));
+  return compression::media_type_matches(type, factory_.config().content_types);
 }
 
 FilterStatus CompressionFilter::on_response_headers(filter::Context& ctx) {
@@ -195,9 +201,10 @@ FilterStatus CompressionFilter::on_response_headers(filter::Context& ctx) {
   }
   // Caches must key on Accept-Encoding even when this client got identity: another may not.
   if (std::optional<std::string> vary =
-          compression::vary_with_accept_encoding(joined(*headers, "vary").value_or(""))) {
+          compression::vary_with_accept_encoding(joined(ctx, *headers, "vary").value_or(""))) {
     headers->set("Vary", *vary);
   }
+  coding_ = compression::negotiate(accept_encoding_, factory_.config().algorithms);
   if (coding_ == Coding::kIdentity) {
     ctx.skip_response_body();
     return FilterStatus::kContinue;
