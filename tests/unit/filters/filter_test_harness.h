@@ -136,4 +136,30 @@ class Exchange {
   ChainRun run_;
 };
 
+// A filter that answers every request with `reply` in on_request_headers: the local reply of a
+// later filter (a 401 from auth), for testing what earlier filters add to it.
+class ReplyingFactory final : public FilterFactory {
+ public:
+  explicit ReplyingFactory(LocalReply reply) : reply_(std::move(reply)) {}
+  [[nodiscard]] std::string_view type() const override { return "replying"; }
+  [[nodiscard]] uint32_t hooks() const override { return kRequestHeadersHook; }
+  [[nodiscard]] ArenaPtr<Filter> create(Arena& arena) const override {
+    return arena.make<Replying>(reply_);
+  }
+
+ private:
+  class Replying final : public Filter {
+   public:
+    explicit Replying(const LocalReply& reply) : reply_(reply) {}
+    FilterStatus on_request_headers(Context& ctx) override {
+      ctx.reply(reply_);
+      return FilterStatus::kStop;
+    }
+
+   private:
+    const LocalReply& reply_;
+  };
+  LocalReply reply_;
+};
+
 }  // namespace nexus::filter::testing

@@ -16,6 +16,7 @@ using filter::testing::Exchange;
 using filter::testing::FakeClock;
 using filter::testing::load_error;
 using filter::testing::load_filter;
+using filter::testing::ReplyingFactory;
 using Values = std::vector<std::string>;
 
 constexpr std::string_view kAbsent = "<absent>";
@@ -234,24 +235,10 @@ TEST_F(CorsTest, StarWithoutCredentialsIsAStarAndNoVary) {
   EXPECT_EQ(ex->response_header("vary"), kAbsent);
 }
 
-class Unauthorized final : public filter::FilterFactory {
- public:
-  [[nodiscard]] std::string_view type() const override { return "deny"; }
-  [[nodiscard]] uint32_t hooks() const override { return filter::kRequestHeadersHook; }
-  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override {
-    struct F final : filter::Filter {
-      filter::FilterStatus on_request_headers(filter::Context& ctx) override {
-        ctx.reply_error(Error(ErrorCode::kUnauthorized, "no key"));
-        return filter::FilterStatus::kStop;
-      }
-    };
-    return arena.make<F>();
-  }
-};
-
 TEST_F(CorsTest, LocalRepliesOfLaterFiltersGetTheHeaders) {
   load(kFull);
-  chain_.push_back(std::make_shared<Unauthorized>());
+  chain_.push_back(std::make_shared<ReplyingFactory>(
+      filter::LocalReply::from_error(Error(ErrorCode::kUnauthorized, "no key"))));
   auto ex = exchange("POST", "https://app.example.com");
   ASSERT_EQ(ex->request_headers(), Verdict::kReply);
   EXPECT_EQ(ex->reply_and_filter().status, 401);

@@ -19,6 +19,7 @@ using filter::testing::Exchange;
 using filter::testing::FakeClock;
 using filter::testing::load_error;
 using filter::testing::load_filter;
+using filter::testing::ReplyingFactory;
 using Values = std::vector<std::string>;
 
 TEST(HeadersTemplate, ParsesLiteralsAttributesAndEscapes) {
@@ -140,24 +141,10 @@ TEST_F(HeadersTest, ResponseOperationsUseCapturedRequestHeaders) {
   EXPECT_EQ(ex->response_header("cache-control"), "no-store");
 }
 
-class Reject final : public filter::FilterFactory {
- public:
-  [[nodiscard]] std::string_view type() const override { return "reject"; }
-  [[nodiscard]] uint32_t hooks() const override { return filter::kRequestHeadersHook; }
-  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override {
-    struct F final : filter::Filter {
-      filter::FilterStatus on_request_headers(filter::Context& ctx) override {
-        ctx.reply_error(Error(ErrorCode::kForbidden, "no"));
-        return filter::FilterStatus::kStop;
-      }
-    };
-    return arena.make<F>();
-  }
-};
-
 TEST_F(HeadersTest, LocalRepliesOfLaterFiltersGetResponseHeaders) {
   load("  - headers: {response: {set: {x-tenant: \"%{header:x-tenant}\"}}}\n");
-  chain_.push_back(std::make_shared<Reject>());
+  chain_.push_back(std::make_shared<ReplyingFactory>(
+      filter::LocalReply::from_error(Error(ErrorCode::kForbidden, "no"))));
   auto ex = exchange();
   ex->add_request_header("x-tenant", "acme");
   ASSERT_EQ(ex->request_headers(), Verdict::kReply);

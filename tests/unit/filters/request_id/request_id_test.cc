@@ -17,6 +17,7 @@ using filter::testing::Exchange;
 using filter::testing::FakeClock;
 using filter::testing::load_error;
 using filter::testing::load_filter;
+using filter::testing::ReplyingFactory;
 using std::chrono::milliseconds;
 using std::chrono::system_clock;
 
@@ -191,24 +192,10 @@ TEST_F(RequestIdFilterTest, CustomHeaderAndNoResponseHeader) {
 }
 
 // A later filter's local reply (a 401 from auth) still carries the id.
-class Rejecting final : public filter::FilterFactory {
- public:
-  [[nodiscard]] std::string_view type() const override { return "reject"; }
-  [[nodiscard]] uint32_t hooks() const override { return filter::kRequestHeadersHook; }
-  [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override {
-    struct F final : filter::Filter {
-      filter::FilterStatus on_request_headers(filter::Context& ctx) override {
-        ctx.reply({.status = 401, .body = "{}"});
-        return filter::FilterStatus::kStop;
-      }
-    };
-    return arena.make<F>();
-  }
-};
-
 TEST_F(RequestIdFilterTest, LocalRepliesOfLaterFiltersGetTheId) {
   load("  - request_id: {}\n");
-  chain_.push_back(std::make_shared<Rejecting>());
+  chain_.push_back(
+      std::make_shared<ReplyingFactory>(filter::LocalReply{.status = 401, .body = "{}"}));
   auto ex = exchange();
   ex->add_request_header("x-request-id", "abc");
   ASSERT_EQ(ex->request_headers(), filter::Verdict::kReply);
