@@ -16,7 +16,7 @@ struct ErrorTraits {
 };
 
 // Indexed by ErrorCode; keep in the enum's order.
-constexpr std::array<ErrorTraits, 21> kTraits = {{
+constexpr std::array<ErrorTraits, 22> kTraits = {{
     {400, ErrorSource::kClient, false, "bad_request", "invalid_request_error"},
     {401, ErrorSource::kClient, false, "unauthorized", "authentication_error"},
     {403, ErrorSource::kClient, false, "forbidden", "permission_error"},
@@ -36,6 +36,7 @@ constexpr std::array<ErrorTraits, 21> kTraits = {{
     {504, ErrorSource::kUpstream, true, "upstream_timeout", "upstream_error"},
     {503, ErrorSource::kUpstream, true, "upstream_unavailable", "upstream_error"},
     {503, ErrorSource::kInternal, true, "overloaded", "server_error"},
+    {500, ErrorSource::kInternal, false, "fault_injected", "server_error"},
     {500, ErrorSource::kInternal, false, "invalid_config", "server_error"},
     {500, ErrorSource::kInternal, false, "internal_error", "server_error"},
 }};

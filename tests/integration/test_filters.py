@@ -84,8 +84,8 @@ class ChainTest(NexusTestCase):
         self.assertEqual(r.json()["error"]["code"], "fault_injected")
         self.assertEqual(self.up.count(), 1)  # only /quiet reached the upstream
         entries = self.entries(1)
-        self.assertEqual([(e["path"], e["status"], e["route"]) for e in entries],
-                         [("/faulty", 418, "faulty")])
+        self.assertEqual([(e["path"], e["status"], e["error"], e["route"]) for e in entries],
+                         [("/faulty", 418, "fault_injected", "faulty")])
 
     def test_requests_without_a_route_go_through_the_global_chain(self):
         cfg = make_config(free_port(), {}, [{"match": {"path": "/only"},

@@ -38,6 +38,7 @@ enum class ErrorCode {
   kUpstreamUnavailable,    // 503: no endpoint could be selected, or the pool is full
   // Our own.
   kOverloaded,     // 503: connection limit reached or shutting down
+  kFaultInjected,  // the fault filter's abort (its reply carries the configured status)
   kInvalidConfig,  // configuration error (never reaches a client)
   kInternal,       // 500
 };

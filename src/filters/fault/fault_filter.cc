@@ -68,9 +68,11 @@ class FaultFilter final : public filter::Filter {
 }  // namespace
 
 filter::LocalReply fault_abort_reply(int status) {
-  return {.status = status,
-          .body = R"({"error":{"message":"fault injected by the fault filter",)"
-                  R"("type":"server_error","code":"fault_injected"}})"};
+  // The error makes the access log say why the exchange failed; the status is the configured one.
+  filter::LocalReply reply = filter::LocalReply::from_error(
+      Error(ErrorCode::kFaultInjected, "fault injected by the fault filter"));
+  reply.status = status;
+  return reply;
 }
 
 filter::ArenaPtr<filter::Filter> FaultFactory::create(filter::Arena& arena) const {
