@@ -49,7 +49,8 @@ class Arena {
   void clear() { resource_.release(); }
 
  private:
-  // Blocks grow from 1 KiB; a plain request with the everyday filters fits in the first.
+  // Blocks start at 1 KiB and grow geometrically: one or two for the everyday filters. They
+  // are freed when the exchange ends, so an idle keep-alive connection holds none.
   std::pmr::monotonic_buffer_resource resource_{1024};
 };
 
