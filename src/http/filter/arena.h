@@ -34,7 +34,7 @@ class Arena {
       return {};
     }
     auto* copy = static_cast<char*>(resource_.allocate(text.size(), 1));
-    std::copy(text.begin(), text.end(), copy);
+    std::ranges::copy(text, copy);
     return {copy, text.size()};
   }
 
