@@ -145,6 +145,33 @@ Result<std::vector<Field>> Reader::items(const Field& field, bool non_empty) con
   return out;
 }
 
+Result<std::vector<std::string>> Reader::strings(const Field& field, bool non_empty,
+                                                 const StringCheck& check) const {
+  return strings(field, non_empty, {}, check);
+}
+
+Result<std::vector<std::string>> Reader::strings(const Field& field, bool non_empty,
+                                                 std::span<const std::string_view> choices,
+                                                 const StringCheck& check) const {
+  auto list = items(field, non_empty);
+  if (!list) {
+    return std::unexpected(std::move(list.error()));
+  }
+  std::vector<std::string> out;
+  out.reserve(list->size());
+  for (const Field& item : *list) {
+    auto text = choices.empty() ? string(item) : one_of(item, choices);
+    if (!text) {
+      return std::unexpected(std::move(text.error()));
+    }
+    if (check) {
+      NEXUS_CONFIG_TRY(check(item, *text));
+    }
+    out.push_back(std::move(*text));
+  }
+  return out;
+}
+
 Result<std::string> Reader::scalar(const Field& field, std::string_view what) const {
   if (!field.present || !field.node.IsScalar()) {
     return error(field, "expected " + std::string(what));

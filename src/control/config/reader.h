@@ -12,6 +12,7 @@
 #include <concepts>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <span>
 #include <string>
@@ -75,6 +76,18 @@ class Reader {
       const Field& field) const;
   // The elements of a sequence; `non_empty` makes an empty (or null) one an error.
   [[nodiscard]] Result<std::vector<Field>> items(const Field& field, bool non_empty) const;
+
+  // Checks one item of a string list: it may normalise `text` in place or refuse the item with
+  // error(item, ...).
+  using StringCheck = std::function<Result<void>(const Field& item, std::string& text)>;
+  // The scalars of a list, as items() reads it (absent or null: none; `non_empty`: an empty one is
+  // an error), each read as string() and then passed with its item to `check` (if any). With
+  // `choices` (not empty), each item is read as one_of(item, choices) instead.
+  [[nodiscard]] Result<std::vector<std::string>> strings(const Field& field, bool non_empty,
+                                                         const StringCheck& check = {}) const;
+  [[nodiscard]] Result<std::vector<std::string>> strings(const Field& field, bool non_empty,
+                                                         std::span<const std::string_view> choices,
+                                                         const StringCheck& check = {}) const;
 
   [[nodiscard]] Result<std::string> string(const Field& field) const;  // any scalar
   [[nodiscard]] Result<bool> boolean(const Field& field) const;

@@ -27,21 +27,16 @@ Result<void> check_regex(const Reader& r, const Field& field, const std::string&
 }
 
 // Exact host names or "*.suffix" wildcards, stored lower case.
-Result<void> parse_host_pattern(const Reader& r, const Field& field,
-                                std::vector<std::string>& out) {
-  auto text = r.string(field);
-  if (!text) {
-    return std::unexpected(std::move(text.error()));
-  }
-  std::string host = to_lower_ascii(*text);
+Result<void> check_host_pattern(const Reader& r, const Field& field, std::string& text) {
+  std::string host = to_lower_ascii(text);
   std::string_view name = host;
   if (name.starts_with("*.")) {
     name.remove_prefix(2);
   }
   if (!is_dns_name(name) && !is_ip_literal(name)) {
-    return r.error(field, "expected a host name (no port) or *.domain, got '" + *text + "'");
+    return r.error(field, "expected a host name (no port) or *.domain, got '" + text + "'");
   }
-  out.push_back(std::move(host));
+  text = std::move(host);
   return {};
 }
 
@@ -52,15 +47,22 @@ Result<void> parse_hosts(const Reader& r, const Field& match, config::RouteMatch
     return r.error(hosts, "use either host or hosts, not both");
   }
   if (host.present) {
-    return parse_host_pattern(r, host, out.hosts);
+    auto text = r.string(host);
+    if (!text) {
+      return std::unexpected(std::move(text.error()));
+    }
+    NEXUS_CONFIG_TRY(check_host_pattern(r, host, *text));
+    out.hosts.push_back(std::move(*text));
+    return {};
   }
-  auto items = r.items(hosts, /*non_empty=*/hosts.present);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
+  const auto host_pattern = [&r](const Field& item, std::string& text) {
+    return check_host_pattern(r, item, text);
+  };
+  auto list = r.strings(hosts, /*non_empty=*/hosts.present, host_pattern);
+  if (!list) {
+    return std::unexpected(std::move(list.error()));
   }
-  for (const Field& item : *items) {
-    NEXUS_CONFIG_TRY(parse_host_pattern(r, item, out.hosts));
-  }
+  out.hosts = std::move(*list);
   return {};
 }
 
@@ -94,21 +96,18 @@ Result<void> parse_path_match(const Reader& r, const Field& match, config::Route
 }
 
 Result<void> parse_methods(const Reader& r, const Field& field, std::vector<std::string>& out) {
-  auto items = r.items(field, /*non_empty=*/field.present);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
-  }
-  for (const Field& item : *items) {
-    auto method = r.string(item);
-    if (!method) {
-      return std::unexpected(std::move(method.error()));
+  const auto upper_case_token = [&r](const Field& item, const std::string& method) -> Result<void> {
+    bool upper = std::ranges::none_of(method, [](char c) { return c >= 'a' && c <= 'z'; });
+    if (!is_token(method) || !upper) {
+      return r.error(item, "expected an upper-case method like GET, got '" + method + "'");
     }
-    bool upper = std::ranges::none_of(*method, [](char c) { return c >= 'a' && c <= 'z'; });
-    if (!is_token(*method) || !upper) {
-      return r.error(item, "expected an upper-case method like GET, got '" + *method + "'");
-    }
-    out.push_back(std::move(*method));
+    return {};
+  };
+  auto methods = r.strings(field, /*non_empty=*/field.present, upper_case_token);
+  if (!methods) {
+    return std::unexpected(std::move(methods.error()));
   }
+  out = std::move(*methods);
   return {};
 }
 

@@ -16,32 +16,24 @@ const std::vector<std::string> kAccessLogFields = {
 
 namespace {
 
-Result<std::vector<std::string>> read_names(const Reader& r, const Field& field, bool header) {
-  std::vector<std::string> names;
-  auto items = r.items(field, /*non_empty=*/false);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
-  }
-  for (const Field& item : *items) {
-    auto name = r.string(item);
-    if (!name) {
-      return std::unexpected(std::move(name.error()));
-    }
-    std::string lower = *name;
+// Lower-cases a log field name (`header` false: one of kAccessLogFields) or a header name.
+auto name_check(const Reader& r, bool header) {
+  return [&r, header](const Field& item, std::string& name) -> Result<void> {
+    std::string lower = name;
     std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return std::tolower(c); });
     if (!header && std::ranges::find(kAccessLogFields, lower) == kAccessLogFields.end()) {
       std::string known;
       for (const auto& field_name : kAccessLogFields) {
         known += (known.empty() ? "" : ", ") + field_name;
       }
-      return r.error(item, "unknown field '" + *name + "' (expected one of " + known + ")");
+      return r.error(item, "unknown field '" + name + "' (expected one of " + known + ")");
     }
     if (header && (lower.empty() || lower.find_first_of(" :\t\r\n") != std::string::npos)) {
-      return r.error(item, "expected a header name, got '" + *name + "'");
+      return r.error(item, "expected a header name, got '" + name + "'");
     }
-    names.push_back(std::move(lower));
-  }
-  return names;
+    name = std::move(lower);
+    return {};
+  };
 }
 
 }  // namespace
@@ -64,14 +56,15 @@ Result<std::shared_ptr<filter::FilterFactory>> parse_access_log_filter(const Rea
   }
   config.fields = kAccessLogFields;
   if (Field fields = r.child(field, "fields"); fields.present) {
-    auto names = read_names(r, fields, /*header=*/false);
+    auto names = r.strings(fields, /*non_empty=*/false, name_check(r, /*header=*/false));
     if (!names) {
       return std::unexpected(std::move(names.error()));
     }
     config.fields = std::move(*names);
   }
   for (auto [key, out] : {std::pair{"headers", &config.headers}, {"redact", &config.redact}}) {
-    auto names = read_names(r, r.child(field, key), /*header=*/true);
+    auto names =
+        r.strings(r.child(field, key), /*non_empty=*/false, name_check(r, /*header=*/true));
     if (!names) {
       return std::unexpected(std::move(names.error()));
     }

@@ -12,20 +12,17 @@ namespace auth {
 
 Result<void> read_strings(const Reader& r, const Field& map, std::string_view key,
                           std::vector<std::string>& out) {
-  auto items = r.items(r.child(map, key), /*non_empty=*/false);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
-  }
-  for (const Field& item : *items) {
-    auto text = r.string(item);
-    if (!text) {
-      return std::unexpected(std::move(text.error()));
-    }
-    if (text->empty()) {
+  const auto non_empty = [&r](const Field& item, const std::string& text) -> Result<void> {
+    if (text.empty()) {
       return r.error(item, "must not be empty");
     }
-    out.push_back(std::move(*text));
+    return {};
+  };
+  auto list = r.strings(r.child(map, key), /*non_empty=*/false, non_empty);
+  if (!list) {
+    return std::unexpected(std::move(list.error()));
   }
+  out = std::move(*list);
   return {};
 }
 

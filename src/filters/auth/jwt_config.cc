@@ -9,17 +9,11 @@ namespace {
 Result<void> parse_algorithms(const Reader& r, const Field& field, JwtPolicy& policy) {
   Field list = r.child(field, "algorithms");
   NEXUS_CONFIG_TRY(r.require(list));
-  auto items = r.items(list, /*non_empty=*/true);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
+  auto algorithms = r.strings(list, /*non_empty=*/true, kJwtAlgorithms);
+  if (!algorithms) {
+    return std::unexpected(std::move(algorithms.error()));
   }
-  for (const Field& item : *items) {
-    auto alg = r.one_of(item, kJwtAlgorithms);
-    if (!alg) {
-      return std::unexpected(std::move(alg.error()));
-    }
-    policy.algorithms.push_back(std::move(*alg));
-  }
+  policy.algorithms = std::move(*algorithms);
   return {};
 }
 

@@ -44,7 +44,7 @@ inline constexpr std::array<std::string_view, 4> kJwtAlgorithms = {"HS256", "RS2
 
 // Shared by config.cc and jwt_config.cc.
 Result<void> parse_jwt_config(const Reader& r, const Field& field, JwtConfig& jwt);
-// A list of non-empty strings under `key` of `map` (absent: none).
+// The list of non-empty strings under `key` of `map` (absent: none) replaces `out`.
 Result<void> read_strings(const Reader& r, const Field& map, std::string_view key,
                           std::vector<std::string>& out);
 // The contents of the readable file named by `field`.

@@ -35,46 +35,32 @@ namespace {
 constexpr std::array<std::string_view, 3> kAlgorithms = {"br", "gzip", "zstd"};
 
 Result<std::vector<Coding>> read_algorithms(const Reader& r, const Field& field) {
-  auto items = r.items(field, /*non_empty=*/false);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
-  }
   std::vector<Coding> codings;
-  for (const Field& item : *items) {
-    auto name = r.one_of(item, kAlgorithms);
-    if (!name) {
-      return std::unexpected(std::move(name.error()));
-    }
-    const std::optional<Coding> coding = compression::coding_from_name(*name);
+  const auto add = [&](const Field& item, const std::string& name) -> Result<void> {
+    const std::optional<Coding> coding = compression::coding_from_name(name);
     if (!coding) {  // cannot happen: every choice is a coding name
-      return r.error(item, "unknown coding '" + *name + "'");
+      return r.error(item, "unknown coding '" + name + "'");
     }
     if (std::ranges::find(codings, *coding) != codings.end()) {
-      return r.error(item, "'" + *name + "' is listed twice");
+      return r.error(item, "'" + name + "' is listed twice");
     }
     codings.push_back(*coding);
-  }
+    return {};
+  };
+  NEXUS_CONFIG_TRY(r.strings(field, /*non_empty=*/false, kAlgorithms, add));
   return codings;
 }
 
-Result<std::vector<std::string>> read_media_types(const Reader& r, const Field& field) {
-  auto items = r.items(field, /*non_empty=*/false);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
-  }
-  std::vector<std::string> types;
-  for (const Field& item : *items) {
-    auto text = r.string(item);
-    if (!text) {
-      return std::unexpected(std::move(text.error()));
-    }
-    std::optional<std::string> pattern = compression::media_type_pattern(*text);
+// Media types like text/html or text/*, stored as compression::media_type_pattern makes them.
+auto media_type_check(const Reader& r) {
+  return [&r](const Field& item, std::string& text) -> Result<void> {
+    std::optional<std::string> pattern = compression::media_type_pattern(text);
     if (!pattern) {
-      return r.error(item, "expected a media type like text/html or text/*, got '" + *text + "'");
+      return r.error(item, "expected a media type like text/html or text/*, got '" + text + "'");
     }
-    types.push_back(std::move(*pattern));
-  }
-  return types;
+    text = std::move(*pattern);
+    return {};
+  };
 }
 
 Result<void> read_levels(const Reader& r, const Field& field, CompressionConfig& config) {
@@ -124,7 +110,7 @@ Result<std::shared_ptr<filter::FilterFactory>> parse_compression_filter(const Re
   for (auto [key, out] : {std::pair{"content_types", &config.content_types},
                           {"flush_content_types", &config.flush_content_types}}) {
     if (Field types = r.child(field, key); types.present) {
-      auto parsed = read_media_types(r, types);
+      auto parsed = r.strings(types, /*non_empty=*/false, media_type_check(r));
       if (!parsed) {
         return std::unexpected(std::move(parsed.error()));
       }

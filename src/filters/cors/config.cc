@@ -68,25 +68,6 @@ Result<void> add_origin(const Reader& r, const Field& item, std::string_view tex
   return {};
 }
 
-// A list of strings; `check` validates one (and may transform it).
-template <typename Check>
-Result<std::vector<std::string>> read_list(const Reader& r, const Field& field, Check check) {
-  std::vector<std::string> out;
-  auto items = r.items(field, /*non_empty=*/false);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
-  }
-  for (const Field& item : *items) {
-    auto text = r.string(item);
-    if (!text) {
-      return std::unexpected(std::move(text.error()));
-    }
-    NEXUS_CONFIG_TRY(check(item, *text));
-    out.push_back(std::move(*text));
-  }
-  return out;
-}
-
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& name : names) {
@@ -115,19 +96,13 @@ Result<std::shared_ptr<filter::FilterFactory>> parse_cors_filter(const Reader& r
   CorsPolicy policy;
   const Field origins = r.child(field, "allow_origins");
   NEXUS_CONFIG_TRY(r.require(origins));
-  auto origin_items = r.items(origins, /*non_empty=*/true);
-  if (!origin_items) {
-    return std::unexpected(std::move(origin_items.error()));
-  }
-  for (const Field& item : *origin_items) {
-    auto text = r.string(item);
-    if (!text) {
-      return std::unexpected(std::move(text.error()));
-    }
-    NEXUS_CONFIG_TRY(add_origin(r, item, *text, policy));
-  }
+  const auto origin = [&](const Field& item, std::string& text) {
+    return add_origin(r, item, text, policy);
+  };
+  NEXUS_CONFIG_TRY(r.strings(origins, /*non_empty=*/true, origin));
   if (Field methods = r.child(field, "allow_methods"); methods.present) {
-    auto list = read_list(r, methods, token_check(r, true, "a method like GET or *"));
+    auto list =
+        r.strings(methods, /*non_empty=*/false, token_check(r, true, "a method like GET or *"));
     if (!list) {
       return std::unexpected(std::move(list.error()));
     }
@@ -135,10 +110,9 @@ Result<std::shared_ptr<filter::FilterFactory>> parse_cors_filter(const Reader& r
     policy.methods = std::move(*list);
   }
   policy.methods_value = join(policy.methods);
-  auto headers =
-      read_list(r, r.child(field, "allow_headers"), token_check(r, true, "a header name or *"));
-  auto expose =
-      read_list(r, r.child(field, "expose_headers"), token_check(r, true, "a header name or *"));
+  const auto header_check = token_check(r, true, "a header name or *");
+  auto headers = r.strings(r.child(field, "allow_headers"), /*non_empty=*/false, header_check);
+  auto expose = r.strings(r.child(field, "expose_headers"), /*non_empty=*/false, header_check);
   if (!headers || !expose) {
     return std::unexpected(std::move(!headers ? headers.error() : expose.error()));
   }

@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, 9> kReserved = {
     "connection", "content-length",    "host",   "keep-alive", "proxy-connection", "te",
     "trailer",    "transfer-encoding", "upgrade"};
 
-Result<std::string> header_name(const Reader& r, const Field& at, const std::string& name) {
+Result<void> check_header_name(const Reader& r, const Field& at, const std::string& name) {
   if (!http1::syntax::is_token(name)) {
     return r.error(at, "expected a header name, got '" + name + "'");
   }
@@ -23,7 +23,7 @@ Result<std::string> header_name(const Reader& r, const Field& at, const std::str
           kReserved, [&](std::string_view reserved) { return http1::iequals(reserved, name); })) {
     return r.error(at, "'" + name + "' is a framing or hop-by-hop header; the proxy manages it");
   }
-  return name;
+  return {};
 }
 
 Result<void> read_values(const Reader& r, const Field& field,
@@ -33,7 +33,7 @@ Result<void> read_values(const Reader& r, const Field& field,
     return std::unexpected(std::move(entries.error()));
   }
   for (const auto& [name, value] : *entries) {
-    NEXUS_CONFIG_TRY(header_name(r, value, name));
+    NEXUS_CONFIG_TRY(check_header_name(r, value, name));
     auto text = r.string(value);
     if (!text) {
       return std::unexpected(std::move(text.error()));
@@ -50,18 +50,14 @@ Result<void> read_values(const Reader& r, const Field& field,
 Result<HeaderOps> read_ops(const Reader& r, const Field& field) {
   NEXUS_CONFIG_TRY(r.check_mapping(field, {"remove", "set", "add"}));
   HeaderOps ops;
-  auto items = r.items(r.child(field, "remove"), /*non_empty=*/false);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
+  const auto header_name = [&r](const Field& item, const std::string& name) {
+    return check_header_name(r, item, name);
+  };
+  auto remove = r.strings(r.child(field, "remove"), /*non_empty=*/false, header_name);
+  if (!remove) {
+    return std::unexpected(std::move(remove.error()));
   }
-  for (const Field& item : *items) {
-    auto name = r.string(item);
-    if (!name) {
-      return std::unexpected(std::move(name.error()));
-    }
-    NEXUS_CONFIG_TRY(header_name(r, item, *name));
-    ops.remove.push_back(std::move(*name));
-  }
+  ops.remove = std::move(*remove);
   NEXUS_CONFIG_TRY(read_values(r, r.child(field, "set"), ops.set));
   NEXUS_CONFIG_TRY(read_values(r, r.child(field, "add"), ops.add));
   return ops;

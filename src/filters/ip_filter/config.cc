@@ -5,22 +5,17 @@
 namespace nexus::filters {
 namespace {
 
-Result<void> read_cidrs(const Reader& r, const Field& field, CidrSet& out) {
-  auto items = r.items(field, /*non_empty=*/false);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
-  }
-  for (const Field& item : *items) {
-    auto text = r.string(item);
-    if (!text) {
-      return std::unexpected(std::move(text.error()));
-    }
-    auto range = parse_cidr(*text);
+// The CIDRs listed under `key`, added to `out`.
+Result<void> read_cidrs(const Reader& r, const Field& map, std::string_view key, CidrSet& out) {
+  const auto add = [&](const Field& item, const std::string& text) -> Result<void> {
+    auto range = parse_cidr(text);
     if (!range) {
       return r.error(item, "expected a CIDR like 10.0.0.0/8 or 2001:db8::/32: " + range.error());
     }
     out.add(*range);
-  }
+    return {};
+  };
+  NEXUS_CONFIG_TRY(r.strings(r.child(map, key), /*non_empty=*/false, add));
   return {};
 }
 
@@ -30,9 +25,9 @@ Result<std::shared_ptr<filter::FilterFactory>> parse_ip_filter_filter(const Read
                                                                       const Field& field) {
   NEXUS_CONFIG_TRY(r.check_mapping(field, {"allow", "deny", "trusted_proxies"}));
   IpFilterConfig config;
-  NEXUS_CONFIG_TRY(read_cidrs(r, r.child(field, "allow"), config.allow));
-  NEXUS_CONFIG_TRY(read_cidrs(r, r.child(field, "deny"), config.deny));
-  NEXUS_CONFIG_TRY(read_cidrs(r, r.child(field, "trusted_proxies"), config.trusted_proxies));
+  NEXUS_CONFIG_TRY(read_cidrs(r, field, "allow", config.allow));
+  NEXUS_CONFIG_TRY(read_cidrs(r, field, "deny", config.deny));
+  NEXUS_CONFIG_TRY(read_cidrs(r, field, "trusted_proxies", config.trusted_proxies));
   if (config.allow.empty() && config.deny.empty() && config.trusted_proxies.empty()) {
     return r.error(field, "expected at least one of allow, deny and trusted_proxies");
   }
