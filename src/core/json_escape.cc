@@ -1,14 +1,22 @@
 #include "core/json_escape.h"
 
-#include <algorithm>
+#include <array>
 
 namespace nexus {
 namespace {
 
-bool needs_escape(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  return c == '"' || c == '\\' || byte < 0x20 || byte == 0x7f;
-}
+// Which bytes a JSON string cannot hold as they are: a table, so that the scan for them is a load
+// per byte (a predicate called through a pointer cost more than the copying).
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (size_t byte = 0; byte < 0x20; ++byte) {
+    table[byte] = true;
+  }
+  table['"'] = true;
+  table['\\'] = true;
+  table[0x7f] = true;
+  return table;
+}();
 
 }  // namespace
 
@@ -17,7 +25,10 @@ void append_json_escaped(std::string& out, std::string_view text) {
   // Runs of plain bytes (nearly every field, nearly always) are appended in one piece.
   auto it = text.begin();
   while (it != text.end()) {
-    const auto special = std::find_if(it, text.end(), needs_escape);
+    auto special = it;
+    while (special != text.end() && !kNeedsEscape[static_cast<unsigned char>(*special)]) {
+      ++special;
+    }
     out.append(it, special);
     if (special == text.end()) {
       return;

@@ -45,9 +45,12 @@ void AccessLog::write_line(std::string_view line) {
       ++dropped_;
       return;
     }
+    // Only the line that completes a batch wakes the writer: on a busy worker the writer may not
+    // run for a while, and waking it again for every later line would be a syscall per request.
+    const bool had_batch = buffer_.size() >= options_.batch_bytes;
     buffer_.append(line);
     buffer_.push_back('\n');
-    wake = buffer_.size() >= options_.batch_bytes;
+    wake = !had_batch && buffer_.size() >= options_.batch_bytes;
   }
   if (wake) {
     wake_.notify_one();
