@@ -190,7 +190,7 @@ void AccessLogFactory::format(filter::Context& ctx, const filter::Completion& co
                       completion.error != nullptr ? completion.error->code_name() : "");
         break;
       case AccessLogField::kRequestId: {
-        const std::string* id = ctx.slots().get(filter::kRequestId);
+        const std::string_view* id = ctx.slots().get(filter::kRequestId);
         append_string(line, "request_id", id != nullptr ? *id : "");
         break;
       }

@@ -117,7 +117,7 @@ std::string_view attribute_value(filter::Context& ctx, const ValueTemplate::Part
     case Attribute::kClientIp:
       return ctx.client_ip();
     case Attribute::kRequestId: {
-      const std::string* id = ctx.slots().get(filter::kRequestId);
+      const std::string_view* id = ctx.slots().get(filter::kRequestId);
       return id != nullptr ? std::string_view(*id) : std::string_view();
     }
     case Attribute::kMethod:

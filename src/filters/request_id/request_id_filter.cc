@@ -6,7 +6,7 @@
 namespace nexus::filters {
 namespace {
 
-std::string new_request_id(const filter::Clock& clock) {
+UuidText new_request_id(const filter::Clock& clock) {
   // One generator per worker thread: no locking, and ids of one thread are monotonic.
   thread_local UuidV7Generator generator;
   return generator.next(clock.wall());
@@ -22,7 +22,8 @@ class RequestIdFilter final : public filter::Filter {
     if (config_.trust_incoming && is_sane_request_id(incoming)) {
       id_ = ctx.keep(incoming);
     } else {
-      id_ = ctx.keep(new_request_id(ctx.clock()));
+      const UuidText id = new_request_id(ctx.clock());
+      id_ = ctx.keep({id.data(), id.size()});
     }
     ctx.slots().emplace(filter::kRequestId, id_);
     if (headers != nullptr) {

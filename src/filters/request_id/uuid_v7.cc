@@ -69,20 +69,20 @@ std::array<uint8_t, 16> UuidV7Generator::next_bytes(std::chrono::system_clock::t
   return bytes;
 }
 
-std::string UuidV7Generator::next(std::chrono::system_clock::time_point now) {
+UuidText UuidV7Generator::next(std::chrono::system_clock::time_point now) {
   return format_uuid(next_bytes(now));
 }
 
-std::string format_uuid(const std::array<uint8_t, 16>& bytes) {
+UuidText format_uuid(const std::array<uint8_t, 16>& bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
+  UuidText out{};
+  size_t at = 0;
   for (size_t i = 0; i < bytes.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) {
-      out.push_back('-');
+      out[at++] = '-';
     }
-    out.push_back(kHex[bytes[i] >> 4]);
-    out.push_back(kHex[bytes[i] & 0x0f]);
+    out[at++] = kHex[bytes[i] >> 4];
+    out[at++] = kHex[bytes[i] & 0x0f];
   }
   return out;
 }

@@ -28,6 +28,9 @@ class FastRandom {
   std::array<uint64_t, 4> state_;
 };
 
+// A UUID's text, without a terminator: no heap allocation per id.
+using UuidText = std::array<char, 36>;
+
 class UuidV7Generator {
  public:
   static constexpr uint64_t kMaxBackwardStepMs = 10'000;
@@ -38,7 +41,7 @@ class UuidV7Generator {
   // The 16 bytes of a new id, for the time `now`.
   std::array<uint8_t, 16> next_bytes(std::chrono::system_clock::time_point now);
   // The same as 36 characters, lower-case hex: xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx.
-  std::string next(std::chrono::system_clock::time_point now);
+  UuidText next(std::chrono::system_clock::time_point now);
 
  private:
   static constexpr int kCounterBits = 42;
@@ -51,7 +54,7 @@ class UuidV7Generator {
   uint64_t counter_ = 0;
 };
 
-// Formats 16 bytes as a UUID string (8-4-4-4-12, lower case).
-std::string format_uuid(const std::array<uint8_t, 16>& bytes);
+// Formats 16 bytes as a UUID (8-4-4-4-12, lower case).
+UuidText format_uuid(const std::array<uint8_t, 16>& bytes);
 
 }  // namespace nexus::filters

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,7 +23,8 @@ struct Identity {
 };
 inline const SlotKey<Identity> kIdentity;
 
-// The request's id (request_id filter), for logs and for headers sent on.
-inline const SlotKey<std::string> kRequestId;
+// The request's id (request_id filter), for logs and for headers sent on; the text is in the
+// exchange's arena.
+inline const SlotKey<std::string_view> kRequestId;
 
 }  // namespace nexus::filter

@@ -52,9 +52,14 @@ uint64_t timestamp_of(const std::array<uint8_t, 16>& bytes) {
   return ms;
 }
 
+std::string next_id(UuidV7Generator& generator, std::chrono::system_clock::time_point now) {
+  const UuidText id = generator.next(now);
+  return {id.data(), id.size()};
+}
+
 TEST(RequestIdUuid, HasVersion7Variant10AndTheClocksMilliseconds) {
   UuidV7Generator generator;
-  const std::string id = generator.next(at(kMs));
+  const std::string id = next_id(generator, at(kMs));
   const auto bytes = parse_uuid(id);
   EXPECT_EQ(bytes[6] >> 4, 7) << id;
   EXPECT_EQ(bytes[8] >> 6, 0b10) << id;
@@ -68,7 +73,7 @@ TEST(RequestIdUuid, ManyIdsAreUniqueAndStrictlyIncreasingWithinAMillisecond) {
   std::set<std::string> seen;
   std::string previous;
   for (int i = 0; i < 20000; ++i) {
-    std::string id = generator.next(at(kMs + static_cast<uint64_t>(i / 5000)));
+    std::string id = next_id(generator, at(kMs + static_cast<uint64_t>(i / 5000)));
     EXPECT_GT(id, previous) << "ids of one generator sort in creation order";
     previous = id;
     seen.insert(std::move(id));
@@ -81,19 +86,19 @@ TEST(RequestIdUuid, TwoGeneratorsDoNotCollide) {
   UuidV7Generator b;
   std::set<std::string> seen;
   for (int i = 0; i < 5000; ++i) {
-    seen.insert(a.next(at(kMs)));
-    seen.insert(b.next(at(kMs)));
+    seen.insert(next_id(a, at(kMs)));
+    seen.insert(next_id(b, at(kMs)));
   }
   EXPECT_EQ(seen.size(), 10000U);
 }
 
 TEST(RequestIdUuid, ASmallClockStepBackKeepsTheOrderALargeOneFollowsTheClock) {
   UuidV7Generator generator;
-  const std::string first = generator.next(at(kMs));
-  const std::string after_small_step = generator.next(at(kMs - 5));
+  const std::string first = next_id(generator, at(kMs));
+  const std::string after_small_step = next_id(generator, at(kMs - 5));
   EXPECT_GT(after_small_step, first);
   EXPECT_EQ(timestamp_of(parse_uuid(after_small_step)), kMs);
-  const std::string after_large_step = generator.next(at(kMs - 60'000));
+  const std::string after_large_step = next_id(generator, at(kMs - 60'000));
   EXPECT_EQ(timestamp_of(parse_uuid(after_large_step)), kMs - 60'000);
 }
 
@@ -102,10 +107,10 @@ TEST(RequestIdUuid, TheRandomBitsComeFromTheSeed) {
   UuidV7Generator a{FastRandom(seed)};
   UuidV7Generator b{FastRandom(seed)};
   UuidV7Generator c{FastRandom({5, 6, 7, 8})};
-  const std::string from_a = a.next(at(kMs));
-  EXPECT_EQ(from_a, b.next(at(kMs)));
-  EXPECT_NE(from_a, c.next(at(kMs)));
-  EXPECT_EQ(from_a.substr(0, 13), c.next(at(kMs)).substr(0, 13)) << "same millisecond";
+  const std::string from_a = next_id(a, at(kMs));
+  EXPECT_EQ(from_a, next_id(b, at(kMs)));
+  EXPECT_NE(from_a, next_id(c, at(kMs)));
+  EXPECT_EQ(from_a.substr(0, 13), next_id(c, at(kMs)).substr(0, 13)) << "same millisecond";
 }
 
 TEST(RequestIdSanity, AcceptsVisibleAsciiUpToTheLimit) {
@@ -141,15 +146,15 @@ TEST_F(RequestIdFilterTest, GeneratesAnIdAndPropagatesItEverywhere) {
   load("  - request_id: {}\n");
   auto ex = exchange();
   ASSERT_EQ(ex->request_headers(), filter::Verdict::kContinue);
-  const std::string* slot = ex->context().slots().get(filter::kRequestId);
+  const std::string_view* slot = ex->context().slots().get(filter::kRequestId);
   ASSERT_NE(slot, nullptr);
-  const auto bytes = parse_uuid(*slot);
+  const auto bytes = parse_uuid(std::string(*slot));
   EXPECT_EQ(timestamp_of(bytes), kMs) << "from ctx.clock().wall()";
   EXPECT_EQ(ex->request_header("x-request-id"), *slot);
   ex->add_response_header("x-request-id", "upstream-own");
   ASSERT_EQ(ex->response_headers(200), filter::Verdict::kContinue);
   EXPECT_EQ(Exchange::values(ex->response_fields(), "x-request-id"),
-            std::vector<std::string>{*slot});
+            std::vector<std::string>{std::string(*slot)});
 }
 
 TEST_F(RequestIdFilterTest, KeepsASaneIncomingIdAndReplacesABadOne) {
@@ -165,7 +170,7 @@ TEST_F(RequestIdFilterTest, KeepsASaneIncomingIdAndReplacesABadOne) {
   bad->add_request_header("x-request-id", std::string(200, 'x'));
   bad->add_request_header("x-request-id", "second");
   bad->request_headers();
-  const std::string id = *bad->context().slots().get(filter::kRequestId);
+  const std::string id(*bad->context().slots().get(filter::kRequestId));
   EXPECT_EQ(id.size(), 36U);
   EXPECT_EQ(Exchange::values(bad->request_fields(), "x-request-id"), std::vector<std::string>{id})
       << "every field of that name is replaced by one";
