@@ -113,8 +113,8 @@ Sha256 sha256(std::string_view bytes) {
   // thread, reused: EVP_Digest allocates and frees one per call.
   static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> kSha256(
       EVP_MD_fetch(nullptr, "SHA256", nullptr), &EVP_MD_free);
-  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(
-      EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                               &EVP_MD_CTX_free);
   const EVP_MD* md = kSha256 ? kSha256.get() : EVP_sha256();
   Sha256 out{};
   unsigned int size = 0;

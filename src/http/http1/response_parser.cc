@@ -139,7 +139,6 @@ Result<size_t> ResponseHeadParser::parse(std::string_view data, std::string_view
   }
   // Complete or failed: the next call starts from scratch (a repeated call re-parses the same
   // head instead of scanning past it).
-  const size_t start = scan_.start;
   scan_ = {};
   if (r != ScanResult::kComplete) {
     return std::unexpected(syntax::scan_error(r, /*request=*/false));
