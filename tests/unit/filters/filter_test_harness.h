@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <deque>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +62,18 @@ inline Result<std::shared_ptr<FilterFactory>> load_filter(std::string_view filte
 inline std::string load_error(std::string_view filters) {
   auto config = load_with_filters(filters);
   return config ? std::string() : config.error().message();
+}
+
+// A `filters:` text that must not load, and the start of its error ("test.yaml:5: key: ...").
+struct ConfigErrorCase {
+  const char* yaml;
+  const char* message;
+};
+inline void expect_config_errors(std::initializer_list<ConfigErrorCase> cases) {
+  for (const auto& c : cases) {
+    const std::string error = load_error(c.yaml);
+    EXPECT_EQ(error.rfind(c.message, 0), 0U) << c.yaml << "\n  got: " << error;
+  }
 }
 
 // One exchange through a chain; headers are plain name/value pairs owned by the harness.

@@ -12,8 +12,8 @@ namespace {
 
 using filter::Verdict;
 using filter::testing::Exchange;
+using filter::testing::expect_config_errors;
 using filter::testing::FakeClock;
-using filter::testing::load_error;
 using filter::testing::load_filter;
 
 class BodyLimitTest : public ::testing::Test {
@@ -80,20 +80,12 @@ TEST(BodyLimitConfig, SizesAndErrors) {
   ASSERT_TRUE(factory) << factory.error().message();
   EXPECT_EQ(static_cast<const BodyLimitFactory&>(**factory).max_bytes(), 2U << 20);
 
-  struct Case {
-    const char* yaml;
-    const char* message;
-  };
-  const Case cases[] = {
+  expect_config_errors({
       {"  - body_limit: {}\n", "test.yaml:5: filters[0].body_limit.max_bytes: "},
       {"  - body_limit: {max_bytes: lots}\n", "test.yaml:5: filters[0].body_limit.max_bytes: "},
       {"  - body_limit: {max_bytes: 1KiB, per: route}\n",
        "test.yaml:5: filters[0].body_limit: unknown key 'per'"},
-  };
-  for (const auto& c : cases) {
-    const std::string error = load_error(c.yaml);
-    EXPECT_EQ(error.rfind(c.message, 0), 0U) << c.yaml << "\n  got: " << error;
-  }
+  });
 }
 
 }  // namespace

@@ -13,8 +13,8 @@ namespace {
 
 using filter::Verdict;
 using filter::testing::Exchange;
+using filter::testing::expect_config_errors;
 using filter::testing::FakeClock;
-using filter::testing::load_error;
 using filter::testing::load_filter;
 using filter::testing::ReplyingFactory;
 using Values = std::vector<std::string>;
@@ -271,11 +271,7 @@ TEST(CorsVary, MergesIntoOneFieldAndKeepsStarOrAnExistingOrigin) {
 }
 
 TEST(CorsConfig, Errors) {
-  struct Case {
-    const char* yaml;
-    const char* message;
-  };
-  const Case cases[] = {
+  expect_config_errors({
       {"  - cors: {}\n", "test.yaml:5: filters[0].cors.allow_origins: required key is missing"},
       {"  - cors: {allow_origins: []}\n",
        "test.yaml:5: filters[0].cors.allow_origins: must list at least one entry"},
@@ -295,11 +291,7 @@ TEST(CorsConfig, Errors) {
        "test.yaml:5: filters[0].cors.max_age: at most 24h"},
       {"  - cors: {allow_origins: [\"*\"], credentials: true}\n",
        "test.yaml:5: filters[0].cors: unknown key 'credentials'"},
-  };
-  for (const auto& c : cases) {
-    const std::string error = load_error(c.yaml);
-    EXPECT_EQ(error.rfind(c.message, 0), 0U) << c.yaml << "\n  got: " << error;
-  }
+  });
 }
 
 }  // namespace

@@ -12,8 +12,8 @@ namespace {
 
 using filter::Verdict;
 using filter::testing::Exchange;
+using filter::testing::expect_config_errors;
 using filter::testing::FakeClock;
-using filter::testing::load_error;
 using filter::testing::load_filter;
 using std::chrono::milliseconds;
 
@@ -118,11 +118,7 @@ TEST_F(FaultTest, WithoutHeaderControlTheHeadersDoNothing) {
 }
 
 TEST(FaultConfig, ErrorsNameTheKey) {
-  struct Case {
-    const char* yaml;
-    const char* message;
-  };
-  const Case cases[] = {
+  expect_config_errors({
       {"  - fault: {}\n",
        "test.yaml:5: filters[0].fault: expected at least one of delay, abort and header_control"},
       {"  - fault: {delay: {percentage: 10}}\n", "test.yaml:5: filters[0].fault.delay.duration: "},
@@ -134,11 +130,7 @@ TEST(FaultConfig, ErrorsNameTheKey) {
       {"  - fault: {abort: {status: 600}}\n", "test.yaml:5: filters[0].fault.abort.status: "},
       {"  - fault: {abort: {status: 500, code: x}}\n",
        "test.yaml:5: filters[0].fault.abort: unknown key 'code'"},
-  };
-  for (const auto& c : cases) {
-    const std::string error = load_error(c.yaml);
-    EXPECT_EQ(error.rfind(c.message, 0), 0U) << c.yaml << "\n  got: " << error;
-  }
+  });
 }
 
 }  // namespace

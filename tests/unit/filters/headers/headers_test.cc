@@ -16,8 +16,8 @@ namespace {
 
 using filter::Verdict;
 using filter::testing::Exchange;
+using filter::testing::expect_config_errors;
 using filter::testing::FakeClock;
-using filter::testing::load_error;
 using filter::testing::load_filter;
 using filter::testing::ReplyingFactory;
 using Values = std::vector<std::string>;
@@ -166,11 +166,7 @@ TEST(HeadersConfig, EnvironmentSyntaxIsTheReadersAndPercentIsOurs) {
 }
 
 TEST(HeadersConfig, Errors) {
-  struct Case {
-    const char* yaml;
-    const char* message;
-  };
-  const Case cases[] = {
+  expect_config_errors({
       {"  - headers: {}\n",
        "test.yaml:5: filters[0].headers: expected request or response operations"},
       {"  - headers:\n      request:\n        set:\n          x-a: \"%{user}\"\n",
@@ -193,11 +189,7 @@ TEST(HeadersConfig, Errors) {
        "test.yaml:5: filters[0].headers.request: unknown key 'replace'"},
       {"  - headers: {request: {set: [x-a]}}\n",
        "test.yaml:5: filters[0].headers.request.set: expected a mapping"},
-  };
-  for (const auto& c : cases) {
-    const std::string error = load_error(c.yaml);
-    EXPECT_EQ(error.rfind(c.message, 0), 0U) << c.yaml << "\n  got: " << error;
-  }
+  });
 }
 
 }  // namespace

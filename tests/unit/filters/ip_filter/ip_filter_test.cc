@@ -14,8 +14,8 @@ namespace {
 
 using filter::Verdict;
 using filter::testing::Exchange;
+using filter::testing::expect_config_errors;
 using filter::testing::FakeClock;
-using filter::testing::load_error;
 using filter::testing::load_filter;
 
 CidrRange cidr(std::string_view text) {
@@ -225,11 +225,7 @@ TEST_F(IpFilterTest, TrustedProxiesSetTheClientThatTheListsJudge) {
 }
 
 TEST(IpFilterConfig, Errors) {
-  struct Case {
-    const char* yaml;
-    const char* message;
-  };
-  const Case cases[] = {
+  expect_config_errors({
       {"  - ip_filter: {}\n",
        "test.yaml:5: filters[0].ip_filter: expected at least one of allow, deny and "
        "trusted_proxies"},
@@ -246,11 +242,7 @@ TEST(IpFilterConfig, Errors) {
        "test.yaml:5: filters[0].ip_filter.allow: expected a list"},
       {"  - ip_filter: {allowed: [10.0.0.0/8]}\n",
        "test.yaml:5: filters[0].ip_filter: unknown key 'allowed'"},
-  };
-  for (const auto& c : cases) {
-    const std::string error = load_error(c.yaml);
-    EXPECT_EQ(error.rfind(c.message, 0), 0U) << c.yaml << "\n  got: " << error;
-  }
+  });
 }
 
 }  // namespace
