@@ -41,6 +41,12 @@ class NexusTestCase(unittest.TestCase):
         self.addCleanup(u.stop)
         return u
 
+    def wait_json_lines(self, path, count, timeout=5.0):
+        """The JSON lines of `path` (an access log) once it holds at least `count` of them."""
+        self.assertTrue(wait_until(lambda: len(read_json_lines(path)) >= count, timeout),
+                        read_json_lines(path))
+        return read_json_lines(path)
+
     def nexus(self, config, **kw):
         nx = Nexus(config, **kw)
         self.addCleanup(self._finish_nexus, nx)

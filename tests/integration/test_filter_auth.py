@@ -49,14 +49,6 @@ def h2c(cfg):
     return cfg
 
 
-def read_json_lines(path):
-    try:
-        with open(path) as f:
-            return [json.loads(l) for l in f.read().splitlines() if l.strip()]
-    except FileNotFoundError:
-        return []
-
-
 def read_bytes(path):
     with open(path, "rb") as f:
         return f.read()
@@ -305,11 +297,6 @@ class AuthTestCase(NexusTestCase):
             self.assertEqual(resp.headers_named("www-authenticate"),
                              [f'Bearer realm="{scope_realm}", error="insufficient_scope"'], resp)
 
-    def wait_log(self, path, count):
-        self.assertTrue(wait_until(lambda: len(read_json_lines(path)) >= count, 5.0),
-                        read_json_lines(path))
-        return read_json_lines(path)
-
 
 SHOW_IDENTITY = {"headers": {"request": {"set": {"x-user": "%{identity}"}}}}
 
@@ -379,7 +366,7 @@ class ApiKeyBasicTest(AuthTestCase):
                 # The credential is not sent on.
                 self.assertEqual(up.headers_named("authorization"), [])
                 self.assertEqual(up.headers_named("x-api-key"), [])
-        entries = self.wait_log(self.log_path, len(cases))
+        entries = self.wait_json_lines(self.log_path, len(cases))
         self.assertEqual(sorted((e["path"], e["identity"], e["status"]) for e in entries),
                          [(f"/k{i}", s, 200) for i, (_, _, s) in enumerate(cases)])
 
@@ -424,7 +411,7 @@ class ApiKeyBasicTest(AuthTestCase):
             with self.subTest(why=why):
                 self.assert401(self.get("/bad", headers), bearer_error=bearer_error, basic=True)
         self.assertEqual(self.up.count(), 0)
-        entries = self.wait_log(self.log_path, 1 + len(cases))
+        entries = self.wait_json_lines(self.log_path, 1 + len(cases))
         self.assertEqual({(e["identity"], e["status"]) for e in entries}, {("", 401)})
 
     def test_credential_header_removed_or_forwarded(self):
@@ -467,7 +454,7 @@ class ApiKeyBasicTest(AuthTestCase):
             self.assertEqual(self.up.last().headers_named("x-user"), [subject])
         # The route's own realm is used on its 401s.
         self.assert401(self.get("/only-a"), basic=True, realm="only-a")
-        entries = self.wait_log(self.log_path, 6)
+        entries = self.wait_json_lines(self.log_path, 6)
         # An authenticated but refused identity is logged with its 403: the log says who it was.
         self.assertEqual(sorted((e["path"], e["identity"], e["status"]) for e in entries),
                          sorted([("/d", "mallory", 403), ("/only-a", "svc-b", 403),
@@ -658,7 +645,7 @@ class JwtTest(AuthTestCase):
                 self.assertEqual(up.path, f"/t{i}")
                 self.assertEqual(up.headers_named("x-user"), [subjects[alg]])
                 self.assertEqual(up.headers_named("authorization"), [])
-        entries = self.wait_log(self.log_path, 5)
+        entries = self.wait_json_lines(self.log_path, 5)
         self.assertEqual(sorted((e["path"], e["identity"], e["status"]) for e in entries),
                          [("/t0", "user-hs", 200), ("/t1", "user-rs", 200),
                           ("/t2", "user-es", 200), ("/t3", "user-ed", 200),
@@ -777,7 +764,7 @@ class JwtTest(AuthTestCase):
                 self.assertNotIn("\r", value)
                 self.assertNotIn("\n", value)
         self.assertEqual(self.up.last().headers_named("x-user"), ['q"uo\\te'])
-        entries = self.wait_log(self.log_path, len(subjects))  # every line parses as JSON
+        entries = self.wait_json_lines(self.log_path, len(subjects))  # every line parses as JSON
         self.assertEqual(sorted((e["path"], e["identity"]) for e in entries),
                          [(f"/inj{i}", s) for i, s in enumerate(subjects)])
 

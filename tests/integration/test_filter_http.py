@@ -46,14 +46,6 @@ def uuid_v7_millis(value):
     return int(value.replace("-", "")[:12], 16)
 
 
-def read_json_lines(path):
-    try:
-        with open(path) as f:
-            return [json.loads(l) for l in f.read().splitlines() if l.strip()]
-    except FileNotFoundError:
-        return []
-
-
 class FilterTestCase(NexusTestCase):
     def assertForbidden(self, resp):
         """The ip_filter / cors refusal: 403 with the OpenAI-shaped permission_error body."""
@@ -70,11 +62,6 @@ class FilterTestCase(NexusTestCase):
         self.assertRegex(value, UUID_V7, msg)
         # The timestamp is the wall clock of when it was made (generous bound: same machine).
         self.assertLess(abs(uuid_v7_millis(value) / 1000.0 - time.time()), 60.0, value)
-
-    def wait_log(self, path, count):
-        self.assertTrue(wait_until(lambda: len(read_json_lines(path)) >= count, 5.0),
-                        read_json_lines(path))
-        return read_json_lines(path)
 
 
 # ============================================================================================
@@ -209,7 +196,7 @@ class RequestIdTest(FilterTestCase):
             ids.append((r.header("x-request-id"), r.status, path))
         r = request(self.nx.port, "GET", "/api/kept", {"X-Request-Id": "kept-id-1"})
         ids.append(("kept-id-1", r.status, "/api/kept"))
-        entries = self.wait_log(self.log_path, 4)
+        entries = self.wait_json_lines(self.log_path, 4)
         # Each exchange logs once, when it ends (compared by path, not by order).
         self.assertEqual(sorted((e["request_id"], e["status"], e["path"]) for e in entries),
                          sorted(ids))
@@ -797,7 +784,7 @@ class IpFilterTest(FilterTestCase):
                     self.assertEqual(self.up.count(), 0)
                 # The access log's client is the one ip_filter found, refused or not.
                 expect_log[f"/x{i}"] = (client, status)
-        entries = self.wait_log(log_path, len(cases))
+        entries = self.wait_json_lines(log_path, len(cases))
         self.assertEqual({e["path"]: (e["client"], e["status"]) for e in entries}, expect_log)
 
     def test_forwarded_for_from_an_untrusted_peer_is_ignored(self):

@@ -7,8 +7,7 @@ import os
 import time
 import unittest
 
-from nexus_harness import (ClientConn, NexusTestCase, cluster, free_port, make_config, request,
-                           wait_until)
+from nexus_harness import ClientConn, NexusTestCase, cluster, free_port, make_config, request
 from harness.h2clients import run_curl, run_nghttp
 
 
@@ -41,17 +40,6 @@ class ChainTest(NexusTestCase):
         ]
         self.nx = self.nexus(cfg)
 
-    def entries(self, count):
-        def read():
-            try:
-                with open(self.log_path) as f:
-                    return [l for l in f.read().splitlines() if l.strip()]
-            except FileNotFoundError:
-                return []
-        self.assertTrue(wait_until(lambda: len(read()) >= count, 5.0), read())
-        import json
-        return [json.loads(l) for l in read()]
-
     def test_access_log_filter_redacts_secrets_and_logs_every_ending(self):
         r = request(self.nx.port, "GET", "/a", {"User-Agent": "tester/1",
                                                 "Authorization": "Bearer sk-live-123",
@@ -62,7 +50,7 @@ class ChainTest(NexusTestCase):
         self.addCleanup(c.close)
         c.send(b"GET /bad HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
         self.assertEqual(c.read_response().status, 400)
-        entries = self.entries(3)
+        entries = self.wait_json_lines(self.log_path, 3)
         self.assertEqual(len(entries), 3, entries)
         first = entries[0]
         self.assertEqual(set(first), {"method", "path", "status", "error", "route", "headers"})
@@ -83,7 +71,7 @@ class ChainTest(NexusTestCase):
         self.assertEqual(r.status, 418, r)
         self.assertEqual(r.json()["error"]["code"], "fault_injected")
         self.assertEqual(self.up.count(), 1)  # only /quiet reached the upstream
-        entries = self.entries(1)
+        entries = self.wait_json_lines(self.log_path, 1)
         self.assertEqual([(e["path"], e["status"], e["error"], e["route"]) for e in entries],
                          [("/faulty", 418, "fault_injected", "faulty")])
 

@@ -29,6 +29,15 @@ def wait_until(predicate, timeout=5.0, interval=0.01):
         time.sleep(interval)
 
 
+def read_json_lines(path):
+    """The JSON objects of a JSON-lines file (an access log), [] while it does not exist."""
+    try:
+        with open(path) as f:
+            return [json.loads(line) for line in f.read().splitlines() if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
