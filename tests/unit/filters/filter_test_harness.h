@@ -149,6 +149,23 @@ class Exchange {
   ChainRun run_;
 };
 
+// A fixture for tests of one filter: load(yaml) parses its `filters:` text into the chain, and
+// exchange(request) starts an exchange through it on the fake clock.
+class ChainTest : public ::testing::Test {
+ protected:
+  void load(std::string_view filters) {
+    auto factory = load_filter(filters);
+    ASSERT_TRUE(factory) << factory.error().message();
+    chain_ = {*factory};
+  }
+  std::unique_ptr<Exchange> exchange(const RequestInfo& request) {
+    return std::make_unique<Exchange>(chain_, request, clock_);
+  }
+
+  FakeClock clock_;
+  config::FilterChain chain_;
+};
+
 // A filter that answers every request with `reply` in on_request_headers: the local reply of a
 // later filter (a 401 from auth), for testing what earlier filters add to it.
 class ReplyingFactory final : public FilterFactory {

@@ -13,19 +13,13 @@ namespace {
 using filter::Verdict;
 using filter::testing::Exchange;
 using filter::testing::expect_config_errors;
-using filter::testing::FakeClock;
 using filter::testing::load_filter;
 
-class BodyLimitTest : public ::testing::Test {
+class BodyLimitTest : public filter::testing::ChainTest {
  protected:
-  void SetUp() override {
-    auto factory = load_filter("  - body_limit: {max_bytes: 10}\n");
-    ASSERT_TRUE(factory) << factory.error().message();
-    chain_ = {*factory};
-  }
+  void SetUp() override { load("  - body_limit: {max_bytes: 10}\n"); }
   std::unique_ptr<Exchange> exchange() {
-    return std::make_unique<Exchange>(chain_, filter::RequestInfo{.method = "POST", .target = "/"},
-                                      clock_);
+    return ChainTest::exchange({.method = "POST", .target = "/"});
   }
   static void expect_413(filter::ChainRun& run) {
     const filter::LocalReply reply = run.take_reply();
@@ -34,9 +28,6 @@ class BodyLimitTest : public ::testing::Test {
     EXPECT_EQ(reply.error->code_name(), "payload_too_large");
     EXPECT_NE(reply.body.find("larger than 10 bytes"), std::string::npos) << reply.body;
   }
-
-  FakeClock clock_;
-  config::FilterChain chain_;
 };
 
 TEST_F(BodyLimitTest, DeclaredLengthOverTheLimitIsRefusedBeforeTheBody) {

@@ -13,24 +13,13 @@ namespace {
 using filter::Verdict;
 using filter::testing::Exchange;
 using filter::testing::expect_config_errors;
-using filter::testing::FakeClock;
-using filter::testing::load_filter;
 using std::chrono::milliseconds;
 
-class FaultTest : public ::testing::Test {
+class FaultTest : public filter::testing::ChainTest {
  protected:
-  void load(std::string_view yaml) {
-    auto factory = load_filter(yaml);
-    ASSERT_TRUE(factory) << factory.error().message();
-    chain_ = {*factory};
-  }
   std::unique_ptr<Exchange> exchange() {
-    return std::make_unique<Exchange>(chain_, filter::RequestInfo{.method = "GET", .target = "/"},
-                                      clock_);
+    return ChainTest::exchange({.method = "GET", .target = "/"});
   }
-
-  FakeClock clock_;
-  config::FilterChain chain_;
 };
 
 TEST_F(FaultTest, AlwaysAbortAnswersWithTheStatusAndAnOpenAiError) {

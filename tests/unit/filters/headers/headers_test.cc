@@ -17,7 +17,6 @@ namespace {
 using filter::Verdict;
 using filter::testing::Exchange;
 using filter::testing::expect_config_errors;
-using filter::testing::FakeClock;
 using filter::testing::load_filter;
 using filter::testing::ReplyingFactory;
 using Values = std::vector<std::string>;
@@ -46,25 +45,15 @@ TEST(HeadersTemplate, RejectsBadTemplates) {
   EXPECT_FALSE(ValueTemplate::parse(std::string("a\0b", 3)));
 }
 
-class HeadersTest : public ::testing::Test {
+class HeadersTest : public filter::testing::ChainTest {
  protected:
-  void load(std::string_view yaml) {
-    auto factory = load_filter(yaml);
-    ASSERT_TRUE(factory) << factory.error().message();
-    chain_ = {*factory};
-  }
   std::unique_ptr<Exchange> exchange() {
-    return std::make_unique<Exchange>(chain_,
-                                      filter::RequestInfo{.method = "POST",
-                                                          .target = "/v1/chat?x=1",
-                                                          .host = "api.example.com",
-                                                          .peer_ip = "10.0.0.1",
-                                                          .route = "chat"},
-                                      clock_);
+    return ChainTest::exchange({.method = "POST",
+                                .target = "/v1/chat?x=1",
+                                .host = "api.example.com",
+                                .peer_ip = "10.0.0.1",
+                                .route = "chat"});
   }
-
-  FakeClock clock_;
-  config::FilterChain chain_;
 };
 
 TEST_F(HeadersTest, RequestOperationsRunInOnUpstreamRequestWithEveryAttribute) {
