@@ -43,13 +43,17 @@ class CorsFilter final : public filter::Filter {
 
   filter::FilterStatus on_request_headers(filter::Context& ctx) override {
     const filter::HeaderMap* headers = ctx.request_headers();
-    if (headers == nullptr || !headers->has("origin")) {
+    const std::string_view* origin = headers != nullptr ? headers->find("origin") : nullptr;
+    if (origin == nullptr) {
       return filter::FilterStatus::kContinue;
     }
-    origin_ = ctx.keep(headers->get("origin"));
+    origin_ = ctx.keep(*origin);
     allowed_ = policy_.origin_allowed(origin_);
+    if (ctx.request().method != "OPTIONS") {
+      return filter::FilterStatus::kContinue;
+    }
     const std::string_view* requested_method = headers->find("access-control-request-method");
-    if (ctx.request().method != "OPTIONS" || requested_method == nullptr) {
+    if (requested_method == nullptr) {
       return filter::FilterStatus::kContinue;
     }
     ctx.reply(preflight(*requested_method, headers->get("access-control-request-headers")));
@@ -66,12 +70,12 @@ class CorsFilter final : public filter::Filter {
     headers->remove(kAllowCredentials);
     headers->remove(kExposeHeaders);
     if (allowed_) {
-      headers->set(kAllowOrigin, allow_origin_value());
+      headers->add(kAllowOrigin, allow_origin_value());
       if (policy_.allow_credentials) {
-        headers->set(kAllowCredentials, "true");
+        headers->add(kAllowCredentials, "true");
       }
       if (!policy_.expose_value.empty()) {
-        headers->set(kExposeHeaders, policy_.expose_value);
+        headers->add(kExposeHeaders, policy_.expose_value);
       }
     }
     if (!policy_.origin_independent()) {
@@ -179,10 +183,12 @@ bool CorsPolicy::header_allowed(std::string_view lower_name) const {
 void merge_vary(filter::HeaderMap& headers, std::string_view token) {
   std::string merged;
   bool present = false;
+  bool any = false;
   for (const http1::Header& field : headers.fields()) {
     if (!http1::iequals(field.name, "vary")) {
       continue;
     }
+    any = true;
     for_each_element(field.value, [&](std::string_view element) {
       present = present || element == "*" || http1::iequals(element, token);
       merged += merged.empty() ? "" : ", ";
@@ -190,6 +196,10 @@ void merge_vary(filter::HeaderMap& headers, std::string_view token) {
     });
   }
   if (present) {
+    return;
+  }
+  if (!any) {  // the common case: no string to build
+    headers.add("Vary", token);
     return;
   }
   merged += merged.empty() ? "" : ", ";

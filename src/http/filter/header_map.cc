@@ -23,8 +23,18 @@ void HeaderMap::add(std::string_view name, std::string_view value) {
 }
 
 void HeaderMap::set(std::string_view name, std::string_view value) {
-  remove(name);
-  add(name, value);
+  // In place when the field exists (it keeps its position); later duplicates are dropped.
+  auto first = std::ranges::find_if(
+      *fields_, [&](const http1::Header& field) { return http1::iequals(field.name, name); });
+  if (first == fields_->end()) {
+    add(name, value);
+    return;
+  }
+  first->value = arena_->keep(value);
+  const auto duplicates = std::ranges::remove_if(
+      std::next(first), fields_->end(),
+      [&](const http1::Header& field) { return http1::iequals(field.name, name); });
+  fields_->erase(duplicates.begin(), duplicates.end());
 }
 
 size_t HeaderMap::remove(std::string_view name) {

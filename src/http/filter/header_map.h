@@ -23,7 +23,7 @@ class HeaderMap {
 
   // Appends a field (keeps existing ones of the same name).
   void add(std::string_view name, std::string_view value);
-  // Replaces every field named `name` by one with `value`.
+  // Replaces every field named `name` by one with `value`, where the first of them was.
   void set(std::string_view name, std::string_view value);
   // Removes every field named `name`; returns how many.
   size_t remove(std::string_view name);

@@ -25,24 +25,6 @@ void ResponseHead::clear() {
   keep_alive = true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    auto x = static_cast<unsigned char>(a[i]);
-    auto y = static_cast<unsigned char>(b[i]);
-    if (x != y) {
-      // Only ASCII letters fold; |0x20 maps 'A'..'Z' onto 'a'..'z'.
-      x |= 0x20;
-      if (x != (y | 0x20) || x < 'a' || x > 'z') {
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
 const Header* find_header(const std::vector<Header>& headers, std::string_view name) {
   for (const Header& h : headers) {
     if (iequals(h.name, name)) {

@@ -55,8 +55,25 @@ struct ParserLimits {
   uint64_t max_body_bytes = 32ULL * 1024 * 1024;  // 413 (0 = unlimited)
 };
 
-// Case-insensitive ASCII comparison, for header names and tokens.
-bool iequals(std::string_view a, std::string_view b);
+// Case-insensitive ASCII comparison, for header names and tokens. Inline: every header lookup
+// runs it over each field, and most comparisons end at the length check.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto x = static_cast<unsigned char>(a[i]);
+    auto y = static_cast<unsigned char>(b[i]);
+    if (x != y) {
+      // Only ASCII letters fold; |0x20 maps 'A'..'Z' onto 'a'..'z'.
+      x |= 0x20;
+      if (x != (y | 0x20) || x < 'a' || x > 'z') {
+        return false;
+      }
+    }
+  }
+  return true;
+}
 
 // First header named `name` (case-insensitive), or nullptr.
 const Header* find_header(const std::vector<Header>& headers, std::string_view name);
