@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "http/filter/slots.h"
 
@@ -24,6 +26,31 @@ TEST(Arena, KeptTextOutlivesItsSourceUntilCleared) {
   EXPECT_TRUE(arena.keep("").empty());
   arena.clear();
   EXPECT_EQ(arena.keep("after"), "after");  // usable again after clear()
+}
+
+// Odd-sized text and aligned objects interleaved, across several blocks: every object is aligned
+// and nothing written later overwrites what was kept earlier.
+TEST(Arena, SmallAllocationsAcrossBlocksStayAlignedAndIntact) {
+  struct alignas(16) Wide {
+    explicit Wide(int value) : value(value) {}
+    int value;
+  };
+  Arena arena;
+  std::vector<std::string_view> texts;
+  std::vector<ArenaPtr<Wide>> objects;
+  for (int i = 0; i < 200; ++i) {
+    texts.push_back(
+        arena.keep(std::string(static_cast<size_t>(i % 7 + 1), static_cast<char>('a' + i % 26))));
+    objects.push_back(arena.make<Wide>(i));
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(objects.back().get()) % alignof(Wide), 0u);
+  }
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(texts[static_cast<size_t>(i)],
+              std::string(static_cast<size_t>(i % 7 + 1), static_cast<char>('a' + i % 26)));
+    EXPECT_EQ(objects[static_cast<size_t>(i)]->value, i);
+  }
+  objects.clear();
+  arena.clear();
 }
 
 struct Counted {
