@@ -43,10 +43,10 @@ class AccessLogFactory final : public filter::FilterFactory {
   [[nodiscard]] filter::ArenaPtr<filter::Filter> create(filter::Arena& arena) const override;
   Result<void> start() override;
 
-  // Appends the JSON line for a completed exchange (without the newline) to `line`.
-  void format(filter::Context& ctx, const filter::Completion& completion,
-              const std::vector<std::string>& header_values, std::string_view user_agent,
-              std::string& line) const;
+  // The JSON line for a completed exchange (without the newline), written into `buffer`.
+  std::string_view format(filter::Context& ctx, const filter::Completion& completion,
+                          const std::vector<std::string>& header_values,
+                          std::string_view user_agent, std::string& buffer) const;
   void write(std::string_view line) const;
   [[nodiscard]] const std::vector<std::string>& headers() const { return config_.headers; }
   [[nodiscard]] bool wants_user_agent() const { return wants_user_agent_; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "filters/access_log/access_log_filter.h"
+#include "http/http1/syntax.h"
 
 namespace nexus::filters {
 
@@ -28,7 +29,7 @@ auto name_check(const Reader& r, bool header) {
       }
       return r.error(item, "unknown field '" + name + "' (expected one of " + known + ")");
     }
-    if (header && (lower.empty() || lower.find_first_of(" :\t\r\n") != std::string::npos)) {
+    if (header && !http1::syntax::is_token(lower)) {
       return r.error(item, "expected a header name, got '" + name + "'");
     }
     name = std::move(lower);

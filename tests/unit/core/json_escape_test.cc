@@ -38,5 +38,26 @@ TEST(JsonEscape, EveryByteRoundTripsThroughAJsonParser) {
   EXPECT_EQ(boost::json::parse(literal).as_string(), all);
 }
 
+// The scan tests 8 bytes at a time: every byte value, at every position of the words and of the
+// tail, must be found (or passed through) exactly as a byte-by-byte escape would.
+TEST(JsonEscape, EveryByteAtEveryPositionMatchesAByteWiseEscape) {
+  const auto reference = [](std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+      out += escaped(std::string_view(&c, 1)).substr(std::string_view("prefix:").size());
+    }
+    return out;
+  };
+  for (size_t position = 0; position < 19; ++position) {
+    for (int byte = 0; byte < 256; ++byte) {
+      std::string text(19, 'a');
+      text[position] = static_cast<char>(byte);
+      std::string out;
+      append_json_escaped(out, text);
+      ASSERT_EQ(out, reference(text)) << "byte " << byte << " at " << position;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nexus

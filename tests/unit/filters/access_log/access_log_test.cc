@@ -1,6 +1,7 @@
 // The access_log filter's line: fields in order, the time format, redaction, and every ending.
 #include <gtest/gtest.h>
 
+#include "../filter_test_harness.h"
 #include "filters/access_log/access_log_filter.h"
 #include "http/filter/chain_run.h"
 #include "http/filter/request_slots.h"
@@ -8,6 +9,8 @@
 namespace nexus::filters {
 namespace {
 
+using filter::testing::expect_config_errors;
+using filter::testing::load_error;
 using std::chrono::milliseconds;
 
 class FixedClock final : public filter::Clock {
@@ -32,9 +35,8 @@ class AccessLogTest : public ::testing::Test {
                nullptr, 1024);
     EXPECT_EQ(run_.request_headers(headers), filter::Verdict::kContinue);
     run_.context().slots().emplace(filter::kRequestId, "id-1");
-    std::string line;
-    factory->format(run_.context(), completion, {}, "", line);
-    return line;
+    std::string buffer;
+    return std::string(factory->format(run_.context(), completion, {}, "", buffer));
   }
 
   // The factories outlive the chain's filters, as the config snapshot does in the server.
@@ -82,11 +84,11 @@ TEST_F(AccessLogTest, CredentialsAndConfiguredHeadersAreRedacted) {
   config.headers = {"user-agent", "authorization", "x-api-key", "x-secret", "absent"};
   config.redact = {"x-secret"};
   auto factory = std::make_shared<AccessLogFactory>(config);
-  std::string line;
-  factory->format(run_.context(), {.status = 200}, {"curl/8", "Bearer sk-live", "k-1", "s-1", ""},
-                  "", line);
-  EXPECT_EQ(line, R"({"headers":{"user-agent":"curl/8","authorization":"[redacted]",)"
-                  R"("x-api-key":"[redacted]","x-secret":"[redacted]","absent":""}})");
+  std::string buffer;
+  EXPECT_EQ(factory->format(run_.context(), {.status = 200},
+                            {"curl/8", "Bearer sk-live", "k-1", "s-1", ""}, "", buffer),
+            R"({"headers":{"user-agent":"curl/8","authorization":"[redacted]",)"
+            R"("x-api-key":"[redacted]","x-secret":"[redacted]","absent":""}})");
 }
 
 TEST_F(AccessLogTest, StringsAreJsonEscaped) {
@@ -94,9 +96,19 @@ TEST_F(AccessLogTest, StringsAreJsonEscaped) {
   config.fields = {"path"};
   auto factory = keep(std::make_shared<AccessLogFactory>(config));
   run_.start({factory}, {.target = "/a\"b\\c\n"}, nullptr, 1024);
-  std::string line;
-  factory->format(run_.context(), {}, {}, "", line);
-  EXPECT_EQ(line, R"({"path":"/a\"b\\c\n"})");
+  std::string buffer;
+  EXPECT_EQ(factory->format(run_.context(), {}, {}, "", buffer), R"({"path":"/a\"b\\c\n"})");
+}
+
+// Header names are written into the line as JSON keys without escaping: only tokens load.
+TEST(AccessLogConfig, HeaderNamesMustBeTokens) {
+  expect_config_errors({
+      {"  - access_log: {headers: [x-ok, 'a\"b']}\n",
+       R"(test.yaml:5: filters[0].access_log.headers[1]: expected a header name, got 'a"b')"},
+      {"  - access_log: {redact: ['a b']}\n",
+       "test.yaml:5: filters[0].access_log.redact[0]: expected a header name, got 'a b'"},
+  });
+  EXPECT_EQ(load_error("  - access_log: {headers: [X-Trace], redact: [x-trace]}\n"), "");
 }
 
 }  // namespace
