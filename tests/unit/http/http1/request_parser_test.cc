@@ -92,7 +92,9 @@ TEST(RequestParser, NeedsMoreUntilTheEmptyLine) {
 }
 
 TEST(RequestParser, ReportsHeadSizeWithFollowingBytes) {
-  const std::string data = std::string(kGet) + "GET /next HTTP/1.1\r\n";
+  // Appended rather than built with operator+: g++ 12 warns (-Warray-bounds, falsely) on that.
+  std::string data(kGet);
+  data += "GET /next HTTP/1.1\r\n";
   EXPECT_EQ(parse_once(data).size, kGet.size());
 }
 
