@@ -15,7 +15,7 @@ packages=(
   libre2-dev zlib1g-dev libbrotli-dev libzstd-dev libmimalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # integration tests and benchmarks
-  python3 python3-h2 nodejs openssl curl nginx-light wrk nghttp2-client procps
+  python3 python3-h2 nodejs openssl curl nginx-light wrk nghttp2-client procps valgrind
 )
 
 missing=()
