@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "core/json_escape.h"
 
@@ -27,7 +28,8 @@ void JsonLine::grow(size_t bytes) {
 char* JsonLine::key(std::string_view name, size_t value_bytes) {
   char* at = room(name.size() + 3 + value_bytes);
   *at++ = '"';
-  at = std::ranges::copy(name, at).out;
+  std::memcpy(at, name.data(), name.size());  // std::ranges::copy compiled to a byte loop here
+  at += name.size();
   *at++ = '"';
   *at++ = ':';
   return at;
