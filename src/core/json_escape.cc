@@ -39,7 +39,9 @@ char* write_escape(char* out, char c) {
       return out;
     default: {
       const auto byte = static_cast<unsigned char>(c);
-      std::memcpy(out, "u00", 3);
+      out[0] = 'u';
+      out[1] = '0';
+      out[2] = '0';
       out[3] = kHex[byte >> 4];
       out[4] = kHex[byte & 0xf];
       return out + 5;

@@ -21,7 +21,7 @@ JsonLine::JsonLine(std::string& buffer) : buffer_(buffer) {
 }
 
 void JsonLine::grow(size_t bytes) {
-  buffer_.resize(std::max(buffer_.size() * 2, std::max<size_t>(used_ + bytes, 512)));
+  buffer_.resize(std::max({buffer_.size() * 2, used_ + bytes, size_t{512}}));
 }
 
 // `"name":`, with room left for `value_bytes` more.

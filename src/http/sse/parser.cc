@@ -24,8 +24,8 @@ size_t find_line_end(std::string_view text) {
 }  // namespace
 
 Error Parser::too_large() const {
-  return Error(ErrorCode::kUpstreamProtocolError,
-               "server-sent event over " + std::to_string(max_event_bytes_) + " bytes");
+  return {ErrorCode::kUpstreamProtocolError,
+          "server-sent event over " + std::to_string(max_event_bytes_) + " bytes"};
 }
 
 // The stream's first bytes may be a UTF-8 byte order mark, which is not part of the first line.
