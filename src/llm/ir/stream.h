@@ -17,6 +17,8 @@ enum class StreamEventKind : uint8_t {
   kMessageStart,        // id, name = the model
   kTextDelta,           // choice, text
   kReasoningDelta,      // choice, text
+  kReasoningSignature,  // choice, text = a piece of the reasoning block's signature (Anthropic)
+  kRedactedReasoning,   // choice, text = an encrypted reasoning block's data (Anthropic)
   kToolCallStart,       // choice, tool, id, name = the function
   kToolArgumentsDelta,  // choice, tool, text = a piece of the arguments' JSON
   kBlockStop,           // choice: its open text, reasoning or tool call block has ended

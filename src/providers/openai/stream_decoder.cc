@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "llm/json_fields.h"
 #include "providers/openai/usage.h"
 
 namespace nexus::providers::openai {
@@ -16,27 +17,10 @@ using llm::StreamEventKind;
 constexpr int64_t kMaxIndex = 1024;
 constexpr size_t kMaxArgumentBytes = size_t{16} << 20;
 
-Error protocol_error(std::string message) {
-  return {ErrorCode::kUpstreamProtocolError, std::move(message)};
-}
-
-std::string_view string_at(const boost::json::object& object, std::string_view key) {
-  const boost::json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string()) {
-    return {};
-  }
-  return value->get_string();
-}
-
-const boost::json::object* object_at(const boost::json::object& object, std::string_view key) {
-  const boost::json::value* value = object.if_contains(key);
-  return value != nullptr ? value->if_object() : nullptr;
-}
-
-const boost::json::array* array_at(const boost::json::object& object, std::string_view key) {
-  const boost::json::value* value = object.if_contains(key);
-  return value != nullptr ? value->if_array() : nullptr;
-}
+using llm::array_field;
+using llm::object_field;
+using llm::string_field;
+using llm::upstream_protocol_error;
 
 // The `index` of a choice or tool call, or `fallback` when it has none.
 Result<uint32_t> index_at(const boost::json::object& object, uint32_t fallback) {
@@ -45,7 +29,7 @@ Result<uint32_t> index_at(const boost::json::object& object, uint32_t fallback) 
     return fallback;
   }
   if (!value->is_int64() || value->get_int64() < 0 || value->get_int64() > kMaxIndex) {
-    return std::unexpected(protocol_error("stream chunk with an invalid index"));
+    return std::unexpected(upstream_protocol_error("stream chunk with an invalid index"));
   }
   return static_cast<uint32_t>(value->get_int64());
 }
@@ -79,7 +63,7 @@ Result<void> StreamDecoder::decode(const sse::Event& event, std::vector<StreamEv
   boost::system::error_code ec;
   chunk_ = boost::json::parse(event.data, ec);
   if (ec || !chunk_.is_object()) {
-    return std::unexpected(protocol_error("a stream chunk is not a JSON object"));
+    return std::unexpected(upstream_protocol_error("a stream chunk is not a JSON object"));
   }
   if (event.type == "error") {  // Groq: {"error": {...}} as its own event, then the end
     const boost::json::value* error = chunk_.as_object().if_contains("error");
@@ -97,27 +81,27 @@ Result<void> StreamDecoder::decode_chunk(std::vector<StreamEvent>& out) {
     decode_error(*error, out);  // OpenRouter: an error chunk inside a 200 stream
     errored_ = true;
   }
-  const boost::json::array* choices = array_at(chunk, "choices");
-  const std::string_view id = string_at(chunk, "id");
+  const boost::json::array* choices = array_field(chunk, "choices");
+  const std::string_view id = string_field(chunk, "id");
   if (!started_ && (!id.empty() || (choices != nullptr && !choices->empty()))) {
     out.push_back(
-        {.kind = StreamEventKind::kMessageStart, .id = id, .name = string_at(chunk, "model")});
+        {.kind = StreamEventKind::kMessageStart, .id = id, .name = string_field(chunk, "model")});
     started_ = true;
   }
   if (choices != nullptr) {
     for (const boost::json::value& choice : *choices) {
       if (!choice.is_object()) {
-        return std::unexpected(protocol_error("a stream chunk's choice is not an object"));
+        return std::unexpected(upstream_protocol_error("a stream chunk's choice is not an object"));
       }
       if (auto decoded = decode_choice(choice.get_object(), out); !decoded) {
         return decoded;
       }
     }
   }
-  const boost::json::object* usage = object_at(chunk, "usage");
+  const boost::json::object* usage = object_field(chunk, "usage");
   if (usage == nullptr) {  // Groq also puts it under x_groq
-    if (const boost::json::object* groq = object_at(chunk, "x_groq"); groq != nullptr) {
-      usage = object_at(*groq, "usage");
+    if (const boost::json::object* groq = object_field(chunk, "x_groq"); groq != nullptr) {
+      usage = object_field(*groq, "usage");
     }
   }
   if (usage != nullptr) {
@@ -150,11 +134,11 @@ Result<void> StreamDecoder::decode_choice(const boost::json::object& json,
                  out);
     out.push_back({.kind = kind, .choice = choice.index, .text = text});
   };
-  if (const boost::json::object* delta = object_at(json, "delta"); delta != nullptr) {
-    std::string_view reasoning = string_at(*delta, "reasoning_content");
+  if (const boost::json::object* delta = object_field(json, "delta"); delta != nullptr) {
+    std::string_view reasoning = string_field(*delta, "reasoning_content");
     text_event(StreamEventKind::kReasoningDelta,
-               reasoning.empty() ? string_at(*delta, "reasoning") : reasoning);
-    if (const boost::json::array* parts = array_at(*delta, "content"); parts != nullptr) {
+               reasoning.empty() ? string_field(*delta, "reasoning") : reasoning);
+    if (const boost::json::array* parts = array_field(*delta, "content"); parts != nullptr) {
       // Mistral's reasoning models: [{"type":"thinking","thinking":[{"type":"text",...}]},
       // {"type":"text","text":...}].
       for (const boost::json::value& part : *parts) {
@@ -162,26 +146,27 @@ Result<void> StreamDecoder::decode_choice(const boost::json::object& json,
         if (object == nullptr) {
           continue;
         }
-        if (string_at(*object, "type") == "thinking") {
-          if (const boost::json::array* thinking = array_at(*object, "thinking")) {
+        if (string_field(*object, "type") == "thinking") {
+          if (const boost::json::array* thinking = array_field(*object, "thinking")) {
             for (const boost::json::value& piece : *thinking) {
               if (const boost::json::object* text = piece.if_object()) {
-                text_event(StreamEventKind::kReasoningDelta, string_at(*text, "text"));
+                text_event(StreamEventKind::kReasoningDelta, string_field(*text, "text"));
               }
             }
           }
         } else {
-          text_event(StreamEventKind::kTextDelta, string_at(*object, "text"));
+          text_event(StreamEventKind::kTextDelta, string_field(*object, "text"));
         }
       }
     } else {
-      text_event(StreamEventKind::kTextDelta, string_at(*delta, "content"));
+      text_event(StreamEventKind::kTextDelta, string_field(*delta, "content"));
     }
-    if (const boost::json::array* calls = array_at(*delta, "tool_calls"); calls != nullptr) {
+    if (const boost::json::array* calls = array_field(*delta, "tool_calls"); calls != nullptr) {
       uint32_t position = 0;
       for (const boost::json::value& call : *calls) {
         if (!call.is_object()) {
-          return std::unexpected(protocol_error("a stream chunk's tool call is not an object"));
+          return std::unexpected(
+              upstream_protocol_error("a stream chunk's tool call is not an object"));
         }
         if (auto decoded = decode_tool_call(choice, call.get_object(), position++, out); !decoded) {
           return decoded;
@@ -191,11 +176,11 @@ Result<void> StreamDecoder::decode_choice(const boost::json::object& json,
   }
   if (choice.finished && out.size() != events_before) {
     out.resize(events_before);
-    return std::unexpected(protocol_error("a stream chunk continues choice " +
-                                          std::to_string(choice.index) + " after it finished"));
+    return std::unexpected(upstream_protocol_error(
+        "a stream chunk continues choice " + std::to_string(choice.index) + " after it finished"));
   }
   // OpenRouter repeats the finish reason on a later chunk: the first one counts.
-  if (const std::string_view reason = string_at(json, "finish_reason");
+  if (const std::string_view reason = string_field(json, "finish_reason");
       !reason.empty() && !choice.finished) {
     switch_block(choice, Block::kNone, 0, out);
     out.push_back({.kind = StreamEventKind::kFinish,
@@ -213,11 +198,11 @@ Result<void> StreamDecoder::decode_tool_call(Choice& choice, const boost::json::
   if (!index) {
     return std::unexpected(std::move(index.error()));
   }
-  const boost::json::object* function = object_at(call, "function");
+  const boost::json::object* function = object_field(call, "function");
   auto known = std::ranges::find(choice.tools, *index, &ToolCall::index);
   if (known == choice.tools.end()) {
     if (choice.tools.size() >= static_cast<size_t>(kMaxIndex)) {
-      return std::unexpected(protocol_error("too many tool calls in a stream"));
+      return std::unexpected(upstream_protocol_error("too many tool calls in a stream"));
     }
     choice.tools.push_back({.index = *index, .arguments = {}});
     known = std::prev(choice.tools.end());
@@ -226,13 +211,15 @@ Result<void> StreamDecoder::decode_tool_call(Choice& choice, const boost::json::
     out.push_back({.kind = StreamEventKind::kToolCallStart,
                    .choice = choice.index,
                    .tool = *index,
-                   .id = string_at(call, "id"),
-                   .name = function != nullptr ? string_at(*function, "name") : ""});
+                   .id = string_field(call, "id"),
+                   .name = function != nullptr ? string_field(*function, "name") : ""});
   }
-  const std::string_view arguments = function != nullptr ? string_at(*function, "arguments") : "";
+  const std::string_view arguments =
+      function != nullptr ? string_field(*function, "arguments") : "";
   if (!arguments.empty()) {
     if (known->arguments.size() + arguments.size() > kMaxArgumentBytes) {
-      return std::unexpected(protocol_error("a streamed tool call's arguments are too large"));
+      return std::unexpected(
+          upstream_protocol_error("a streamed tool call's arguments are too large"));
     }
     known->arguments.append(arguments);
     out.push_back({.kind = StreamEventKind::kToolArgumentsDelta,
@@ -246,10 +233,10 @@ Result<void> StreamDecoder::decode_tool_call(Choice& choice, const boost::json::
 void StreamDecoder::decode_error(const boost::json::value& error, std::vector<StreamEvent>& out) {
   StreamEvent event{.kind = StreamEventKind::kError};
   if (const boost::json::object* object = error.if_object(); object != nullptr) {
-    event.text = string_at(*object, "message");
-    event.name = string_at(*object, "type");
+    event.text = string_field(*object, "message");
+    event.name = string_field(*object, "type");
     if (event.name.empty()) {
-      event.name = string_at(*object, "code");
+      event.name = string_field(*object, "code");
     }
   }
   out.push_back(event);
@@ -281,12 +268,12 @@ Result<void> StreamDecoder::finish(std::vector<StreamEvent>& out) {
     return {};  // the error event already told what happened
   }
   if (!started_) {
-    return std::unexpected(protocol_error("the stream ended before its first chunk"));
+    return std::unexpected(upstream_protocol_error("the stream ended before its first chunk"));
   }
   for (const Choice& choice : choices_) {
     if (!choice.finished) {
-      return std::unexpected(protocol_error("the stream ended before choice " +
-                                            std::to_string(choice.index) + " finished"));
+      return std::unexpected(upstream_protocol_error("the stream ended before choice " +
+                                                     std::to_string(choice.index) + " finished"));
     }
     for (const ToolCall& call : choice.tools) {
       if (call.arguments.empty()) {
@@ -295,9 +282,9 @@ Result<void> StreamDecoder::finish(std::vector<StreamEvent>& out) {
       boost::system::error_code ec;
       boost::json::parse(call.arguments, ec);
       if (ec) {
-        return std::unexpected(protocol_error("the stream ended with tool call " +
-                                              std::to_string(call.index) +
-                                              "'s arguments incomplete"));
+        return std::unexpected(upstream_protocol_error("the stream ended with tool call " +
+                                                       std::to_string(call.index) +
+                                                       "'s arguments incomplete"));
       }
     }
   }

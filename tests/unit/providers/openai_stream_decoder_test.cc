@@ -4,125 +4,23 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "providers/openai/stream_decoder.h"
-
-#ifndef NEXUS_SHARED_DIR
-#error "NEXUS_SHARED_DIR must point at the shared/ directory"
-#endif
+#include "stream_test_support.h"
 
 namespace nexus::providers::openai {
 namespace {
 
-using llm::StreamEventKind;
-using Kind = StreamEventKind;
+using testing::Decoded;
+using testing::Kind;
+using testing::Owned;
 
-struct Owned {  // a StreamEvent with its own strings
-  Kind kind;
-  uint32_t choice;
-  uint32_t tool;
-  std::string text;
-  std::string id;
-  std::string name;
-  llm::FinishReason finish;
-  llm::Usage usage;
-};
+Decoded decode_text(std::string_view text) { return testing::decode_stream<StreamDecoder>(text); }
 
-struct Decoded {
-  std::vector<Owned> events;
-  std::string error;  // of decode() or finish(); "" when the stream was accepted
-  [[nodiscard]] std::vector<Owned> of(Kind kind) const {
-    std::vector<Owned> found;
-    for (const Owned& e : events) {
-      if (e.kind == kind) {
-        found.push_back(e);
-      }
-    }
-    return found;
-  }
-  [[nodiscard]] std::string joined(Kind kind, uint32_t tool = 0) const {
-    std::string text;
-    for (const Owned& e : events) {
-      if (e.kind == kind && e.tool == tool) {
-        text += e.text;
-      }
-    }
-    return text;
-  }
-};
-
-Decoded decode_text(std::string_view text) {
-  sse::Parser parser;
-  StreamDecoder decoder;
-  Decoded out;
-  std::vector<llm::StreamEvent> events;
-  const auto keep = [&] {
-    for (const auto& e : events) {
-      out.events.push_back({e.kind, e.choice, e.tool, std::string(e.text), std::string(e.id),
-                            std::string(e.name), e.finish, e.usage});
-    }
-    events.clear();
-  };
-  sse::Event event;
-  for (;;) {
-    auto step = parser.next(text, event);
-    if (!step) {
-      out.error = step.error().message();
-      return out;
-    }
-    if (*step == sse::Parser::Step::kNeedMore) {
-      break;
-    }
-    auto decoded = decoder.decode(event, events);
-    keep();
-    if (!decoded) {
-      out.error = decoded.error().message();
-      return out;
-    }
-  }
-  auto finished = decoder.finish(events);
-  keep();
-  if (!finished) {
-    out.error = finished.error().message();
-  }
-  return out;
-}
-
-std::string fixture(const std::string& name) {
-  // Built by appending: g++ 12 warns (-Warray-bounds, falsely) on operator+ chains here.
-  std::string path = NEXUS_SHARED_DIR;
-  path += "/fixtures/providers/";
-  path += name;
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  EXPECT_FALSE(text.str().empty()) << name;
-  return text.str();
-}
-
-// A recorded stream: .sse as it is; .chunks.txt (one data payload per line) framed the way
-// OpenAI-shaped providers send it, as the fixtures' README says.
 Decoded decode_fixture(const std::string& name) {
-  std::string text = fixture(name);
-  if (name.ends_with(".chunks.txt")) {
-    std::istringstream lines(text);
-    std::string framed;
-    for (std::string line; std::getline(lines, line);) {
-      if (!line.empty()) {
-        framed += "data: ";
-        framed += line;
-        framed += "\n\n";
-      }
-    }
-    framed += "data: [DONE]\n\n";
-    text = std::move(framed);
-  }
-  return decode_text(text);
+  return decode_text(testing::recorded_stream(name));
 }
 
 const std::vector<std::string> kOpenAiShapedStreams = {
@@ -148,47 +46,13 @@ const std::vector<std::string> kOpenAiShapedStreams = {
     "perplexity/vercel__perplexity-text.chunks.txt",
 };
 
-// The rules of the IR every decoded stream keeps: it starts with kMessageStart; it ends with
-// kMessageStop, or carried a provider error; nothing of a choice follows its kFinish; arguments
-// go to a tool call that was started; a block stop closes something.
+// The IR's rules (stream_test_support.h) on every recorded OpenAI-shaped stream.
 TEST(OpenAiStreamDecoder, EveryRecordedStreamKeepsTheRules) {
   for (const std::string& name : kOpenAiShapedStreams) {
     SCOPED_TRACE(name);
     const Decoded d = decode_fixture(name);
     ASSERT_EQ(d.error, "");
-    ASSERT_FALSE(d.events.empty());
-    EXPECT_EQ(d.events.front().kind, Kind::kMessageStart);
-    const bool errored = !d.of(Kind::kError).empty();
-    EXPECT_EQ(d.events.back().kind == Kind::kMessageStop, !errored);
-    EXPECT_EQ(d.of(Kind::kMessageStart).size(), 1u);
-    std::map<uint32_t, bool> finished;
-    std::map<std::pair<uint32_t, uint32_t>, bool> started_tools;
-    for (const Owned& e : d.events) {
-      switch (e.kind) {
-        case Kind::kTextDelta:
-        case Kind::kReasoningDelta:
-        case Kind::kToolCallStart:
-        case Kind::kToolArgumentsDelta:
-        case Kind::kBlockStop:
-          EXPECT_FALSE(finished[e.choice]) << "after the finish of choice " << e.choice;
-          break;
-        case Kind::kFinish:
-          EXPECT_FALSE(finished[e.choice]) << "choice " << e.choice << " finished twice";
-          finished[e.choice] = true;
-          break;
-        default:
-          break;
-      }
-      if (e.kind == Kind::kToolCallStart) {
-        started_tools[{e.choice, e.tool}] = true;
-      }
-      if (e.kind == Kind::kToolArgumentsDelta) {
-        EXPECT_TRUE((started_tools[{e.choice, e.tool}]));
-      }
-    }
-    if (!errored) {
-      EXPECT_FALSE(d.of(Kind::kFinish).empty());
-    }
+    testing::expect_ir_rules(d);
   }
 }
 

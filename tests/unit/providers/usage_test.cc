@@ -5,31 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "http/sse/parser.h"
 #include "providers/openai/usage.h"
-
-#ifndef NEXUS_SHARED_DIR
-#error "NEXUS_SHARED_DIR must point at the shared/ directory"
-#endif
+#include "stream_test_support.h"
 
 namespace nexus::providers {
 namespace {
 
-std::string fixture(const std::string& name) {
-  // Built by appending: g++ 12 warns (-Warray-bounds, falsely) on operator+ chains here.
-  std::string path = NEXUS_SHARED_DIR;
-  path += "/fixtures/providers/";
-  path += name;
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  EXPECT_FALSE(text.str().empty()) << name;
-  return text.str();
-}
+using testing::fixture;
 
 // Calls `each` with every JSON object a recorded stream's data lines carry.
 template <typename Each>

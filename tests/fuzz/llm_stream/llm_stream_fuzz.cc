@@ -1,7 +1,7 @@
-// libFuzzer target: bytes as an upstream's event stream, through sse::Parser and the OpenAI
-// stream decoder. Whatever the input, the decoder must not crash, and the events it gives must
-// keep the IR's rules: one kMessageStart first, nothing of a choice after its kFinish, argument
-// pieces only for a started tool call, kMessageStop only last.
+// libFuzzer target: bytes as an upstream's event stream, through sse::Parser and each provider's
+// stream decoder (OpenAI-shaped, Anthropic). Whatever the input, a decoder must not crash, and
+// the events it gives must keep the IR's rules: one kMessageStart first, nothing of a choice
+// after its kFinish, argument pieces only for a started tool call, kMessageStop only last.
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "http/sse/parser.h"
+#include "providers/anthropic/stream_decoder.h"
 #include "providers/openai/stream_decoder.h"
 
 namespace {
@@ -38,6 +39,8 @@ struct Rules {
         break;
       case StreamEventKind::kTextDelta:
       case StreamEventKind::kReasoningDelta:
+      case StreamEventKind::kReasoningSignature:
+      case StreamEventKind::kRedactedReasoning:
       case StreamEventKind::kBlockStop:
         require(started && !finished.contains(e.choice));
         break;
@@ -62,12 +65,10 @@ struct Rules {
   }
 };
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view input(reinterpret_cast<const char*>(data), size);
+template <typename Decoder>
+void run(std::string_view input) {
   nexus::sse::Parser parser(1 << 16);
-  nexus::providers::openai::StreamDecoder decoder;
+  Decoder decoder;
   std::vector<StreamEvent> events;
   Rules rules;
   nexus::sse::Event event;
@@ -82,12 +83,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     events.clear();
     if (!ok) {
-      return 0;
+      return;
     }
   }
   (void)decoder.finish(events);
   for (const StreamEvent& e : events) {
     rules.check(e);
   }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  run<nexus::providers::openai::StreamDecoder>(input);
+  run<nexus::providers::anthropic::StreamDecoder>(input);
   return 0;
 }

@@ -1,0 +1,184 @@
+// Shared by the stream decoder tests: recorded fixtures (re-framed when they are .chunks.txt),
+// running a decoder over a whole stream with owned copies of its events, and the rules every
+// decoded stream must keep.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/sse/parser.h"
+#include "llm/ir/stream.h"
+
+#ifndef NEXUS_SHARED_DIR
+#error "NEXUS_SHARED_DIR must point at the shared/ directory"
+#endif
+
+namespace nexus::providers::testing {
+
+using Kind = llm::StreamEventKind;
+
+struct Owned {  // a StreamEvent with its own strings
+  Kind kind;
+  uint32_t choice;
+  uint32_t tool;
+  std::string text;
+  std::string id;
+  std::string name;
+  llm::FinishReason finish;
+  llm::Usage usage;
+};
+
+struct Decoded {
+  std::vector<Owned> events;
+  std::string error;  // of decode() or finish(); "" when the stream was accepted
+
+  [[nodiscard]] std::vector<Owned> of(Kind kind) const {
+    std::vector<Owned> found;
+    for (const Owned& e : events) {
+      if (e.kind == kind) {
+        found.push_back(e);
+      }
+    }
+    return found;
+  }
+  [[nodiscard]] std::string joined(Kind kind, uint32_t tool = 0) const {
+    std::string text;
+    for (const Owned& e : events) {
+      if (e.kind == kind && e.tool == tool) {
+        text += e.text;
+      }
+    }
+    return text;
+  }
+};
+
+template <typename Decoder>
+Decoded decode_stream(std::string_view text) {
+  sse::Parser parser;
+  Decoder decoder;
+  Decoded out;
+  std::vector<llm::StreamEvent> events;
+  const auto keep = [&] {
+    for (const auto& e : events) {
+      out.events.push_back({e.kind, e.choice, e.tool, std::string(e.text), std::string(e.id),
+                            std::string(e.name), e.finish, e.usage});
+    }
+    events.clear();
+  };
+  sse::Event event;
+  for (;;) {
+    auto step = parser.next(text, event);
+    if (!step) {
+      out.error = step.error().message();
+      return out;
+    }
+    if (*step == sse::Parser::Step::kNeedMore) {
+      break;
+    }
+    auto decoded = decoder.decode(event, events);
+    keep();
+    if (!decoded) {
+      out.error = decoded.error().message();
+      return out;
+    }
+  }
+  auto finished = decoder.finish(events);
+  keep();
+  if (!finished) {
+    out.error = finished.error().message();
+  }
+  return out;
+}
+
+inline std::string fixture(const std::string& name) {
+  // Built by appending: g++ 12 warns (-Warray-bounds, falsely) on operator+ chains here.
+  std::string path = NEXUS_SHARED_DIR;
+  path += "/fixtures/providers/";
+  path += name;
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  EXPECT_FALSE(text.str().empty()) << name;
+  return text.str();
+}
+
+// A recorded stream: .sse as it is; .chunks.txt (one data payload per line) framed the way the
+// provider sends it, as the fixtures' README says: OpenAI-shaped ones as `data:` lines ending
+// with `data: [DONE]`, Anthropic's with an `event:` line naming each payload's type.
+inline std::string recorded_stream(const std::string& name) {
+  std::string text = fixture(name);
+  if (!name.ends_with(".chunks.txt")) {
+    return text;
+  }
+  const bool anthropic = name.starts_with("anthropic/");
+  std::istringstream lines(text);
+  std::string framed;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) {
+      continue;
+    }
+    if (anthropic) {
+      const size_t type = line.find(R"("type":")");
+      framed += "event: ";
+      framed += line.substr(type + 8, line.find('"', type + 8) - type - 8);
+      framed += '\n';
+    }
+    framed += "data: ";
+    framed += line;
+    framed += "\n\n";
+  }
+  if (!anthropic) {
+    framed += "data: [DONE]\n\n";
+  }
+  return framed;
+}
+
+// The IR's rules: one kMessageStart, first; kMessageStop last unless the provider sent an error;
+// nothing of a choice after its kFinish, which comes once; argument pieces only for a started
+// tool call; a finish at all unless the provider sent an error.
+inline void expect_ir_rules(const Decoded& d) {
+  ASSERT_FALSE(d.events.empty());
+  EXPECT_EQ(d.events.front().kind, Kind::kMessageStart);
+  const bool errored = !d.of(Kind::kError).empty();
+  EXPECT_EQ(d.events.back().kind == Kind::kMessageStop, !errored);
+  EXPECT_EQ(d.of(Kind::kMessageStart).size(), 1u);
+  std::map<uint32_t, bool> finished;
+  std::map<std::pair<uint32_t, uint32_t>, bool> started_tools;
+  for (const Owned& e : d.events) {
+    switch (e.kind) {
+      case Kind::kTextDelta:
+      case Kind::kReasoningDelta:
+      case Kind::kReasoningSignature:
+      case Kind::kRedactedReasoning:
+      case Kind::kToolCallStart:
+      case Kind::kToolArgumentsDelta:
+      case Kind::kBlockStop:
+        EXPECT_FALSE(finished[e.choice]) << "after the finish of choice " << e.choice;
+        break;
+      case Kind::kFinish:
+        EXPECT_FALSE(finished[e.choice]) << "choice " << e.choice << " finished twice";
+        finished[e.choice] = true;
+        break;
+      default:
+        break;
+    }
+    if (e.kind == Kind::kToolCallStart) {
+      started_tools[{e.choice, e.tool}] = true;
+    }
+    if (e.kind == Kind::kToolArgumentsDelta) {
+      EXPECT_TRUE((started_tools[{e.choice, e.tool}]));
+    }
+  }
+  if (!errored) {
+    EXPECT_FALSE(d.of(Kind::kFinish).empty());
+  }
+}
+
+}  // namespace nexus::providers::testing
