@@ -98,6 +98,10 @@ asio::awaitable<void> ClientConnection::run() {
     auto head = co_await read_request_head();
     if (!head || *head == 0) {
       if (!head) {
+        // What the parser got of the request line (views into the receive buffer, still
+        // there), for the access log of the error.
+        state_->log_method.assign(state_->request.method);
+        state_->log_target.assign(state_->request.target);
         Error error = std::move(head.error());
         co_await reply_error(std::move(error));
         linger = true;
@@ -226,6 +230,10 @@ asio::awaitable<Result<size_t>> ClientConnection::read_request_head() {
   const Snapshot& snapshot = worker_.snapshot();
   http1::RequestHeadParser parser(snapshot.request_limits);
   state.request.clear();
+  // The state may have served another request: a head that fails to parse must not be logged
+  // (or answered, for HEAD) as that one.
+  state.log_method.clear();
+  state.log_target.clear();
   request_start_ = Clock::now();
   for (;;) {
     auto parsed = parser.parse(state.in.readable(), state.request);

@@ -106,6 +106,17 @@ class ErrorKeepsFramingTest(NexusTestCase):
         self.assertEqual(r.header("x-upstream-path"), "/second")
         self.assertEqual(served, ["/first", "/second"], "the body was taken for a request")
 
+    def test_malformed_request_after_a_head_request_gets_its_error_body(self):
+        # The connection's state served a HEAD first: the 400 for the next, unparsable head
+        # must not be taken for a HEAD response (no body) nor logged as the HEAD request.
+        up = self.upstream(ok())
+        nx = self.nexus(make_config(free_port(), {"up": cluster(up)}, catch_all()))
+        c = ClientConn(nx.port)
+        self.addCleanup(c.close)
+        self.assertEqual(c.request("HEAD", "/first").status, 200)
+        c.send(b"GET /bad HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+        self.assertErrorJson(c.read_response(), 400)
+
 
 class RouteTotalTimeoutTest(NexusTestCase):
     def test_total_timeout_is_504_even_while_bytes_trickle(self):
