@@ -19,29 +19,11 @@ REQUESTS=${REQUESTS:-2000}
 RESULTS_DIR=${RESULTS_DIR:-$BUILD_DIR/bench-results/filter-instructions-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$RESULTS_DIR"
 WORK=$RESULTS_DIR
-log() { printf '[bench-filter-instructions %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-declare -A PID=()
-cleanup() {
-  for name in "${!PID[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() {  # PORT: bounded wait until it answers (Nexus starts slowly under valgrind)
-  for _ in $(seq 300); do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
-    sleep 0.1
-  done
-  return 1
-}
+LOG_NAME=bench-filter-instructions
+# shellcheck source=bench/filter_common.sh
+source "$ROOT/bench/filter_common.sh"
 
 UP_PORT=$(free_port) NX_PORT=$(free_port)
-KEY=sk-nexus-bench-0000000000000000
-KEY_SHA256=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
-BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Write one sentence about the benchmark of an LLM gateway written in C++ that proxies OpenAI-compatible requests."}],"temperature":0.2,"max_tokens":64,"stream":false,"user":"bench-0001"}'
 printf %s "$BODY" >"$WORK/body.json"
 
 declare -A FILTER=(
@@ -84,7 +66,7 @@ for name in $ORDER; do
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/callgrind-$name.out" \
     "$NEXUS_BIN" serve --config "$WORK/$name.yaml" >"$WORK/nexus-$name.log" 2>&1 &
   PID[nexus]=$!
-  wait_http "$NX_PORT" || { log "nexus did not start: $(tail -3 "$WORK/nexus-$name.log")"; exit 1; }
+  wait_http "$NX_PORT" 300 || { log "nexus did not start: $(tail -3 "$WORK/nexus-$name.log")"; exit 1; }
   load 200 >/dev/null  # warm-up: connections, pools, first-use allocations
   callgrind_control --instr=on "${PID[nexus]}" >/dev/null 2>&1
   load "$REQUESTS" >"$WORK/h2load-$name.txt"

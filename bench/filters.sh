@@ -24,28 +24,11 @@ RESULTS_DIR=${RESULTS_DIR:-$BUILD_DIR/bench-results/filters-$(date +%Y%m%d-%H%M%
 mkdir -p "$RESULTS_DIR"
 WORK=$RESULTS_DIR
 chmod 755 "$WORK"  # nginx workers run as another user when started as root
-log() { printf '[bench-filters %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-declare -A PID=()
-cleanup() {
-  for name in "${!PID[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() {  # PORT: bounded wait until it answers
-  for _ in $(seq 100); do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
-    sleep 0.1
-  done
-  return 1
-}
+LOG_NAME=bench-filters
+# shellcheck source=bench/filter_common.sh
+source "$ROOT/bench/filter_common.sh"
 
 UP_PORT=$(free_port) NX_PORT=$(free_port) NGINX_PORT=$(free_port)
-KEY=sk-nexus-bench-0000000000000000
-KEY_SHA256=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
 
 taskset -c "$LOAD_CPU" "$UPSTREAM_BIN" --host 127.0.0.1 --port "$UP_PORT" --threads 1 \
   >"$WORK/upstream.log" 2>&1 &
@@ -166,7 +149,6 @@ NGINX
 fi
 declare -A PORT=([nexus]=$NX_PORT [nginx]=$NGINX_PORT)
 
-BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Write one sentence about the benchmark of an LLM gateway written in C++ that proxies OpenAI-compatible requests."}],"temperature":0.2,"max_tokens":64,"stream":false,"user":"bench-0001"}'
 cat >"$WORK/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"

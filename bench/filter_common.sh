@@ -1,0 +1,24 @@
+# Sourced by bench/filters.sh and bench/filter_instructions.sh: process cleanup, free ports,
+# bounded waits, and the request both send (the chat body, with the API key the auth filter
+# checks). Set LOG_NAME before sourcing.
+declare -A PID=()
+cleanup() {
+  for name in "${!PID[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '[%s %s] %s\n' "$LOG_NAME" "$(date +%H:%M:%S)" "$*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() {  # PORT [TRIES]: bounded wait (TRIES x 0.1 s, default 100) until it answers
+  for _ in $(seq "${2:-100}"); do
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+KEY=sk-nexus-bench-0000000000000000
+KEY_SHA256=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
+BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Write one sentence about the benchmark of an LLM gateway written in C++ that proxies OpenAI-compatible requests."}],"temperature":0.2,"max_tokens":64,"stream":false,"user":"bench-0001"}'
