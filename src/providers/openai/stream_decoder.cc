@@ -4,6 +4,7 @@
 #include <string>
 
 #include "llm/json_fields.h"
+#include "providers/openai/finish_reason.h"
 #include "providers/openai/usage.h"
 
 namespace nexus::providers::openai {
@@ -32,22 +33,6 @@ Result<uint32_t> index_at(const boost::json::object& object, uint32_t fallback) 
     return std::unexpected(upstream_protocol_error("stream chunk with an invalid index"));
   }
   return static_cast<uint32_t>(value->get_int64());
-}
-
-llm::FinishReason finish_reason(std::string_view reason) {
-  if (reason == "stop") {
-    return llm::FinishReason::kStop;
-  }
-  if (reason == "length") {
-    return llm::FinishReason::kLength;
-  }
-  if (reason == "tool_calls" || reason == "function_call") {
-    return llm::FinishReason::kToolCalls;
-  }
-  if (reason == "content_filter") {
-    return llm::FinishReason::kContentFilter;
-  }
-  return llm::FinishReason::kOther;
 }
 
 }  // namespace
