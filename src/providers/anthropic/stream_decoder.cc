@@ -5,6 +5,7 @@
 #include <string>
 
 #include "llm/json_fields.h"
+#include "providers/anthropic/finish_reason.h"
 
 namespace nexus::providers::anthropic {
 namespace {
@@ -17,22 +18,6 @@ using llm::upstream_protocol_error;
 
 constexpr size_t kMaxBlocks = 1024;
 constexpr size_t kMaxInputBytes = size_t{16} << 20;
-
-llm::FinishReason finish_reason(std::string_view reason) {
-  if (reason == "end_turn" || reason == "stop_sequence") {
-    return llm::FinishReason::kStop;
-  }
-  if (reason == "max_tokens" || reason == "model_context_window_exceeded") {
-    return llm::FinishReason::kLength;
-  }
-  if (reason == "tool_use") {
-    return llm::FinishReason::kToolCalls;
-  }
-  if (reason == "refusal") {
-    return llm::FinishReason::kContentFilter;
-  }
-  return llm::FinishReason::kOther;  // pause_turn and reasons newer than this code
-}
 
 }  // namespace
 

@@ -14,31 +14,10 @@
 namespace nexus::providers::openai {
 namespace {
 
-using testing::Kind;
-
 llm::Response body(const std::string& name) {
   auto decoded = decode_response(testing::fixture(name));
   EXPECT_TRUE(decoded.has_value()) << name << ": " << (decoded ? "" : decoded.error().message());
   return decoded.value_or(llm::Response{});
-}
-
-// The recorded stream, decoded and added up.
-llm::Response aggregated(const std::string& name) {
-  const testing::Decoded decoded =
-      testing::decode_stream<StreamDecoder>(testing::recorded_stream(name));
-  EXPECT_EQ(decoded.error, "") << name;
-  llm::StreamAggregator aggregator;
-  for (const testing::Owned& e : decoded.events) {
-    aggregator.add({.kind = e.kind,
-                    .choice = e.choice,
-                    .tool = e.tool,
-                    .text = e.text,
-                    .id = e.id,
-                    .name = e.name,
-                    .finish = e.finish,
-                    .usage = e.usage});
-  }
-  return aggregator.response();
 }
 
 TEST(OpenAiResponse, ToolCallWithoutContent) {
@@ -84,33 +63,13 @@ TEST(OpenAiResponse, BrokenBodiesAreProtocolErrors) {
             "usage.prompt_tokens is not a token count");
 }
 
-// The same case recorded twice, streamed and not: the model's words differ between the two
-// recordings, so the invariant compares what must not: the tool calls' names and whole-JSON
-// arguments, text present or not, and the finish reason.
-void expect_same_shape(const llm::Response& streamed, const llm::Response& whole) {
-  ASSERT_EQ(streamed.choices.size(), whole.choices.size());
-  for (size_t i = 0; i < whole.choices.size(); ++i) {
-    const llm::Choice& s = streamed.choices[i];
-    const llm::Choice& w = whole.choices[i];
-    EXPECT_EQ(s.finish, w.finish);
-    EXPECT_EQ(s.text.empty(), w.text.empty());
-    ASSERT_EQ(s.tool_calls.size(), w.tool_calls.size());
-    for (size_t t = 0; t < w.tool_calls.size(); ++t) {
-      EXPECT_EQ(s.tool_calls[t].name, w.tool_calls[t].name);
-      EXPECT_FALSE(s.tool_calls[t].id.empty());
-      EXPECT_EQ(boost::json::parse(s.tool_calls[t].arguments),
-                boost::json::parse(w.tool_calls[t].arguments));
-    }
-  }
-  EXPECT_GT(streamed.usage.total(), 0u);
-  EXPECT_GT(whole.usage.total(), 0u);
-}
-
 TEST(OpenAiResponse, AStreamAddedUpHasTheShapeOfTheWholeResponse) {
-  expect_same_shape(aggregated("qwen/vercel__alibaba-tool-call.chunks.txt"),
-                    body("qwen/vercel__alibaba-tool-call.json"));
-  expect_same_shape(aggregated("mistral/vercel__mistral-text.chunks.txt"),
-                    body("mistral/vercel__mistral-text.json"));
+  testing::expect_same_shape(
+      testing::aggregated<StreamDecoder>("qwen/vercel__alibaba-tool-call.chunks.txt"),
+      body("qwen/vercel__alibaba-tool-call.json"));
+  testing::expect_same_shape(
+      testing::aggregated<StreamDecoder>("mistral/vercel__mistral-text.chunks.txt"),
+      body("mistral/vercel__mistral-text.json"));
 }
 
 // Everything a stream decoder emits lands in the aggregate: text, reasoning, tool calls in

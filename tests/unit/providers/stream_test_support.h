@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -15,6 +16,7 @@
 
 #include "http/sse/parser.h"
 #include "llm/ir/stream.h"
+#include "llm/ir/stream_aggregator.h"
 
 #ifndef NEXUS_SHARED_DIR
 #error "NEXUS_SHARED_DIR must point at the shared/ directory"
@@ -179,6 +181,49 @@ inline void expect_ir_rules(const Decoded& d) {
   if (!errored) {
     EXPECT_FALSE(d.of(Kind::kFinish).empty());
   }
+}
+
+// A recorded stream, decoded and added up.
+template <typename Decoder>
+llm::Response aggregated(const std::string& name) {
+  const Decoded decoded = decode_stream<Decoder>(recorded_stream(name));
+  EXPECT_EQ(decoded.error, "") << name;
+  llm::StreamAggregator aggregator;
+  for (const Owned& e : decoded.events) {
+    aggregator.add({.kind = e.kind,
+                    .choice = e.choice,
+                    .tool = e.tool,
+                    .text = e.text,
+                    .id = e.id,
+                    .name = e.name,
+                    .finish = e.finish,
+                    .usage = e.usage});
+  }
+  return aggregator.response();
+}
+
+// The same case recorded twice, streamed and not: the model's words differ between the two
+// recordings, so the invariant compares what must not: the tool calls' names and whole-JSON
+// arguments, text present or not, reasoning present or not, the finish reason, some usage.
+inline void expect_same_shape(const llm::Response& streamed, const llm::Response& whole) {
+  ASSERT_EQ(streamed.choices.size(), whole.choices.size());
+  for (size_t i = 0; i < whole.choices.size(); ++i) {
+    const llm::Choice& s = streamed.choices[i];
+    const llm::Choice& w = whole.choices[i];
+    EXPECT_EQ(s.finish, w.finish);
+    EXPECT_EQ(s.finish_word, w.finish_word);
+    EXPECT_EQ(s.text.empty(), w.text.empty());
+    EXPECT_EQ(s.reasoning.empty(), w.reasoning.empty());
+    ASSERT_EQ(s.tool_calls.size(), w.tool_calls.size());
+    for (size_t t = 0; t < w.tool_calls.size(); ++t) {
+      EXPECT_EQ(s.tool_calls[t].name, w.tool_calls[t].name);
+      EXPECT_FALSE(s.tool_calls[t].id.empty());
+      EXPECT_EQ(boost::json::parse(s.tool_calls[t].arguments),
+                boost::json::parse(w.tool_calls[t].arguments));
+    }
+  }
+  EXPECT_GT(streamed.usage.total(), 0u);
+  EXPECT_GT(whole.usage.total(), 0u);
 }
 
 }  // namespace nexus::providers::testing
