@@ -30,6 +30,17 @@ inline const boost::json::array* array_field(const boost::json::object& object,
   return value != nullptr ? value->if_array() : nullptr;
 }
 
+// Parses a response `body` into `parsed` and returns the array at `key` of the JSON object it
+// must be; null when the body is not such an object.
+inline const boost::json::array* parse_object_with_array(std::string_view body,
+                                                         std::string_view key,
+                                                         boost::json::value& parsed) {
+  boost::system::error_code ec;
+  parsed = boost::json::parse(body, ec);
+  const boost::json::object* object = ec ? nullptr : parsed.if_object();
+  return object != nullptr ? array_field(*object, key) : nullptr;
+}
+
 // What an upstream did that breaks its own protocol (a 502 for the client).
 inline Error upstream_protocol_error(std::string message) {
   return {ErrorCode::kUpstreamProtocolError, std::move(message)};

@@ -9,7 +9,6 @@
 namespace nexus::providers::anthropic {
 namespace {
 
-using llm::array_field;
 using llm::object_field;
 using llm::string_field;
 using llm::upstream_protocol_error;
@@ -39,14 +38,13 @@ bool add_block(const boost::json::object& block, llm::Choice& choice) {
 }  // namespace
 
 Result<llm::Response> decode_response(std::string_view body) {
-  boost::system::error_code ec;
-  const boost::json::value parsed = boost::json::parse(body, ec);
-  const boost::json::object* json = ec ? nullptr : parsed.if_object();
-  const boost::json::array* content = json != nullptr ? array_field(*json, "content") : nullptr;
+  boost::json::value parsed;
+  const boost::json::array* content = llm::parse_object_with_array(body, "content", parsed);
   if (content == nullptr) {
     return std::unexpected(
         upstream_protocol_error("the response is not a JSON object with a content array"));
   }
+  const boost::json::object* json = &parsed.get_object();
   llm::Response response{.id = std::string(string_field(*json, "id")),
                          .model = std::string(string_field(*json, "model"))};
   llm::Choice& choice = response.choices.emplace_back();

@@ -76,14 +76,13 @@ Result<llm::Choice> decode_choice(const boost::json::object& json, uint32_t posi
 }  // namespace
 
 Result<llm::Response> decode_response(std::string_view body) {
-  boost::system::error_code ec;
-  const boost::json::value parsed = boost::json::parse(body, ec);
-  const boost::json::object* json = ec ? nullptr : parsed.if_object();
-  const boost::json::array* choices = json != nullptr ? array_field(*json, "choices") : nullptr;
+  boost::json::value parsed;
+  const boost::json::array* choices = llm::parse_object_with_array(body, "choices", parsed);
   if (choices == nullptr) {
     return std::unexpected(
         upstream_protocol_error("the response is not a JSON object with a choices array"));
   }
+  const boost::json::object* json = &parsed.get_object();
   llm::Response response{.id = std::string(string_field(*json, "id")),
                          .model = std::string(string_field(*json, "model"))};
   uint32_t position = 0;
