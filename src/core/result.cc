@@ -115,11 +115,15 @@ std::string_view reason_phrase(int status) {
 
 std::string error_json(const Error& error) {
   std::string out;
-  out.reserve(96 + error.message().size());
+  out.reserve(96 + error.message().size() + error.param().size());
   out += R"({"error":{"message":")";
   append_json_escaped(out, error.message());
   out += R"(","type":")";
   out += error.type_name();
+  if (!error.param().empty()) {
+    out += R"(","param":")";
+    append_json_escaped(out, error.param());
+  }
   out += R"(","code":")";
   out += error.code_name();
   out += "\"}}";

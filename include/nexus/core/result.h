@@ -46,9 +46,13 @@ enum class ErrorCode {
 class Error {
  public:
   Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  // `param`: the request parameter at fault (an LLM request's field), for OpenAI's error "param".
+  Error(ErrorCode code, std::string message, std::string param)
+      : code_(code), message_(std::move(message)), param_(std::move(param)) {}
 
   [[nodiscard]] ErrorCode code() const { return code_; }
   [[nodiscard]] const std::string& message() const { return message_; }
+  [[nodiscard]] const std::string& param() const { return param_; }
 
   [[nodiscard]] int http_status() const;
   [[nodiscard]] ErrorSource source() const;
@@ -61,6 +65,7 @@ class Error {
  private:
   ErrorCode code_;
   std::string message_;
+  std::string param_;
 };
 
 template <typename T>
@@ -74,7 +79,8 @@ inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
 // Standard reason phrase for a status code ("OK", "Bad Request", ...); "Unknown" if none.
 std::string_view reason_phrase(int status);
 
-// The JSON error body sent to clients: {"error":{"message":...,"type":...,"code":...}}.
+// The JSON error body sent to clients: {"error":{"message":...,"type":...,"code":...}},
+// with "param" before "code" when the error names one.
 std::string error_json(const Error& error);
 
 }  // namespace nexus
