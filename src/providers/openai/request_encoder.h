@@ -14,14 +14,19 @@ namespace nexus::providers::openai {
 struct EncodeOptions {
   std::string_view model;                // the upstream's model id (replaces the request's)
   bool drop_unsupported_params = false;  // drop what cannot be translated instead of a 400
+  // Send reasoning parts back as assistant messages' `reasoning_content` (DeepSeek-style
+  // upstreams, whose thinking models need it back inside a tool-call loop; OpenAI takes none).
+  bool reasoning_content = false;
 };
 
-// Writes the body. Reasoning parts of assistant messages are left out (OpenAI takes none back);
+// Writes the body. Reasoning parts of assistant messages are left out (OpenAI takes none back)
+// unless options.reasoning_content; system parts become one system message each;
 // each kToolResult part becomes a `tool` message; Anthropic's top_k, and cache_control markers,
 // have no OpenAI equivalent: top_k is a kBadRequest naming "top_k" unless dropped, cache_control
 // is dropped (OpenAI caches by itself). thinking_budget becomes reasoning_effort (<= 1024
 // tokens: low, <= 2048: medium, more: high). A streaming request always asks for
-// stream_options.include_usage, so usage can be metered.
+// stream_options.include_usage, so usage can be metered. A tool result holding images is a
+// kBadRequest naming "messages" unless dropped (tool messages take text only).
 Result<void> encode_request(const llm::Request& request, const EncodeOptions& options,
                             std::string& body);
 

@@ -1,0 +1,303 @@
+#include "providers/openai/request_encoder.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <string>
+
+namespace nexus::providers::openai {
+namespace {
+
+using llm::Part;
+using llm::PartKind;
+
+// thinking_budget (Anthropic, in tokens) into OpenAI's three words.
+constexpr uint64_t kLowEffortBudget = 1024;
+constexpr uint64_t kMediumEffortBudget = 2048;
+
+std::unexpected<Error> unsupported(std::string param, std::string message) {
+  return std::unexpected<Error>(std::in_place, ErrorCode::kBadRequest, std::move(message),
+                                std::move(param));
+}
+
+// Integral numbers as integers ("temperature":1, not 1E0, which some providers' parsers and
+// every reader dislike).
+boost::json::value number(double value) {
+  constexpr double kExact = 9007199254740992.0;  // 2^53
+  if (std::trunc(value) == value && std::fabs(value) < kExact) {
+    return static_cast<int64_t>(value);
+  }
+  return value;
+}
+
+boost::json::object image_part(const llm::Image& image) {
+  std::string url = image.url;
+  if (url.empty()) {
+    url = "data:";
+    url += image.media_type;
+    url += ";base64,";
+    url += image.data;
+  }
+  boost::json::object image_url{{"url", std::move(url)}};
+  if (!image.detail.empty()) {
+    image_url["detail"] = image.detail;
+  }
+  return {{"type", "image_url"}, {"image_url", std::move(image_url)}};
+}
+
+// A string when the content is one text part (what every OpenAI-compatible server takes),
+// otherwise an array of parts.
+boost::json::value content_of(const std::vector<const Part*>& parts) {
+  if (parts.size() == 1 && parts[0]->kind == PartKind::kText) {
+    return boost::json::string(parts[0]->text);
+  }
+  boost::json::array array;
+  for (const Part* part : parts) {
+    if (part->kind == PartKind::kText) {
+      array.push_back(boost::json::object{{"type", "text"}, {"text", part->text}});
+    } else {
+      array.push_back(image_part(part->image));
+    }
+  }
+  return array;
+}
+
+class Encoder {
+ public:
+  Encoder(const llm::Request& request, const EncodeOptions& options)
+      : request_(request), options_(options) {}
+
+  Result<void> messages(boost::json::array& out) const;
+  void tools(boost::json::object& body) const;
+  void sampling(boost::json::object& body) const;
+
+ private:
+  Result<void> user_message(const llm::Message& message, boost::json::array& out) const;
+  void assistant_message(const llm::Message& message, boost::json::array& out) const;
+
+  const llm::Request& request_;
+  const EncodeOptions& options_;
+};
+
+Result<void> Encoder::messages(boost::json::array& out) const {
+  // One system message per system part: several system messages are what OpenAI clients send
+  // (and what the IR folded), and plain strings are what every compatible server accepts.
+  for (const Part& part : request_.system) {
+    out.push_back(boost::json::object{{"role", "system"}, {"content", part.text}});
+  }
+  for (const llm::Message& message : request_.messages) {
+    if (message.role == llm::Role::kAssistant) {
+      assistant_message(message, out);
+    } else if (auto encoded = user_message(message, out); !encoded) {
+      return encoded;
+    }
+  }
+  return {};
+}
+
+// Tool results become `tool` messages first (they must follow the assistant's calls), then the
+// rest of the user message, if any.
+Result<void> Encoder::user_message(const llm::Message& message, boost::json::array& out) const {
+  std::vector<const Part*> rest;
+  for (const Part& part : message.parts) {
+    if (part.kind == PartKind::kText || part.kind == PartKind::kImage) {
+      rest.push_back(&part);
+      continue;
+    }
+    if (part.kind != PartKind::kToolResult) {
+      continue;  // reasoning or tool calls in a user message: not something a user says
+    }
+    std::vector<const Part*> texts;
+    for (const Part& piece : part.content) {
+      if (piece.kind == PartKind::kText) {
+        texts.push_back(&piece);
+      } else if (!options_.drop_unsupported_params) {
+        return unsupported("messages",
+                           "OpenAI-compatible tool messages take text only, not images.");
+      }
+    }
+    boost::json::object tool{{"role", "tool"}, {"tool_call_id", part.id}};
+    tool["content"] = texts.empty() ? boost::json::value(boost::json::string()) : content_of(texts);
+    out.push_back(std::move(tool));
+  }
+  if (!rest.empty()) {
+    boost::json::object user{{"role", "user"}, {"content", content_of(rest)}};
+    if (!message.name.empty()) {
+      user["name"] = message.name;
+    }
+    out.push_back(std::move(user));
+  }
+  return {};
+}
+
+void Encoder::assistant_message(const llm::Message& message, boost::json::array& out) const {
+  std::string text;
+  std::string reasoning;
+  boost::json::array calls;
+  for (const Part& part : message.parts) {
+    if (part.kind == PartKind::kText) {
+      text += part.text;
+    } else if (part.kind == PartKind::kReasoning) {
+      reasoning += part.text;
+    } else if (part.kind == PartKind::kToolCall) {
+      calls.push_back(boost::json::object{
+          {"id", part.id},
+          {"type", "function"},
+          {"function",
+           {{"name", part.name}, {"arguments", part.text.empty() ? "{}" : part.text}}}});
+    }
+  }
+  boost::json::object assistant{{"role", "assistant"}};
+  assistant["content"] =
+      text.empty() && !calls.empty() ? boost::json::value(nullptr) : boost::json::value(text);
+  if (options_.reasoning_content && !reasoning.empty()) {
+    assistant["reasoning_content"] = reasoning;
+  }
+  if (!calls.empty()) {
+    assistant["tool_calls"] = std::move(calls);
+  }
+  if (!message.name.empty()) {
+    assistant["name"] = message.name;
+  }
+  out.push_back(std::move(assistant));
+}
+
+void Encoder::tools(boost::json::object& body) const {
+  if (!request_.tools.empty()) {
+    boost::json::array tools;
+    for (const llm::Tool& tool : request_.tools) {
+      boost::json::object function{{"name", tool.name}};
+      if (!tool.description.empty()) {
+        function["description"] = tool.description;
+      }
+      if (!tool.parameters.is_null()) {
+        function["parameters"] = tool.parameters;
+      }
+      if (tool.strict) {
+        function["strict"] = *tool.strict;
+      }
+      tools.push_back(boost::json::object{{"type", "function"}, {"function", std::move(function)}});
+    }
+    body["tools"] = std::move(tools);
+  }
+  using Mode = llm::ToolChoice::Mode;
+  switch (request_.tool_choice.mode) {
+    case Mode::kUnset:
+      break;
+    case Mode::kAuto:
+      body["tool_choice"] = "auto";
+      break;
+    case Mode::kNone:
+      body["tool_choice"] = "none";
+      break;
+    case Mode::kRequired:
+      body["tool_choice"] = "required";
+      break;
+    case Mode::kTool:
+      body["tool_choice"] = {{"type", "function"},
+                             {"function", {{"name", request_.tool_choice.name}}}};
+      break;
+  }
+  if (request_.parallel_tool_calls) {
+    body["parallel_tool_calls"] = *request_.parallel_tool_calls;
+  }
+}
+
+void Encoder::sampling(boost::json::object& body) const {
+  const llm::Request& r = request_;
+  // max_tokens, not max_completion_tokens: every OpenAI-compatible server takes it (OpenAI's
+  // o-series refuses it; per-model capability data will choose).
+  if (r.max_tokens) {
+    body["max_tokens"] = *r.max_tokens;
+  }
+  for (const auto& [key, value] : {std::pair{"temperature", r.temperature},
+                                   {"top_p", r.top_p},
+                                   {"presence_penalty", r.presence_penalty},
+                                   {"frequency_penalty", r.frequency_penalty}}) {
+    if (value) {
+      body[key] = number(*value);
+    }
+  }
+  if (!r.stop.empty()) {
+    boost::json::array stop;
+    for (const std::string& word : r.stop) {
+      stop.emplace_back(word);
+    }
+    body["stop"] = std::move(stop);
+  }
+  if (r.n) {
+    body["n"] = *r.n;
+  }
+  if (r.seed) {
+    body["seed"] = *r.seed;
+  }
+  if (r.logprobs) {
+    body["logprobs"] = *r.logprobs;
+  }
+  if (r.top_logprobs) {
+    body["top_logprobs"] = *r.top_logprobs;
+  }
+  if (!r.user.empty()) {
+    body["user"] = r.user;
+  }
+  if (!r.reasoning_effort.empty()) {
+    body["reasoning_effort"] = r.reasoning_effort;
+  } else if (r.thinking_budget) {
+    const uint64_t budget = *r.thinking_budget;
+    body["reasoning_effort"] = budget <= kLowEffortBudget      ? "low"
+                               : budget <= kMediumEffortBudget ? "medium"
+                                                               : "high";
+  }
+}
+
+void response_format(const llm::ResponseFormat& format, boost::json::object& body) {
+  using Kind = llm::ResponseFormat::Kind;
+  switch (format.kind) {
+    case Kind::kUnset:
+      break;
+    case Kind::kText:
+      body["response_format"] = {{"type", "text"}};
+      break;
+    case Kind::kJsonObject:
+      body["response_format"] = {{"type", "json_object"}};
+      break;
+    case Kind::kJsonSchema: {
+      boost::json::object schema{{"name", format.name}};
+      if (!format.schema.is_null()) {
+        schema["schema"] = format.schema;
+      }
+      if (format.strict) {
+        schema["strict"] = *format.strict;
+      }
+      body["response_format"] = {{"type", "json_schema"}, {"json_schema", std::move(schema)}};
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+Result<void> encode_request(const llm::Request& request, const EncodeOptions& options,
+                            std::string& body) {
+  if (request.top_k && !options.drop_unsupported_params) {
+    return unsupported("top_k", "OpenAI-compatible providers take no top_k.");
+  }
+  const Encoder encoder(request, options);
+  boost::json::object json;
+  json["model"] = options.model.empty() ? std::string_view(request.model) : options.model;
+  boost::json::array messages;
+  if (auto encoded = encoder.messages(messages); !encoded) {
+    return encoded;
+  }
+  json["messages"] = std::move(messages);
+  encoder.tools(json);
+  response_format(request.response_format, json);
+  encoder.sampling(json);
+  if (request.stream) {  // usage is always asked for, so that it can be metered
+    json["stream"] = true;
+    json["stream_options"] = {{"include_usage", true}};
+  }
+  body += boost::json::serialize(json);
+  return {};
+}
+
+}  // namespace nexus::providers::openai
