@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "llm/ir/api_error.h"
 #include "llm/ir/stream.h"
@@ -25,9 +27,26 @@ class ChatStreamEncoder {
   void encode_error(const llm::ApiError& error, std::string& out);
 
  private:
+  struct Choice {
+    uint32_t index = 0;
+    std::vector<uint32_t> tools;  // the IR's tool numbers, in the order the calls started
+  };
+
+  // The choice `index`, announcing it (role "assistant") the first time it is seen.
+  Choice& choice(uint32_t index, std::string& out);
+  // Starts a chunk of one choice: `data: {...,"choices":[{"index":N,"delta":` (the delta and
+  // the end are the caller's, closed with end_choice_chunk).
+  void begin_choice_chunk(uint32_t index, std::string& out);
+  static void end_choice_chunk(std::string_view finish_reason, std::string& out);
+  void encode_tool_event(const llm::StreamEvent& event, std::string& out);
+
   int64_t created_;
   bool include_usage_;
-  // Implementation state (id, model, per-choice role sent, usage, ...) as the implementer needs.
+  bool done_ = false;  // [DONE] or an error went out: nothing follows
+  bool has_usage_ = false;
+  std::string chunk_prefix_;  // `data: {"id":...,"model":...,"choices":[`, once per stream
+  std::vector<Choice> choices_;
+  llm::Usage usage_;
 };
 
 }  // namespace nexus::dialects::openai
