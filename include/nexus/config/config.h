@@ -156,10 +156,40 @@ struct DirectResponse {
   std::string content_type = "application/json";
 };
 
+// An LLM provider (docs/providers.md). Providers reached over the network get a cluster of
+// their own, built from base_url ("provider:<name>"), so they share the proxy's connection
+// pools, TLS and DNS handling.
+enum class ProviderType { kEcho, kOpenAi, kAnthropic };
+
+struct Provider {
+  std::string name;
+  ProviderType type = ProviderType::kEcho;
+  std::string preset;     // openai_compatible: the preset the defaults came from
+  std::string api_key;    // sent as Authorization: Bearer (OpenAI-shaped) or x-api-key
+  std::string base_url;   // "https://api.openai.com/v1"
+  std::string cluster;    // the cluster built for base_url (empty for echo)
+  std::string base_path;  // base_url's path without a trailing slash ("/v1")
+  std::string host;       // Host header: base_url's host[:port]
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers sent upstream
+  bool drop_unsupported_params = false;
+  uint64_t default_max_tokens = 4096;            // Anthropic requires max_tokens
+  std::string anthropic_version = "2023-06-01";  // anthropic-version header
+};
+
+// A model clients may name, and where it goes.
+struct Model {
+  std::string name;      // what clients send as "model"
+  std::string provider;  // a key of Config::providers
+  std::string model;     // the upstream's model id (default: name)
+};
+
 struct Route {
   RouteMatch match;
-  std::string cluster;  // exactly one of cluster and direct_response is set
+  // Exactly one of cluster, direct_response and llm is set. llm: the route serves the unified
+  // LLM API (OpenAI and Anthropic dialects, docs/llm.md) through `models` and `providers`.
+  std::string cluster;
   std::optional<DirectResponse> direct_response;
+  bool llm = false;
   std::optional<std::string> prefix_rewrite;  // replaces the matched prefix
   std::optional<std::string> host_rewrite;    // Host sent upstream; default: the client's
   RouteTimeouts timeouts;
@@ -183,7 +213,9 @@ struct Logging {
 struct Config {
   std::string source_file;  // path it was loaded from, for messages
   Server server;
-  std::map<std::string, Cluster> clusters;
+  std::map<std::string, Cluster> clusters;  // with the providers' own
+  std::map<std::string, Provider> providers;
+  std::vector<Model> models;
   std::vector<Route> routes;         // first match wins
   std::vector<FilterEntry> filters;  // the global chain, as written (sorted by priority)
   FilterChain global_filters;        // the global chain, for requests that match no route

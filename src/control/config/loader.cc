@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "control/config/sections.h"
@@ -76,11 +77,17 @@ Result<config::Config> parse_document(const Reader& r, const YAML::Node& documen
   if (!document.IsNull() && !document.IsMap()) {
     return r.error(root, "expected a mapping with server, clusters, routes, filters, logging");
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(root, {"server", "clusters", "routes", "filters", "logging"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(
+      root, {"server", "clusters", "providers", "models", "routes", "filters", "logging"}));
   config::Config out;
   out.source_file = source_name;
   NEXUS_CONFIG_TRY(config_internal::parse_server(r, r.child(root, "server"), out.server));
   NEXUS_CONFIG_TRY(config_internal::parse_clusters(r, r.child(root, "clusters"), out.clusters));
+  std::set<std::string> left_out;
+  NEXUS_CONFIG_TRY(config_internal::parse_providers(r, r.child(root, "providers"), out.clusters,
+                                                    out.providers, left_out));
+  NEXUS_CONFIG_TRY(config_internal::parse_models(r, r.child(root, "models"), out.providers,
+                                                 left_out, out.models));
   NEXUS_CONFIG_TRY(config_internal::parse_logging(r, r.child(root, "logging"), out.logging));
   NEXUS_CONFIG_TRY(config_internal::parse_filter_list(r, r.child(root, "filters"),
                                                       /*in_route=*/false, out.filters));
@@ -88,6 +95,12 @@ Result<config::Config> parse_document(const Reader& r, const YAML::Node& documen
   out.global_filters = config_internal::global_chain(out.filters);
   NEXUS_CONFIG_TRY(config_internal::parse_routes(r, r.child(root, "routes"), out.clusters,
                                                  out.filters, out.routes));
+  for (const config::Route& route : out.routes) {
+    if (route.llm && out.models.empty()) {
+      return r.error(r.child(root, "models"),
+                     route.name + " serves the LLM API, but no model is configured");
+    }
+  }
   return out;
 }
 

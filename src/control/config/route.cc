@@ -194,6 +194,11 @@ Result<void> parse_upstream_options(const Reader& r, const Field& field, config:
       return r.error(option, "only allowed with cluster, not with direct_response");
     }
   }
+  for (std::string_view key : {"prefix_rewrite", "host_rewrite"}) {
+    if (Field option = r.child(field, key); option.present && out.llm) {
+      return r.error(option, "only allowed with cluster (an llm route's upstream is a provider)");
+    }
+  }
   if (Field rewrite = r.child(field, "prefix_rewrite"); rewrite.present) {
     if (!out.match.prefix) {
       return r.error(rewrite, "only allowed when match has a prefix");
@@ -231,20 +236,26 @@ Result<void> parse_route(const Reader& r, const Field& field,
                          const std::map<std::string, config::Cluster>& clusters,
                          const std::vector<config::FilterEntry>& global, config::Route& out) {
   if (!field.node.IsMap()) {
-    return r.error(field, "expected a mapping with match and cluster or direct_response");
+    return r.error(field, "expected a mapping with match and cluster, direct_response or llm");
   }
-  NEXUS_CONFIG_TRY(
-      r.check_mapping(field, {"name", "match", "cluster", "direct_response", "prefix_rewrite",
-                              "host_rewrite", "timeouts", "filters", "buffer_limit"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(
+      field, {"name", "match", "cluster", "direct_response", "llm", "prefix_rewrite",
+              "host_rewrite", "timeouts", "filters", "buffer_limit"}));
   NEXUS_CONFIG_TRY(parse_route_filters(r, field, global, out));
   NEXUS_CONFIG_TRY(parse_match(r, r.child(field, "match"), out.match));
   Field cluster = r.child(field, "cluster");
   Field direct = r.child(field, "direct_response");
-  if (cluster.present == direct.present) {
-    return r.error(cluster.present ? direct : field,
-                   "expected exactly one of cluster and direct_response");
+  Field llm = r.child(field, "llm");
+  if (int{cluster.present} + int{direct.present} + int{llm.present} != 1) {
+    // Several: the error points at the second one.
+    const Field& at = llm.present ? llm : direct;
+    return r.error(at.present ? at : field,
+                   "expected exactly one of cluster, direct_response and llm");
   }
-  if (cluster.present) {
+  if (llm.present) {
+    NEXUS_CONFIG_TRY(r.check_mapping(llm, {}));
+    out.llm = true;
+  } else if (cluster.present) {
     NEXUS_CONFIG_TRY(r.read(field, "cluster", out.cluster));
     if (!clusters.contains(out.cluster)) {
       return r.error(cluster, "unknown cluster '" + out.cluster + "' (not defined in clusters)");

@@ -1,6 +1,8 @@
 // One parser per top-level section of the configuration; loader.cc runs them in order.
 #pragma once
 
+#include <set>
+
 #include "control/config/reader.h"
 #include "nexus/config/config.h"
 #include "nexus/core/result.h"
@@ -13,6 +15,19 @@ Result<void> parse_server(const Reader& reader, const Field& field, config::Serv
 // `clusters`: a mapping from name to cluster.
 Result<void> parse_clusters(const Reader& reader, const Field& field,
                             std::map<std::string, config::Cluster>& out);
+
+// `providers`: a mapping from name to LLM provider. Each provider reached over the network adds
+// its cluster ("provider:<name>") to `clusters`. An optional provider without its API key is
+// left out, its name put in `left_out`.
+Result<void> parse_providers(const Reader& reader, const Field& field,
+                             std::map<std::string, config::Cluster>& clusters,
+                             std::map<std::string, config::Provider>& out,
+                             std::set<std::string>& left_out);
+
+// `models`: the names clients may send; models of a provider in `left_out` are left out too.
+Result<void> parse_models(const Reader& reader, const Field& field,
+                          const std::map<std::string, config::Provider>& providers,
+                          const std::set<std::string>& left_out, std::vector<config::Model>& out);
 
 // `routes`: ordered; every referenced cluster must be in `clusters`. Each route's filters are
 // merged with `global_filters`.

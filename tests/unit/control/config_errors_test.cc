@@ -33,7 +33,8 @@ const std::vector<BadCase> kSyntaxAndStructure = {
     {"root is a list", "- a\n- b\n",
      "bad.yaml:1: (root): expected a mapping with server, clusters, routes, filters, logging"},
     {"unknown top-level key", SERVER_LINE HEALTH_ROUTE "logg: {}\n",
-     "bad.yaml:3: (root): unknown key 'logg' (expected one of: server, clusters, routes, "
+     "bad.yaml:3: (root): unknown key 'logg' (expected one of: server, clusters, providers, "
+     "models, routes, "
      "filters, logging)"},
     // Filter lists: the entry's own keys, then the filter's config through its parser.
     {"filter entry not a mapping", SERVER_LINE HEALTH_ROUTE "filters:\n  - cors\n",
@@ -236,10 +237,11 @@ const std::vector<BadCase> kRoutes = {
      "bad.yaml:3: routes[0].cluster: unknown cluster 'backend'"},
     {"cluster and direct_response",
      SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    direct_response: {}\n",
-     "bad.yaml:6: routes[0].direct_response: expected exactly one of cluster and direct_response"},
+     "bad.yaml:6: routes[0].direct_response: expected exactly one of cluster, direct_response and "
+     "llm"},
     {"neither cluster nor direct_response",
      SERVER_LINE BACKEND "routes:\n  - match: {}\n  - match: {}\n",
-     "bad.yaml:4: routes[0]: expected exactly one of cluster and direct_response"},
+     "bad.yaml:4: routes[0]: expected exactly one of cluster, direct_response and llm"},
     {"missing match",
      SERVER_LINE BACKEND "routes:\n  - { match: {}, cluster: backend }\n"
                          "  - cluster: backend\n",

@@ -376,12 +376,42 @@ TEST(ConfigLoader, QuickstartExampleLoads) {
   const config::Cluster& backend = loaded->clusters.at("backend");
   EXPECT_EQ(backend.endpoints[0].host, "127.0.0.1");
   EXPECT_EQ(backend.endpoints[0].port, 9000);
-  ASSERT_EQ(loaded->routes.size(), 2U);
+  ASSERT_EQ(loaded->routes.size(), 3U);
   EXPECT_EQ(loaded->routes[0].match.path, "/healthz");
   EXPECT_TRUE(loaded->routes[0].direct_response.has_value());
-  EXPECT_EQ(loaded->routes[1].match.prefix, "/");
-  EXPECT_EQ(loaded->routes[1].cluster, "backend");
+  EXPECT_EQ(loaded->routes[1].match.prefix, "/v1/");
+  EXPECT_TRUE(loaded->routes[1].llm);
+  EXPECT_EQ(loaded->routes[2].match.prefix, "/");
+  EXPECT_EQ(loaded->routes[2].cluster, "backend");
   EXPECT_EQ(loaded->logging.access_log.path, "stdout");
+}
+
+// Offline, only the echo model; each real provider joins when its API key is set.
+TEST(ConfigLoader, QuickstartProvidersFollowTheirApiKeys) {
+  {
+    ScopedEnv openai("OPENAI_API_KEY", nullptr);
+    ScopedEnv anthropic("ANTHROPIC_API_KEY", nullptr);
+    auto loaded = load_config_file(std::string(NEXUS_SOURCE_DIR) + "/examples/quickstart.yaml");
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+    ASSERT_EQ(loaded->models.size(), 1U);
+    EXPECT_EQ(loaded->models[0].name, "echo");
+    EXPECT_EQ(loaded->providers.size(), 1U);
+    EXPECT_FALSE(loaded->clusters.contains("provider:openai"));
+  }
+  ScopedEnv openai("OPENAI_API_KEY", "sk-test");
+  ScopedEnv anthropic("ANTHROPIC_API_KEY", nullptr);
+  auto loaded = load_config_file(std::string(NEXUS_SOURCE_DIR) + "/examples/quickstart.yaml");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  ASSERT_EQ(loaded->models.size(), 2U);
+  EXPECT_EQ(loaded->models[1].name, "gpt-4o-mini");
+  const config::Provider& provider = loaded->providers.at("openai");
+  EXPECT_EQ(provider.api_key, "sk-test");
+  EXPECT_EQ(provider.host, "api.openai.com");
+  EXPECT_EQ(provider.base_path, "/v1");
+  const config::Cluster& cluster = loaded->clusters.at("provider:openai");
+  EXPECT_TRUE(cluster.tls.enabled);
+  EXPECT_EQ(cluster.endpoints[0].host, "api.openai.com");
+  EXPECT_EQ(cluster.endpoints[0].port, 443);
 }
 
 TEST(ConfigLoader, QuickstartPortsFromEnvironment) {

@@ -1,0 +1,247 @@
+// The `providers` and `models` sections: LLM providers (each reached over the network gets a
+// cluster of its own, built from its base URL) and the model names clients may send.
+#include <boost/url/parse.hpp>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "control/config/address.h"
+#include "control/config/sections.h"
+#include "providers/openai_compatible/presets.h"
+
+namespace nexus::control::config_internal {
+namespace {
+
+constexpr std::string_view kOpenAiUrl = "https://api.openai.com/v1";
+constexpr std::string_view kAnthropicUrl = "https://api.anthropic.com/v1";
+
+// base_url: http(s), a host, an optional port and path; no query, fragment or credentials.
+Result<void> parse_base_url(const Reader& r, const Field& at, config::Provider& out,
+                            config::Cluster& cluster) {
+  auto url = boost::urls::parse_absolute_uri(out.base_url);
+  if (!url) {
+    return r.error(at, "'" + out.base_url + "' is not an absolute URL");
+  }
+  const bool https = url->scheme_id() == boost::urls::scheme::https;
+  if (!https && url->scheme_id() != boost::urls::scheme::http) {
+    return r.error(at, "expected an http:// or https:// URL");
+  }
+  if (url->has_userinfo() || url->has_query() || url->has_fragment() ||
+      url->encoded_host().empty()) {
+    return r.error(at,
+                   "expected scheme://host[:port][/path], without credentials, query or "
+                   "fragment");
+  }
+  config::Endpoint endpoint;
+  endpoint.host = to_lower_ascii(url->host_address());
+  if (!is_ip_literal(endpoint.host) && !is_dns_name(endpoint.host)) {
+    return r.error(at, "'" + endpoint.host + "' is not a valid host name");
+  }
+  const uint64_t port = url->has_port() ? url->port_number() : (https ? 443 : 80);
+  if (port == 0) {
+    return r.error(at, "the port must be 1-65535");
+  }
+  endpoint.port = static_cast<uint16_t>(port);
+  out.host = url->encoded_host_and_port();
+  out.base_path = url->encoded_path();
+  while (!out.base_path.empty() && out.base_path.back() == '/') {
+    out.base_path.pop_back();
+  }
+  cluster.endpoints.push_back(std::move(endpoint));
+  cluster.tls.enabled = https;
+  return {};
+}
+
+Result<void> parse_headers(const Reader& r, const Field& field, config::Provider& out) {
+  auto entries = r.entries(field);
+  if (!entries) {
+    return std::unexpected(std::move(entries.error()));
+  }
+  for (auto& [name, value] : *entries) {
+    if (!is_token(name)) {
+      return r.error(value, "'" + name + "' is not a valid header name");
+    }
+    auto text = r.string(value);
+    if (!text) {
+      return std::unexpected(std::move(text.error()));
+    }
+    if (text->find_first_of("\r\n") != std::string::npos) {
+      return r.error(value, "a header value cannot contain a line break");
+    }
+    out.headers.emplace_back(to_lower_ascii(name), std::move(*text));
+  }
+  return {};
+}
+
+constexpr std::string_view kTypes[] = {"echo", "openai", "openai_compatible", "anthropic"};
+
+// The type's defaults: the base URL, whether an API key is required.
+Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& out) {
+  Field type_field = r.child(field, "type");
+  NEXUS_CONFIG_TRY(r.require(type_field));
+  auto type = r.one_of(type_field, kTypes);
+  if (!type) {
+    return std::unexpected(std::move(type.error()));
+  }
+  Field preset_field = r.child(field, "preset");
+  if (preset_field.present && *type != "openai_compatible") {
+    return r.error(preset_field, "only allowed with type: openai_compatible");
+  }
+  if (*type == "echo") {
+    out.type = config::ProviderType::kEcho;
+    return false;
+  }
+  if (*type == "anthropic") {
+    out.type = config::ProviderType::kAnthropic;
+    out.base_url = kAnthropicUrl;
+    return true;
+  }
+  out.type = config::ProviderType::kOpenAi;
+  if (*type == "openai") {
+    out.base_url = kOpenAiUrl;
+    return true;
+  }
+  if (!preset_field.present) {
+    return true;  // a server of the user's own: base_url is required
+  }
+  NEXUS_CONFIG_TRY(r.read(field, "preset", out.preset));
+  const auto preset = providers::openai_compatible::find_preset(out.preset);
+  if (!preset) {
+    std::string names;
+    for (const auto& known : providers::openai_compatible::presets()) {
+      names += names.empty() ? "" : ", ";
+      names += known.name;
+    }
+    return r.error(preset_field, "unknown preset '" + out.preset + "' (expected " + names + ")");
+  }
+  out.base_url = preset->base_url;
+  return preset->needs_api_key;
+}
+
+// Returns false when the provider is optional and has no API key: it is left out.
+Result<bool> parse_provider(const Reader& r, const Field& field, config::Provider& out,
+                            config::Cluster& cluster) {
+  NEXUS_CONFIG_TRY(r.check_mapping(
+      field, {"type", "preset", "api_key", "base_url", "headers", "optional",
+              "drop_unsupported_params", "default_max_tokens", "anthropic_version"}));
+  auto needs_key = parse_type(r, field, out);
+  if (!needs_key) {
+    return std::unexpected(std::move(needs_key.error()));
+  }
+  for (std::string_view key : {"default_max_tokens", "anthropic_version"}) {
+    if (Field option = r.child(field, key);
+        option.present && out.type != config::ProviderType::kAnthropic) {
+      return r.error(option, "only allowed with type: anthropic");
+    }
+  }
+  if (out.type == config::ProviderType::kEcho) {
+    for (std::string_view key : {"api_key", "base_url", "headers"}) {
+      if (Field option = r.child(field, key); option.present) {
+        return r.error(option, "not allowed with type: echo (it answers in-process)");
+      }
+    }
+    return true;
+  }
+  bool optional = false;
+  NEXUS_CONFIG_TRY(r.read(field, "optional", optional));
+  NEXUS_CONFIG_TRY(r.read(field, "api_key", out.api_key));
+  if (out.api_key.empty() && *needs_key) {
+    if (optional) {
+      return false;
+    }
+    return r.error(r.child(field, "api_key"),
+                   "an API key is required (or optional: true to leave the provider out when "
+                   "its key is not set)");
+  }
+  if (out.api_key.find_first_of("\r\n") != std::string::npos) {
+    return r.error(r.child(field, "api_key"), "an API key cannot contain a line break");
+  }
+  NEXUS_CONFIG_TRY(r.read(field, "base_url", out.base_url));
+  Field url_field = r.child(field, "base_url");
+  if (out.base_url.empty()) {
+    return r.error(url_field.present ? url_field : field,
+                   "base_url is required (no preset gives it)");
+  }
+  NEXUS_CONFIG_TRY(parse_base_url(r, url_field.present ? url_field : field, out, cluster));
+  NEXUS_CONFIG_TRY(parse_headers(r, r.child(field, "headers"), out));
+  NEXUS_CONFIG_TRY(r.read(field, "drop_unsupported_params", out.drop_unsupported_params));
+  NEXUS_CONFIG_TRY(
+      r.read_integer(field, "default_max_tokens", out.default_max_tokens, 1, 1ULL << 32));
+  NEXUS_CONFIG_TRY(r.read(field, "anthropic_version", out.anthropic_version));
+  return true;
+}
+
+}  // namespace
+
+Result<void> parse_providers(const Reader& r, const Field& field,
+                             std::map<std::string, config::Cluster>& clusters,
+                             std::map<std::string, config::Provider>& out,
+                             std::set<std::string>& left_out) {
+  auto entries = r.entries(field);
+  if (!entries) {
+    return std::unexpected(std::move(entries.error()));
+  }
+  for (auto& [name, value] : *entries) {
+    if (!value.node.IsMap()) {
+      return r.error(value, "expected a mapping with type (and api_key, base_url, ...)");
+    }
+    config::Provider provider;
+    provider.name = name;
+    config::Cluster cluster;
+    cluster.name = "provider:" + name;
+    auto kept = parse_provider(r, value, provider, cluster);
+    if (!kept) {
+      return std::unexpected(std::move(kept.error()));
+    }
+    if (!*kept) {
+      left_out.insert(name);
+      continue;
+    }
+    if (!cluster.endpoints.empty()) {
+      provider.cluster = cluster.name;
+      clusters.emplace(cluster.name, std::move(cluster));
+    }
+    out.emplace(name, std::move(provider));
+  }
+  return {};
+}
+
+Result<void> parse_models(const Reader& r, const Field& field,
+                          const std::map<std::string, config::Provider>& providers,
+                          const std::set<std::string>& left_out, std::vector<config::Model>& out) {
+  auto items = r.items(field, /*non_empty=*/false);
+  if (!items) {
+    return std::unexpected(std::move(items.error()));
+  }
+  std::set<std::string> names;
+  for (const Field& item : *items) {
+    if (!item.node.IsMap()) {
+      return r.error(item, "expected a mapping with name, provider (and model)");
+    }
+    NEXUS_CONFIG_TRY(r.check_mapping(item, {"name", "provider", "model"}));
+    config::Model model;
+    NEXUS_CONFIG_TRY(r.require(r.child(item, "name")));
+    NEXUS_CONFIG_TRY(r.require(r.child(item, "provider")));
+    NEXUS_CONFIG_TRY(r.read(item, "name", model.name));
+    NEXUS_CONFIG_TRY(r.read(item, "provider", model.provider));
+    model.model = model.name;
+    NEXUS_CONFIG_TRY(r.read(item, "model", model.model));
+    if (model.name.empty() || model.model.empty()) {
+      return r.error(item, "name and model cannot be empty");
+    }
+    if (!names.insert(model.name).second) {
+      return r.error(r.child(item, "name"), "model '" + model.name + "' is listed twice");
+    }
+    if (left_out.contains(model.provider)) {
+      continue;  // an optional provider without its API key
+    }
+    if (!providers.contains(model.provider)) {
+      return r.error(r.child(item, "provider"),
+                     "unknown provider '" + model.provider + "' (not defined in providers)");
+    }
+    out.push_back(std::move(model));
+  }
+  return {};
+}
+
+}  // namespace nexus::control::config_internal

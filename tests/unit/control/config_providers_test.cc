@@ -1,0 +1,125 @@
+// The `providers` and `models` sections: what they build (clusters from base URLs, presets) and
+// the errors they report.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "control/config/loader.h"
+
+namespace nexus::control {
+namespace {
+
+#define SERVER_LINE "server: { listen: [\"127.0.0.1:8080\"] }\n"
+#define LLM_ROUTE "routes: [{ match: { prefix: /v1/ }, llm: {} }]\n"
+
+Result<config::Config> load(const std::string& yaml) { return load_config_text(yaml, "p.yaml"); }
+
+TEST(ConfigProviders, BaseUrlBecomesACluster) {
+  auto loaded = load(SERVER_LINE LLM_ROUTE
+                     "providers:\n"
+                     "  local: { type: openai_compatible, base_url: \"http://127.0.0.1:8000/v1/\","
+                     " api_key: k, headers: { X-Team: blue } }\n"
+                     "  claude: { type: anthropic, api_key: a, drop_unsupported_params: true }\n"
+                     "models:\n"
+                     "  - { name: small, provider: local, model: qwen3 }\n"
+                     "  - { name: claude, provider: claude }\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  const config::Provider& local = loaded->providers.at("local");
+  EXPECT_EQ(local.type, config::ProviderType::kOpenAi);
+  EXPECT_EQ(local.host, "127.0.0.1:8000");
+  EXPECT_EQ(local.base_path, "/v1");
+  ASSERT_EQ(local.headers.size(), 1U);
+  EXPECT_EQ(local.headers[0].first, "x-team");
+  const config::Cluster& cluster = loaded->clusters.at("provider:local");
+  EXPECT_FALSE(cluster.tls.enabled);
+  EXPECT_EQ(cluster.endpoints[0].port, 8000);
+  const config::Provider& claude = loaded->providers.at("claude");
+  EXPECT_EQ(claude.host, "api.anthropic.com");
+  EXPECT_TRUE(claude.drop_unsupported_params);
+  EXPECT_TRUE(loaded->clusters.at("provider:claude").tls.enabled);
+  ASSERT_EQ(loaded->models.size(), 2U);
+  EXPECT_EQ(loaded->models[0].model, "qwen3");
+  EXPECT_EQ(loaded->models[1].model, "claude");  // defaults to the name
+  EXPECT_TRUE(loaded->routes[0].llm);
+}
+
+TEST(ConfigProviders, PresetGivesTheBaseUrl) {
+  auto loaded = load(SERVER_LINE LLM_ROUTE
+                     "providers:\n"
+                     "  groq: { type: openai_compatible, preset: groq, api_key: g }\n"
+                     "  ollama: { type: openai_compatible, preset: ollama }\n"
+                     "models: [{ name: llama, provider: groq }, { name: q, provider: ollama }]\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_EQ(loaded->providers.at("groq").host, "api.groq.com");
+  EXPECT_EQ(loaded->providers.at("groq").base_path, "/openai/v1");
+  EXPECT_EQ(loaded->providers.at("ollama").host, "127.0.0.1:11434");
+  EXPECT_TRUE(loaded->providers.at("ollama").api_key.empty());  // local: no key needed
+}
+
+struct BadCase {
+  const char* name;
+  const char* yaml;
+  const char* message;  // the whole message
+};
+
+const BadCase kBad[] = {
+    {"unknown type", SERVER_LINE "providers: { p: { type: gemini } }\n",
+     "p.yaml:2: providers.p.type: unknown value 'gemini' (expected echo, openai, "
+     "openai_compatible, anthropic)"},
+    {"missing key", SERVER_LINE "providers:\n  p: { type: openai }\n",
+     "p.yaml:3: providers.p.api_key: an API key is required (or optional: true to leave the "
+     "provider out when its key is not set)"},
+    {"unknown preset", SERVER_LINE "providers:\n  p: { type: openai_compatible, preset: nope }\n",
+     "p.yaml:3: providers.p.preset: unknown preset 'nope' (expected cerebras, deepseek, doubao, "
+     "groq, hunyuan, mistral, moonshot, moonshot_cn, ollama, openrouter, perplexity, qianfan, "
+     "qwen, qwen_cn, together, vllm, xai, zai, zhipu)"},
+    {"vllm needs a base_url",
+     SERVER_LINE "providers:\n  p: { type: openai_compatible, preset: vllm }\n",
+     "p.yaml:3: providers.p: base_url is required (no preset gives it)"},
+    {"bad scheme",
+     SERVER_LINE "providers:\n  p: { type: openai, api_key: k, base_url: \"ftp://x/v1\" }\n",
+     "p.yaml:3: providers.p.base_url: expected an http:// or https:// URL"},
+    {"url with a query",
+     SERVER_LINE "providers:\n  p: { type: openai, api_key: k, base_url: \"http://x/v1?a=1\" }\n",
+     "p.yaml:3: providers.p.base_url: expected scheme://host[:port][/path], without "
+     "credentials, query or fragment"},
+    {"echo with a key", SERVER_LINE "providers:\n  p: { type: echo, api_key: k }\n",
+     "p.yaml:3: providers.p.api_key: not allowed with type: echo (it answers in-process)"},
+    {"preset on openai", SERVER_LINE "providers:\n  p: { type: openai, preset: groq }\n",
+     "p.yaml:3: providers.p.preset: only allowed with type: openai_compatible"},
+    {"anthropic option elsewhere",
+     SERVER_LINE "providers:\n  p: { type: openai, api_key: k, default_max_tokens: 5 }\n",
+     "p.yaml:3: providers.p.default_max_tokens: only allowed with type: anthropic"},
+    {"bad header name",
+     SERVER_LINE "providers:\n  p: { type: openai, api_key: k, headers: { \"a b\": c } }\n",
+     "p.yaml:3: providers.p.headers.a b: 'a b' is not a valid header name"},
+    {"model of an unknown provider",
+     SERVER_LINE "providers: { e: { type: echo } }\nmodels:\n  - { name: m, provider: x }\n",
+     "p.yaml:4: models[0].provider: unknown provider 'x' (not defined in providers)"},
+    {"model listed twice",
+     SERVER_LINE "providers: { e: { type: echo } }\nmodels:\n  - { name: m, provider: e }\n"
+                 "  - { name: m, provider: e }\n",
+     "p.yaml:5: models[1].name: model 'm' is listed twice"},
+    {"llm route without models", SERVER_LINE LLM_ROUTE,
+     "p.yaml:1: models: routes[0] serves the LLM API, but no model is configured"},
+    {"llm route with a rewrite",
+     SERVER_LINE "providers: { e: { type: echo } }\nmodels: [{ name: m, provider: e }]\n"
+                 "routes:\n  - { match: { prefix: /v1/ }, llm: {}, prefix_rewrite: / }\n",
+     "p.yaml:5: routes[0].prefix_rewrite: only allowed with cluster (an llm route's upstream is "
+     "a provider)"},
+    {"llm and cluster",
+     SERVER_LINE "clusters: { b: { endpoints: [\"a:1\"] } }\n"
+                 "routes:\n  - match: {}\n    cluster: b\n    llm: {}\n",
+     "p.yaml:6: routes[0].llm: expected exactly one of cluster, direct_response and llm"},
+};
+
+TEST(ConfigProviders, ErrorsNameFileLineAndKey) {
+  for (const BadCase& bad : kBad) {
+    auto loaded = load(bad.yaml);
+    ASSERT_FALSE(loaded.has_value()) << bad.name;
+    EXPECT_EQ(loaded.error().message(), bad.message) << bad.name;
+  }
+}
+
+}  // namespace
+}  // namespace nexus::control
