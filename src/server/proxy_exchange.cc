@@ -10,6 +10,7 @@
 #include "http/http2/fields.h"
 #include "proxy/router.h"
 #include "server/io_constants.h"
+#include "server/llm_exchange.h"
 #include "server/worker.h"
 
 namespace nexus::server {
@@ -56,6 +57,10 @@ asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) 
   if (const auto& direct = route->direct_response; direct.has_value()) {
     downstream.release_head();
     co_return co_await downstream.reply_local(direct->status, direct->content_type, direct->body);
+  }
+  if (route->llm) {
+    LlmExchange exchange(worker, downstream, *route);
+    co_return co_await exchange.run();  // releases the head once it is read
   }
   ProxyExchange exchange(worker, downstream, *route);
   co_return co_await exchange.run();  // releases the head once it is forwarded

@@ -40,6 +40,16 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
     }
     snapshot->route_cluster.push_back(id);
   }
+  for (const config::Model& model : cfg.models) {
+    const config::Provider& provider = cfg.providers.at(model.provider);
+    size_t id = Snapshot::kNoCluster;
+    for (size_t i = 0; i < snapshot->clusters.size(); ++i) {
+      if (!provider.cluster.empty() && snapshot->clusters[i]->name == provider.cluster) {
+        id = i;
+      }
+    }
+    snapshot->models.emplace(model.name, Snapshot::LlmModel{&model, &provider, id});
+  }
   for (size_t i = 0; i < cfg.server.listen.size(); ++i) {
     const auto& listener_tls = cfg.server.listen[i].tls;
     std::unique_ptr<net::ServerTls> tls;

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "http/http1/parser.h"
@@ -18,12 +20,20 @@ namespace nexus::server {
 struct Snapshot {
   static constexpr size_t kNoCluster = static_cast<size_t>(-1);
 
+  // Where a model name sent by a client goes.
+  struct LlmModel {
+    const config::Model* model;
+    const config::Provider* provider;
+    size_t cluster;  // the provider's cluster id; kNoCluster for in-process providers (echo)
+  };
+
   config::Config config;
   std::unique_ptr<proxy::Router> router;
   std::vector<const config::Cluster*> clusters;  // stable order; index = cluster id
   std::vector<size_t> route_cluster;             // per route: cluster id or kNoCluster
   std::vector<std::unique_ptr<boost::asio::ssl::context>> cluster_tls;  // per cluster or null
   std::vector<std::unique_ptr<net::ServerTls>> listener_tls;            // per listener or null
+  std::map<std::string, LlmModel, std::less<>> models;                  // by the name clients send
   http1::ParserLimits request_limits;
   http1::ParserLimits response_limits;
   http2::SessionLimits http2_limits;

@@ -21,10 +21,10 @@ constexpr std::array<std::string_view, 11> kErrorTypes = {
     "not_found_error",       "request_too_large",    "rate_limit_error", "api_error",
     "timeout_error",         "overloaded_error",     "conflict_error"};
 
+// The status decides where it has a type of its own: an error from an OpenAI-shaped provider
+// says invalid_request_error for a bad key, which Anthropic's SDKs would not read as an
+// authentication error.
 std::string_view error_type(const llm::ApiError& error) {
-  if (std::ranges::find(kErrorTypes, error.type) != kErrorTypes.end()) {
-    return error.type;
-  }
   switch (error.status) {
     case 401:
       return "authentication_error";
@@ -44,8 +44,12 @@ std::string_view error_type(const llm::ApiError& error) {
     case 504:
       return "timeout_error";
     default:
-      return error.status >= 400 && error.status < 500 ? "invalid_request_error" : "api_error";
+      break;
   }
+  if (std::ranges::find(kErrorTypes, error.type) != kErrorTypes.end()) {
+    return error.type;
+  }
+  return error.status >= 400 && error.status < 500 ? "invalid_request_error" : "api_error";
 }
 
 }  // namespace

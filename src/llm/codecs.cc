@@ -1,0 +1,153 @@
+#include "llm/codecs.h"
+
+#include "llm/dialects/anthropic/messages_request.h"
+#include "llm/dialects/anthropic/messages_response.h"
+#include "llm/dialects/openai/chat_request.h"
+#include "llm/dialects/openai/chat_response.h"
+#include "providers/anthropic/request_encoder.h"
+#include "providers/anthropic/response_decoder.h"
+#include "providers/openai/request_encoder.h"
+#include "providers/openai/response_decoder.h"
+
+namespace nexus::llm {
+namespace {
+
+bool is_anthropic(const config::Provider& provider) {
+  return provider.type == config::ProviderType::kAnthropic;
+}
+
+}  // namespace
+
+Result<Request> decode_client_request(Dialect dialect, std::string_view body) {
+  if (dialect == Dialect::kAnthropic) {
+    return dialects::anthropic::decode_messages_request(body);
+  }
+  return dialects::openai::decode_chat_request(body);
+}
+
+void encode_client_response(Dialect dialect, const Response& response, int64_t created,
+                            std::string& out) {
+  if (dialect == Dialect::kAnthropic) {
+    dialects::anthropic::encode_messages_response(response, out);
+  } else {
+    dialects::openai::encode_chat_response(response, created, out);
+  }
+}
+
+void encode_client_error(Dialect dialect, const ApiError& error, std::string& out) {
+  if (dialect == Dialect::kAnthropic) {
+    dialects::anthropic::encode_error(error, out);
+  } else {
+    dialects::openai::encode_error(error, out);
+  }
+}
+
+namespace {
+
+std::variant<dialects::openai::ChatStreamEncoder, dialects::anthropic::MessagesStreamEncoder>
+make_encoder(Dialect dialect, int64_t created, bool include_usage) {
+  if (dialect == Dialect::kAnthropic) {
+    return dialects::anthropic::MessagesStreamEncoder();
+  }
+  return dialects::openai::ChatStreamEncoder(created, include_usage);
+}
+
+}  // namespace
+
+ClientStreamEncoder::ClientStreamEncoder(Dialect dialect, int64_t created, bool include_usage)
+    : encoder_(make_encoder(dialect, created, include_usage)) {}
+
+void ClientStreamEncoder::encode(const StreamEvent& event, std::string& out) {
+  std::visit([&](auto& encoder) { encoder.encode(event, out); }, encoder_);
+}
+
+void ClientStreamEncoder::encode_error(const ApiError& error, std::string& out) {
+  std::visit([&](auto& encoder) { encoder.encode_error(error, out); }, encoder_);
+}
+
+Result<void> encode_upstream_request(const config::Provider& provider, const Request& request,
+                                     std::string_view model, std::string& head, std::string& body) {
+  body.clear();
+  Result<void> encoded;
+  if (is_anthropic(provider)) {
+    encoded = providers::anthropic::encode_request(
+        request,
+        {.model = model,
+         .drop_unsupported_params = provider.drop_unsupported_params,
+         .default_max_tokens = provider.default_max_tokens},
+        body);
+  } else {
+    encoded = providers::openai::encode_request(
+        request, {.model = model, .drop_unsupported_params = provider.drop_unsupported_params},
+        body);
+  }
+  if (!encoded) {
+    return encoded;
+  }
+  head.clear();
+  head += "POST ";
+  head += provider.base_path;
+  head += is_anthropic(provider) ? "/messages" : "/chat/completions";
+  head += " HTTP/1.1\r\nhost: ";
+  head += provider.host;
+  head += "\r\ncontent-type: application/json\r\ncontent-length: ";
+  head += std::to_string(body.size());
+  head += request.stream ? "\r\naccept: text/event-stream" : "\r\naccept: application/json";
+  if (is_anthropic(provider)) {
+    head += "\r\nx-api-key: ";
+    head += provider.api_key;
+    head += "\r\nanthropic-version: ";
+    head += provider.anthropic_version;
+  } else if (!provider.api_key.empty()) {
+    head += "\r\nauthorization: Bearer ";
+    head += provider.api_key;
+  }
+  for (const auto& [name, value] : provider.headers) {
+    head += "\r\n";
+    head += name;
+    head += ": ";
+    head += value;
+  }
+  head += "\r\n\r\n";
+  return {};
+}
+
+Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body) {
+  if (is_anthropic(provider)) {
+    return providers::anthropic::decode_response(body);
+  }
+  return providers::openai::decode_response(body);
+}
+
+ApiError decode_upstream_error(const config::Provider& provider, int status,
+                               std::string_view body) {
+  if (is_anthropic(provider)) {
+    return providers::anthropic::decode_error(status, body);
+  }
+  return providers::openai::decode_error(status, body);
+}
+
+namespace {
+
+std::variant<providers::openai::StreamDecoder, providers::anthropic::StreamDecoder> make_decoder(
+    const config::Provider& provider) {
+  if (is_anthropic(provider)) {
+    return providers::anthropic::StreamDecoder();
+  }
+  return providers::openai::StreamDecoder();
+}
+
+}  // namespace
+
+UpstreamStreamDecoder::UpstreamStreamDecoder(const config::Provider& provider)
+    : decoder_(make_decoder(provider)) {}
+
+Result<void> UpstreamStreamDecoder::decode(const sse::Event& event, std::vector<StreamEvent>& out) {
+  return std::visit([&](auto& decoder) { return decoder.decode(event, out); }, decoder_);
+}
+
+Result<void> UpstreamStreamDecoder::finish(std::vector<StreamEvent>& out) {
+  return std::visit([&](auto& decoder) { return decoder.finish(out); }, decoder_);
+}
+
+}  // namespace nexus::llm

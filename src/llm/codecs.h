@@ -1,0 +1,67 @@
+// The codecs of one LLM exchange, chosen at run time: the client's dialect (from the path it
+// called) and the provider's type (from the model's config). Everything between the HTTP
+// exchange (src/server/llm_exchange.cc) and the individual codecs goes through here, so the
+// server knows no dialect and no provider.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "http/sse/parser.h"
+#include "llm/dialects/anthropic/messages_stream.h"
+#include "llm/dialects/openai/chat_stream.h"
+#include "llm/ir/api_error.h"
+#include "llm/ir/request.h"
+#include "llm/ir/response.h"
+#include "llm/ir/stream.h"
+#include "nexus/config/config.h"
+#include "nexus/core/result.h"
+#include "providers/anthropic/stream_decoder.h"
+#include "providers/openai/stream_decoder.h"
+
+namespace nexus::llm {
+
+enum class Dialect : uint8_t { kOpenAi, kAnthropic };
+
+// --- The client's side ----------------------------------------------------------------------
+
+Result<Request> decode_client_request(Dialect dialect, std::string_view body);
+void encode_client_response(Dialect dialect, const Response& response, int64_t created,
+                            std::string& out);
+void encode_client_error(Dialect dialect, const ApiError& error, std::string& out);
+
+class ClientStreamEncoder {
+ public:
+  ClientStreamEncoder(Dialect dialect, int64_t created, bool include_usage);
+  void encode(const StreamEvent& event, std::string& out);
+  void encode_error(const ApiError& error, std::string& out);
+
+ private:
+  std::variant<dialects::openai::ChatStreamEncoder, dialects::anthropic::MessagesStreamEncoder>
+      encoder_;
+};
+
+// --- The provider's side --------------------------------------------------------------------
+
+// The upstream request for `request`, sent to `model` (the upstream's id): the HTTP/1.1 head
+// (path under the provider's base URL, Host, authentication, the provider's extra headers) and
+// the body.
+Result<void> encode_upstream_request(const config::Provider& provider, const Request& request,
+                                     std::string_view model, std::string& head, std::string& body);
+Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body);
+ApiError decode_upstream_error(const config::Provider& provider, int status, std::string_view body);
+
+class UpstreamStreamDecoder {
+ public:
+  explicit UpstreamStreamDecoder(const config::Provider& provider);
+  Result<void> decode(const sse::Event& event, std::vector<StreamEvent>& out);
+  Result<void> finish(std::vector<StreamEvent>& out);
+
+ private:
+  std::variant<providers::openai::StreamDecoder, providers::anthropic::StreamDecoder> decoder_;
+};
+
+}  // namespace nexus::llm

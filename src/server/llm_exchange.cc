@@ -1,0 +1,318 @@
+// The client half of an LLM exchange: the request body, the dialect, the model, and the
+// answers (whole bodies, errors in the client's dialect, event streams). llm_upstream.cc calls
+// the provider.
+#include "server/llm_exchange.h"
+
+#include <ctime>
+
+#include "core/json_escape.h"
+#include "http/http1/head_writer.h"
+#include "llm/ir/stream_aggregator.h"
+#include "providers/echo/echo.h"
+#include "server/worker.h"
+
+namespace nexus::server {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+
+int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+llm::ApiError model_not_found(std::string_view model, bool anthropic) {
+  std::string message = "The model '";
+  message += model;
+  message += "' does not exist or is not configured";
+  return {.status = 404,
+          .type = anthropic ? "not_found_error" : "invalid_request_error",
+          .message = std::move(message),
+          .param = "model",
+          .code = "model_not_found"};
+}
+
+}  // namespace
+
+// Errors and replies passed to co_await calls are named locals first: g++ 12 mishandles class
+// temporaries (std::string members) that live across a co_await.
+asio::awaitable<Outcome> LlmExchange::run() {
+  const http1::RequestHead& request = downstream_.state().request;
+  const std::string_view path = request.path;
+  // The path names the dialect; elsewhere (models, unknown paths) the anthropic-version header
+  // that Anthropic's SDKs always send does.
+  const bool anthropic_client = http1::find_header(request.headers, "anthropic-version") != nullptr;
+  const bool openai_chat = ends_with(path, "/chat/completions");
+  dialect_ = ends_with(path, "/messages") || (anthropic_client && !openai_chat)
+                 ? llm::Dialect::kAnthropic
+                 : llm::Dialect::kOpenAi;
+  if (request.method == "GET" &&
+      (ends_with(path, "/models") || path.find("/models/") != std::string_view::npos)) {
+    const size_t slash = path.find("/models/");
+    const std::string id(slash == std::string_view::npos ? "" : path.substr(slash + 8));
+    downstream_.release_head();
+    co_return co_await list_models(id, anthropic_client);
+  }
+  if (!openai_chat && !ends_with(path, "/messages")) {
+    const std::string what = std::string(request.method) + " " + std::string(path);
+    downstream_.release_head();
+    Error error(ErrorCode::kNotFound,
+                "Nexus serves POST /v1/chat/completions, POST /v1/messages and GET /v1/models on "
+                "this route, not " +
+                    what);
+    co_return co_await reply_error(std::move(error));
+  }
+  if (request.method != "POST") {
+    downstream_.release_head();
+    Error error(ErrorCode::kMethodNotAllowed, "this endpoint takes POST requests");
+    co_return co_await reply_error(std::move(error));
+  }
+  if (auto body = co_await read_request_body(); !body) {
+    Error error = std::move(body.error());
+    co_return co_await reply_error(std::move(error));
+  }
+  co_return co_await complete_chat();
+}
+
+// The whole body, through the request-body filters when there are any: the decoders need all
+// of it.
+asio::awaitable<Result<void>> LlmExchange::read_request_body() {
+  if (auto checked = downstream_.check_request(); !checked) {
+    downstream_.release_head();
+    co_return std::unexpected(std::move(checked.error()));
+  }
+  downstream_.release_head();
+  downstream_.begin_body();
+  body_.clear();
+  GatherWriter gather;
+  for (;;) {
+    gather.clear();
+    auto taken = downstream_.take_body(gather, /*chunked=*/false);
+    if (!taken) {
+      co_return std::unexpected(std::move(taken.error()));
+    }
+    for (const auto& buffer : gather.buffers()) {
+      body_.append(static_cast<const char*>(buffer.data()), buffer.size());
+    }
+    downstream_.consume_body(taken->used);
+    downstream_.record.request_body_done = taken->done;
+    if (taken->done) {
+      break;
+    }
+    if (auto more = co_await downstream_.wait_for_body(); !more) {
+      co_return std::unexpected(std::move(more.error()));
+    }
+  }
+  if (downstream_.filters.has_hook(filter::kRequestBodyHook) &&
+      downstream_.filters.wants_request_body()) {
+    filter::Verdict verdict = downstream_.filters.request_body(body_, /*end=*/true);
+    verdict = co_await downstream_.settle(verdict);
+    if (verdict == filter::Verdict::kReply || verdict == filter::Verdict::kTooLarge) {
+      filter::LocalReply reply = downstream_.filters.take_reply();
+      co_return fail(reply.status == 413 ? ErrorCode::kPayloadTooLarge : ErrorCode::kBadRequest,
+                     reply.body);
+    }
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Outcome> LlmExchange::list_models(std::string_view id, bool anthropic) {
+  const Snapshot& snapshot = worker_.snapshot();
+  auto write_model = [&](std::string& out, const Snapshot::LlmModel& model) {
+    out += anthropic ? R"({"type":"model","id":")" : R"({"id":")";
+    append_json_escaped(out, model.model->name);
+    if (anthropic) {
+      out += R"(","display_name":")";
+      append_json_escaped(out, model.model->name);
+      out += R"(","created_at":"1970-01-01T00:00:00Z"})";
+    } else {
+      out += R"(","object":"model","created":0,"owned_by":")";
+      append_json_escaped(out, model.provider->name);
+      out += "\"}";
+    }
+  };
+  std::string out;
+  if (!id.empty()) {
+    const auto found = snapshot.models.find(id);
+    if (found == snapshot.models.end()) {
+      const llm::ApiError missing = model_not_found(id, anthropic);
+      co_return co_await reply_error(missing);
+    }
+    write_model(out, found->second);
+    co_return co_await reply_json(200, std::move(out));
+  }
+  out += anthropic ? R"({"data":[)" : R"({"object":"list","data":[)";
+  for (const auto& [name, model] : snapshot.models) {
+    if (out.back() == '}') {
+      out += ',';
+    }
+    write_model(out, model);
+  }
+  out += ']';
+  if (anthropic && !snapshot.models.empty()) {
+    out += R"(,"has_more":false,"first_id":")";
+    append_json_escaped(out, snapshot.models.begin()->first);
+    out += R"(","last_id":")";
+    append_json_escaped(out, snapshot.models.rbegin()->first);
+    out += '"';
+  } else if (anthropic) {
+    out += R"(,"has_more":false,"first_id":null,"last_id":null)";
+  }
+  out += '}';
+  co_return co_await reply_json(200, std::move(out));
+}
+
+asio::awaitable<Outcome> LlmExchange::complete_chat() {
+  auto request = llm::decode_client_request(dialect_, body_);
+  if (!request) {
+    Error error = std::move(request.error());
+    co_return co_await reply_error(std::move(error));
+  }
+  const auto& models = worker_.snapshot().models;
+  const auto target = models.find(request->model);
+  if (target == models.end()) {
+    const llm::ApiError missing =
+        model_not_found(request->model, dialect_ == llm::Dialect::kAnthropic);
+    co_return co_await reply_error(missing);
+  }
+  if (target->second.provider->type == config::ProviderType::kEcho) {
+    co_return co_await answer_in_process(*request, target->second);
+  }
+  co_return co_await call_provider(*request, target->second);
+}
+
+asio::awaitable<Outcome> LlmExchange::answer_in_process(const llm::Request& request,
+                                                        const Snapshot::LlmModel& target) {
+  std::string storage;
+  std::vector<llm::StreamEvent> events;
+  providers::echo::answer(request, target.model->model, storage, events);
+  co_return co_await answer_events(events, request.stream, request.include_usage);
+}
+
+// Events that are all known at once (the echo provider): one stream write, or one body.
+asio::awaitable<Outcome> LlmExchange::answer_events(const std::vector<llm::StreamEvent>& events,
+                                                    bool stream, bool include_usage) {
+  if (!stream) {
+    llm::StreamAggregator aggregator;
+    for (const auto& event : events) {
+      aggregator.add(event);
+    }
+    std::string out;
+    llm::encode_client_response(dialect_, aggregator.response(), unix_now(), out);
+    co_return co_await reply_json(200, std::move(out));
+  }
+  if (const bool started = co_await start_stream(); !started) {
+    co_return Outcome::kClose;
+  }
+  llm::ClientStreamEncoder encoder(dialect_, unix_now(), include_usage);
+  std::string out;
+  for (const auto& event : events) {
+    encoder.encode(event, out);
+  }
+  if (auto sent = co_await send_stream(out, /*last=*/true); !sent) {
+    co_return downstream_.cut_short(200, sent.error());
+  }
+  co_return downstream_.end_response(200);
+}
+
+// Not coroutines: the reply is built here and moved into reply_filter's frame before they
+// return, so nothing refers to their arguments afterwards.
+asio::awaitable<Outcome> LlmExchange::reply_json(
+    int status, std::string body, std::vector<std::pair<std::string, std::string>> headers) {
+  filter::LocalReply reply{.status = status,
+                           .content_type = std::string(kJson),
+                           .body = std::move(body),
+                           .headers = std::move(headers)};
+  return downstream_.reply_filter(std::move(reply));
+}
+
+asio::awaitable<Outcome> LlmExchange::reply_error(const llm::ApiError& error,
+                                                  std::string_view retry_after) {
+  std::string body;
+  llm::encode_client_error(dialect_, error, body);
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!retry_after.empty()) {
+    headers.emplace_back("retry-after", std::string(retry_after));
+  }
+  filter::LocalReply reply{.status = error.status,
+                           .content_type = std::string(kJson),
+                           .body = std::move(body),
+                           .headers = std::move(headers)};
+  // The exchange's record keeps the reason for the access log.
+  reply.error =
+      Error(error.status >= 500 ? ErrorCode::kUpstreamProtocolError : ErrorCode::kBadRequest,
+            error.message);
+  return downstream_.reply_filter(std::move(reply));
+}
+
+asio::awaitable<Outcome> LlmExchange::reply_error(Error error) {
+  if (downstream_.record.client_gone) {
+    downstream_.complete(499, &error);
+    co_return Outcome::kClose;
+  }
+  std::string body;
+  llm::encode_client_error(dialect_, llm::api_error(error), body);
+  filter::LocalReply reply{
+      .status = error.http_status(), .content_type = std::string(kJson), .body = std::move(body)};
+  reply.error = error;
+  co_return co_await downstream_.reply_filter(std::move(reply));
+}
+
+asio::awaitable<bool> LlmExchange::start_stream() {
+  http1::ResponseHead& response = downstream_.state().response;
+  response.clear();
+  response.status = 200;
+  response.reason = "OK";
+  response.headers = {{"content-type", "text/event-stream"}, {"cache-control", "no-cache"}};
+  response.framing = http1::BodyFraming::kChunked;
+  if (downstream_.filters.has_hook(filter::kResponseHeadersHook)) {
+    filter::Verdict verdict =
+        downstream_.filters.response_headers(200, response.headers, /*local=*/false);
+    verdict = co_await downstream_.settle(verdict);
+    if (verdict == filter::Verdict::kReply) {
+      co_await downstream_.reply_filter(downstream_.filters.take_reply());
+      co_return false;
+    }
+  }
+  stream_filtered_ = downstream_.filters.has_hook(filter::kResponseBodyHook) &&
+                     downstream_.filters.wants_response_body();
+  const ResponseStart start = downstream_.begin_response();
+  stream_chunked_ = start.chunk_body;
+  stream_head_ = start.head;
+  stream_head_pending_ = true;
+  stream_started_ = true;
+  co_return true;
+}
+
+asio::awaitable<Result<void>> LlmExchange::send_stream(std::string& piece, bool last) {
+  if (stream_filtered_) {
+    filter::Verdict verdict = downstream_.filters.response_body(piece, last);
+    verdict = co_await downstream_.settle(verdict);
+    if (verdict != filter::Verdict::kContinue) {
+      co_return fail(ErrorCode::kInternal, "a response body filter stopped the event stream");
+    }
+  }
+  GatherWriter gather;
+  if (stream_head_pending_) {
+    gather.add(stream_head_);
+  }
+  gather.add_body(piece, stream_chunked_);
+  std::string last_chunk;
+  if (last && stream_chunked_) {
+    http1::write_last_chunk({}, last_chunk);
+    gather.add(last_chunk);
+  }
+  const bool written = co_await downstream_.send_response(gather, last, {});
+  stream_head_pending_ = false;
+  piece.clear();
+  if (!written) {
+    downstream_.record.client_gone = true;
+    co_return fail(ErrorCode::kBadRequest, "the client went away during the response");
+  }
+  co_return Result<void>{};
+}
+
+}  // namespace nexus::server

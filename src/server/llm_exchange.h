@@ -1,0 +1,93 @@
+// One exchange on a route with `llm`: the unified LLM API. The client's dialect comes from the
+// path (POST /v1/chat/completions: OpenAI, POST /v1/messages: Anthropic), the provider from the
+// model it names; the request is decoded into the IR, encoded for the provider, and the answer
+// (a whole body or a stream) translated back (src/llm/codecs.h). GET /v1/models lists the
+// configured models, in the Anthropic shape for clients that send anthropic-version.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "llm/codecs.h"
+#include "nexus/config/config.h"
+#include "server/downstream.h"
+#include "server/snapshot.h"
+
+namespace nexus::proxy {
+class ClusterRuntime;
+class UpstreamConnection;
+}  // namespace nexus::proxy
+
+namespace nexus::server {
+
+// The framing of an upstream response body, kept from its head (whose views die when the body
+// is read).
+struct UpstreamBody {
+  size_t head_size = 0;
+  http1::BodyFraming framing = http1::BodyFraming::kNone;
+  uint64_t content_length = 0;
+  bool keep_alive = true;
+};
+
+class LlmExchange {
+ public:
+  LlmExchange(Worker& worker, Downstream& downstream, const config::Route& route)
+      : worker_(worker), downstream_(downstream), route_(route) {}
+
+  boost::asio::awaitable<Outcome> run();
+
+ private:
+  boost::asio::awaitable<Result<void>> read_request_body();
+  boost::asio::awaitable<Outcome> list_models(std::string_view id, bool anthropic);
+  boost::asio::awaitable<Outcome> complete_chat();
+  // The echo provider: the events are made here, then written like an upstream's.
+  boost::asio::awaitable<Outcome> answer_in_process(const llm::Request& request,
+                                                    const Snapshot::LlmModel& target);
+  boost::asio::awaitable<Outcome> answer_events(const std::vector<llm::StreamEvent>& events,
+                                                bool stream, bool include_usage);
+
+  // The provider over HTTP (llm_upstream.cc).
+  boost::asio::awaitable<Outcome> call_provider(const llm::Request& request,
+                                                const Snapshot::LlmModel& target);
+  boost::asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> send_upstream(
+      proxy::ClusterRuntime& cluster, size_t endpoint, const std::string& head,
+      const std::string& body);
+  boost::asio::awaitable<Result<size_t>> read_response_head(proxy::UpstreamConnection& upstream);
+  // Reads the whole response body (an answer or an error) into memory, bounded.
+  boost::asio::awaitable<Result<std::string>> read_whole_body(proxy::UpstreamConnection& upstream,
+                                                              const UpstreamBody& body,
+                                                              bool& reusable);
+  boost::asio::awaitable<Outcome> relay_stream(proxy::UpstreamConnection& upstream,
+                                               const UpstreamBody& body,
+                                               const config::Provider& provider, bool include_usage,
+                                               bool& reusable);
+
+  // Answers: a whole JSON body, an error in the client's dialect, a stream's parts.
+  boost::asio::awaitable<Outcome> reply_json(
+      int status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {});
+  boost::asio::awaitable<Outcome> reply_error(const llm::ApiError& error,
+                                              std::string_view retry_after = {});
+  // By value: g++ 12 may destroy a temporary bound to a coroutine's reference parameter before
+  // the coroutine is done with it.
+  boost::asio::awaitable<Outcome> reply_error(Error error);
+  // Starts the client's event stream (200, text/event-stream) through the response filters.
+  boost::asio::awaitable<bool> start_stream();
+  // Sends `piece` (SSE bytes, may be empty) through the response body filters; `last` ends it.
+  boost::asio::awaitable<Result<void>> send_stream(std::string& piece, bool last);
+
+  Worker& worker_;
+  Downstream& downstream_;
+  const config::Route& route_;
+  llm::Dialect dialect_ = llm::Dialect::kOpenAi;
+  std::string body_;  // the request body, then reused for the upstream's
+  bool stream_started_ = false;
+  bool stream_chunked_ = false;
+  bool stream_filtered_ = false;
+  bool stream_head_pending_ = false;
+  std::string_view stream_head_;
+};
+
+}  // namespace nexus::server

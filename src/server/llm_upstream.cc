@@ -1,0 +1,338 @@
+// The provider half of an LLM exchange: the translated request sent over a pooled HTTP/1.1
+// connection of the provider's cluster, and its answer read back, whole or as an event stream
+// translated event by event.
+#include <boost/asio/write.hpp>
+#include <ctime>
+
+#include "http/http1/parser.h"
+#include "http/sse/parser.h"
+#include "proxy/upstream/cluster_runtime.h"
+#include "server/io_constants.h"
+#include "server/llm_exchange.h"
+#include "server/proxy_exchange.h"
+#include "server/worker.h"
+
+namespace nexus::server {
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// An upstream's whole answer (a completion or an error body) is held in memory to be
+// translated; beyond this it is refused rather than allowed to grow without bound.
+constexpr size_t kMaxUpstreamBody = size_t{64} * 1024 * 1024;
+
+}  // namespace
+
+asio::awaitable<Outcome> LlmExchange::call_provider(const llm::Request& request,
+                                                    const Snapshot::LlmModel& target) {
+  const config::Provider& provider = *target.provider;
+  std::string head;
+  std::string body;
+  if (auto encoded =
+          llm::encode_upstream_request(provider, request, target.model->model, head, body);
+      !encoded) {
+    co_return co_await reply_error(std::move(encoded.error()));
+  }
+  proxy::ClusterRuntime& cluster = worker_.cluster(target.cluster);
+  const auto endpoint = cluster.load_balancer().pick({});
+  if (!endpoint) {
+    Error error(ErrorCode::kUpstreamUnavailable,
+                "provider '" + provider.name + "' cannot be reached");
+    co_return co_await reply_error(std::move(error));
+  }
+  ExchangeRecord& record = downstream_.record;
+  record.upstream_name = &cluster.endpoint_name(*endpoint);
+  record.deadline = route_.timeouts.total.count() == 0 ? Clock::time_point::max()
+                                                       : Clock::now() + route_.timeouts.total;
+  record.upstream_start = Clock::now();
+  cluster.load_balancer().on_request_start(*endpoint);
+  struct EndRequest {
+    proxy::ClusterRuntime& cluster;
+    size_t endpoint;
+    ~EndRequest() { cluster.load_balancer().on_request_end(endpoint); }
+  } end_request{cluster, *endpoint};
+
+  auto upstream = co_await send_upstream(cluster, *endpoint, head, body);
+  if (!upstream) {
+    co_return co_await reply_error(std::move(upstream.error()));
+  }
+  proxy::UpstreamConnection& connection = **upstream;
+  auto head_size = co_await read_response_head(connection);
+  if (!head_size) {
+    record.upstream = nullptr;
+    co_return co_await reply_error(std::move(head_size.error()));
+  }
+  record.upstream_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - record.upstream_start).count();
+  const http1::ResponseHead& response = downstream_.state().response;
+  const int status = response.status;
+  const UpstreamBody upstream_body{.head_size = *head_size,
+                                   .framing = response.framing,
+                                   .content_length = response.content_length,
+                                   .keep_alive = response.keep_alive};
+  std::string retry_after;
+  if (const auto* field = http1::find_header(response.headers, "retry-after")) {
+    retry_after = field->value;
+  }
+  bool reusable = false;
+  Outcome outcome = Outcome::kClose;
+  if (status >= 200 && status < 300 && request.stream) {
+    outcome =
+        co_await relay_stream(connection, upstream_body, provider, request.include_usage, reusable);
+  } else {
+    auto whole = co_await read_whole_body(connection, upstream_body, reusable);
+    record.upstream = nullptr;
+    if (!whole) {
+      co_return co_await reply_error(std::move(whole.error()));
+    }
+    if (status < 200 || status >= 300) {
+      const llm::ApiError error = llm::decode_upstream_error(provider, status, *whole);
+      outcome = co_await reply_error(error, retry_after);
+    } else if (auto decoded = llm::decode_upstream_response(provider, *whole); !decoded) {
+      outcome = co_await reply_error(std::move(decoded.error()));
+    } else {
+      std::string out;
+      llm::encode_client_response(dialect_, *decoded, static_cast<int64_t>(std::time(nullptr)),
+                                  out);
+      outcome = co_await reply_json(200, std::move(out));
+    }
+  }
+  record.upstream = nullptr;
+  if (reusable) {
+    connection.mark_reused();
+    cluster.give_back(std::move(*upstream));
+  }
+  co_return outcome;
+}
+
+// A pooled connection first; one that fails before any response byte may have been closed by
+// the provider while idle, so the request (whole in memory) is sent once more on a new one.
+asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> LlmExchange::send_upstream(
+    proxy::ClusterRuntime& cluster, size_t endpoint, const std::string& head,
+    const std::string& body) {
+  ExchangeRecord& record = downstream_.record;
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<proxy::UpstreamConnection> upstream;
+    if (attempt == 0) {
+      upstream = cluster.take_idle(endpoint);
+    }
+    if (!upstream) {
+      auto created = cluster.create(endpoint);
+      if (!created) {
+        co_return std::unexpected(std::move(created.error()));
+      }
+      upstream = std::move(*created);
+      record.upstream = upstream.get();
+      downstream_.set_deadline(cluster.config().connect_timeout, Phase::kUpstreamConnect);
+      auto opened = co_await cluster.open(*upstream);
+      if (!opened) {
+        record.upstream = nullptr;
+        if (downstream_.timed_out(Phase::kUpstreamConnect)) {
+          co_return fail(ErrorCode::kUpstreamTimeout, "connecting to the provider timed out");
+        }
+        co_return std::unexpected(std::move(opened.error()));
+      }
+    }
+    record.upstream = upstream.get();
+    const std::array buffers = {asio::buffer(head), asio::buffer(body)};
+    downstream_.set_deadline(route_.timeouts.idle, Phase::kUpstreamBody);
+    auto [error, n] = co_await asio::async_write(upstream->stream(), buffers, kAwait);
+    if (!error) {
+      co_return upstream;
+    }
+    record.upstream = nullptr;
+    if (!upstream->reused() || attempt > 0 || record.client_gone) {
+      co_return fail(downstream_.timed_out(Phase::kUpstreamBody) ? ErrorCode::kUpstreamTimeout
+                                                                 : ErrorCode::kUpstreamReset,
+                     "sending the request to the provider failed: " + error.message());
+    }
+  }
+}
+
+asio::awaitable<Result<size_t>> LlmExchange::read_response_head(
+    proxy::UpstreamConnection& upstream) {
+  ExchangeState& state = downstream_.state();
+  const Snapshot& snapshot = worker_.snapshot();
+  http1::ResponseHeadParser parser(snapshot.response_limits);
+  downstream_.set_deadline(route_.timeouts.first_byte, Phase::kUpstreamFirstByte);
+  const AwaitingUpstream awaiting(downstream_);
+  for (;;) {
+    state.response.clear();
+    auto parsed = parser.parse(upstream.in().readable(), "POST", state.response);
+    if (!parsed) {
+      co_return parsed;
+    }
+    if (*parsed > 0) {
+      if (state.response.status >= 200) {
+        co_return parsed;
+      }
+      upstream.in().consume(*parsed);  // 100 Continue, 103 Early Hints
+      parser.reset();
+      continue;
+    }
+    auto buffer =
+        upstream.in().prepare(kReadChunk, snapshot.response_limits.max_head_bytes + kReadChunk);
+    auto [error, n] = co_await upstream.stream().async_read_some(buffer, kAwait);
+    if (error) {
+      if (downstream_.timed_out(Phase::kUpstreamFirstByte)) {
+        co_return fail(ErrorCode::kUpstreamTimeout, "the provider did not respond in time");
+      }
+      co_return fail(
+          ErrorCode::kUpstreamReset,
+          "the provider closed the connection before a complete response head: " + error.message());
+    }
+    upstream.in().commit(n);
+  }
+}
+
+namespace {
+
+// Reads the response body after its head (`body`: its framing, taken from the head) piece by
+// piece: `on_piece` gets each decoded piece; an error from it stops the reading.
+template <typename OnPiece>
+asio::awaitable<Result<void>> read_body(Downstream& downstream, proxy::UpstreamConnection& upstream,
+                                        const UpstreamBody& body, const http1::ParserLimits& limits,
+                                        std::chrono::milliseconds idle, OnPiece&& on_piece,
+                                        bool& reusable) {
+  const http1::BodyFraming framing = body.framing;
+  http1::BodyDecoder decoder(limits, /*is_request=*/false);
+  if (framing == http1::BodyFraming::kChunked) {
+    decoder.start_chunked();
+  } else if (framing == http1::BodyFraming::kContentLength) {
+    decoder.start_content_length(body.content_length);
+  }
+  upstream.in().consume(body.head_size);  // the head's views die here
+  bool done = framing == http1::BodyFraming::kNone;
+  while (!done) {
+    const std::string_view available = upstream.in().readable();
+    size_t used = 0;
+    if (framing == http1::BodyFraming::kUntilClose) {
+      used = available.size();
+      if (auto accepted = co_await on_piece(available); !accepted) {
+        co_return accepted;
+      }
+    } else {
+      for (;;) {
+        auto step = decoder.decode(available.substr(used));
+        if (!step) {
+          co_return std::unexpected(std::move(step.error()));
+        }
+        used += step->consumed;
+        if (!step->data.empty()) {
+          if (auto accepted = co_await on_piece(step->data); !accepted) {
+            co_return accepted;
+          }
+        }
+        done = decoder.done();
+        if (done || step->consumed == 0) {
+          break;
+        }
+      }
+    }
+    upstream.in().consume(used);
+    if (done) {
+      break;
+    }
+    downstream.set_deadline(idle, Phase::kUpstreamBody);
+    const AwaitingUpstream awaiting(downstream);
+    auto [error, n] = co_await upstream.stream().async_read_some(
+        upstream.in().prepare(kReadChunk, kMaxBodyBuffer), kAwait);
+    if (error) {
+      if (framing == http1::BodyFraming::kUntilClose && error == asio::error::eof) {
+        break;
+      }
+      co_return fail(downstream.timed_out(Phase::kUpstreamBody) ? ErrorCode::kUpstreamTimeout
+                                                                : ErrorCode::kUpstreamReset,
+                     "the provider's response was cut short: " + error.message());
+    }
+    upstream.in().commit(n);
+  }
+  reusable = body.keep_alive && framing != http1::BodyFraming::kUntilClose && upstream.in().empty();
+  co_return Result<void>{};
+}
+
+}  // namespace
+
+asio::awaitable<Result<std::string>> LlmExchange::read_whole_body(
+    proxy::UpstreamConnection& upstream, const UpstreamBody& body, bool& reusable) {
+  std::string whole;
+  auto append = [&](std::string_view piece) -> asio::awaitable<Result<void>> {
+    if (whole.size() + piece.size() > kMaxUpstreamBody) {
+      co_return fail(ErrorCode::kUpstreamProtocolError, "the provider's response is too large");
+    }
+    whole.append(piece);
+    co_return Result<void>{};
+  };
+  auto read = co_await read_body(downstream_, upstream, body, worker_.snapshot().response_limits,
+                                 route_.timeouts.idle, append, reusable);
+  if (!read) {
+    co_return std::unexpected(std::move(read.error()));
+  }
+  co_return whole;
+}
+
+// Upstream SSE -> IR events -> the client's SSE, one read at a time: what arrived is sent on
+// before the next read, so the first token reaches the client as soon as it reached Nexus.
+asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& upstream,
+                                                   const UpstreamBody& body,
+                                                   const config::Provider& provider,
+                                                   bool include_usage, bool& reusable) {
+  if (const bool started = co_await start_stream(); !started) {
+    co_return Outcome::kClose;
+  }
+  sse::Parser parser;
+  llm::UpstreamStreamDecoder decoder(provider);
+  llm::ClientStreamEncoder encoder(dialect_, static_cast<int64_t>(std::time(nullptr)),
+                                   include_usage);
+  std::vector<llm::StreamEvent> events;
+  std::string out;
+  auto translate = [&](std::string_view piece) -> asio::awaitable<Result<void>> {
+    sse::Event event;
+    for (;;) {
+      auto next = parser.next(piece, event);
+      if (!next) {
+        co_return std::unexpected(std::move(next.error()));
+      }
+      if (*next == sse::Parser::Step::kNeedMore) {
+        break;
+      }
+      events.clear();
+      if (auto decoded = decoder.decode(event, events); !decoded) {
+        co_return std::unexpected(std::move(decoded.error()));
+      }
+      for (const auto& ir_event : events) {
+        encoder.encode(ir_event, out);
+      }
+    }
+    co_return co_await send_stream(out, /*last=*/false);
+  };
+  auto relayed = co_await read_body(downstream_, upstream, body, worker_.snapshot().response_limits,
+                                    route_.timeouts.idle, translate, reusable);
+  if (relayed) {
+    events.clear();
+    relayed = parser.finish();
+    if (relayed) {
+      relayed = decoder.finish(events);
+    }
+    for (const auto& ir_event : events) {
+      encoder.encode(ir_event, out);
+    }
+  }
+  if (downstream_.record.client_gone) {
+    reusable = false;
+    const Error gone(ErrorCode::kBadRequest, "the client went away during the response");
+    co_return downstream_.cut_short(200, relayed ? gone : relayed.error());
+  }
+  if (!relayed) {
+    // The client learns why its stream ends early, in its own dialect, before the end.
+    reusable = false;
+    encoder.encode_error(llm::api_error(relayed.error()), out);
+  }
+  if (auto sent = co_await send_stream(out, /*last=*/true); !sent) {
+    co_return downstream_.cut_short(200, sent.error());
+  }
+  co_return downstream_.end_response(200);
+}
+
+}  // namespace nexus::server
