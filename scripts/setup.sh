@@ -25,10 +25,29 @@ for p in "${packages[@]}"; do
   fi
 done
 
-[ ${#missing[@]} -eq 0 ] && exit 0
-
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+# The official SDKs of the end-to-end tests (tests/e2e), pinned by its package-lock.json.
+# Debian's npm only when the machine has no npm at all (NodeSource's nodejs ships its own).
+install_npm_packages() {
+  local dir
+  dir="$(dirname "$0")/../tests/e2e"
+  if [ -d "$dir/node_modules" ] && [ ! "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    return
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  echo "setup: installing the npm packages of tests/e2e"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+  touch "$dir/node_modules"
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  install_npm_packages
+  exit 0
+fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
@@ -36,3 +55,4 @@ $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # nginx is only used as a benchmark peer, started by bench/run.sh on its own config.
 if command -v systemctl >/dev/null 2>&1; then $sudo systemctl disable --now nginx >/dev/null 2>&1 || true; fi
 $sudo pkill -x nginx 2>/dev/null || true
+install_npm_packages

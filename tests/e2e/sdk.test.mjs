@@ -1,0 +1,232 @@
+// The official SDKs against a real nexus process (started by tests/integration/test_llm_sdk.py,
+// which passes NEXUS_URL), with providers emulated by replaying recorded responses: each model
+// name below maps to a recording (see that file's MODELS). What a recording says is read from
+// the fixture itself, so the expectations are the provider's, not Nexus's.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+
+const base = process.env.NEXUS_URL;
+const fixtures = process.env.NEXUS_FIXTURES;
+const openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'sk-nexus-e2e', maxRetries: 0 });
+const anthropic = new Anthropic({ baseURL: base, apiKey: 'sk-nexus-e2e', maxRetries: 0 });
+const hello = [{ role: 'user', content: 'Hello Nexus, echo me' }];
+
+// --- What the recordings say ------------------------------------------------------------------
+
+function recordedLines(name) {
+  return readFileSync(`${fixtures}/${name}`, 'utf8').split('\n');
+}
+
+// The text of a recorded stream, as each provider's own format spells it.
+function recordedStreamText(name) {
+  let text = '';
+  for (const line of recordedLines(name)) {
+    const payload = line.startsWith('data: ') ? line.slice(6) : line;
+    if (!payload.startsWith('{')) continue;
+    const event = JSON.parse(payload);
+    if (event.delta?.type === 'text_delta') text += event.delta.text;
+    for (const choice of event.choices ?? []) text += choice.delta?.content ?? '';
+  }
+  return text;
+}
+
+// The tool calls of a recorded OpenAI stream: name and the arguments put together.
+function recordedOpenAiToolCalls(name) {
+  const calls = [];
+  for (const line of recordedLines(name)) {
+    if (!line.startsWith('data: {')) continue;
+    for (const choice of JSON.parse(line.slice(6)).choices ?? []) {
+      for (const call of choice.delta?.tool_calls ?? []) {
+        calls[call.index] ??= { name: '', arguments: '' };
+        calls[call.index].name += call.function?.name ?? '';
+        calls[call.index].arguments += call.function?.arguments ?? '';
+      }
+    }
+  }
+  return calls;
+}
+
+function recordedJson(name) {
+  return JSON.parse(readFileSync(`${fixtures}/${name}`, 'utf8'));
+}
+
+// --- OpenAI SDK -------------------------------------------------------------------------------
+
+test('openai: echo answers offline, whole and streamed with usage', async () => {
+  const whole = await openai.chat.completions.create({ model: 'echo', messages: hello });
+  assert.equal(whole.choices[0].message.content, 'Hello Nexus, echo me');
+  assert.equal(whole.choices[0].finish_reason, 'stop');
+  assert.equal(whole.usage.completion_tokens, 4);
+
+  const stream = await openai.chat.completions.create({
+    model: 'echo', messages: hello, stream: true, stream_options: { include_usage: true },
+  });
+  let text = '';
+  let usage = null;
+  let deltas = 0;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta?.content ?? '';
+    deltas += chunk.choices[0]?.delta?.content ? 1 : 0;
+    usage = chunk.usage ?? usage;
+  }
+  assert.equal(text, 'Hello Nexus, echo me');
+  assert.equal(deltas, 4, 'word by word');
+  assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
+});
+
+test('openai -> openai: a recorded completion', async () => {
+  const recorded = recordedJson('openai/pydantic__test_openai_chat_prompt_cache_e2e.0.json');
+  const answer = await openai.chat.completions.create({ model: 'oai-chat', messages: hello });
+  assert.equal(answer.choices[0].message.content, recorded.choices[0].message.content);
+  assert.equal(answer.usage.prompt_tokens, recorded.usage.prompt_tokens);
+  assert.equal(answer.usage.prompt_tokens_details.cached_tokens,
+    recorded.usage.prompt_tokens_details.cached_tokens);
+});
+
+test('openai -> openai: streamed tool call through the SDK helper', async () => {
+  const name = 'openai/ddtrace__completion_stream_with_tools.sse';
+  const runner = openai.chat.completions.stream({
+    model: 'oai-tools-stream', messages: hello,
+    tools: [{ type: 'function', function: { name: 'get_current_weather', parameters: { type: 'object' } } }],
+  });
+  const final = await runner.finalChatCompletion();
+  const calls = final.choices[0].message.tool_calls;
+  const expected = recordedOpenAiToolCalls(name);
+  assert.equal(calls.length, expected.length);
+  calls.forEach((call, i) => {
+    assert.equal(call.function.name, expected[i].name);
+    assert.deepEqual(JSON.parse(call.function.arguments), JSON.parse(expected[i].arguments));
+  });
+  assert.equal(final.choices[0].finish_reason, 'tool_calls');
+});
+
+test('openai -> openai-compatible: a streamed text (Groq)', async () => {
+  const stream = await openai.chat.completions.create({ model: 'groq-stream', messages: hello, stream: true });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+  assert.equal(text, recordedStreamText('groq/vercel__groq-text.chunks.txt'));
+});
+
+test('openai -> anthropic: whole tool call and streamed text', async () => {
+  const recorded = recordedJson('anthropic/ddtrace__anthropic_v1_messages_post_c247d326.json');
+  const answer = await openai.chat.completions.create({
+    model: 'claude-tool', messages: hello,
+    tools: [{ type: 'function', function: { name: 'add', parameters: { type: 'object' } } }],
+  });
+  const call = answer.choices[0].message.tool_calls[0];
+  assert.equal(call.id, recorded.content[0].id);
+  assert.equal(call.function.name, recorded.content[0].name);
+  assert.deepEqual(JSON.parse(call.function.arguments), recorded.content[0].input);
+  assert.equal(answer.choices[0].finish_reason, 'tool_calls');
+  assert.equal(answer.usage.completion_tokens, recorded.usage.output_tokens);
+
+  const stream = await openai.chat.completions.create({ model: 'claude-stream', messages: hello, stream: true });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+  assert.equal(text, recordedStreamText('anthropic/ddtrace__anthropic_completion_stream.sse'));
+});
+
+test('openai: errors keep their status, shape and Retry-After', async () => {
+  await assert.rejects(openai.chat.completions.create({ model: 'no-such-model', messages: hello }),
+    (e) => e instanceof OpenAI.NotFoundError && e.param === 'model');
+  await assert.rejects(openai.chat.completions.create({ model: 'echo', messages: hello, logit_bias: { 1: 1 } }),
+    (e) => e instanceof OpenAI.BadRequestError && e.param === 'logit_bias');
+  await assert.rejects(openai.chat.completions.create({ model: 'oai-401', messages: hello }),
+    (e) => e instanceof OpenAI.AuthenticationError);
+  await assert.rejects(openai.chat.completions.create({ model: 'oai-429', messages: hello }),
+    (e) => e instanceof OpenAI.RateLimitError && e.headers.get('retry-after') === '7' &&
+      e.code === 'insufficient_quota');
+  await assert.rejects(openai.chat.completions.create({ model: 'claude-529', messages: hello }),
+    (e) => e instanceof OpenAI.APIError && e.status === 529);
+});
+
+test('both: a wrong API key is refused by Nexus before any provider is asked', async () => {
+  const wrongOpenAi = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
+  await assert.rejects(wrongOpenAi.chat.completions.create({ model: 'echo', messages: hello }),
+    (e) => e instanceof OpenAI.AuthenticationError);
+  const wrongAnthropic = new Anthropic({ baseURL: base, apiKey: 'sk-wrong', maxRetries: 0 });
+  await assert.rejects(wrongAnthropic.messages.create({ model: 'echo', max_tokens: 10, messages: hello }),
+    (e) => e instanceof Anthropic.AuthenticationError);
+});
+
+test('openai: /v1/models lists the configured models', async () => {
+  const ids = [];
+  for await (const model of openai.models.list()) ids.push(model.id);
+  assert.ok(ids.includes('echo') && ids.includes('claude-tool'), ids.join());
+  assert.equal((await openai.models.retrieve('echo')).id, 'echo');
+});
+
+// --- Anthropic SDK ----------------------------------------------------------------------------
+
+test('anthropic: echo answers offline, whole and streamed', async () => {
+  const whole = await anthropic.messages.create({ model: 'echo', max_tokens: 100, messages: hello });
+  assert.equal(whole.content[0].type, 'text');
+  assert.equal(whole.content[0].text, 'Hello Nexus, echo me');
+  assert.equal(whole.stop_reason, 'end_turn');
+
+  const stream = anthropic.messages.stream({ model: 'echo', max_tokens: 100, messages: hello });
+  let text = '';
+  stream.on('text', (delta) => { text += delta; });
+  const final = await stream.finalMessage();
+  assert.equal(text, 'Hello Nexus, echo me');
+  assert.equal(final.content[0].text, 'Hello Nexus, echo me');
+  assert.equal(final.usage.output_tokens, 4);
+});
+
+test('anthropic -> anthropic: a streamed tool call', async () => {
+  const stream = anthropic.messages.stream({
+    model: 'claude-tool-stream', max_tokens: 100, messages: hello,
+    tools: [{ name: 'json', input_schema: { type: 'object' } }],
+  });
+  const final = await stream.finalMessage();
+  const recorded = recordedLines('anthropic/vercel__anthropic-json-tool.2.chunks.txt')
+    .filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const start = recorded.find((e) => e.content_block?.type === 'tool_use').content_block;
+  const input = recorded.filter((e) => e.delta?.type === 'input_json_delta')
+    .map((e) => e.delta.partial_json).join('');
+  const tool = final.content.find((block) => block.type === 'tool_use');
+  assert.equal(tool.id, start.id);
+  assert.equal(tool.name, start.name);
+  assert.deepEqual(tool.input, JSON.parse(input));
+  assert.equal(final.stop_reason, 'tool_use');
+});
+
+test('anthropic -> openai: whole and streamed text', async () => {
+  const recorded = recordedJson('openai/pydantic__test_openai_chat_prompt_cache_e2e.0.json');
+  const whole = await anthropic.messages.create({ model: 'oai-chat', max_tokens: 100, messages: hello });
+  assert.equal(whole.content[0].text, recorded.choices[0].message.content);
+  assert.equal(whole.usage.output_tokens, recorded.usage.completion_tokens);
+
+  const stream = anthropic.messages.stream({ model: 'groq-stream', max_tokens: 100, messages: hello });
+  const final = await stream.finalMessage();
+  assert.equal(final.content[0].text, recordedStreamText('groq/vercel__groq-text.chunks.txt'));
+});
+
+test('anthropic -> openai: a streamed tool call', async () => {
+  const stream = anthropic.messages.stream({
+    model: 'oai-tools-stream', max_tokens: 100, messages: hello,
+    tools: [{ name: 'get_current_weather', input_schema: { type: 'object' } }],
+  });
+  const final = await stream.finalMessage();
+  const expected = recordedOpenAiToolCalls('openai/ddtrace__completion_stream_with_tools.sse');
+  const tools = final.content.filter((block) => block.type === 'tool_use');
+  assert.equal(tools.length, expected.length);
+  assert.equal(tools[0].name, expected[0].name);
+  assert.deepEqual(tools[0].input, JSON.parse(expected[0].arguments));
+  assert.equal(final.stop_reason, 'tool_use');
+});
+
+test('anthropic: errors keep their status and shape', async () => {
+  await assert.rejects(anthropic.messages.create({ model: 'claude-529', max_tokens: 10, messages: hello }),
+    (e) => e instanceof Anthropic.APIError && e.status === 529 && e.error?.error?.type === 'overloaded_error');
+  await assert.rejects(anthropic.messages.create({ model: 'claude-429', max_tokens: 10, messages: hello }),
+    (e) => e instanceof Anthropic.RateLimitError && e.headers.get('retry-after') === '7');
+  await assert.rejects(anthropic.messages.create({ model: 'echo', messages: hello }),
+    (e) => e instanceof Anthropic.BadRequestError && /max_tokens/.test(e.message));
+  await assert.rejects(anthropic.messages.create({ model: 'oai-401', max_tokens: 10, messages: hello }),
+    (e) => e instanceof Anthropic.AuthenticationError && e.error?.error?.type === 'authentication_error');
+});

@@ -1,0 +1,92 @@
+"""LLM tests: a provider emulated at the network boundary by replaying recorded responses
+(../shared/fixtures/providers), and a Nexus config with an llm route in front of it.
+
+The replaying upstream picks the recording from the request itself: the upstream model id *is*
+the fixture's path ("anthropic/ddtrace__anthropic_completion_stream.sse"), so each test names
+what the provider answers through the `models` of its config. Status and content type come from
+the fixture's INDEX.json; a 429 also carries Retry-After: 7, as providers send it."""
+
+import json
+import os
+
+from .common import free_port, shared_dir
+
+FIXTURES = os.path.join(shared_dir(), "fixtures", "providers")
+RETRY_AFTER = "7"
+
+
+def fixture_entry(name):
+    provider, file = name.split("/", 1)
+    with open(os.path.join(FIXTURES, provider, "INDEX.json")) as f:
+        for entry in json.load(f):
+            if entry["file"] == file:
+                return entry
+    raise KeyError(name)
+
+
+def recorded_body(name):
+    """The bytes the provider sent: .sse as recorded; .chunks.txt (one data payload per line)
+    framed as the provider frames it (Anthropic names each event's type)."""
+    with open(os.path.join(FIXTURES, name), "rb") as f:
+        data = f.read()
+    if not name.endswith(".chunks.txt"):
+        return data
+    anthropic = name.startswith("anthropic/")
+    out = b""
+    for line in data.splitlines():
+        if not line.strip():
+            continue
+        if anthropic:
+            out += b"event: " + json.loads(line)["type"].encode() + b"\n"
+        out += b"data: " + line + b"\n\n"
+    if not anthropic:
+        out += b"data: [DONE]\n\n"
+    return out
+
+
+def replay():
+    """Upstream handler: answers with the fixture named by the request body's model."""
+    def handler(req, conn):
+        name = json.loads(req.body)["model"]
+        entry = fixture_entry(name)
+        body = recorded_body(name)
+        status = entry.get("status", 200)
+        headers = [("Content-Type", entry.get("content_type", "application/json"))]
+        if status == 429:
+            headers.append(("Retry-After", RETRY_AFTER))
+        if name.endswith((".sse", ".chunks.txt")):
+            head = f"HTTP/1.1 {status} OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
+            conn.send(head + "Transfer-Encoding: chunked\r\n\r\n")
+            for event in body.split(b"\n\n"):  # one chunk per event, as providers flush them
+                if event.strip():
+                    piece = event + b"\n\n"
+                    conn.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+            conn.send(b"0\r\n\r\n")
+            return True
+        conn.respond(status, body, headers)
+        return True
+    return handler
+
+
+def llm_config(port, upstream=None, models=(), filters=None, provider_options=None):
+    """A config with the echo provider, and two providers at `upstream` when given: "oai"
+    (OpenAI-compatible) and "claude" (Anthropic). `models`: (name, provider, upstream model)."""
+    providers = {"echo": {"type": "echo"}}
+    if upstream is not None:
+        base = f"http://{upstream.address}/v1"
+        providers["oai"] = dict({"type": "openai_compatible", "base_url": base,
+                                 "api_key": "sk-upstream"}, **(provider_options or {}))
+        providers["claude"] = dict({"type": "anthropic", "base_url": base,
+                                    "api_key": "sk-ant-upstream"}, **(provider_options or {}))
+    model_list = [{"name": "echo", "provider": "echo"}]
+    model_list += [{"name": n, "provider": p, "model": m} for n, p, m in models]
+    route = {"match": {"prefix": "/v1/"}, "llm": {}}
+    if filters is not None:
+        route["filters"] = filters
+    return {
+        "server": {"listen": [f"127.0.0.1:{port}"], "workers": 1},
+        "providers": providers,
+        "models": model_list,
+        "routes": [route],
+        "logging": {"level": "info", "access_log": {"enabled": True, "path": "stdout"}},
+    }

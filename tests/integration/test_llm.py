@@ -1,0 +1,181 @@
+"""The LLM route at the HTTP level: what goes to the provider (path, authentication, translated
+body), errors in each dialect's shape (before and inside a stream), streams that break, the
+models list, and the echo provider. The official SDKs' view is in test_llm_sdk.py."""
+
+import json
+import unittest
+
+from harness.llm import llm_config, recorded_body, replay
+from nexus_harness import NexusTestCase, free_port, request
+
+HELLO = [{"role": "user", "content": "Hello Nexus"}]
+
+
+def sse_events(body):
+    """(event name or None, parsed data or the raw text) of each event of an SSE body."""
+    events = []
+    for block in body.decode().split("\n\n"):
+        name, data = None, []
+        for line in block.splitlines():
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+        if data:
+            text = "\n".join(data)
+            events.append((name, text if text == "[DONE]" else json.loads(text)))
+    return events
+
+
+class LlmRouteTest(NexusTestCase):
+    def start(self, models=(), upstream_handler=None, **kw):
+        self.up = self.upstream(upstream_handler or replay(), name="provider")
+        self.nx = self.nexus(llm_config(free_port(), self.up, models, **kw))
+
+    def post(self, path, body, headers=None):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return request(self.nx.port, "POST", path,
+                       dict({"Content-Type": "application/json"}, **(headers or {})), data,
+                       timeout=10.0)
+
+    def test_openai_client_to_anthropic_provider_request(self):
+        self.start([("claude", "claude", "anthropic/ddtrace__anthropic_v1_messages_post_c247d326.json")])
+        resp = self.post("/v1/chat/completions",
+                         {"model": "claude", "messages": [{"role": "system", "content": "Be brief"}] + HELLO,
+                          "temperature": 0.5, "stop": ["END"]})
+        self.assertEqual(resp.status, 200, resp.body)
+        sent = self.up.requests[-1]
+        self.assertEqual(sent.path, "/v1/messages")
+        self.assertEqual(sent.header("x-api-key"), "sk-ant-upstream")
+        self.assertEqual(sent.header("anthropic-version"), "2023-06-01")
+        self.assertIsNone(sent.header("authorization"))
+        body = json.loads(sent.body)
+        self.assertEqual(body["model"], "anthropic/ddtrace__anthropic_v1_messages_post_c247d326.json")
+        self.assertEqual(body["max_tokens"], 4096)  # Anthropic requires it; the default fills in
+        self.assertEqual(body["temperature"], 0.5)
+        self.assertEqual(body["stop_sequences"], ["END"])
+        self.assertIn("Be brief", json.dumps(body["system"]))
+        self.assertEqual(body["messages"][0]["role"], "user")
+        answer = json.loads(resp.body)
+        self.assertEqual(answer["object"], "chat.completion")
+        self.assertEqual(answer["choices"][0]["finish_reason"], "tool_calls")
+
+    def test_openai_client_to_openai_provider_streams_with_usage(self):
+        name = "groq/vercel__groq-text.chunks.txt"
+        self.start([("groq", "oai", name)])
+        resp = self.post("/v1/chat/completions", {"model": "groq", "messages": HELLO, "stream": True,
+                                                  "stream_options": {"include_usage": True}})
+        self.assertEqual(resp.status, 200, resp.body)
+        self.assertIn("text/event-stream", resp.header("content-type"))
+        sent = self.up.requests[-1]
+        self.assertEqual(sent.path, "/v1/chat/completions")
+        self.assertEqual(sent.header("authorization"), "Bearer sk-upstream")
+        self.assertEqual(json.loads(sent.body)["stream_options"], {"include_usage": True})
+        events = sse_events(resp.body)
+        self.assertEqual(events[-1], (None, "[DONE]"))
+        chunks = [data for _, data in events[:-1]]
+        text = "".join((c["choices"][0]["delta"].get("content") or "") for c in chunks if c["choices"])
+        recorded = "".join(
+            (c["choices"][0]["delta"].get("content") or "") for _, c in sse_events(recorded_body(name))[:-1]
+            if c["choices"])
+        self.assertEqual(text, recorded)
+        self.assertEqual(chunks[-1]["choices"], [])  # include_usage: the usage chunk comes last
+        self.assertGreater(chunks[-1]["usage"]["total_tokens"], 0)
+
+    def test_anthropic_client_gets_the_full_event_sequence(self):
+        self.start([("claude", "claude", "anthropic/ddtrace__anthropic_completion_stream.sse")])
+        resp = self.post("/v1/messages", {"model": "claude", "max_tokens": 50, "messages": HELLO,
+                                          "stream": True}, {"anthropic-version": "2023-06-01"})
+        self.assertEqual(resp.status, 200, resp.body)
+        names = [name for name, _ in sse_events(resp.body)]
+        self.assertEqual(names[0], "message_start")
+        self.assertEqual(names[1], "content_block_start")
+        self.assertEqual(names[-3:], ["content_block_stop", "message_delta", "message_stop"])
+        self.assertTrue(all(n == "content_block_delta" for n in names[2:-3]), names)
+
+    def test_error_inside_a_stream_reaches_each_dialect(self):
+        # Groq reports a failed tool call as an error event inside a 200 stream.
+        self.start([("groq", "oai", "groq/pydantic__test_tool_use_failed_error_streaming_with_text.0.sse")])
+        resp = self.post("/v1/chat/completions", {"model": "groq", "messages": HELLO, "stream": True})
+        self.assertEqual(resp.status, 200)
+        errors = [data for _, data in sse_events(resp.body) if isinstance(data, dict) and "error" in data]
+        self.assertEqual(len(errors), 1, resp.body)
+        self.assertTrue(errors[0]["error"]["message"])
+        resp = self.post("/v1/messages", {"model": "groq", "max_tokens": 50, "messages": HELLO,
+                                          "stream": True})
+        names = [name for name, _ in sse_events(resp.body)]
+        self.assertIn("error", names)
+        self.assertNotIn("message_stop", names)
+
+    def test_stream_cut_short_by_the_provider_ends_with_an_error_event(self):
+        def cut(req, conn):
+            conn.send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
+            conn.send(b"data: " + json.dumps({"id": "c1", "object": "chat.completion.chunk", "model": "m",
+                                              "choices": [{"index": 0, "delta": {"content": "Hi"}}]}).encode()
+                      + b"\n\n")
+            return False  # closes the connection: no finish reason, no [DONE]
+        self.start([("cut", "oai", "m")], upstream_handler=cut)
+        resp = self.post("/v1/chat/completions", {"model": "cut", "messages": HELLO, "stream": True})
+        events = sse_events(resp.body)
+        self.assertEqual(events[0][1]["choices"][0]["delta"].get("role"), "assistant")
+        self.assertIn("error", events[-1][1], "the client must learn that the stream is incomplete")
+        self.assertNotIn((None, "[DONE]"), events)
+
+    def test_errors_in_each_dialect_shape(self):
+        self.start()
+        resp = self.post("/v1/chat/completions", b"{not json")
+        self.assertEqual(resp.status, 400)
+        self.assertEqual(json.loads(resp.body)["error"]["type"], "invalid_request_error")
+        resp = self.post("/v1/messages", b"{not json")
+        self.assertEqual(resp.status, 400)
+        body = json.loads(resp.body)
+        self.assertEqual(body["type"], "error")
+        self.assertEqual(body["error"]["type"], "invalid_request_error")
+        resp = self.post("/v1/chat/completions", {"model": "echo"})
+        self.assertEqual(resp.status, 400)
+        self.assertEqual(json.loads(resp.body)["error"]["param"], "messages")
+        resp = self.post("/v1/chat/completions", {"model": "nope", "messages": HELLO})
+        self.assertEqual(resp.status, 404)
+        self.assertEqual(json.loads(resp.body)["error"]["code"], "model_not_found")
+        resp = self.post("/v1/embeddings", {"model": "echo", "input": "x"})
+        self.assertEqual(resp.status, 404)
+        self.assertIn("/v1/embeddings", json.loads(resp.body)["error"]["message"])
+        resp = request(self.nx.port, "GET", "/v1/chat/completions")
+        self.assertEqual(resp.status, 405)
+
+    def test_provider_unreachable_is_a_502_in_the_dialect(self):
+        port = free_port()  # nothing listens there
+        cfg = llm_config(free_port(), models=[("down", "down", "m")])
+        cfg["providers"]["down"] = {"type": "anthropic", "api_key": "k",
+                                    "base_url": f"http://127.0.0.1:{port}/v1"}
+        self.nx = self.nexus(cfg)
+        resp = self.post("/v1/messages", {"model": "down", "max_tokens": 5, "messages": HELLO})
+        self.assertEqual(resp.status, 502, resp.body)
+        self.assertEqual(json.loads(resp.body)["type"], "error")
+
+    def test_models_in_both_shapes(self):
+        self.start([("claude", "claude", "x")])
+        listed = json.loads(request(self.nx.port, "GET", "/v1/models").body)
+        self.assertEqual(listed["object"], "list")
+        self.assertEqual(sorted(m["id"] for m in listed["data"]), ["claude", "echo"])
+        listed = json.loads(request(self.nx.port, "GET", "/v1/models",
+                                    {"anthropic-version": "2023-06-01"}).body)
+        self.assertEqual([m["type"] for m in listed["data"]], ["model", "model"])
+        self.assertFalse(listed["has_more"])
+        resp = request(self.nx.port, "GET", "/v1/models/missing")
+        self.assertEqual(resp.status, 404)
+
+    def test_echo_tool_call_when_a_tool_is_required(self):
+        self.start()
+        tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
+        resp = self.post("/v1/chat/completions", {"model": "echo", "messages": HELLO, "tools": tools,
+                                                  "tool_choice": "required"})
+        self.assertEqual(resp.status, 200, resp.body)
+        message = json.loads(resp.body)["choices"][0]["message"]
+        call = message["tool_calls"][0]
+        self.assertEqual(call["function"]["name"], "lookup")
+        self.assertEqual(json.loads(call["function"]["arguments"]), {"echo": "Hello Nexus"})
+
+
+if __name__ == "__main__":
+    unittest.main()
