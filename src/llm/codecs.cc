@@ -78,7 +78,10 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
         body);
   } else {
     encoded = providers::openai::encode_request(
-        request, {.model = model, .drop_unsupported_params = provider.drop_unsupported_params},
+        request,
+        {.model = model,
+         .drop_unsupported_params = provider.drop_unsupported_params,
+         .reasoning_content = provider.reasoning_content},
         body);
   }
   if (!encoded) {

@@ -115,6 +115,7 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
     return r.error(preset_field, "unknown preset '" + out.preset + "' (expected " + names + ")");
   }
   out.base_url = preset->base_url;
+  out.reasoning_content = preset->reasoning_content;
   return preset->needs_api_key;
 }
 

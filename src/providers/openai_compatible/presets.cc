@@ -10,7 +10,7 @@ namespace {
 // from the OpenAI format that the stream and response decoders absorb).
 constexpr std::array kPresets = {
     Preset{"cerebras", "https://api.cerebras.ai/v1", true},
-    Preset{"deepseek", "https://api.deepseek.com", true},
+    Preset{"deepseek", "https://api.deepseek.com", true, /*reasoning_content=*/true},
     Preset{"doubao", "https://ark.cn-beijing.volces.com/api/v3", true},
     Preset{"groq", "https://api.groq.com/openai/v1", true},
     Preset{"hunyuan", "https://api.hunyuan.cloud.tencent.com/v1", true},

@@ -15,6 +15,9 @@ struct Preset {
   // must give base_url.
   std::string_view base_url;
   bool needs_api_key;  // false: local servers that accept any key (or none)
+  // Reasoning is sent back in assistant messages as `reasoning_content`: DeepSeek's thinking
+  // models need it inside a tool-call loop.
+  bool reasoning_content = false;
 };
 
 std::span<const Preset> presets();

@@ -48,12 +48,15 @@ TEST(ConfigProviders, PresetGivesTheBaseUrl) {
                      "providers:\n"
                      "  groq: { type: openai_compatible, preset: groq, api_key: g }\n"
                      "  ollama: { type: openai_compatible, preset: ollama }\n"
+                     "  deepseek: { type: openai_compatible, preset: deepseek, api_key: d }\n"
                      "models: [{ name: llama, provider: groq }, { name: q, provider: ollama }]\n");
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   EXPECT_EQ(loaded->providers.at("groq").host, "api.groq.com");
   EXPECT_EQ(loaded->providers.at("groq").base_path, "/openai/v1");
   EXPECT_EQ(loaded->providers.at("ollama").host, "127.0.0.1:11434");
   EXPECT_TRUE(loaded->providers.at("ollama").api_key.empty());  // local: no key needed
+  EXPECT_FALSE(loaded->providers.at("groq").reasoning_content);
+  EXPECT_TRUE(loaded->providers.at("deepseek").reasoning_content);  // thinking in tool loops
 }
 
 struct BadCase {
