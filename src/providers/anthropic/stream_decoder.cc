@@ -23,11 +23,11 @@ constexpr size_t kMaxInputBytes = size_t{16} << 20;
 
 Result<void> StreamDecoder::decode(const sse::Event& event, std::vector<StreamEvent>& out) {
   boost::system::error_code ec;
-  event_ = boost::json::parse(event.data, ec);
-  if (ec || !event_.is_object()) {
+  const boost::json::value& parsed = parser_.parse(event.data, ec);
+  if (ec || !parsed.is_object()) {
     return std::unexpected(upstream_protocol_error("a stream event is not a JSON object"));
   }
-  const boost::json::object& json = event_.as_object();
+  const boost::json::object& json = parsed.as_object();
   // The data's own type, which the `event:` line repeats.
   const std::string_view type = string_field(json, "type");
   if (type == "ping") {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "http/sse/parser.h"
+#include "llm/chunk_parser.h"
 #include "llm/ir/stream.h"
 #include "nexus/core/result.h"
 #include "providers/anthropic/usage.h"
@@ -49,7 +50,7 @@ class StreamDecoder {
   Result<void> add_usage(const boost::json::object& usage, std::vector<llm::StreamEvent>& out);
   OpenBlock* find_block(const boost::json::object& json);
 
-  boost::json::value event_;  // the current event: the IR events' views point into it
+  llm::ChunkParser parser_;  // holds the current event: the IR events' views point into it
   std::vector<OpenBlock> blocks_;
   UsageAccumulator usage_;
   uint32_t tools_ = 0;

@@ -46,13 +46,13 @@ Result<void> StreamDecoder::decode(const sse::Event& event, std::vector<StreamEv
     return {};
   }
   boost::system::error_code ec;
-  chunk_ = boost::json::parse(event.data, ec);
-  if (ec || !chunk_.is_object()) {
+  chunk_ = &parser_.parse(event.data, ec);
+  if (ec || !chunk_->is_object()) {
     return std::unexpected(upstream_protocol_error("a stream chunk is not a JSON object"));
   }
   if (event.type == "error") {  // Groq: {"error": {...}} as its own event, then the end
-    const boost::json::value* error = chunk_.as_object().if_contains("error");
-    decode_error(error != nullptr ? *error : chunk_, out);
+    const boost::json::value* error = chunk_->as_object().if_contains("error");
+    decode_error(error != nullptr ? *error : *chunk_, out);
     errored_ = true;
     return {};
   }
@@ -60,7 +60,7 @@ Result<void> StreamDecoder::decode(const sse::Event& event, std::vector<StreamEv
 }
 
 Result<void> StreamDecoder::decode_chunk(std::vector<StreamEvent>& out) {
-  const boost::json::object& chunk = chunk_.as_object();
+  const boost::json::object& chunk = chunk_->as_object();
   if (const boost::json::value* error = chunk.if_contains("error");
       error != nullptr && !error->is_null()) {
     decode_error(*error, out);  // OpenRouter: an error chunk inside a 200 stream

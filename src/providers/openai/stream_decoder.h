@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "http/sse/parser.h"
+#include "llm/chunk_parser.h"
 #include "llm/ir/stream.h"
 #include "nexus/core/result.h"
 
@@ -56,7 +57,8 @@ class StreamDecoder {
   static void switch_block(Choice& choice, Block block, uint32_t tool,
                            std::vector<llm::StreamEvent>& out);
 
-  boost::json::value chunk_;  // the current chunk: the events' views point into it
+  llm::ChunkParser parser_;  // holds the current chunk: the events' views point into it
+  const boost::json::value* chunk_ = nullptr;
   std::vector<Choice> choices_;
   llm::Usage usage_;
   bool started_ = false;
