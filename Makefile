@@ -1,5 +1,5 @@
 # Nexus front door. `make run` and `make test` work on a fresh Debian 12 machine.
-.PHONY: all setup build run test bench bench-filters fuzz format clean
+.PHONY: all setup build run test bench bench-filters bench-llm fuzz format clean
 
 all: build
 
@@ -24,6 +24,11 @@ bench: build
 bench-filters: build
 	@bench/filters.sh
 	@bench/filter_instructions.sh
+
+# The LLM path: Nexus's LLM route (OpenAI -> OpenAI, -> Anthropic, streamed) next to nginx as a
+# plain proxy and Portkey's gateway, against the same test upstream.
+bench-llm: build
+	@bench/llm.sh
 
 # Long fuzzing runs (make test only replays the corpora). FUZZ_SECONDS per target.
 fuzz: setup

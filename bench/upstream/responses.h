@@ -23,6 +23,14 @@ inline constexpr std::string_view kChatBody =
     R"("logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":42,"completion_tokens":)"
     R"(27,"total_tokens":69}})";
 
+// The same answer as Anthropic's Messages API writes it (for the OpenAI -> Anthropic benchmark).
+inline constexpr std::string_view kAnthropicBody =
+    R"({"id":"msg_01NexusBench0001","type":"message","role":"assistant",)"
+    R"("model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"Hello! This is the )"
+    R"(fixed answer of the Nexus benchmark upstream. It is about as long as a short real )"
+    R"(completion."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":42,)"
+    R"("cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":27}})";
+
 inline constexpr std::string_view kSseHead =
     "HTTP/1.1 200 OK\r\nServer: nexus-bench\r\nContent-Type: text/event-stream\r\nCache-Control: "
     "no-cache\r\n"
@@ -142,7 +150,25 @@ inline void append_sse_event(std::string& out, uint32_t index) {
   out.append("\r\n");
 }
 
-inline void append_sse_done(std::string& out) { out.append("e\r\ndata: [DONE]\n\n\r\n0\r\n\r\n"); }
+// The end of a stream as OpenAI writes it: the finish chunk, the usage chunk, [DONE].
+inline void append_sse_done(std::string& out, uint32_t events) {
+  char end[512];
+  int n = std::snprintf(
+      end, sizeof(end),
+      R"(data: {"id":"chatcmpl-nexusbench0001","object":"chat.completion.chunk",)"
+      R"("created":1700000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,)"
+      R"("delta":{},"finish_reason":"stop"}]})"
+      "\n\n"
+      R"(data: {"id":"chatcmpl-nexusbench0001","object":"chat.completion.chunk",)"
+      R"("created":1700000000,"model":"gpt-4o-mini-2024-07-18","choices":[],)"
+      R"("usage":{"prompt_tokens":42,"completion_tokens":%u,"total_tokens":%u}})"
+      "\n\ndata: [DONE]\n\n",
+      events, events + 42);
+  append_hex(out, static_cast<uint64_t>(n));
+  out.append("\r\n");
+  out.append(end, static_cast<size_t>(n));
+  out.append("\r\n0\r\n\r\n");
+}
 
 // Reads NAME=digits from a query string; `fallback` when absent or malformed.
 inline uint64_t query_number(std::string_view query, std::string_view name, uint64_t fallback) {
@@ -164,7 +190,7 @@ inline uint64_t query_number(std::string_view query, std::string_view name, uint
   return fallback;
 }
 
-enum class Kind : uint8_t { kChat, kSse, kLarge, kStatus, kBadRequest };
+enum class Kind : uint8_t { kChat, kAnthropic, kSse, kLarge, kStatus, kBadRequest };
 
 struct Pending {  // what to answer once the request body is consumed
   Kind kind = Kind::kChat;
@@ -187,6 +213,11 @@ inline void route_request(const RequestHead& head, Pending& p) {
       p.kind = Kind::kBadRequest;
       p.status = 400;
     }
+  } else if (head.path == "/stream/chat/completions") {  // an LLM provider that streams
+    p.kind = Kind::kSse;
+    p.number = 20;
+  } else if (head.path.ends_with("/messages")) {
+    p.kind = Kind::kAnthropic;
   } else if (head.path == "/large") {
     p.kind = Kind::kLarge;
     p.number = std::min<uint64_t>(query_number(head.query, "bytes", 1 << 20), kMaxLargeBytes);

@@ -5,7 +5,10 @@
 // One edge-triggered epoll loop per thread, each with its own SO_REUSEPORT listener. Keep-alive,
 // pipelining, Content-Length and chunked request bodies (read and dropped). Endpoints:
 //   /sse?events=N&interval_ms=M   text/event-stream, N chunk events M ms apart (the first one M ms
-//                                 after the head), then "data: [DONE]"; defaults N=10, M=20
+//                                 after the head), then the finish and usage chunks and
+//                                 "data: [DONE]"; defaults N=10, M=20
+//   /stream/chat/completions      an LLM provider's stream: 20 token events at once, the end
+//   .../messages                  a fixed Anthropic Messages answer
 //   /large?bytes=N                N bytes of 'x' with Content-Length (default 1 MiB)
 //   /status/NNN                   status NNN with a small JSON body
 //   anything else                 a fixed ~450-byte OpenAI chat.completion JSON

@@ -314,6 +314,9 @@ class Worker {
       case Kind::kChat:
         append_response(out, 200, "application/json", kChatBody, p.keep_alive, p.head_only);
         break;
+      case Kind::kAnthropic:
+        append_response(out, 200, "application/json", kAnthropicBody, p.keep_alive, p.head_only);
+        break;
       case Kind::kStatus:
       case Kind::kBadRequest:
         append_status_response(out, p.status, p.keep_alive, p.head_only);
@@ -346,7 +349,7 @@ class Worker {
       --c->sse_left;
     }
     if (c->sse_left == 0) {
-      append_sse_done(c->out);
+      append_sse_done(c->out, c->sse_index);
       return;
     }
     c->sse_next_ns += static_cast<int64_t>(c->sse_interval_ms) * 1'000'000;

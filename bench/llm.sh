@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# The LLM path, side by side in one run: POST /v1/chat/completions to the test upstream directly,
+# through nginx as a plain proxy, through Nexus's LLM route (auth by API key on; OpenAI client to
+# an OpenAI-compatible provider, to an Anthropic provider, and streamed), and through Portkey's
+# open-source gateway (@portkey-ai/gateway, pointed at the same upstream). Each proxy gets 1
+# worker on PROXY_CPU, wrk runs on LOAD_CPU. Prints requests/s, p99 and CPU time per request,
+# the ratios the LLM issue sets targets for, then the added p99 latency at a fixed rate
+# (h2load --rps, percentiles from its log). Method and results: docs/benchmarks.md.
+#
+# Environment: REPS (3), DURATION (10 s), CONNS (64), RATE (5000 requests/s), RATE_DURATION
+# (10 s), PORTKEY (1: include Portkey; its first run installs bench/portkey with npm ci),
+# BUILD_DIR, PROXY_CPU (0), LOAD_CPU (1), RESULTS_DIR (BUILD_DIR/bench-results/llm-DATE).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build/release}
+NEXUS_BIN=${NEXUS_BIN:-$BUILD_DIR/nexus}
+UPSTREAM_BIN=${UPSTREAM_BIN:-$BUILD_DIR/bench/nexus_test_upstream}
+NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
+REPS=${REPS:-3} DURATION=${DURATION:-10} CONNS=${CONNS:-64} PORTKEY=${PORTKEY:-1}
+RATE=${RATE:-5000} RATE_DURATION=${RATE_DURATION:-10}
+PROXY_CPU=${PROXY_CPU:-0} LOAD_CPU=${LOAD_CPU:-1}
+RESULTS_DIR=${RESULTS_DIR:-$BUILD_DIR/bench-results/llm-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$RESULTS_DIR"
+WORK=$RESULTS_DIR
+chmod 755 "$WORK"  # nginx workers run as another user when started as root
+LOG_NAME=bench-llm
+# shellcheck source=bench/filter_common.sh
+source "$ROOT/bench/filter_common.sh"
+
+UP_PORT=$(free_port) NX_PORT=$(free_port) NGINX_PORT=$(free_port) PK_PORT=$(free_port)
+
+taskset -c "$LOAD_CPU" "$UPSTREAM_BIN" --host 127.0.0.1 --port "$UP_PORT" --threads 1 \
+  >"$WORK/upstream.log" 2>&1 &
+PID[upstream]=$!
+wait_http "$UP_PORT" || { log "the test upstream did not start"; exit 1; }
+
+cat >"$WORK/nexus.yaml" <<YAML
+server:
+  listen: ["127.0.0.1:$NX_PORT"]
+  workers: 1
+  timeouts: { idle: 300s }
+providers:
+  oai: { type: openai_compatible, base_url: "http://127.0.0.1:$UP_PORT/v1", api_key: sk-up }
+  oai_stream: { type: openai_compatible, base_url: "http://127.0.0.1:$UP_PORT/stream", api_key: sk-up }
+  claude: { type: anthropic, base_url: "http://127.0.0.1:$UP_PORT/anthropic", api_key: sk-up }
+models:
+  - { name: gpt-4o-mini, provider: oai }
+  - { name: gpt-4o-mini-stream, provider: oai_stream, model: gpt-4o-mini }
+  - { name: claude, provider: claude, model: claude-sonnet-4-5 }
+routes:
+  - match: { prefix: /v1/ }
+    llm: {}
+    filters:
+      - auth: { api_keys: { keys: [{ name: bench, sha256: "$KEY_SHA256" }] } }
+logging: { level: warn, access_log: { enabled: false } }
+YAML
+taskset -c "$PROXY_CPU" "$NEXUS_BIN" serve --config "$WORK/nexus.yaml" >"$WORK/nexus.log" 2>&1 &
+PID[nexus]=$!
+wait_http "$NX_PORT" || { log "nexus did not start: $(cat "$WORK/nexus.log")"; exit 1; }
+
+[[ -x $NGINX_BIN ]] || { log "nginx not found (apt-get install nginx-light)"; exit 1; }
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/client_body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  upstream up { server 127.0.0.1:$UP_PORT; keepalive 256; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    keepalive_requests 1000000;
+    location / {
+      proxy_pass http://up;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+NGINX
+taskset -c "$PROXY_CPU" "$NGINX_BIN" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" \
+  -g 'daemon off;' >"$WORK/nginx/stdout.log" 2>&1 &
+PID[nginx]=$!
+wait_http "$NGINX_PORT" || { log "nginx did not start: $(cat "$WORK/nginx/error.log")"; exit 1; }
+
+TARGETS="direct nginx nexus nexus_anthropic nexus_stream"
+declare -A PORT=([direct]=$UP_PORT [nginx]=$NGINX_PORT [nexus]=$NX_PORT [nexus_anthropic]=$NX_PORT
+  [nexus_stream]=$NX_PORT [portkey]=$PK_PORT)
+declare -A MODEL=([nexus_anthropic]=claude [nexus_stream]=gpt-4o-mini-stream)
+if [[ $PORTKEY == 1 ]]; then
+  if [[ ! -d $ROOT/bench/portkey/node_modules ]]; then
+    log "installing Portkey's gateway (bench/portkey, npm ci)"
+    npm ci --prefix "$ROOT/bench/portkey" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+  NODE_ENV=production taskset -c "$PROXY_CPU" node \
+    "$ROOT/bench/portkey/node_modules/@portkey-ai/gateway/build/start-server.js" \
+    --port="$PK_PORT" --headless >"$WORK/portkey.log" 2>&1 &
+  PID[portkey]=$!
+  wait_http "$PK_PORT" || { log "Portkey did not start: $(cat "$WORK/portkey.log")"; exit 1; }
+  TARGETS="$TARGETS portkey"
+fi
+
+# One wrk script per target: the same OpenAI request, with the model (and stream) it names, and
+# the headers that proxy needs (Portkey: the provider and the upstream as its custom host).
+for target in $TARGETS; do
+  model=${MODEL[$target]:-gpt-4o-mini}
+  body=${BODY/\"model\":\"gpt-4o-mini\"/\"model\":\"$model\"}
+  [[ $target == nexus_stream ]] && body=${body/\"stream\":false/\"stream\":true}
+  {
+    echo 'wrk.method = "POST"'
+    echo 'wrk.headers["Content-Type"] = "application/json"'
+    echo "wrk.headers[\"Authorization\"] = \"Bearer $KEY\""
+    if [[ $target == portkey ]]; then
+      echo 'wrk.headers["x-portkey-provider"] = "openai"'
+      echo "wrk.headers[\"x-portkey-custom-host\"] = \"http://127.0.0.1:$UP_PORT/v1\""
+    fi
+    echo "wrk.body = '$body'"
+  } >"$WORK/$target.lua"
+  printf '%s' "$body" >"$WORK/$target.json"
+  status=$(curl -s -o "$WORK/$target.check" -w '%{http_code}' -X POST \
+    -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
+    -H 'x-portkey-provider: openai' -H "x-portkey-custom-host: http://127.0.0.1:$UP_PORT/v1" \
+    --data-binary "@$WORK/$target.json" "http://127.0.0.1:${PORT[$target]}/v1/chat/completions")
+  [[ $status == 200 ]] || { log "$target answered $status: $(head -c 300 "$WORK/$target.check")"; exit 1; }
+done
+grep -q '"usage"' "$WORK/nexus_stream.check" || { log "the Nexus stream carries no usage"; exit 1; }
+
+TICKS=$(getconf CLK_TCK)
+cpu_ticks() {  # TARGET: user + system ticks of the process serving it (nginx: its worker)
+  local pid=${PID[$1]:-}
+  case $1 in nexus*) pid=${PID[nexus]} ;; direct) pid=${PID[upstream]} ;; esac
+  [[ $1 == nginx ]] && pid=$(pgrep -P "$pid" | head -1)
+  awk '{ print $14 + $15 }' "/proc/$pid/stat"
+}
+
+# TARGET SECONDS OUT -> "rps p99_us non2xx cpu_us_per_request"
+run_wrk() {
+  local before after
+  before=$(cpu_ticks "$1")
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$2s" --timeout 5s --latency -s "$WORK/$1.lua" \
+    "http://127.0.0.1:${PORT[$1]}/v1/chat/completions" >"$3" 2>&1
+  after=$(cpu_ticks "$1")
+  awk -v ticks=$((after - before)) -v hz="$TICKS" '
+    function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000;
+                     if (v ~ /s$/) return v * 1e6; return v }
+    /requests in/ { n = $1 }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "99%" { p99 = us($2) }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%s %.0f %d %.1f\n", rps, p99, bad, n ? ticks * 1e6 / hz / n : 0 }' "$3"
+}
+
+log "warm-up"
+for target in $TARGETS; do run_wrk "$target" 2 "$WORK/warmup-$target.txt" >/dev/null; done
+: >"$WORK/results.tsv"
+for rep in $(seq "$REPS"); do
+  for target in $TARGETS; do
+    result=$(run_wrk "$target" "$DURATION" "$WORK/wrk-$rep-$target.txt")
+    log "rep $rep $target: rps p99_us non2xx cpu_us/req = $result"
+    echo "$target $result" >>"$WORK/results.tsv"
+  done
+done
+
+# Added latency at a fixed rate: h2load sends RATE requests/s (50 clients) for RATE_DURATION
+# seconds; p50/p99 of each request's time from its log, next to the upstream's own.
+rate_p() {  # TARGET -> "p50_us p99_us requests"
+  local log=$WORK/rate-$1.log
+  taskset -c "$LOAD_CPU" h2load --h1 -c 50 --rps $((RATE / 50)) -D "$RATE_DURATION" \
+    -d "$WORK/$1.json" -H 'content-type: application/json' -H "authorization: Bearer $KEY" \
+    --log-file="$log" "http://127.0.0.1:${PORT[$1]}/v1/chat/completions" >"$WORK/rate-$1.txt" 2>&1
+  cut -f3 "$log" | sort -n | awk '{ v[NR] = $1 } END {
+    printf "%d %d %d\n", v[int(NR * 0.50) + 1], v[int(NR * 0.99) + 1], NR }'
+}
+: >"$WORK/rate.tsv"
+for target in direct nginx nexus nexus_anthropic; do
+  echo "$target $(rate_p "$target")" >>"$WORK/rate.tsv"
+done
+
+awk -v reps="$REPS" -v conns="$CONNS" -v dur="$DURATION" -v targets="$TARGETS" -v rate="$RATE" '
+  function median(a, n,   i, j, t) {
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  FNR == NR { k = $1; n[k]++; rps[k, n[k]] = $2; p99[k, n[k]] = $3; bad[k] += $4; cpu[k, n[k]] = $5; next }
+  { rp50[$1] = $2; rp99[$1] = $3; rn[$1] = $4 }
+  END {
+    for (k in n) { for (i = 1; i <= n[k]; i++) { x[i] = rps[k, i]; y[i] = p99[k, i]; z[i] = cpu[k, i] }
+                   mr[k] = median(x, n[k]); mp[k] = median(y, n[k]); mc[k] = median(z, n[k]) }
+    printf "LLM path: %d reps x %ds, %d connections, 1 worker each (medians)\n", reps, dur, conns
+    printf "%-16s %11s %9s %12s %8s\n", "target", "requests/s", "p99 us", "CPU us/req", "non-2xx"
+    nt = split(targets, t, " ")
+    for (j = 1; j <= nt; j++) { k = t[j]
+      printf "%-16s %11.0f %9.0f %12.1f %8d\n", k, mr[k], mp[k], mc[k], bad[k] }
+    printf "nexus (OpenAI -> OpenAI) / nginx: %.2f (target >= 0.8)\n", mr["nexus"] / mr["nginx"]
+    printf "nexus (OpenAI -> Anthropic) / nginx: %.2f (target >= 0.6)\n", mr["nexus_anthropic"] / mr["nginx"]
+    if (mr["portkey"] > 0) printf "nexus / portkey: %.0fx (target >= 50x)\n", mr["nexus"] / mr["portkey"]
+    printf "at %d requests/s (h2load, 50 clients): p50 / p99 us, and p99 added to the upstream'"'"'s\n", rate
+    split("direct nginx nexus nexus_anthropic", r, " ")
+    for (j = 1; j <= 4; j++) { k = r[j]
+      printf "%-16s %7d %7d  %+7d  (%d requests)\n", k, rp50[k], rp99[k], rp99[k] - rp99["direct"], rn[k] }
+  }' "$WORK/results.tsv" "$WORK/rate.tsv" | tee "$WORK/summary.txt"
