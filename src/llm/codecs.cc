@@ -1,5 +1,7 @@
 #include "llm/codecs.h"
 
+#include <boost/json/serialize.hpp>
+
 #include "llm/dialects/anthropic/messages_request.h"
 #include "llm/dialects/anthropic/messages_response.h"
 #include "llm/dialects/openai/chat_request.h"
@@ -14,6 +16,36 @@ namespace {
 
 bool is_anthropic(const config::Provider& provider) {
   return provider.type == config::ProviderType::kAnthropic;
+}
+
+// The HTTP/1.1 head of a request to `provider`: its path, Host, authentication and extra headers.
+void write_upstream_head(const config::Provider& provider, size_t body_size, bool stream,
+                         std::string& head) {
+  head.clear();
+  head += "POST ";
+  head += provider.base_path;
+  head += is_anthropic(provider) ? "/messages" : "/chat/completions";
+  head += " HTTP/1.1\r\nhost: ";
+  head += provider.host;
+  head += "\r\ncontent-type: application/json\r\ncontent-length: ";
+  head += std::to_string(body_size);
+  head += stream ? "\r\naccept: text/event-stream" : "\r\naccept: application/json";
+  if (is_anthropic(provider)) {
+    head += "\r\nx-api-key: ";
+    head += provider.api_key;
+    head += "\r\nanthropic-version: ";
+    head += provider.anthropic_version;
+  } else if (!provider.api_key.empty()) {
+    head += "\r\nauthorization: Bearer ";
+    head += provider.api_key;
+  }
+  for (const auto& [name, value] : provider.headers) {
+    head += "\r\n";
+    head += name;
+    head += ": ";
+    head += value;
+  }
+  head += "\r\n\r\n";
 }
 
 }  // namespace
@@ -87,32 +119,18 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
   if (!encoded) {
     return encoded;
   }
-  head.clear();
-  head += "POST ";
-  head += provider.base_path;
-  head += is_anthropic(provider) ? "/messages" : "/chat/completions";
-  head += " HTTP/1.1\r\nhost: ";
-  head += provider.host;
-  head += "\r\ncontent-type: application/json\r\ncontent-length: ";
-  head += std::to_string(body.size());
-  head += request.stream ? "\r\naccept: text/event-stream" : "\r\naccept: application/json";
-  if (is_anthropic(provider)) {
-    head += "\r\nx-api-key: ";
-    head += provider.api_key;
-    head += "\r\nanthropic-version: ";
-    head += provider.anthropic_version;
-  } else if (!provider.api_key.empty()) {
-    head += "\r\nauthorization: Bearer ";
-    head += provider.api_key;
-  }
-  for (const auto& [name, value] : provider.headers) {
-    head += "\r\n";
-    head += name;
-    head += ": ";
-    head += value;
-  }
-  head += "\r\n\r\n";
+  write_upstream_head(provider, body.size(), request.stream, head);
   return {};
+}
+
+bool passthrough_request(const config::Provider& provider, boost::json::object& request,
+                         std::string_view model, std::string& head, std::string& body) {
+  request["model"] = model;
+  const boost::json::value* stream = request.if_contains("stream");
+  const bool streamed = stream != nullptr && stream->is_bool() && stream->get_bool();
+  body = boost::json::serialize(request);
+  write_upstream_head(provider, body.size(), streamed, head);
+  return streamed;
 }
 
 Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body) {

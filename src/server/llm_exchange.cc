@@ -3,6 +3,7 @@
 // the provider.
 #include "server/llm_exchange.h"
 
+#include <boost/json/parse.hpp>
 #include <ctime>
 
 #include "core/json_escape.h"
@@ -166,6 +167,10 @@ asio::awaitable<Outcome> LlmExchange::list_models(std::string_view id, bool anth
 }
 
 asio::awaitable<Outcome> LlmExchange::complete_chat() {
+  const Snapshot::LlmModel* passthrough_target = nullptr;
+  if (auto call = passthrough_call(passthrough_target); call.has_value()) {
+    co_return co_await call_provider(*call, *passthrough_target);
+  }
   auto request = llm::decode_client_request(dialect_, body_);
   if (!request) {
     Error error = std::move(request.error());
@@ -181,7 +186,44 @@ asio::awaitable<Outcome> LlmExchange::complete_chat() {
   if (target->second.provider->type == config::ProviderType::kEcho) {
     co_return co_await answer_in_process(*request, target->second);
   }
-  co_return co_await call_provider(*request, target->second);
+  ProviderCall call{.stream = request->stream, .include_usage = request->include_usage};
+  if (auto encoded = llm::encode_upstream_request(
+          *target->second.provider, *request, target->second.model->model, call.head, call.body);
+      !encoded) {
+    Error error = std::move(encoded.error());
+    co_return co_await reply_error(std::move(error));
+  }
+  co_return co_await call_provider(call, target->second);
+}
+
+// An OpenAI client of an OpenAI-shaped provider: the body is only checked for a model that is
+// configured; the provider validates the rest, and every field it knows reaches it.
+std::optional<ProviderCall> LlmExchange::passthrough_call(const Snapshot::LlmModel*& target) {
+  if (dialect_ != llm::Dialect::kOpenAi) {
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(body_, ec);
+  boost::json::object* request = ec ? nullptr : parsed.if_object();
+  const boost::json::value* model = request != nullptr ? request->if_contains("model") : nullptr;
+  if (model == nullptr || !model->is_string()) {
+    return std::nullopt;  // the decoder says what is wrong
+  }
+  const auto& models = worker_.snapshot().models;
+  const auto found = models.find(std::string_view(model->get_string()));
+  if (found == models.end() || found->second.provider->type != config::ProviderType::kOpenAi) {
+    return std::nullopt;
+  }
+  target = &found->second;
+  const boost::json::value* options = request->if_contains("stream_options");
+  const boost::json::value* usage = options != nullptr && options->is_object()
+                                        ? options->as_object().if_contains("include_usage")
+                                        : nullptr;
+  ProviderCall call{.include_usage = usage != nullptr && usage->is_bool() && usage->get_bool(),
+                    .passthrough = true};
+  call.stream = llm::passthrough_request(*target->provider, *request, target->model->model,
+                                         call.head, call.body);
+  return call;
 }
 
 asio::awaitable<Outcome> LlmExchange::answer_in_process(const llm::Request& request,
@@ -288,6 +330,9 @@ asio::awaitable<bool> LlmExchange::start_stream() {
 }
 
 asio::awaitable<Result<void>> LlmExchange::send_stream(std::string& piece, bool last) {
+  if (piece.empty() && !last && !stream_head_pending_) {
+    co_return Result<void>{};  // a read that completed no event
+  }
   if (stream_filtered_) {
     filter::Verdict verdict = downstream_.filters.response_body(piece, last);
     verdict = co_await downstream_.settle(verdict);

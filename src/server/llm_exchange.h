@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,16 @@ struct UpstreamBody {
   bool keep_alive = true;
 };
 
+// A request ready for the provider, and how its answer comes back.
+struct ProviderCall {
+  std::string head;  // HTTP/1.1 request head
+  std::string body;
+  bool stream = false;
+  bool include_usage = false;  // the client asked for the usage chunk (OpenAI streams)
+  // The client speaks the provider's own API: answers go back as the provider wrote them.
+  bool passthrough = false;
+};
+
 class LlmExchange {
  public:
   LlmExchange(Worker& worker, Downstream& downstream, const config::Route& route)
@@ -50,7 +61,9 @@ class LlmExchange {
                                                 bool stream, bool include_usage);
 
   // The provider over HTTP (llm_upstream.cc).
-  boost::asio::awaitable<Outcome> call_provider(const llm::Request& request,
+  // The passthrough fast path when the client speaks the provider's API (nothing when not).
+  std::optional<ProviderCall> passthrough_call(const Snapshot::LlmModel*& target);
+  boost::asio::awaitable<Outcome> call_provider(const ProviderCall& call,
                                                 const Snapshot::LlmModel& target);
   boost::asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> send_upstream(
       proxy::ClusterRuntime& cluster, size_t endpoint, const std::string& head,
@@ -62,8 +75,8 @@ class LlmExchange {
                                                               bool& reusable);
   boost::asio::awaitable<Outcome> relay_stream(proxy::UpstreamConnection& upstream,
                                                const UpstreamBody& body,
-                                               const config::Provider& provider, bool include_usage,
-                                               bool& reusable);
+                                               const config::Provider& provider,
+                                               const ProviderCall& call, bool& reusable);
 
   // Answers: a whole JSON body, an error in the client's dialect, a stream's parts.
   boost::asio::awaitable<Outcome> reply_json(

@@ -24,16 +24,9 @@ constexpr size_t kMaxUpstreamBody = size_t{64} * 1024 * 1024;
 
 }  // namespace
 
-asio::awaitable<Outcome> LlmExchange::call_provider(const llm::Request& request,
+asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
                                                     const Snapshot::LlmModel& target) {
   const config::Provider& provider = *target.provider;
-  std::string head;
-  std::string body;
-  if (auto encoded =
-          llm::encode_upstream_request(provider, request, target.model->model, head, body);
-      !encoded) {
-    co_return co_await reply_error(std::move(encoded.error()));
-  }
   proxy::ClusterRuntime& cluster = worker_.cluster(target.cluster);
   const auto endpoint = cluster.load_balancer().pick({});
   if (!endpoint) {
@@ -53,7 +46,7 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const llm::Request& request,
     ~EndRequest() { cluster.load_balancer().on_request_end(endpoint); }
   } end_request{cluster, *endpoint};
 
-  auto upstream = co_await send_upstream(cluster, *endpoint, head, body);
+  auto upstream = co_await send_upstream(cluster, *endpoint, call.head, call.body);
   if (!upstream) {
     co_return co_await reply_error(std::move(upstream.error()));
   }
@@ -77,9 +70,8 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const llm::Request& request,
   }
   bool reusable = false;
   Outcome outcome = Outcome::kClose;
-  if (status >= 200 && status < 300 && request.stream) {
-    outcome =
-        co_await relay_stream(connection, upstream_body, provider, request.include_usage, reusable);
+  if (status >= 200 && status < 300 && call.stream) {
+    outcome = co_await relay_stream(connection, upstream_body, provider, call, reusable);
   } else {
     auto whole = co_await read_whole_body(connection, upstream_body, reusable);
     record.upstream = nullptr;
@@ -89,6 +81,8 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const llm::Request& request,
     if (status < 200 || status >= 300) {
       const llm::ApiError error = llm::decode_upstream_error(provider, status, *whole);
       outcome = co_await reply_error(error, retry_after);
+    } else if (call.passthrough) {
+      outcome = co_await reply_json(200, std::move(*whole));
     } else if (auto decoded = llm::decode_upstream_response(provider, *whole); !decoded) {
       outcome = co_await reply_error(std::move(decoded.error()));
     } else {
@@ -189,12 +183,13 @@ asio::awaitable<Result<size_t>> LlmExchange::read_response_head(
 namespace {
 
 // Reads the response body after its head (`body`: its framing, taken from the head) piece by
-// piece: `on_piece` gets each decoded piece; an error from it stops the reading.
-template <typename OnPiece>
+// piece: `on_piece` gets each decoded piece, `after_read` runs once the pieces of one read are
+// taken (before waiting for more: a stream is sent on there); an error from either stops it.
+template <typename OnPiece, typename AfterRead>
 asio::awaitable<Result<void>> read_body(Downstream& downstream, proxy::UpstreamConnection& upstream,
                                         const UpstreamBody& body, const http1::ParserLimits& limits,
                                         std::chrono::milliseconds idle, OnPiece&& on_piece,
-                                        bool& reusable) {
+                                        AfterRead&& after_read, bool& reusable) {
   const http1::BodyFraming framing = body.framing;
   http1::BodyDecoder decoder(limits, /*is_request=*/false);
   if (framing == http1::BodyFraming::kChunked) {
@@ -209,7 +204,7 @@ asio::awaitable<Result<void>> read_body(Downstream& downstream, proxy::UpstreamC
     size_t used = 0;
     if (framing == http1::BodyFraming::kUntilClose) {
       used = available.size();
-      if (auto accepted = co_await on_piece(available); !accepted) {
+      if (auto accepted = on_piece(available); !accepted) {
         co_return accepted;
       }
     } else {
@@ -220,7 +215,7 @@ asio::awaitable<Result<void>> read_body(Downstream& downstream, proxy::UpstreamC
         }
         used += step->consumed;
         if (!step->data.empty()) {
-          if (auto accepted = co_await on_piece(step->data); !accepted) {
+          if (auto accepted = on_piece(step->data); !accepted) {
             co_return accepted;
           }
         }
@@ -231,6 +226,9 @@ asio::awaitable<Result<void>> read_body(Downstream& downstream, proxy::UpstreamC
       }
     }
     upstream.in().consume(used);
+    if (auto taken = co_await after_read(); !taken) {
+      co_return taken;
+    }
     if (done) {
       break;
     }
@@ -257,15 +255,16 @@ asio::awaitable<Result<void>> read_body(Downstream& downstream, proxy::UpstreamC
 asio::awaitable<Result<std::string>> LlmExchange::read_whole_body(
     proxy::UpstreamConnection& upstream, const UpstreamBody& body, bool& reusable) {
   std::string whole;
-  auto append = [&](std::string_view piece) -> asio::awaitable<Result<void>> {
+  auto append = [&](std::string_view piece) -> Result<void> {
     if (whole.size() + piece.size() > kMaxUpstreamBody) {
-      co_return fail(ErrorCode::kUpstreamProtocolError, "the provider's response is too large");
+      return fail(ErrorCode::kUpstreamProtocolError, "the provider's response is too large");
     }
     whole.append(piece);
-    co_return Result<void>{};
+    return {};
   };
+  auto nothing = []() -> asio::awaitable<Result<void>> { co_return Result<void>{}; };
   auto read = co_await read_body(downstream_, upstream, body, worker_.snapshot().response_limits,
-                                 route_.timeouts.idle, append, reusable);
+                                 route_.timeouts.idle, append, nothing, reusable);
   if (!read) {
     co_return std::unexpected(std::move(read.error()));
   }
@@ -274,41 +273,51 @@ asio::awaitable<Result<std::string>> LlmExchange::read_whole_body(
 
 // Upstream SSE -> IR events -> the client's SSE, one read at a time: what arrived is sent on
 // before the next read, so the first token reaches the client as soon as it reached Nexus.
+// Passthrough: the provider's own bytes go to the client, and are decoded only to notice a
+// stream that ends incomplete.
 asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& upstream,
                                                    const UpstreamBody& body,
                                                    const config::Provider& provider,
-                                                   bool include_usage, bool& reusable) {
+                                                   const ProviderCall& call, bool& reusable) {
   if (const bool started = co_await start_stream(); !started) {
     co_return Outcome::kClose;
   }
   sse::Parser parser;
   llm::UpstreamStreamDecoder decoder(provider);
   llm::ClientStreamEncoder encoder(dialect_, static_cast<int64_t>(std::time(nullptr)),
-                                   include_usage);
+                                   call.include_usage);
   std::vector<llm::StreamEvent> events;
   std::string out;
-  auto translate = [&](std::string_view piece) -> asio::awaitable<Result<void>> {
+  auto translate = [&](std::string_view piece) -> Result<void> {
+    if (call.passthrough) {
+      out.append(piece);
+    }
     sse::Event event;
     for (;;) {
       auto next = parser.next(piece, event);
       if (!next) {
-        co_return std::unexpected(std::move(next.error()));
+        return std::unexpected(std::move(next.error()));
       }
       if (*next == sse::Parser::Step::kNeedMore) {
-        break;
+        return {};
       }
       events.clear();
       if (auto decoded = decoder.decode(event, events); !decoded) {
-        co_return std::unexpected(std::move(decoded.error()));
+        return decoded;
       }
       for (const auto& ir_event : events) {
-        encoder.encode(ir_event, out);
+        if (!call.passthrough) {
+          encoder.encode(ir_event, out);
+        }
       }
     }
+  };
+  // What one read brought goes out in one write.
+  auto send = [&]() -> asio::awaitable<Result<void>> {
     co_return co_await send_stream(out, /*last=*/false);
   };
   auto relayed = co_await read_body(downstream_, upstream, body, worker_.snapshot().response_limits,
-                                    route_.timeouts.idle, translate, reusable);
+                                    route_.timeouts.idle, translate, send, reusable);
   if (relayed) {
     events.clear();
     relayed = parser.finish();
@@ -316,7 +325,9 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
       relayed = decoder.finish(events);
     }
     for (const auto& ir_event : events) {
-      encoder.encode(ir_event, out);
+      if (!call.passthrough) {
+        encoder.encode(ir_event, out);
+      }
     }
   }
   if (downstream_.record.client_gone) {

@@ -60,27 +60,49 @@ class LlmRouteTest(NexusTestCase):
         self.assertEqual(answer["object"], "chat.completion")
         self.assertEqual(answer["choices"][0]["finish_reason"], "tool_calls")
 
-    def test_openai_client_to_openai_provider_streams_with_usage(self):
+    def test_openai_client_to_openai_provider_is_passed_through(self):
+        # The same API on both sides: the body reaches the provider with only the model
+        # replaced (fields Nexus does not translate included), the answer comes back as sent.
+        name = "openai/pydantic__test_openai_chat_prompt_cache_e2e.0.json"
+        self.start([("gpt", "oai", name)])
+        resp = self.post("/v1/chat/completions", {"model": "gpt", "messages": HELLO,
+                                                  "logit_bias": {"50256": -100},
+                                                  "vendor_option": {"keep": [1, 2.5, "x"]}})
+        self.assertEqual(resp.status, 200, resp.body)
+        sent = self.up.requests[-1]
+        self.assertEqual(sent.path, "/v1/chat/completions")
+        self.assertEqual(sent.header("authorization"), "Bearer sk-upstream")
+        self.assertEqual(json.loads(sent.body), {"model": name, "messages": HELLO,
+                                                 "logit_bias": {"50256": -100},
+                                                 "vendor_option": {"keep": [1, 2.5, "x"]}})
+        self.assertEqual(resp.body, recorded_body(name))
+
+    def test_openai_client_to_openai_provider_stream_is_passed_through(self):
         name = "groq/vercel__groq-text.chunks.txt"
         self.start([("groq", "oai", name)])
         resp = self.post("/v1/chat/completions", {"model": "groq", "messages": HELLO, "stream": True,
                                                   "stream_options": {"include_usage": True}})
         self.assertEqual(resp.status, 200, resp.body)
         self.assertIn("text/event-stream", resp.header("content-type"))
-        sent = self.up.requests[-1]
-        self.assertEqual(sent.path, "/v1/chat/completions")
-        self.assertEqual(sent.header("authorization"), "Bearer sk-upstream")
-        self.assertEqual(json.loads(sent.body)["stream_options"], {"include_usage": True})
+        self.assertEqual(json.loads(self.up.requests[-1].body)["stream_options"], {"include_usage": True})
+        self.assertEqual(resp.body, recorded_body(name))
+
+    def test_anthropic_client_to_openai_provider_streams_translated_usage(self):
+        name = "groq/vercel__groq-text.chunks.txt"
+        self.start([("groq", "oai", name)])
+        resp = self.post("/v1/messages", {"model": "groq", "max_tokens": 50, "messages": HELLO,
+                                          "stream": True})
+        self.assertEqual(resp.status, 200, resp.body)
+        sent = json.loads(self.up.requests[-1].body)
+        self.assertEqual(sent["stream_options"], {"include_usage": True})  # always, to meter usage
         events = sse_events(resp.body)
-        self.assertEqual(events[-1], (None, "[DONE]"))
-        chunks = [data for _, data in events[:-1]]
-        text = "".join((c["choices"][0]["delta"].get("content") or "") for c in chunks if c["choices"])
+        text = "".join(d["delta"].get("text", "") for n, d in events if n == "content_block_delta")
         recorded = "".join(
             (c["choices"][0]["delta"].get("content") or "") for _, c in sse_events(recorded_body(name))[:-1]
             if c["choices"])
         self.assertEqual(text, recorded)
-        self.assertEqual(chunks[-1]["choices"], [])  # include_usage: the usage chunk comes last
-        self.assertGreater(chunks[-1]["usage"]["total_tokens"], 0)
+        delta = [d for n, d in events if n == "message_delta"][0]
+        self.assertGreater(delta["usage"]["output_tokens"], 0)
 
     def test_anthropic_client_gets_the_full_event_sequence(self):
         self.start([("claude", "claude", "anthropic/ddtrace__anthropic_completion_stream.sse")])
@@ -115,11 +137,15 @@ class LlmRouteTest(NexusTestCase):
                       + b"\n\n")
             return False  # closes the connection: no finish reason, no [DONE]
         self.start([("cut", "oai", "m")], upstream_handler=cut)
-        resp = self.post("/v1/chat/completions", {"model": "cut", "messages": HELLO, "stream": True})
-        events = sse_events(resp.body)
-        self.assertEqual(events[0][1]["choices"][0]["delta"].get("role"), "assistant")
-        self.assertIn("error", events[-1][1], "the client must learn that the stream is incomplete")
-        self.assertNotIn((None, "[DONE]"), events)
+        for path, body in (("/v1/chat/completions", {"model": "cut", "messages": HELLO, "stream": True}),
+                           ("/v1/messages", {"model": "cut", "max_tokens": 5, "messages": HELLO,
+                                             "stream": True})):
+            resp = self.post(path, body)
+            events = sse_events(resp.body)
+            self.assertIn("Hi", resp.body.decode())
+            self.assertIn("error", events[-1][1], "the client must learn that the stream is incomplete")
+            self.assertNotIn((None, "[DONE]"), events)
+            self.assertNotIn("message_stop", [name for name, _ in events])
 
     def test_errors_in_each_dialect_shape(self):
         self.start()
