@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: serves examples/quickstart.yaml. The quickstart forwards to 127.0.0.1:9000; when
+# `make run`: serves examples/quickstart.yaml: the LLM API under /v1/ (the echo model offline,
+# real providers when their API keys are set), everything else forwarded to 127.0.0.1:9000; when
 # nothing listens there, the bundled test upstream (bench/upstream) is started as a demo backend
 # so that every route answers.
 set -euo pipefail
@@ -13,5 +14,6 @@ if ! (exec 3<>"/dev/tcp/127.0.0.1/${upstream_port}") 2>/dev/null; then
 fi
 cleanup() { [ -n "${demo_pid}" ] && kill "${demo_pid}" 2>/dev/null || true; }
 trap cleanup EXIT
-echo "run: try  curl -s http://127.0.0.1:${PORT:-8080}/v1/chat/completions -d '{}'" >&2
+echo "run: try  curl -s http://127.0.0.1:${PORT:-8080}/v1/chat/completions" \
+  "-d '{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello Nexus\"}]}'" >&2
 build/release/nexus serve --config examples/quickstart.yaml "$@"
