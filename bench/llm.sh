@@ -112,7 +112,8 @@ fi
 for target in $TARGETS; do
   model=${MODEL[$target]:-gpt-4o-mini}
   body=${BODY/\"model\":\"gpt-4o-mini\"/\"model\":\"$model\"}
-  [[ $target == nexus_stream ]] && body=${body/\"stream\":false/\"stream\":true}
+  [[ $target == nexus_stream ]] &&
+    body=${body/\"stream\":false/\"stream\":true,\"stream_options\":\{\"include_usage\":true\}}
   {
     echo 'wrk.method = "POST"'
     echo 'wrk.headers["Content-Type"] = "application/json"'
