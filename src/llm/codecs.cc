@@ -18,13 +18,14 @@ bool is_anthropic(const config::Provider& provider) {
   return provider.type == config::ProviderType::kAnthropic;
 }
 
-// The HTTP/1.1 head of a request to `provider`: its path, Host, authentication and extra headers.
-void write_upstream_head(const config::Provider& provider, size_t body_size, bool stream,
-                         std::string& head) {
+// The HTTP/1.1 head of a request to `provider`'s `endpoint` (appended to the base URL's path):
+// Host, authentication and the provider's extra headers.
+void write_upstream_head(const config::Provider& provider, std::string_view endpoint,
+                         size_t body_size, bool stream, std::string& head) {
   head.clear();
   head += "POST ";
   head += provider.base_path;
-  head += is_anthropic(provider) ? "/messages" : "/chat/completions";
+  head += endpoint;
   head += " HTTP/1.1\r\nhost: ";
   head += provider.host;
   head += "\r\ncontent-type: application/json\r\ncontent-length: ";
@@ -119,17 +120,19 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
   if (!encoded) {
     return encoded;
   }
-  write_upstream_head(provider, body.size(), request.stream, head);
+  write_upstream_head(provider, is_anthropic(provider) ? "/messages" : "/chat/completions",
+                      body.size(), request.stream, head);
   return {};
 }
 
 bool passthrough_request(const config::Provider& provider, boost::json::object& request,
-                         std::string_view model, std::string& head, std::string& body) {
+                         std::string_view model, std::string_view endpoint, std::string& head,
+                         std::string& body) {
   request["model"] = model;
   const boost::json::value* stream = request.if_contains("stream");
   const bool streamed = stream != nullptr && stream->is_bool() && stream->get_bool();
   body = boost::json::serialize(request);
-  write_upstream_head(provider, body.size(), streamed, head);
+  write_upstream_head(provider, endpoint, body.size(), streamed, head);
   return streamed;
 }
 

@@ -53,11 +53,13 @@ class ClientStreamEncoder {
 Result<void> encode_upstream_request(const config::Provider& provider, const Request& request,
                                      std::string_view model, std::string& head, std::string& body);
 // The passthrough fast path: a client that speaks the provider's own API (OpenAI to an
-// OpenAI-shaped provider) has its body forwarded with only `model` replaced, so every field the
-// provider knows reaches it, whether or not Nexus translates it. `body` is the client's parsed
-// JSON object (modified); returns whether the client asked for a stream.
+// OpenAI-shaped provider) has its body forwarded to the base URL's path + `endpoint`
+// ("/chat/completions", "/embeddings", ...) with only `model` replaced, so every field the
+// provider knows reaches it, whether or not Nexus translates it. `request` is the client's
+// parsed JSON object (modified); returns whether the client asked for a stream.
 bool passthrough_request(const config::Provider& provider, boost::json::object& request,
-                         std::string_view model, std::string& head, std::string& body);
+                         std::string_view model, std::string_view endpoint, std::string& head,
+                         std::string& body);
 
 Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body);
 ApiError decode_upstream_error(const config::Provider& provider, int status, std::string_view body);

@@ -25,6 +25,26 @@ bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
+LlmExchange::Endpoint endpoint_of(std::string_view path) {
+  using Endpoint = LlmExchange::Endpoint;
+  if (ends_with(path, "/chat/completions")) {
+    return Endpoint::kChat;
+  }
+  if (ends_with(path, "/messages")) {
+    return Endpoint::kMessages;
+  }
+  if (ends_with(path, "/messages/count_tokens")) {
+    return Endpoint::kCountTokens;
+  }
+  if (ends_with(path, "/embeddings")) {
+    return Endpoint::kEmbeddings;
+  }
+  if (ends_with(path, "/completions")) {
+    return Endpoint::kCompletions;
+  }
+  return Endpoint::kNone;
+}
+
 llm::ApiError model_not_found(std::string_view model, bool anthropic) {
   std::string message = "The model '";
   message += model;
@@ -43,11 +63,13 @@ llm::ApiError model_not_found(std::string_view model, bool anthropic) {
 asio::awaitable<Outcome> LlmExchange::run() {
   const http1::RequestHead& request = downstream_.state().request;
   const std::string_view path = request.path;
-  // The path names the dialect; elsewhere (models, unknown paths) the anthropic-version header
-  // that Anthropic's SDKs always send does.
+  // The path names the endpoint and the dialect; elsewhere (models, unknown paths) the
+  // anthropic-version header that Anthropic's SDKs always send does.
   const bool anthropic_client = http1::find_header(request.headers, "anthropic-version") != nullptr;
-  const bool openai_chat = ends_with(path, "/chat/completions");
-  dialect_ = ends_with(path, "/messages") || (anthropic_client && !openai_chat)
+  endpoint_ = endpoint_of(path);
+  const bool anthropic_endpoint =
+      endpoint_ == Endpoint::kMessages || endpoint_ == Endpoint::kCountTokens;
+  dialect_ = anthropic_endpoint || (anthropic_client && endpoint_ == Endpoint::kNone)
                  ? llm::Dialect::kAnthropic
                  : llm::Dialect::kOpenAi;
   if (request.method == "GET" &&
@@ -57,12 +79,12 @@ asio::awaitable<Outcome> LlmExchange::run() {
     downstream_.release_head();
     co_return co_await list_models(id, anthropic_client);
   }
-  if (!openai_chat && !ends_with(path, "/messages")) {
+  if (endpoint_ == Endpoint::kNone) {
     const std::string what = std::string(request.method) + " " + std::string(path);
     downstream_.release_head();
     Error error(ErrorCode::kNotFound,
-                "Nexus serves POST /v1/chat/completions, POST /v1/messages and GET /v1/models on "
-                "this route, not " +
+                "Nexus serves POST /v1/chat/completions, /v1/embeddings, /v1/completions, "
+                "/v1/messages, /v1/messages/count_tokens and GET /v1/models on this route, not " +
                     what);
     co_return co_await reply_error(std::move(error));
   }
@@ -75,7 +97,10 @@ asio::awaitable<Outcome> LlmExchange::run() {
     Error error = std::move(body.error());
     co_return co_await reply_error(std::move(error));
   }
-  co_return co_await complete_chat();
+  if (endpoint_ == Endpoint::kChat || endpoint_ == Endpoint::kMessages) {
+    co_return co_await complete_chat();
+  }
+  co_return co_await forward_to_provider();
 }
 
 // The whole body, through the request-body filters when there are any: the decoders need all
@@ -196,6 +221,53 @@ asio::awaitable<Outcome> LlmExchange::complete_chat() {
   co_return co_await call_provider(call, target->second);
 }
 
+// Embeddings, legacy completions and Anthropic's count_tokens have no IR: they go to a provider
+// that speaks the client's API, with only the model replaced, and come back as it answered.
+asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(body_, ec);
+  boost::json::object* request = ec ? nullptr : parsed.if_object();
+  if (request == nullptr) {
+    Error error(ErrorCode::kBadRequest, "the request body is not a JSON object");
+    co_return co_await reply_error(std::move(error));
+  }
+  const boost::json::value* model = request->if_contains("model");
+  if (model == nullptr || !model->is_string()) {
+    Error error(ErrorCode::kBadRequest, "model is required (a string)", "model");
+    co_return co_await reply_error(std::move(error));
+  }
+  const auto& models = worker_.snapshot().models;
+  const auto found = models.find(std::string_view(model->get_string()));
+  if (found == models.end()) {
+    const llm::ApiError missing =
+        model_not_found(model->get_string(), dialect_ == llm::Dialect::kAnthropic);
+    co_return co_await reply_error(missing);
+  }
+  const config::ProviderType wanted = endpoint_ == Endpoint::kCountTokens
+                                          ? config::ProviderType::kAnthropic
+                                          : config::ProviderType::kOpenAi;
+  if (found->second.provider->type != wanted) {
+    std::string message = "the provider of model '";
+    message += found->first;
+    message += "' ('";
+    message += found->second.provider->name;
+    message += "') does not serve ";
+    message += downstream_.state().log_target;
+    Error error(ErrorCode::kBadRequest, std::move(message), "model");
+    co_return co_await reply_error(std::move(error));
+  }
+  std::string_view suffix = "/messages/count_tokens";
+  if (endpoint_ == Endpoint::kEmbeddings) {
+    suffix = "/embeddings";
+  } else if (endpoint_ == Endpoint::kCompletions) {
+    suffix = "/completions";
+  }
+  ProviderCall call{.passthrough = true, .check_stream = false};
+  call.stream = llm::passthrough_request(*found->second.provider, *request,
+                                         found->second.model->model, suffix, call.head, call.body);
+  co_return co_await call_provider(call, found->second);
+}
+
 // An OpenAI client of an OpenAI-shaped provider: the body is only checked for a model that is
 // configured; the provider validates the rest, and every field it knows reaches it.
 std::optional<ProviderCall> LlmExchange::passthrough_call(const Snapshot::LlmModel*& target) {
@@ -222,7 +294,7 @@ std::optional<ProviderCall> LlmExchange::passthrough_call(const Snapshot::LlmMod
   ProviderCall call{.include_usage = usage != nullptr && usage->is_bool() && usage->get_bool(),
                     .passthrough = true};
   call.stream = llm::passthrough_request(*target->provider, *request, target->model->model,
-                                         call.head, call.body);
+                                         "/chat/completions", call.head, call.body);
   return call;
 }
 

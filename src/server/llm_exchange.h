@@ -41,10 +41,21 @@ struct ProviderCall {
   bool include_usage = false;  // the client asked for the usage chunk (OpenAI streams)
   // The client speaks the provider's own API: answers go back as the provider wrote them.
   bool passthrough = false;
+  // A passthrough stream is decoded on the side to notice an incomplete end (chat streams).
+  bool check_stream = true;
 };
 
 class LlmExchange {
  public:
+  enum class Endpoint : uint8_t {
+    kNone,
+    kChat,         // OpenAI chat completions
+    kMessages,     // Anthropic messages
+    kEmbeddings,   // OpenAI, forwarded
+    kCompletions,  // OpenAI legacy completions, forwarded
+    kCountTokens,  // Anthropic, forwarded
+  };
+
   LlmExchange(Worker& worker, Downstream& downstream, const config::Route& route)
       : worker_(worker), downstream_(downstream), route_(route) {}
 
@@ -54,6 +65,7 @@ class LlmExchange {
   boost::asio::awaitable<Result<void>> read_request_body();
   boost::asio::awaitable<Outcome> list_models(std::string_view id, bool anthropic);
   boost::asio::awaitable<Outcome> complete_chat();
+  boost::asio::awaitable<Outcome> forward_to_provider();
   // The echo provider: the events are made here, then written like an upstream's.
   boost::asio::awaitable<Outcome> answer_in_process(const llm::Request& request,
                                                     const Snapshot::LlmModel& target);
@@ -94,6 +106,7 @@ class LlmExchange {
   Worker& worker_;
   Downstream& downstream_;
   const config::Route& route_;
+  Endpoint endpoint_ = Endpoint::kNone;
   llm::Dialect dialect_ = llm::Dialect::kOpenAi;
   std::string body_;  // the request body, then reused for the upstream's
   bool stream_started_ = false;

@@ -291,6 +291,9 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
   auto translate = [&](std::string_view piece) -> Result<void> {
     if (call.passthrough) {
       out.append(piece);
+      if (!call.check_stream) {
+        return {};
+      }
     }
     sse::Event event;
     for (;;) {
@@ -318,7 +321,7 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
   };
   auto relayed = co_await read_body(downstream_, upstream, body, worker_.snapshot().response_limits,
                                     route_.timeouts.idle, translate, send, reusable);
-  if (relayed) {
+  if (relayed && call.check_stream) {
     events.clear();
     relayed = parser.finish();
     if (relayed) {

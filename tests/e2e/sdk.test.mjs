@@ -153,6 +153,26 @@ test('both: a wrong API key is refused by Nexus before any provider is asked', a
     (e) => e instanceof Anthropic.AuthenticationError);
 });
 
+test('openai: embeddings (base64, the SDK default, and float) and legacy completions', async () => {
+  const b64 = recordedJson('openai/ddtrace__embedding_b64.json');
+  const decoded = await openai.embeddings.create({ model: 'emb-b64', input: 'hello' });
+  const raw = Buffer.from(b64.data[0].embedding, 'base64');
+  const expected = Array.from(new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4));
+  assert.deepEqual(decoded.data[0].embedding, expected);
+  assert.equal(decoded.usage.prompt_tokens, b64.usage.prompt_tokens);
+
+  const float = recordedJson('openai/vercel__openai-embedding.json');
+  const floats = await openai.embeddings.create({ model: 'emb-float', input: 'hello', encoding_format: 'float' });
+  assert.deepEqual(floats.data[0].embedding, float.data[0].embedding);
+
+  const legacy = recordedJson('openai/vercel__openai-completion-text.json');
+  const completion = await openai.completions.create({ model: 'oai-legacy', prompt: 'Say hi' });
+  assert.equal(completion.choices[0].text, legacy.choices[0].text);
+
+  await assert.rejects(openai.embeddings.create({ model: 'claude-tool', input: 'x' }),
+    (e) => e instanceof OpenAI.BadRequestError && e.param === 'model');
+});
+
 test('openai: /v1/models lists the configured models', async () => {
   const ids = [];
   for await (const model of openai.models.list()) ids.push(model.id);

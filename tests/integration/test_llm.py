@@ -104,6 +104,35 @@ class LlmRouteTest(NexusTestCase):
         delta = [d for n, d in events if n == "message_delta"][0]
         self.assertGreater(delta["usage"]["output_tokens"], 0)
 
+    def test_embeddings_completions_and_count_tokens_are_forwarded(self):
+        models = [("emb", "oai", "openai/ddtrace__embedding_b64.json"),
+                  ("legacy", "oai", "openai/vercel__openai-completion-text.json"),
+                  ("count", "claude", "anthropic/pydantic__test_anthropic_count_tokens_error.json")]
+        self.start(models)
+        for path, model, fixture in (("/v1/embeddings", "emb", models[0][2]),
+                                     ("/v1/completions", "legacy", models[1][2])):
+            resp = self.post(path, {"model": model, "input": "hi", "prompt": "hi", "dimensions": 512})
+            self.assertEqual(resp.status, 200, resp.body)
+            self.assertEqual(resp.body, recorded_body(fixture))
+            sent = self.up.requests[-1]
+            self.assertEqual(sent.path, path)
+            self.assertEqual(json.loads(sent.body)["model"], fixture)
+            self.assertEqual(json.loads(sent.body)["dimensions"], 512)
+        # count_tokens goes to Anthropic; this recording is the 404 of a beta endpoint.
+        resp = self.post("/v1/messages/count_tokens", {"model": "count", "messages": HELLO},
+                         {"anthropic-version": "2023-06-01"})
+        self.assertEqual(resp.status, 404, resp.body)
+        self.assertEqual(json.loads(resp.body)["error"]["type"], "not_found_error")
+        self.assertEqual(self.up.requests[-1].path, "/v1/messages/count_tokens")
+        # A provider that does not speak the endpoint's API, and the echo provider.
+        for model in ("count", "echo"):
+            resp = self.post("/v1/embeddings", {"model": model, "input": "hi"})
+            self.assertEqual(resp.status, 400, resp.body)
+            self.assertEqual(json.loads(resp.body)["error"]["param"], "model")
+        resp = self.post("/v1/embeddings", {"input": "hi"})
+        self.assertEqual(resp.status, 400)
+        self.assertEqual(json.loads(resp.body)["error"]["param"], "model")
+
     def test_anthropic_client_gets_the_full_event_sequence(self):
         self.start([("claude", "claude", "anthropic/ddtrace__anthropic_completion_stream.sse")])
         resp = self.post("/v1/messages", {"model": "claude", "max_tokens": 50, "messages": HELLO,
@@ -163,9 +192,9 @@ class LlmRouteTest(NexusTestCase):
         resp = self.post("/v1/chat/completions", {"model": "nope", "messages": HELLO})
         self.assertEqual(resp.status, 404)
         self.assertEqual(json.loads(resp.body)["error"]["code"], "model_not_found")
-        resp = self.post("/v1/embeddings", {"model": "echo", "input": "x"})
+        resp = self.post("/v1/audio/speech", {"model": "echo", "input": "x"})
         self.assertEqual(resp.status, 404)
-        self.assertIn("/v1/embeddings", json.loads(resp.body)["error"]["message"])
+        self.assertIn("/v1/audio/speech", json.loads(resp.body)["error"]["message"])
         resp = request(self.nx.port, "GET", "/v1/chat/completions")
         self.assertEqual(resp.status, 405)
 

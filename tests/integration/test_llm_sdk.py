@@ -26,6 +26,9 @@ MODELS = {
     "claude-tool-stream": ("claude", "anthropic/vercel__anthropic-json-tool.2.chunks.txt"),
     "claude-429": ("claude", "anthropic/issue__anthropic-429-rate-limit-account.json"),
     "claude-529": ("claude", "anthropic/issue__anthropic-529-overloaded.json"),
+    "emb-b64": ("oai", "openai/ddtrace__embedding_b64.json"),
+    "emb-float": ("oai", "openai/vercel__openai-embedding.json"),
+    "oai-legacy": ("oai", "openai/vercel__openai-completion-text.json"),
 }
 
 
