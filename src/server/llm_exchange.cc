@@ -58,6 +58,22 @@ llm::ApiError model_not_found(std::string_view model, bool anthropic) {
 
 }  // namespace
 
+void restyle_for_llm_client(const http1::RequestHead& request, filter::LocalReply& reply) {
+  const LlmExchange::Endpoint endpoint = endpoint_of(request.path);
+  const bool anthropic = endpoint == LlmExchange::Endpoint::kMessages ||
+                         endpoint == LlmExchange::Endpoint::kCountTokens ||
+                         (endpoint == LlmExchange::Endpoint::kNone &&
+                          http1::find_header(request.headers, "anthropic-version") != nullptr);
+  if (!anthropic || !reply.error.has_value()) {
+    return;
+  }
+  llm::ApiError error = llm::api_error(*reply.error);
+  error.status = reply.status;
+  reply.body.clear();
+  llm::encode_client_error(llm::Dialect::kAnthropic, error, reply.body);
+  reply.content_type = kJson;
+}
+
 // Errors and replies passed to co_await calls are named locals first: g++ 12 mishandles class
 // temporaries (std::string members) that live across a co_await.
 asio::awaitable<Outcome> LlmExchange::run() {

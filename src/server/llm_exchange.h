@@ -24,6 +24,10 @@ class UpstreamConnection;
 
 namespace nexus::server {
 
+// A filter's error reply on an llm route (auth, rate limit) in the client's dialect: filters
+// write OpenAI's shape, an Anthropic client gets Anthropic's.
+void restyle_for_llm_client(const http1::RequestHead& request, filter::LocalReply& reply);
+
 // The framing of an upstream response body, kept from its head (whose views die when the body
 // is read).
 struct UpstreamBody {

@@ -45,8 +45,12 @@ asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) 
       verdict = co_await downstream.settle(verdict);
     }
     if (verdict == filter::Verdict::kReply) {
+      filter::LocalReply reply = downstream.filters.take_reply();
+      if (route != nullptr && route->llm) {
+        restyle_for_llm_client(state.request, reply);  // while the head's views are valid
+      }
       downstream.release_head();
-      co_return co_await downstream.reply_filter(downstream.filters.take_reply());
+      co_return co_await downstream.reply_filter(std::move(reply));
     }
   }
   if (route == nullptr) {

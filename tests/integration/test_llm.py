@@ -198,6 +198,20 @@ class LlmRouteTest(NexusTestCase):
         resp = request(self.nx.port, "GET", "/v1/chat/completions")
         self.assertEqual(resp.status, 405)
 
+    def test_filter_errors_reach_each_dialect_in_its_shape(self):
+        auth = {"auth": {"api_keys": {"keys": [{"name": "k", "sha256": "0" * 64}]}}}
+        self.start(filters=[auth])
+        resp = self.post("/v1/messages", {"model": "echo", "max_tokens": 5, "messages": HELLO})
+        self.assertEqual(resp.status, 401, resp.body)
+        body = json.loads(resp.body)
+        self.assertEqual(body["type"], "error")
+        self.assertEqual(body["error"]["type"], "authentication_error")
+        self.assertIsNotNone(resp.header("www-authenticate"))
+        resp = self.post("/v1/chat/completions", {"model": "echo", "messages": HELLO})
+        self.assertEqual(resp.status, 401, resp.body)
+        self.assertEqual(json.loads(resp.body)["error"]["type"], "authentication_error")
+        self.assertEqual(self.up.requests, [])
+
     def test_provider_unreachable_is_a_502_in_the_dialect(self):
         port = free_port()  # nothing listens there
         cfg = llm_config(free_port(), models=[("down", "down", "m")])
