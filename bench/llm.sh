@@ -5,10 +5,12 @@
 # open-source gateway (@portkey-ai/gateway, pointed at the same upstream). Each proxy gets 1
 # worker on PROXY_CPU, wrk runs on LOAD_CPU. Prints requests/s, p99 and CPU time per request,
 # the ratios the LLM issue sets targets for, then the added p99 latency at a fixed rate
-# (h2load --rps, percentiles from its log). Method and results: docs/benchmarks.md.
+# (h2load --rps, percentiles from its log) and the added time to the first streamed token.
+# Method and results: docs/benchmarks.md.
 #
 # Environment: REPS (3), DURATION (10 s), CONNS (64), RATE (5000 requests/s), RATE_DURATION
-# (10 s), PORTKEY (1: include Portkey; its first run installs bench/portkey with npm ci),
+# (10 s), TTFT_SAMPLES (200), PORTKEY (1: include Portkey; its first run installs bench/portkey
+# with npm ci),
 # BUILD_DIR, PROXY_CPU (0), LOAD_CPU (1), RESULTS_DIR (BUILD_DIR/bench-results/llm-DATE).
 set -euo pipefail
 
@@ -18,7 +20,7 @@ NEXUS_BIN=${NEXUS_BIN:-$BUILD_DIR/nexus}
 UPSTREAM_BIN=${UPSTREAM_BIN:-$BUILD_DIR/bench/nexus_test_upstream}
 NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
 REPS=${REPS:-3} DURATION=${DURATION:-10} CONNS=${CONNS:-64} PORTKEY=${PORTKEY:-1}
-RATE=${RATE:-5000} RATE_DURATION=${RATE_DURATION:-10}
+RATE=${RATE:-5000} RATE_DURATION=${RATE_DURATION:-10} TTFT_SAMPLES=${TTFT_SAMPLES:-200}
 PROXY_CPU=${PROXY_CPU:-0} LOAD_CPU=${LOAD_CPU:-1}
 RESULTS_DIR=${RESULTS_DIR:-$BUILD_DIR/bench-results/llm-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$RESULTS_DIR"
@@ -184,7 +186,25 @@ for target in direct nginx nexus nexus_anthropic; do
   echo "$target $(rate_p "$target")" >>"$WORK/rate.tsv"
 done
 
-awk -v reps="$REPS" -v conns="$CONNS" -v dur="$DURATION" -v targets="$TARGETS" -v rate="$RATE" '
+# Time to the first streamed token: curl's time to the first response byte (Nexus sends the
+# stream's head with its first event), TTFT_SAMPLES one-at-a-time requests each, directly,
+# through nginx and through Nexus (translated stream); median and p99 in microseconds.
+ttft() {  # URL -> "p50_us p99_us"
+  for _ in $(seq "$TTFT_SAMPLES"); do
+    taskset -c "$LOAD_CPU" curl -s -o /dev/null -w '%{time_starttransfer}\n' -X POST \
+      -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
+      --data-binary "@$WORK/nexus_stream.json" "$1"
+  done | sort -n | awk '{ v[NR] = $1 * 1e6 } END { printf "%d %d\n", v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1] }'
+}
+read -r direct_p50 direct_p99 < <(ttft "http://127.0.0.1:$UP_PORT/stream/chat/completions")
+read -r nginx_p50 nginx_p99 < <(ttft "http://127.0.0.1:$NGINX_PORT/stream/chat/completions")
+read -r nexus_p50 nexus_p99 < <(ttft "http://127.0.0.1:$NX_PORT/v1/chat/completions")
+printf 'direct %s %s\nnginx %s %s\nnexus %s %s\n' "$direct_p50" "$direct_p99" "$nginx_p50" \
+  "$nginx_p99" "$nexus_p50" "$nexus_p99" >"$WORK/ttft.tsv"
+
+awk -v reps="$REPS" -v conns="$CONNS" -v dur="$DURATION" -v targets="$TARGETS" -v rate="$RATE" \
+  -v ttft_direct="$direct_p50" -v ttft_nginx="$nginx_p50" -v ttft_nexus="$nexus_p50" \
+  -v samples="$TTFT_SAMPLES" '
   function median(a, n,   i, j, t) {
     for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
@@ -205,4 +225,7 @@ awk -v reps="$REPS" -v conns="$CONNS" -v dur="$DURATION" -v targets="$TARGETS" -
     split("direct nginx nexus nexus_anthropic", r, " ")
     for (j = 1; j <= 4; j++) { k = r[j]
       printf "%-16s %7d %7d  %+7d  (%d requests)\n", k, rp50[k], rp99[k], rp99[k] - rp99["direct"], rn[k] }
+    printf "time to the first streamed token (median of %d): direct %d us; added by nginx (plain " \
+      "proxy) %+d us, by nexus (translated) %+d us (target <= 100)\n",
+      samples, ttft_direct, ttft_nginx - ttft_direct, ttft_nexus - ttft_direct
   }' "$WORK/results.tsv" "$WORK/rate.tsv" | tee "$WORK/summary.txt"
