@@ -127,12 +127,16 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
 
 bool passthrough_request(const config::Provider& provider, boost::json::object& request,
                          std::string_view model, std::string_view endpoint, std::string& head,
-                         std::string& body) {
+                         std::string& body, std::string_view anthropic_beta) {
   request["model"] = model;
   const boost::json::value* stream = request.if_contains("stream");
   const bool streamed = stream != nullptr && stream->is_bool() && stream->get_bool();
   body = boost::json::serialize(request);
   write_upstream_head(provider, endpoint, body.size(), streamed, head);
+  if (is_anthropic(provider) && !anthropic_beta.empty() &&
+      anthropic_beta.find_first_of("\r\n") == std::string_view::npos) {
+    head.insert(head.size() - 2, "anthropic-beta: " + std::string(anthropic_beta) + "\r\n");
+  }
   return streamed;
 }
 

@@ -56,10 +56,11 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
 // OpenAI-shaped provider) has its body forwarded to the base URL's path + `endpoint`
 // ("/chat/completions", "/embeddings", ...) with only `model` replaced, so every field the
 // provider knows reaches it, whether or not Nexus translates it. `request` is the client's
-// parsed JSON object (modified); returns whether the client asked for a stream.
+// parsed JSON object (modified); `anthropic_beta`, the client's anthropic-beta header, goes to
+// Anthropic providers. Returns whether the client asked for a stream.
 bool passthrough_request(const config::Provider& provider, boost::json::object& request,
                          std::string_view model, std::string_view endpoint, std::string& head,
-                         std::string& body);
+                         std::string& body, std::string_view anthropic_beta = {});
 
 Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body);
 ApiError decode_upstream_error(const config::Provider& provider, int status, std::string_view body);

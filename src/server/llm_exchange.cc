@@ -95,6 +95,9 @@ asio::awaitable<Outcome> LlmExchange::run() {
     downstream_.release_head();
     co_return co_await list_models(id, anthropic_client);
   }
+  if (const auto* beta = http1::find_header(request.headers, "anthropic-beta")) {
+    anthropic_beta_ = beta->value;  // forwarded on the passthrough path
+  }
   if (endpoint_ == Endpoint::kNone) {
     const std::string what = std::string(request.method) + " " + std::string(path);
     downstream_.release_head();
@@ -279,17 +282,16 @@ asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
     suffix = "/completions";
   }
   ProviderCall call{.passthrough = true, .check_stream = false};
-  call.stream = llm::passthrough_request(*found->second.provider, *request,
-                                         found->second.model->model, suffix, call.head, call.body);
+  call.stream =
+      llm::passthrough_request(*found->second.provider, *request, found->second.model->model,
+                               suffix, call.head, call.body, anthropic_beta_);
   co_return co_await call_provider(call, found->second);
 }
 
-// An OpenAI client of an OpenAI-shaped provider: the body is only checked for a model that is
-// configured; the provider validates the rest, and every field it knows reaches it.
+// A client of a provider that speaks its API (OpenAI to OpenAI-shaped, Anthropic to Anthropic):
+// the body is only checked for a model that is configured; the provider validates the rest, and
+// every field it knows reaches it (Anthropic's server tools and betas too).
 std::optional<ProviderCall> LlmExchange::passthrough_call(const Snapshot::LlmModel*& target) {
-  if (dialect_ != llm::Dialect::kOpenAi) {
-    return std::nullopt;
-  }
   boost::system::error_code ec;
   boost::json::value parsed = boost::json::parse(body_, ec);
   boost::json::object* request = ec ? nullptr : parsed.if_object();
@@ -299,7 +301,10 @@ std::optional<ProviderCall> LlmExchange::passthrough_call(const Snapshot::LlmMod
   }
   const auto& models = worker_.snapshot().models;
   const auto found = models.find(std::string_view(model->get_string()));
-  if (found == models.end() || found->second.provider->type != config::ProviderType::kOpenAi) {
+  const bool anthropic = dialect_ == llm::Dialect::kAnthropic;
+  const config::ProviderType same_api =
+      anthropic ? config::ProviderType::kAnthropic : config::ProviderType::kOpenAi;
+  if (found == models.end() || found->second.provider->type != same_api) {
     return std::nullopt;
   }
   target = &found->second;
@@ -310,7 +315,8 @@ std::optional<ProviderCall> LlmExchange::passthrough_call(const Snapshot::LlmMod
   ProviderCall call{.include_usage = usage != nullptr && usage->is_bool() && usage->get_bool(),
                     .passthrough = true};
   call.stream = llm::passthrough_request(*target->provider, *request, target->model->model,
-                                         "/chat/completions", call.head, call.body);
+                                         anthropic ? "/messages" : "/chat/completions", call.head,
+                                         call.body, anthropic_beta_);
   return call;
 }
 

@@ -112,7 +112,8 @@ class LlmExchange {
   const config::Route& route_;
   Endpoint endpoint_ = Endpoint::kNone;
   llm::Dialect dialect_ = llm::Dialect::kOpenAi;
-  std::string body_;  // the request body, then reused for the upstream's
+  std::string body_;            // the request body
+  std::string anthropic_beta_;  // the client's anthropic-beta header, for passthrough
   bool stream_started_ = false;
   bool stream_chunked_ = false;
   bool stream_filtered_ = false;

@@ -134,15 +134,33 @@ class LlmRouteTest(NexusTestCase):
         self.assertEqual(json.loads(resp.body)["error"]["param"], "model")
 
     def test_anthropic_client_gets_the_full_event_sequence(self):
-        self.start([("claude", "claude", "anthropic/ddtrace__anthropic_completion_stream.sse")])
-        resp = self.post("/v1/messages", {"model": "claude", "max_tokens": 50, "messages": HELLO,
+        # Translated (from an OpenAI-shaped provider): Nexus writes the whole sequence.
+        self.start([("groq", "oai", "groq/vercel__groq-text.chunks.txt")])
+        resp = self.post("/v1/messages", {"model": "groq", "max_tokens": 50, "messages": HELLO,
                                           "stream": True}, {"anthropic-version": "2023-06-01"})
         self.assertEqual(resp.status, 200, resp.body)
         names = [name for name, _ in sse_events(resp.body)]
-        self.assertEqual(names[0], "message_start")
-        self.assertEqual(names[1], "content_block_start")
+        self.assertEqual(names[:2], ["message_start", "content_block_start"])
         self.assertEqual(names[-3:], ["content_block_stop", "message_delta", "message_stop"])
         self.assertTrue(all(n == "content_block_delta" for n in names[2:-3]), names)
+
+    def test_anthropic_client_to_anthropic_provider_is_passed_through(self):
+        # Fields the IR has no place for (server tools, betas) reach Anthropic; the stream comes
+        # back as Anthropic wrote it.
+        name = "anthropic/ddtrace__anthropic_completion_stream.sse"
+        self.start([("claude", "claude", name)])
+        request = {"model": "claude", "max_tokens": 50, "messages": HELLO, "stream": True,
+                   "context_management": {"edits": []},
+                   "tools": [{"type": "web_search_20250305", "name": "web_search"}]}
+        resp = self.post("/v1/messages", request, {"anthropic-version": "2023-06-01",
+                                                   "anthropic-beta": "context-management-2025-06-27"})
+        self.assertEqual(resp.status, 200, resp.body)
+        self.assertEqual(resp.body, recorded_body(name))
+        sent = self.up.requests[-1]
+        self.assertEqual(sent.path, "/v1/messages")
+        self.assertEqual(sent.header("anthropic-beta"), "context-management-2025-06-27")
+        self.assertEqual(sent.header("x-api-key"), "sk-ant-upstream")
+        self.assertEqual(json.loads(sent.body), dict(request, model=name))
 
     def test_error_inside_a_stream_reaches_each_dialect(self):
         # Groq reports a failed tool call as an error event inside a 200 stream.
