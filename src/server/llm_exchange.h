@@ -84,7 +84,6 @@ class LlmExchange {
   boost::asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> send_upstream(
       proxy::ClusterRuntime& cluster, size_t endpoint, const std::string& head,
       const std::string& body);
-  boost::asio::awaitable<Result<size_t>> read_response_head(proxy::UpstreamConnection& upstream);
   // Reads the whole response body (an answer or an error) into memory, bounded.
   boost::asio::awaitable<Result<std::string>> read_whole_body(proxy::UpstreamConnection& upstream,
                                                               const UpstreamBody& body,

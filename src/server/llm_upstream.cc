@@ -51,7 +51,9 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
     co_return co_await reply_error(std::move(upstream.error()));
   }
   proxy::UpstreamConnection& connection = **upstream;
-  auto head_size = co_await read_response_head(connection);
+  auto head_size =
+      co_await read_upstream_head(downstream_, connection, worker_.snapshot().response_limits,
+                                  route_.timeouts.first_byte, "POST");
   if (!head_size) {
     record.upstream = nullptr;
     co_return co_await reply_error(std::move(head_size.error()));
@@ -141,42 +143,6 @@ asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> LlmExchange:
                                                                  : ErrorCode::kUpstreamReset,
                      "sending the request to the provider failed: " + error.message());
     }
-  }
-}
-
-asio::awaitable<Result<size_t>> LlmExchange::read_response_head(
-    proxy::UpstreamConnection& upstream) {
-  ExchangeState& state = downstream_.state();
-  const Snapshot& snapshot = worker_.snapshot();
-  http1::ResponseHeadParser parser(snapshot.response_limits);
-  downstream_.set_deadline(route_.timeouts.first_byte, Phase::kUpstreamFirstByte);
-  const AwaitingUpstream awaiting(downstream_);
-  for (;;) {
-    state.response.clear();
-    auto parsed = parser.parse(upstream.in().readable(), "POST", state.response);
-    if (!parsed) {
-      co_return parsed;
-    }
-    if (*parsed > 0) {
-      if (state.response.status >= 200) {
-        co_return parsed;
-      }
-      upstream.in().consume(*parsed);  // 100 Continue, 103 Early Hints
-      parser.reset();
-      continue;
-    }
-    auto buffer =
-        upstream.in().prepare(kReadChunk, snapshot.response_limits.max_head_bytes + kReadChunk);
-    auto [error, n] = co_await upstream.stream().async_read_some(buffer, kAwait);
-    if (error) {
-      if (downstream_.timed_out(Phase::kUpstreamFirstByte)) {
-        co_return fail(ErrorCode::kUpstreamTimeout, "the provider did not respond in time");
-      }
-      co_return fail(
-          ErrorCode::kUpstreamReset,
-          "the provider closed the connection before a complete response head: " + error.message());
-    }
-    upstream.in().commit(n);
   }
 }
 

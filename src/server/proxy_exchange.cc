@@ -292,12 +292,19 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(proxy::UpstreamConnect
 
 asio::awaitable<Result<size_t>> ProxyExchange::read_response_head(
     proxy::UpstreamConnection& upstream) {
-  ExchangeState& state = downstream_.state();
-  const Snapshot& snapshot = worker_.snapshot();
-  http1::ResponseHeadParser parser(snapshot.response_limits);
-  const std::string_view method = state.log_method;
-  downstream_.set_deadline(route_.timeouts.first_byte, Phase::kUpstreamFirstByte);
-  const AwaitingUpstream awaiting(downstream_);
+  co_return co_await read_upstream_head(downstream_, upstream, worker_.snapshot().response_limits,
+                                        route_.timeouts.first_byte, downstream_.state().log_method);
+}
+
+asio::awaitable<Result<size_t>> read_upstream_head(Downstream& downstream,
+                                                   proxy::UpstreamConnection& upstream,
+                                                   const http1::ParserLimits& limits,
+                                                   std::chrono::milliseconds first_byte,
+                                                   std::string_view method) {
+  ExchangeState& state = downstream.state();
+  http1::ResponseHeadParser parser(limits);
+  downstream.set_deadline(first_byte, Phase::kUpstreamFirstByte);
+  const AwaitingUpstream awaiting(downstream);
   for (;;) {
     state.response.clear();
     auto parsed = parser.parse(upstream.in().readable(), method, state.response);
@@ -317,11 +324,10 @@ asio::awaitable<Result<size_t>> ProxyExchange::read_response_head(
       parser.reset();
       continue;
     }
-    auto buffer =
-        upstream.in().prepare(kReadChunk, snapshot.response_limits.max_head_bytes + kReadChunk);
+    auto buffer = upstream.in().prepare(kReadChunk, limits.max_head_bytes + kReadChunk);
     auto [error, n] = co_await upstream.stream().async_read_some(buffer, kAwait);
     if (error) {
-      if (downstream_.timed_out(Phase::kUpstreamFirstByte)) {
+      if (downstream.timed_out(Phase::kUpstreamFirstByte)) {
         co_return fail(ErrorCode::kUpstreamTimeout, "the upstream did not respond in time");
       }
       co_return fail(

@@ -68,6 +68,15 @@ class ProxyExchange {
   std::string response_piece_;  // response body through the filters
 };
 
+// Reads an HTTP/1.1 upstream's response head into downstream.state().response (1xx skipped,
+// an unasked 101 refused) within `first_byte`; returns the head's size in upstream.in().
+// Shared by the proxy and the LLM exchange.
+boost::asio::awaitable<Result<size_t>> read_upstream_head(Downstream& downstream,
+                                                          proxy::UpstreamConnection& upstream,
+                                                          const http1::ParserLimits& limits,
+                                                          std::chrono::milliseconds first_byte,
+                                                          std::string_view method);
+
 // Marks a wait for upstream bytes (see Downstream::awaiting_upstream).
 class AwaitingUpstream {
  public:
