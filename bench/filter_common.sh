@@ -1,6 +1,6 @@
-# Sourced by bench/filters.sh and bench/filter_instructions.sh: process cleanup, free ports,
-# bounded waits, and the request both send (the chat body, with the API key the auth filter
-# checks). Set LOG_NAME before sourcing.
+# Sourced by bench/filters.sh, bench/filter_instructions.sh and bench/llm.sh: process cleanup,
+# free ports, bounded waits, the request they send (the chat body, with the API key the auth
+# filter checks) and wrk's summary. Set LOG_NAME before sourcing.
 declare -A PID=()
 cleanup() {
   for name in "${!PID[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null || true; done
@@ -22,3 +22,16 @@ wait_http() {  # PORT [TRIES]: bounded wait (TRIES x 0.1 s, default 100) until i
 KEY=sk-nexus-bench-0000000000000000
 KEY_SHA256=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
 BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Write one sentence about the benchmark of an LLM gateway written in C++ that proxies OpenAI-compatible requests."}],"temperature":0.2,"max_tokens":64,"stream":false,"user":"bench-0001"}'
+
+# wrk's --latency output FILE and the CPU ticks the serving process used meanwhile ->
+# "requests/s p99_us non2xx cpu_us_per_request".
+wrk_result() {  # FILE TICKS
+  awk -v ticks="$2" -v hz="$(getconf CLK_TCK)" '
+    function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000;
+                     if (v ~ /s$/) return v * 1e6; return v }
+    /requests in/ { n = $1 }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "99%" { p99 = us($2) }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%s %.0f %d %.1f\n", rps, p99, bad, n ? ticks * 1e6 / hz / n : 0 }' "$1"
+}

@@ -158,7 +158,6 @@ wrk.headers["Accept-Encoding"] = "gzip, br"
 wrk.body = '$BODY'
 LUA
 
-TICKS=$(getconf CLK_TCK)
 cpu_ticks() {  # TARGET: user + system ticks of the process serving requests (nginx: its worker)
   local pid=${PID[$1]}
   [[ $1 == nginx ]] && pid=$(pgrep -P "$pid" | head -1)
@@ -172,14 +171,7 @@ run_wrk() {
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$3s" --timeout 5s --latency -s "$WORK/post.lua" \
     "http://127.0.0.1:${PORT[$1]}/$2/v1/chat/completions" >"$4" 2>&1
   after=$(cpu_ticks "$1")
-  awk -v ticks=$((after - before)) -v hz="$TICKS" '
-    function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000;
-                     if (v ~ /s$/) return v * 1e6; return v }
-    /requests in/ { n = $1 }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "99%" { p99 = us($2) }
-    /Non-2xx/ { bad = $NF }
-    END { printf "%s %.0f %d %.1f\n", rps, p99, bad, n ? ticks * 1e6 / hz / n : 0 }' "$4"
+  wrk_result "$4" $((after - before))
 }
 
 for target in $TARGETS; do

@@ -135,7 +135,6 @@ for target in $TARGETS; do
 done
 grep -q '"usage"' "$WORK/nexus_stream.check" || { log "the Nexus stream carries no usage"; exit 1; }
 
-TICKS=$(getconf CLK_TCK)
 cpu_ticks() {  # TARGET: user + system ticks of the process serving it (nginx: its worker)
   local pid=${PID[$1]:-}
   case $1 in nexus*) pid=${PID[nexus]} ;; direct) pid=${PID[upstream]} ;; esac
@@ -150,14 +149,7 @@ run_wrk() {
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$2s" --timeout 5s --latency -s "$WORK/$1.lua" \
     "http://127.0.0.1:${PORT[$1]}/v1/chat/completions" >"$3" 2>&1
   after=$(cpu_ticks "$1")
-  awk -v ticks=$((after - before)) -v hz="$TICKS" '
-    function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000;
-                     if (v ~ /s$/) return v * 1e6; return v }
-    /requests in/ { n = $1 }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "99%" { p99 = us($2) }
-    /Non-2xx/ { bad = $NF }
-    END { printf "%s %.0f %d %.1f\n", rps, p99, bad, n ? ticks * 1e6 / hz / n : 0 }' "$3"
+  wrk_result "$3" $((after - before))
 }
 
 log "warm-up"
