@@ -18,25 +18,17 @@ namespace {
 
 namespace json = boost::json;
 using providers::testing::Decoded;
+using providers::testing::kAnthropicStreams;
 using providers::testing::Kind;
+using providers::testing::kOpenAiShapedStreams;
 using providers::testing::Owned;
-
-llm::StreamEvent view_of(const Owned& e) {
-  return {.kind = e.kind,
-          .choice = e.choice,
-          .tool = e.tool,
-          .text = e.text,
-          .id = e.id,
-          .name = e.name,
-          .finish = e.finish,
-          .usage = e.usage};
-}
+using providers::testing::view;
 
 std::string encoded(const Decoded& decoded, bool include_usage = true) {
   ChatStreamEncoder encoder(1700000000, include_usage);
   std::string sse;
   for (const Owned& e : decoded.events) {
-    encoder.encode(view_of(e), sse);
+    encoder.encode(view(e), sse);
   }
   return sse;
 }
@@ -44,7 +36,7 @@ std::string encoded(const Decoded& decoded, bool include_usage = true) {
 llm::Response aggregate(const Decoded& decoded) {
   llm::StreamAggregator aggregator;
   for (const Owned& e : decoded.events) {
-    aggregator.add(view_of(e));
+    aggregator.add(view(e));
   }
   return aggregator.response();
 }
@@ -75,16 +67,6 @@ void expect_same(const llm::Response& original, const llm::Response& written,
   }
 }
 
-const std::vector<std::string> kAnthropicStreams = {
-    "anthropic/ddtrace__anthropic_completion_stream.sse",
-    "anthropic/ddtrace__anthropic_completion_stream_cache_read.sse",
-    "anthropic/pydantic__test_anthropic_advisor_tool_stream.sse",
-    "anthropic/vercel__anthropic-clear-thinking.1.chunks.txt",
-    "anthropic/vercel__anthropic-json-other-tool.1.chunks.txt",
-    "anthropic/vercel__anthropic-json-tool.2.chunks.txt",
-    "anthropic/vercel__anthropic-mcp.1.chunks.txt",
-};
-
 TEST(OpenAiStreamEncoder, AnthropicStreamsSurviveTheCrossing) {
   for (const std::string& name : kAnthropicStreams) {
     SCOPED_TRACE(name);
@@ -99,29 +81,6 @@ TEST(OpenAiStreamEncoder, AnthropicStreamsSurviveTheCrossing) {
     expect_same(aggregate(anthropic), aggregate(back));
   }
 }
-
-const std::vector<std::string> kOpenAiShapedStreams = {
-    "openai/ddtrace__chat_completion_stream_prompt_caching_cache_read.sse",
-    "openai/ddtrace__completion_stream_with_tools.sse",
-    "openai/vercel__openai-text.chunks.txt",
-    "azure/ddtrace__completion_azure_stream.sse",
-    "groq/pydantic__test_tool_use_failed_error_streaming_with_text.0.sse",
-    "groq/pydantic__test_tool_use_failed_error_streaming_with_text.1.sse",
-    "groq/vercel__groq-text.chunks.txt",
-    "groq/vercel__groq-tool-call.chunks.txt",
-    "mistral/ddtrace__mistral_v1_chat_completions_post_1798d156.sse",
-    "mistral/vercel__mistral-text.chunks.txt",
-    "mistral/vercel__mistral-reasoning.chunks.txt",
-    "openrouter/pydantic__test_openrouter_stream_error.sse",
-    "zai/pydantic__test_zai_thinking_stream.sse",
-    "xai/vercel__openai-compatible-xai-text.chunks.txt",
-    "xai/vercel__xai-xai-tool-call.chunks.txt",
-    "qwen/vercel__alibaba-reasoning.chunks.txt",
-    "qwen/vercel__alibaba-tool-call.chunks.txt",
-    "deepseek/vercel__deepseek-reasoning.chunks.txt",
-    "deepseek/vercel__deepseek-tool-call.chunks.txt",
-    "perplexity/vercel__perplexity-text.chunks.txt",
-};
 
 TEST(OpenAiStreamEncoder, OpenAiShapedStreamsSurviveDecodeEncodeDecode) {
   for (const std::string& name : kOpenAiShapedStreams) {

@@ -14,6 +14,7 @@ namespace nexus::providers::anthropic {
 namespace {
 
 using testing::Decoded;
+using testing::kAnthropicStreams;
 using testing::Kind;
 using testing::Owned;
 
@@ -22,16 +23,6 @@ Decoded decode_text(std::string_view text) { return testing::decode_stream<Strea
 Decoded decode_fixture(const std::string& name) {
   return decode_text(testing::recorded_stream(name));
 }
-
-const std::vector<std::string> kAnthropicStreams = {
-    "anthropic/ddtrace__anthropic_completion_stream.sse",
-    "anthropic/ddtrace__anthropic_completion_stream_cache_read.sse",
-    "anthropic/pydantic__test_anthropic_advisor_tool_stream.sse",
-    "anthropic/vercel__anthropic-clear-thinking.1.chunks.txt",
-    "anthropic/vercel__anthropic-json-other-tool.1.chunks.txt",
-    "anthropic/vercel__anthropic-json-tool.2.chunks.txt",
-    "anthropic/vercel__anthropic-mcp.1.chunks.txt",
-};
 
 TEST(AnthropicStreamDecoder, EveryRecordedStreamKeepsTheRules) {
   for (const std::string& name : kAnthropicStreams) {

@@ -15,6 +15,7 @@ namespace {
 
 using testing::Decoded;
 using testing::Kind;
+using testing::kOpenAiShapedStreams;
 using testing::Owned;
 
 Decoded decode_text(std::string_view text) { return testing::decode_stream<StreamDecoder>(text); }
@@ -22,29 +23,6 @@ Decoded decode_text(std::string_view text) { return testing::decode_stream<Strea
 Decoded decode_fixture(const std::string& name) {
   return decode_text(testing::recorded_stream(name));
 }
-
-const std::vector<std::string> kOpenAiShapedStreams = {
-    "openai/ddtrace__chat_completion_stream_prompt_caching_cache_read.sse",
-    "openai/ddtrace__completion_stream_with_tools.sse",
-    "openai/vercel__openai-text.chunks.txt",
-    "azure/ddtrace__completion_azure_stream.sse",
-    "groq/pydantic__test_tool_use_failed_error_streaming_with_text.0.sse",
-    "groq/pydantic__test_tool_use_failed_error_streaming_with_text.1.sse",
-    "groq/vercel__groq-text.chunks.txt",
-    "groq/vercel__groq-tool-call.chunks.txt",
-    "mistral/ddtrace__mistral_v1_chat_completions_post_1798d156.sse",
-    "mistral/vercel__mistral-text.chunks.txt",
-    "mistral/vercel__mistral-reasoning.chunks.txt",
-    "openrouter/pydantic__test_openrouter_stream_error.sse",
-    "zai/pydantic__test_zai_thinking_stream.sse",
-    "xai/vercel__openai-compatible-xai-text.chunks.txt",
-    "xai/vercel__xai-xai-tool-call.chunks.txt",
-    "qwen/vercel__alibaba-reasoning.chunks.txt",
-    "qwen/vercel__alibaba-tool-call.chunks.txt",
-    "deepseek/vercel__deepseek-reasoning.chunks.txt",
-    "deepseek/vercel__deepseek-tool-call.chunks.txt",
-    "perplexity/vercel__perplexity-text.chunks.txt",
-};
 
 // The IR's rules (stream_test_support.h) on every recorded OpenAI-shaped stream.
 TEST(OpenAiStreamDecoder, EveryRecordedStreamKeepsTheRules) {
