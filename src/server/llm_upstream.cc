@@ -109,28 +109,11 @@ asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> LlmExchange:
     const std::string& body) {
   ExchangeRecord& record = downstream_.record;
   for (int attempt = 0;; ++attempt) {
-    std::unique_ptr<proxy::UpstreamConnection> upstream;
-    if (attempt == 0) {
-      upstream = cluster.take_idle(endpoint);
+    auto connected = co_await connect_upstream(downstream_, cluster, endpoint, attempt == 0);
+    if (!connected) {
+      co_return connected;
     }
-    if (!upstream) {
-      auto created = cluster.create(endpoint);
-      if (!created) {
-        co_return std::unexpected(std::move(created.error()));
-      }
-      upstream = std::move(*created);
-      record.upstream = upstream.get();
-      downstream_.set_deadline(cluster.config().connect_timeout, Phase::kUpstreamConnect);
-      auto opened = co_await cluster.open(*upstream);
-      if (!opened) {
-        record.upstream = nullptr;
-        if (downstream_.timed_out(Phase::kUpstreamConnect)) {
-          co_return fail(ErrorCode::kUpstreamTimeout, "connecting to the provider timed out");
-        }
-        co_return std::unexpected(std::move(opened.error()));
-      }
-    }
-    record.upstream = upstream.get();
+    std::unique_ptr<proxy::UpstreamConnection> upstream = std::move(*connected);
     const std::array buffers = {asio::buffer(head), asio::buffer(body)};
     downstream_.set_deadline(route_.timeouts.idle, Phase::kUpstreamBody);
     auto [error, n] = co_await asio::async_write(upstream->stream(), buffers, kAwait);

@@ -157,30 +157,12 @@ asio::awaitable<Outcome> ProxyExchange::run() {
 asio::awaitable<Outcome> ProxyExchange::exchange(proxy::ClusterRuntime& cluster, size_t endpoint) {
   ExchangeRecord& record = downstream_.record;
   for (int attempt = 0;; ++attempt) {
-    std::unique_ptr<proxy::UpstreamConnection> upstream;
-    if (attempt == 0) {
-      upstream = cluster.take_idle(endpoint);
+    auto connected = co_await connect_upstream(downstream_, cluster, endpoint, attempt == 0);
+    if (!connected) {
+      Error error = std::move(connected.error());
+      co_return co_await upstream_failed(std::move(error));
     }
-    if (!upstream) {
-      auto created = cluster.create(endpoint);
-      if (!created) {
-        Error error = std::move(created.error());
-        co_return co_await upstream_failed(std::move(error));
-      }
-      upstream = std::move(*created);
-      record.upstream = upstream.get();
-      downstream_.set_deadline(cluster.config().connect_timeout, Phase::kUpstreamConnect);
-      auto opened = co_await cluster.open(*upstream);
-      if (!opened) {
-        record.upstream = nullptr;
-        Error error =
-            downstream_.timed_out(Phase::kUpstreamConnect)
-                ? Error(ErrorCode::kUpstreamTimeout, "connecting to the upstream timed out")
-                : std::move(opened.error());
-        co_return co_await upstream_failed(std::move(error));
-      }
-    }
-    record.upstream = upstream.get();
+    std::unique_ptr<proxy::UpstreamConnection> upstream = std::move(*connected);
 
     bool replayable = false;
     auto sent = co_await send_request(*upstream, replayable);
@@ -294,6 +276,34 @@ asio::awaitable<Result<size_t>> ProxyExchange::read_response_head(
     proxy::UpstreamConnection& upstream) {
   co_return co_await read_upstream_head(downstream_, upstream, worker_.snapshot().response_limits,
                                         route_.timeouts.first_byte, downstream_.state().log_method);
+}
+
+asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> connect_upstream(
+    Downstream& downstream, proxy::ClusterRuntime& cluster, size_t endpoint, bool pooled) {
+  ExchangeRecord& record = downstream.record;
+  std::unique_ptr<proxy::UpstreamConnection> upstream;
+  if (pooled) {
+    upstream = cluster.take_idle(endpoint);
+  }
+  if (!upstream) {
+    auto created = cluster.create(endpoint);
+    if (!created) {
+      co_return std::unexpected(std::move(created.error()));
+    }
+    upstream = std::move(*created);
+    record.upstream = upstream.get();
+    downstream.set_deadline(cluster.config().connect_timeout, Phase::kUpstreamConnect);
+    auto opened = co_await cluster.open(*upstream);
+    if (!opened) {
+      record.upstream = nullptr;
+      if (downstream.timed_out(Phase::kUpstreamConnect)) {
+        co_return fail(ErrorCode::kUpstreamTimeout, "connecting to the upstream timed out");
+      }
+      co_return std::unexpected(std::move(opened.error()));
+    }
+  }
+  record.upstream = upstream.get();
+  co_return upstream;
 }
 
 asio::awaitable<Result<size_t>> read_upstream_head(Downstream& downstream,

@@ -68,6 +68,12 @@ class ProxyExchange {
   std::string response_piece_;  // response body through the filters
 };
 
+// An HTTP/1.1 connection to `endpoint`: a pooled one when `pooled` and there is one, else a new
+// one (within the cluster's connect timeout). It is the exchange's record.upstream (abortable).
+// Shared by the proxy and the LLM exchange.
+boost::asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> connect_upstream(
+    Downstream& downstream, proxy::ClusterRuntime& cluster, size_t endpoint, bool pooled);
+
 // Reads an HTTP/1.1 upstream's response head into downstream.state().response (1xx skipped,
 // an unasked 101 refused) within `first_byte`; returns the head's size in upstream.in().
 // Shared by the proxy and the LLM exchange.
