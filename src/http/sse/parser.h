@@ -43,6 +43,13 @@ class Parser {
   // that dispatches it, or a partial field line).
   [[nodiscard]] Result<void> finish() const;
 
+  // No event is under way: what was consumed since the last event (comments, blank lines, `id:`
+  // or `retry:` fields) is complete in itself. A relay that holds an event's bytes back until
+  // it is whole can send such bytes on at once.
+  [[nodiscard]] bool between_events() const {
+    return line_.empty() && (reset_pending_ || (!has_data_ && type_.empty()));
+  }
+
   // The last valid `retry:` field, in milliseconds.
   [[nodiscard]] std::optional<uint64_t> retry_ms() const { return retry_ms_; }
 

@@ -125,6 +125,28 @@ TEST(SseParser, RetryTakesDigitsOnly) {
   EXPECT_EQ(parser.retry_ms(), 1500u);
 }
 
+// between_events() tells a relay that holds partial events back which bytes it may send on.
+TEST(SseParser, BetweenEventsOnlyWhenNoEventIsUnderWay) {
+  Parser parser;
+  Event event;
+  EXPECT_TRUE(parser.between_events());
+  std::string_view input = ": keep-alive\n\nid: 7\n";
+  EXPECT_EQ(parser.next(input, event).value(), Parser::Step::kNeedMore);
+  EXPECT_TRUE(parser.between_events());  // complete comment, blank and id lines
+  input = "data: {\"a\"";
+  EXPECT_EQ(parser.next(input, event).value(), Parser::Step::kNeedMore);
+  EXPECT_FALSE(parser.between_events());  // a partial line
+  input = ":1}\n";
+  EXPECT_EQ(parser.next(input, event).value(), Parser::Step::kNeedMore);
+  EXPECT_FALSE(parser.between_events());  // data, not yet dispatched
+  input = "\nevent: x\n";
+  EXPECT_EQ(parser.next(input, event).value(), Parser::Step::kEvent);
+  EXPECT_EQ(event.data, R"({"a":1})");
+  EXPECT_TRUE(parser.between_events());
+  EXPECT_EQ(parser.next(input, event).value(), Parser::Step::kNeedMore);
+  EXPECT_FALSE(parser.between_events());  // an event type waiting for its data
+}
+
 TEST(SseParser, FinishReportsAStreamCutInsideAnEvent) {
   EXPECT_TRUE(parse("data: a\n\n").clean_end);
   EXPECT_TRUE(parse("data: a\n\n: trailing comment").clean_end);
