@@ -1,5 +1,8 @@
 #include "llm/codecs.h"
 
+#include <array>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "llm/dialects/anthropic/messages_request.h"
@@ -8,8 +11,10 @@
 #include "llm/dialects/openai/chat_response.h"
 #include "providers/anthropic/request_encoder.h"
 #include "providers/anthropic/response_decoder.h"
+#include "providers/anthropic/usage.h"
 #include "providers/openai/request_encoder.h"
 #include "providers/openai/response_decoder.h"
+#include "providers/openai/usage.h"
 
 namespace nexus::llm {
 namespace {
@@ -138,6 +143,46 @@ bool passthrough_request(const config::Provider& provider, boost::json::object& 
     head.insert(head.size() - 2, "anthropic-beta: " + std::string(anthropic_beta) + "\r\n");
   }
   return streamed;
+}
+
+bool ask_stream_usage(boost::json::object& request) {
+  const boost::json::value* stream = request.if_contains("stream");
+  boost::json::value* options = request.if_contains("stream_options");
+  const boost::json::value* asked = options != nullptr && options->is_object()
+                                        ? options->get_object().if_contains("include_usage")
+                                        : nullptr;
+  const bool client_asked = asked != nullptr && asked->is_bool() && asked->get_bool();
+  if (stream == nullptr || !stream->is_bool() || !stream->get_bool() || client_asked) {
+    return client_asked;
+  }
+  if (options == nullptr || !options->is_object()) {
+    request["stream_options"] = {{"include_usage", true}};
+  } else {
+    options->get_object()["include_usage"] = true;
+  }
+  return false;
+}
+
+std::optional<Usage> decode_upstream_usage(const config::Provider& provider,
+                                           std::string_view body) {
+  std::array<unsigned char, 4096> buffer{};  // a response's values, most of the time
+  boost::json::monotonic_resource memory(buffer.data(), buffer.size());
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(body, ec, &memory);
+  const boost::json::object* response = ec ? nullptr : parsed.if_object();
+  const boost::json::value* field = response != nullptr ? response->if_contains("usage") : nullptr;
+  if (field == nullptr || !field->is_object()) {
+    return std::nullopt;
+  }
+  if (is_anthropic(provider)) {
+    providers::anthropic::UsageAccumulator usage;
+    if (!usage.add(field->get_object())) {
+      return std::nullopt;
+    }
+    return usage.usage();
+  }
+  auto usage = providers::openai::decode_usage(field->get_object());
+  return usage ? std::optional<Usage>(*usage) : std::nullopt;
 }
 
 Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body) {

@@ -6,6 +6,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -61,6 +62,14 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
 bool passthrough_request(const config::Provider& provider, boost::json::object& request,
                          std::string_view model, std::string_view endpoint, std::string& head,
                          std::string& body, std::string_view anthropic_beta = {});
+
+// An OpenAI chat request on the passthrough path: a stream is made to ask for its usage
+// (stream_options.include_usage), so that it can be metered. Returns whether the client asked
+// for it itself (if not, the usage-only chunk is not sent to it).
+bool ask_stream_usage(boost::json::object& request);
+// The usage in a whole response body the provider wrote (the passthrough path): nothing when it
+// has none or it is not valid.
+std::optional<Usage> decode_upstream_usage(const config::Provider& provider, std::string_view body);
 
 Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body);
 ApiError decode_upstream_error(const config::Provider& provider, int status, std::string_view body);

@@ -43,6 +43,7 @@ void Downstream::complete(int status, const Error* error) {
               .count(),
       .upstream_ms = record.upstream_ms,
       .upstream = upstream != nullptr ? std::string_view(*upstream) : std::string_view{},
+      .llm = record.llm.model.empty() ? nullptr : &record.llm,
   });
 }
 

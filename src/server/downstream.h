@@ -57,6 +57,7 @@ struct ExchangeRecord {
   bool request_body_done = true;  // the whole request body has been received
   bool routed = false;            // the head was complete and valid: routing was reached
   bool client_gone = false;
+  filter::LlmUse llm;  // an LLM exchange's model, provider and usage (model empty: none)
 
   void reset(Clock::time_point now) { *this = ExchangeRecord{.start = now}; }
 };

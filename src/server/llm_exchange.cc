@@ -308,12 +308,10 @@ std::optional<ProviderCall> LlmExchange::passthrough_call(const Snapshot::LlmMod
     return std::nullopt;
   }
   target = &found->second;
-  const boost::json::value* options = request->if_contains("stream_options");
-  const boost::json::value* usage = options != nullptr && options->is_object()
-                                        ? options->as_object().if_contains("include_usage")
-                                        : nullptr;
-  ProviderCall call{.include_usage = usage != nullptr && usage->is_bool() && usage->get_bool(),
-                    .passthrough = true};
+  ProviderCall call{.passthrough = true};
+  if (!anthropic) {
+    call.include_usage = llm::ask_stream_usage(*request);
+  }
   call.stream = llm::passthrough_request(*target->provider, *request, target->model->model,
                                          anthropic ? "/messages" : "/chat/completions", call.head,
                                          call.body, anthropic_beta_);
@@ -325,7 +323,18 @@ asio::awaitable<Outcome> LlmExchange::answer_in_process(const llm::Request& requ
   std::string storage;
   std::vector<llm::StreamEvent> events;
   providers::echo::answer(request, target.model->model, storage, events);
+  meter(target);
+  for (const auto& event : events) {
+    if (event.kind == llm::StreamEventKind::kUsage) {
+      downstream_.record.llm.usage = event.usage;
+    }
+  }
   co_return co_await answer_events(events, request.stream, request.include_usage);
+}
+
+void LlmExchange::meter(const Snapshot::LlmModel& target) {
+  downstream_.record.llm.model = target.model->name;
+  downstream_.record.llm.provider = target.provider->name;
 }
 
 // Events that are all known at once (the echo provider): one stream write, or one body.

@@ -42,7 +42,9 @@ struct ProviderCall {
   std::string head;  // HTTP/1.1 request head
   std::string body;
   bool stream = false;
-  bool include_usage = false;  // the client asked for the usage chunk (OpenAI streams)
+  // The client asked for the usage chunk (OpenAI streams). A passthrough OpenAI stream asks the
+  // provider for it anyway, to meter it, and holds it back from a client that did not ask.
+  bool include_usage = false;
   // The client speaks the provider's own API: answers go back as the provider wrote them.
   bool passthrough = false;
   // A passthrough stream is decoded on the side to notice an incomplete end (chat streams).
@@ -73,6 +75,8 @@ class LlmExchange {
   // The echo provider: the events are made here, then written like an upstream's.
   boost::asio::awaitable<Outcome> answer_in_process(const llm::Request& request,
                                                     const Snapshot::LlmModel& target);
+  // The exchange's record names the model and its provider (for the log, metrics, budgets).
+  void meter(const Snapshot::LlmModel& target);
   boost::asio::awaitable<Outcome> answer_events(const std::vector<llm::StreamEvent>& events,
                                                 bool stream, bool include_usage);
 

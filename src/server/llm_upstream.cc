@@ -27,6 +27,7 @@ constexpr size_t kMaxUpstreamBody = size_t{64} * 1024 * 1024;
 asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
                                                     const Snapshot::LlmModel& target) {
   const config::Provider& provider = *target.provider;
+  meter(target);
   proxy::ClusterRuntime& cluster = worker_.cluster(target.cluster);
   const auto endpoint = cluster.load_balancer().pick({});
   if (!endpoint) {
@@ -84,10 +85,12 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
       const llm::ApiError error = llm::decode_upstream_error(provider, status, *whole);
       outcome = co_await reply_error(error, retry_after);
     } else if (call.passthrough) {
+      record.llm.usage = llm::decode_upstream_usage(provider, *whole);
       outcome = co_await reply_json(200, std::move(*whole));
     } else if (auto decoded = llm::decode_upstream_response(provider, *whole); !decoded) {
       outcome = co_await reply_error(std::move(decoded.error()));
     } else {
+      record.llm.usage = decoded->usage;
       std::string out;
       llm::encode_client_response(dialect_, *decoded, static_cast<int64_t>(std::time(nullptr)),
                                   out);
@@ -237,8 +240,14 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
                                    call.include_usage);
   std::vector<llm::StreamEvent> events;
   std::string out;
+  std::optional<llm::Usage>& usage = downstream_.record.llm.usage;
+  // Passthrough with the usage chunk held back: an event's bytes wait here until it is whole
+  // and known not to be that chunk.
+  const bool hold_usage_chunk = call.passthrough && call.check_stream &&
+                                dialect_ == llm::Dialect::kOpenAi && !call.include_usage;
+  std::string held;
   auto translate = [&](std::string_view piece) -> Result<void> {
-    if (call.passthrough) {
+    if (call.passthrough && !hold_usage_chunk) {
       out.append(piece);
       if (!call.check_stream) {
         return {};
@@ -246,21 +255,43 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
     }
     sse::Event event;
     for (;;) {
+      const std::string_view before = piece;
       auto next = parser.next(piece, event);
       if (!next) {
         return std::unexpected(std::move(next.error()));
       }
+      const std::string_view consumed = before.substr(0, before.size() - piece.size());
       if (*next == sse::Parser::Step::kNeedMore) {
+        if (hold_usage_chunk) {
+          held.append(consumed);
+          if (parser.between_events()) {
+            out.append(held);
+            held.clear();
+          }
+        }
         return {};
       }
       events.clear();
       if (auto decoded = decoder.decode(event, events); !decoded) {
         return decoded;
       }
+      bool usage_only = !events.empty();
       for (const auto& ir_event : events) {
+        if (ir_event.kind == llm::StreamEventKind::kUsage) {
+          usage = ir_event.usage;
+        } else {
+          usage_only = false;
+        }
         if (!call.passthrough) {
           encoder.encode(ir_event, out);
         }
+      }
+      if (hold_usage_chunk) {
+        if (!usage_only) {
+          out.append(held);
+          out.append(consumed);
+        }
+        held.clear();
       }
     }
   };
@@ -281,6 +312,7 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
         encoder.encode(ir_event, out);
       }
     }
+    out.append(held);  // what followed the last event (a trailing comment)
   }
   if (downstream_.record.client_gone) {
     reusable = false;

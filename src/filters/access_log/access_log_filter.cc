@@ -75,6 +75,45 @@ std::string_view format_time(std::chrono::system_clock::time_point now, std::arr
   return {out.data(), out.size()};
 }
 
+// An LLM exchange's fields: the model and provider when it reached a configured model, the
+// token counts when the provider reported usage. Other lines leave them out.
+void add_llm_field(AccessLogField field, const filter::LlmUse* llm, JsonLine& line) {
+  if (llm == nullptr) {
+    return;
+  }
+  if (field == AccessLogField::kModel) {
+    line.add_string("model", llm->model);
+    return;
+  }
+  if (field == AccessLogField::kProvider) {
+    line.add_string("provider", llm->provider);
+    return;
+  }
+  if (!llm->usage) {
+    return;
+  }
+  const llm::Usage& usage = *llm->usage;
+  switch (field) {
+    case AccessLogField::kInputTokens:
+      line.add_number("input_tokens", usage.input);
+      break;
+    case AccessLogField::kOutputTokens:
+      line.add_number("output_tokens", usage.output);
+      break;
+    case AccessLogField::kCacheReadTokens:
+      line.add_number("cache_read_tokens", usage.cache_read);
+      break;
+    case AccessLogField::kCacheWriteTokens:
+      line.add_number("cache_write_tokens", usage.cache_write);
+      break;
+    case AccessLogField::kReasoningTokens:
+      line.add_number("reasoning_tokens", usage.reasoning);
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
 AccessLogFactory::AccessLogFactory(AccessLogConfig config) : config_(std::move(config)) {
@@ -171,6 +210,9 @@ std::string_view AccessLogFactory::format(filter::Context& ctx,
         break;
       case AccessLogField::kUserAgent:
         line.add_string("user_agent", user_agent);
+        break;
+      default:
+        add_llm_field(field, completion.llm, line);
         break;
     }
   }

@@ -30,6 +30,15 @@ enum class AccessLogField {
   kIdentity,
   kHost,
   kUserAgent,
+  // LLM exchanges only (absent from other lines; the token counts also when the provider
+  // reported no usage).
+  kModel,
+  kProvider,
+  kInputTokens,
+  kOutputTokens,
+  kCacheReadTokens,
+  kCacheWriteTokens,
+  kReasoningTokens,
 };
 
 class AccessLogFactory final : public filter::FilterFactory {

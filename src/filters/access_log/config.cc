@@ -7,13 +7,29 @@
 
 namespace nexus::filters {
 
-const std::vector<std::string> kAccessLogFields = {
-    "time",        "method",         "path",
-    "status",      "bytes_received", "bytes_sent",
-    "duration_ms", "upstream",       "upstream_duration_ms",
-    "client",      "error",          "request_id",
-    "route",       "identity",       "host",
-    "user_agent"};
+const std::vector<std::string> kAccessLogFields = {"time",
+                                                   "method",
+                                                   "path",
+                                                   "status",
+                                                   "bytes_received",
+                                                   "bytes_sent",
+                                                   "duration_ms",
+                                                   "upstream",
+                                                   "upstream_duration_ms",
+                                                   "client",
+                                                   "error",
+                                                   "request_id",
+                                                   "route",
+                                                   "identity",
+                                                   "host",
+                                                   "user_agent",
+                                                   "model",
+                                                   "provider",
+                                                   "input_tokens",
+                                                   "output_tokens",
+                                                   "cache_read_tokens",
+                                                   "cache_write_tokens",
+                                                   "reasoning_tokens"};
 
 namespace {
 

@@ -13,6 +13,7 @@
 #include "http/filter/clock.h"
 #include "http/filter/header_map.h"
 #include "http/filter/slots.h"
+#include "llm/ir/usage.h"
 #include "nexus/core/result.h"
 
 namespace nexus::filter {
@@ -30,6 +31,15 @@ struct LocalReply {
   static LocalReply from_error(const Error& error);
 };
 
+// What an exchange on an LLM route used: the model the client named (one the config knows), its
+// provider, and the tokens the provider reported. The views point into the config snapshot.
+struct LlmUse {
+  std::string_view model;
+  std::string_view provider;
+  std::optional<llm::Usage> usage;  // absent: the provider reported none (an error, an endpoint
+                                    // without usage, a stream cut before its usage)
+};
+
 // How the exchange ended, for on_complete.
 struct Completion {
   int status = 0;                // what the client got (499: it left first); 0: nothing
@@ -39,6 +49,7 @@ struct Completion {
   double duration_ms = 0;       // first request byte to the end
   double upstream_ms = 0;       // request sent to response head received; 0 without upstream
   std::string_view upstream;    // the endpoint's "host:port", or empty
+  const LlmUse* llm = nullptr;  // an exchange that reached a configured model
 };
 
 // Resumes an exchange a filter paused with ctx.pause(). Callable from any thread, any number of

@@ -44,8 +44,10 @@ def recorded_body(name):
     return out
 
 
-def replay():
-    """Upstream handler: answers with the fixture named by the request body's model."""
+def replay(piece_size=None):
+    """Upstream handler: answers with the fixture named by the request body's model. A stream
+    goes out one chunk per event, as providers flush them, or in chunks of `piece_size` bytes
+    (events split anywhere)."""
     def handler(req, conn):
         name = json.loads(req.body)["model"]
         entry = fixture_entry(name)
@@ -57,10 +59,12 @@ def replay():
         if name.endswith((".sse", ".chunks.txt")):
             head = f"HTTP/1.1 {status} OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
             conn.send(head + "Transfer-Encoding: chunked\r\n\r\n")
-            for event in body.split(b"\n\n"):  # one chunk per event, as providers flush them
-                if event.strip():
-                    piece = event + b"\n\n"
-                    conn.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+            if piece_size:
+                pieces = [body[i:i + piece_size] for i in range(0, len(body), piece_size)]
+            else:
+                pieces = [event + b"\n\n" for event in body.split(b"\n\n") if event.strip()]
+            for piece in pieces:
+                conn.send(b"%x\r\n%s\r\n" % (len(piece), piece))
             conn.send(b"0\r\n\r\n")
             return True
         conn.respond(status, body, headers)

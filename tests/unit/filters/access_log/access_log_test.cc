@@ -75,6 +75,30 @@ TEST_F(AccessLogTest, NumbersAndDurationsWithThreeDecimals) {
             R"("upstream_duration_ms":0.000})");
 }
 
+// Model, provider and tokens are written for LLM exchanges only, the tokens only when the
+// provider reported usage.
+TEST_F(AccessLogTest, LlmFieldsOnlyForLlmExchanges) {
+  AccessLogConfig config;
+  config.fields = {"status",
+                   "model",
+                   "provider",
+                   "input_tokens",
+                   "output_tokens",
+                   "cache_read_tokens",
+                   "cache_write_tokens",
+                   "reasoning_tokens"};
+  filter::LlmUse use{.model = "fast", .provider = "openai"};
+  EXPECT_EQ(line_for(config, {.status = 502, .llm = &use}),
+            R"({"status":502,"model":"fast","provider":"openai"})");
+  use.usage =
+      llm::Usage{.input = 120, .output = 30, .cache_read = 100, .cache_write = 7, .reasoning = 12};
+  EXPECT_EQ(line_for(config, {.status = 200, .llm = &use}),
+            R"({"status":200,"model":"fast","provider":"openai","input_tokens":120,)"
+            R"("output_tokens":30,"cache_read_tokens":100,"cache_write_tokens":7,)"
+            R"("reasoning_tokens":12})");
+  EXPECT_EQ(line_for(config, {.status = 200}), R"({"status":200})");
+}
+
 TEST_F(AccessLogTest, NoFieldsIsAnEmptyObject) {
   EXPECT_EQ(line_for(AccessLogConfig{}, {.status = 200}), "{}");
 }
