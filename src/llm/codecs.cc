@@ -119,7 +119,8 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
         request,
         {.model = model,
          .drop_unsupported_params = provider.drop_unsupported_params,
-         .reasoning_content = provider.reasoning_content},
+         .reasoning_content = provider.reasoning_content,
+         .max_completion_tokens = provider.max_completion_tokens},
         body);
   }
   if (!encoded) {

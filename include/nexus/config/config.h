@@ -172,8 +172,11 @@ struct Provider {
   std::string host;       // Host header: base_url's host[:port]
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers sent upstream
   bool drop_unsupported_params = false;
-  bool reasoning_content = false;      // send reasoning back as reasoning_content (the preset's)
-  uint64_t default_max_tokens = 4096;  // Anthropic requires max_tokens
+  bool reasoning_content = false;  // send reasoning back as reasoning_content (the preset's)
+  // The output limit is sent as max_completion_tokens (OpenAI's own API, whose reasoning models
+  // refuse max_tokens), not max_tokens (what OpenAI-compatible servers take).
+  bool max_completion_tokens = false;
+  uint64_t default_max_tokens = 4096;            // Anthropic requires max_tokens
   std::string anthropic_version = "2023-06-01";  // anthropic-version header
 };
 

@@ -99,6 +99,7 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
   out.type = config::ProviderType::kOpenAi;
   if (*type == "openai") {
     out.base_url = kOpenAiUrl;
+    out.max_completion_tokens = true;
     return true;
   }
   if (!preset_field.present) {

@@ -204,10 +204,8 @@ void Encoder::tools(boost::json::object& body) const {
 
 void Encoder::sampling(boost::json::object& body) const {
   const llm::Request& r = request_;
-  // max_tokens, not max_completion_tokens: every OpenAI-compatible server takes it (OpenAI's
-  // o-series refuses it; per-model capability data will choose).
   if (r.max_tokens) {
-    body["max_tokens"] = *r.max_tokens;
+    body[options_.max_completion_tokens ? "max_completion_tokens" : "max_tokens"] = *r.max_tokens;
   }
   for (const auto& [key, value] : {std::pair{"temperature", r.temperature},
                                    {"top_p", r.top_p},

@@ -17,6 +17,9 @@ struct EncodeOptions {
   // Send reasoning parts back as assistant messages' `reasoning_content` (DeepSeek-style
   // upstreams, whose thinking models need it back inside a tool-call loop; OpenAI takes none).
   bool reasoning_content = false;
+  // Write the output limit as max_completion_tokens (OpenAI itself: its reasoning models refuse
+  // max_tokens) instead of max_tokens (what every OpenAI-compatible server takes).
+  bool max_completion_tokens = false;
 };
 
 // Writes the body. Reasoning parts of assistant messages are left out (OpenAI takes none back)

@@ -57,6 +57,18 @@ TEST(ConfigProviders, PresetGivesTheBaseUrl) {
   EXPECT_TRUE(loaded->providers.at("ollama").api_key.empty());  // local: no key needed
   EXPECT_FALSE(loaded->providers.at("groq").reasoning_content);
   EXPECT_TRUE(loaded->providers.at("deepseek").reasoning_content);  // thinking in tool loops
+  EXPECT_FALSE(loaded->providers.at("groq").max_completion_tokens);
+}
+
+TEST(ConfigProviders, OpenAiItselfTakesMaxCompletionTokens) {
+  auto loaded = load(SERVER_LINE LLM_ROUTE
+                     "providers:\n"
+                     "  openai: { type: openai, api_key: k }\n"
+                     "  own: { type: openai_compatible, base_url: \"http://127.0.0.1:9/v1\", api_key: o }\n"
+                     "models: [{ name: o4, provider: openai }, { name: mine, provider: own }]\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_TRUE(loaded->providers.at("openai").max_completion_tokens);
+  EXPECT_FALSE(loaded->providers.at("own").max_completion_tokens);
 }
 
 struct BadCase {

@@ -246,5 +246,18 @@ TEST(OpenAiRequestEncoder, StreamingAlwaysAsksForUsage) {
   EXPECT_FALSE(encoded(request).as_object().contains("stream_options"));
 }
 
+// OpenAI's reasoning models refuse max_tokens; OpenAI-compatible servers may not know
+// max_completion_tokens. The provider's type chooses (config: type openai).
+TEST(OpenAiRequestEncoder, TheOutputLimitIsWrittenAsTheProviderTakesIt) {
+  const llm::Request request = decoded(R"({"model":"m","max_completion_tokens":300,"messages":[
+      {"role":"user","content":"x"}]})");
+  const json::value compatible = encoded(request);
+  EXPECT_EQ(compatible.at("max_tokens"), 300);
+  EXPECT_FALSE(compatible.as_object().contains("max_completion_tokens"));
+  const json::value openai = encoded(request, {.max_completion_tokens = true});
+  EXPECT_EQ(openai.at("max_completion_tokens"), 300);
+  EXPECT_FALSE(openai.as_object().contains("max_tokens"));
+}
+
 }  // namespace
 }  // namespace nexus::providers::openai
