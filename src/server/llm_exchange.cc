@@ -8,6 +8,7 @@
 
 #include "core/json_escape.h"
 #include "http/http1/head_writer.h"
+#include "llm/dialects/openai/embeddings.h"
 #include "llm/ir/stream_aggregator.h"
 #include "providers/echo/echo.h"
 #include "server/worker.h"
@@ -262,6 +263,10 @@ asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
         model_not_found(model->get_string(), dialect_ == llm::Dialect::kAnthropic);
     co_return co_await reply_error(missing);
   }
+  if (endpoint_ == Endpoint::kEmbeddings &&
+      found->second.provider->type == config::ProviderType::kEcho) {
+    co_return co_await embed_in_process(found->second);
+  }
   const config::ProviderType wanted = endpoint_ == Endpoint::kCountTokens
                                           ? config::ProviderType::kAnthropic
                                           : config::ProviderType::kOpenAi;
@@ -335,6 +340,20 @@ asio::awaitable<Outcome> LlmExchange::answer_in_process(const llm::Request& requ
 void LlmExchange::meter(const Snapshot::LlmModel& target) {
   downstream_.record.llm.model = target.model->name;
   downstream_.record.llm.provider = target.provider->name;
+}
+
+asio::awaitable<Outcome> LlmExchange::embed_in_process(const Snapshot::LlmModel& target) {
+  auto request = dialects::openai::decode_embeddings_request(body_);
+  if (!request) {
+    Error error = std::move(request.error());
+    co_return co_await reply_error(std::move(error));
+  }
+  meter(target);
+  const llm::EmbeddingsResponse response = providers::echo::embed(*request, target.model->model);
+  downstream_.record.llm.usage = response.usage;
+  std::string out;
+  dialects::openai::encode_embeddings_response(response, request->base64, out);
+  co_return co_await reply_json(200, std::move(out));
 }
 
 // Events that are all known at once (the echo provider): one stream write, or one body.

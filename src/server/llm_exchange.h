@@ -75,6 +75,8 @@ class LlmExchange {
   // The echo provider: the events are made here, then written like an upstream's.
   boost::asio::awaitable<Outcome> answer_in_process(const llm::Request& request,
                                                     const Snapshot::LlmModel& target);
+  // Embeddings from the echo provider.
+  boost::asio::awaitable<Outcome> embed_in_process(const Snapshot::LlmModel& target);
   // The exchange's record names the model and its provider (for the log, metrics, budgets).
   void meter(const Snapshot::LlmModel& target);
   boost::asio::awaitable<Outcome> answer_events(const std::vector<llm::StreamEvent>& events,

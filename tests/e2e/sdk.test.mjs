@@ -173,6 +173,22 @@ test('openai: embeddings (base64, the SDK default, and float) and legacy complet
     (e) => e instanceof OpenAI.BadRequestError && e.param === 'model');
 });
 
+test('openai: echo embeddings, base64 (the SDK default) and float agree', async () => {
+  const input = ['hello world', 'hello world', 'other text'];
+  const viaBase64 = await openai.embeddings.create({ model: 'echo', input, dimensions: 8 });
+  const viaFloat = await openai.embeddings.create({ model: 'echo', input, dimensions: 8, encoding_format: 'float' });
+  assert.equal(viaBase64.data.length, 3);
+  assert.equal(viaBase64.data[0].embedding.length, 8);
+  assert.deepEqual(viaBase64.data[0].embedding, viaBase64.data[1].embedding);
+  assert.notDeepEqual(viaBase64.data[0].embedding, viaBase64.data[2].embedding);
+  // Floats written in their shortest exact form read back as the same float32 values.
+  assert.deepEqual(viaFloat.data.map((d) => d.embedding.map(Math.fround)),
+    viaBase64.data.map((d) => d.embedding));
+  assert.equal(viaBase64.usage.prompt_tokens, 6);
+  await assert.rejects(openai.embeddings.create({ model: 'echo', input: [[1, 2, 3]] }),
+    (e) => e instanceof OpenAI.BadRequestError && e.param === 'input[0]');
+});
+
 test('openai: /v1/models lists the configured models', async () => {
   const ids = [];
   for await (const model of openai.models.list()) ids.push(model.id);

@@ -1,6 +1,7 @@
 #include "providers/echo/echo.h"
 
 #include <algorithm>
+#include <cmath>
 #include <ranges>
 #include <string_view>
 
@@ -122,6 +123,37 @@ void answer(const llm::Request& request, std::string_view model, std::string& st
   out.push_back({.kind = StreamEventKind::kUsage,
                  .usage = {.input = count_input_words(request), .output = output}});
   out.push_back({.kind = StreamEventKind::kMessageStop});
+}
+
+llm::EmbeddingsResponse embed(const llm::EmbeddingsRequest& request, std::string_view model) {
+  const uint32_t dimensions =
+      std::min(request.dimensions.value_or(kEmbeddingDimensions), kMaxEmbeddingDimensions);
+  llm::EmbeddingsResponse response{.model = std::string(model)};
+  for (const std::string& text : request.inputs) {
+    // FNV-1a over the text, then a splitmix64 step per dimension: deterministic everywhere.
+    uint64_t state = 14695981039346656037ULL;
+    for (const char c : text) {
+      state = (state ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    }
+    std::vector<float> vector(dimensions);
+    double norm = 0;
+    for (float& value : vector) {
+      state += 0x9e3779b97f4a7c15ULL;
+      uint64_t mixed = (state ^ (state >> 30U)) * 0xbf58476d1ce4e5b9ULL;
+      mixed = (mixed ^ (mixed >> 27U)) * 0x94d049bb133111ebULL;
+      mixed ^= mixed >> 31U;
+      // The top 24 bits as a number in [-1, 1).
+      value = static_cast<float>(static_cast<double>(mixed >> 40U) / (1U << 23U) - 1.0);
+      norm += static_cast<double>(value) * value;
+    }
+    const double scale = norm > 0 ? 1.0 / std::sqrt(norm) : 0.0;
+    for (float& value : vector) {
+      value = static_cast<float>(value * scale);
+    }
+    response.vectors.push_back(std::move(vector));
+    response.usage.input += std::max<uint64_t>(count_words(text), 1);
+  }
+  return response;
 }
 
 }  // namespace nexus::providers::echo
