@@ -66,7 +66,7 @@ Result<void> thinking_config(const llm::Request& request, boost::json::object& c
   std::optional<uint64_t> budget = request.thinking_budget;
   if (!budget && !request.reasoning_effort.empty()) {
     const auto found = std::ranges::find(kEffortBudgets, request.reasoning_effort,
-                                          &std::pair<std::string_view, uint64_t>::first);
+                                         &std::pair<std::string_view, uint64_t>::first);
     if (found == kEffortBudgets.end()) {
       return refused("reasoning_effort",
                      "reasoning_effort must be none, minimal, low, medium or high.");
