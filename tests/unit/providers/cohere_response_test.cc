@@ -144,7 +144,7 @@ TEST(CohereEmbeddings, TheRecordedRequestIsWhatTheEncoderWrites) {
 }
 
 TEST(CohereEmbeddings, PurposesDimensionsAndNoInputs) {
-  const auto encoded = [](llm::EmbeddingsRequest request) {
+  const auto encoded = [](const llm::EmbeddingsRequest& request) {
     std::string body;
     EXPECT_TRUE(encode_embeddings_request(request, "", body).has_value());
     return boost::json::parse(body).as_object();

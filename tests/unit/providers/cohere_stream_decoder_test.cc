@@ -122,6 +122,7 @@ TEST(CohereStreamDecoder, EverySplitOfTheBytesGivesTheSameEvents) {
       ASSERT_TRUE(same_events(decode_pieces({all.substr(0, at), all.substr(at)}), whole)) << at;
     }
     std::vector<std::string_view> bytes;
+    bytes.reserve(text.size());
     for (size_t i = 0; i < text.size(); ++i) {
       bytes.push_back(std::string_view(text).substr(i, 1));
     }
@@ -286,7 +287,7 @@ TEST(CohereStreamDecoder, EventsThatBreakTheSequenceAreErrors) {
             "a tool-call-end for a tool call that is not open");
   EXPECT_EQ(decode_message({tool_start("")}).error,
             "message-end while a content block or tool call is open");
-  EXPECT_EQ(decode_message({kEnd.data()}).error, "a stream event after message-end");
+  EXPECT_EQ(decode_message({std::string(kEnd)}).error, "a stream event after message-end");
   EXPECT_EQ(decode_message({event("[1]")}).error, "a stream event is not a JSON object");
   EXPECT_EQ(decode_message({event(R"({"type":"message-start"})")}).error, "a second message-start");
 }
