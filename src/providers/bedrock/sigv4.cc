@@ -164,7 +164,7 @@ std::string amz_date(std::chrono::system_clock::time_point now) {
   const auto days = std::chrono::floor<std::chrono::days>(seconds);
   const std::chrono::year_month_day date(days);
   const std::chrono::hh_mm_ss time(seconds - days);
-  std::array<char, 20> text{};
+  std::array<char, 64> text{};
   std::snprintf(text.data(), text.size(), "%04d%02u%02u" "T%02d%02d%02dZ",
                 static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
                 static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
