@@ -4,10 +4,10 @@
 //   {"inputText", "dimensions", "normalize": true} -> {"embedding", "inputTextTokenCount"}.
 //   ONE text per call (v1 takes only inputText: dimensions are refused for it).
 // - Amazon Nova multimodal embeddings ("amazon.nova-2-multimodal-embeddings-v1:0"):
-//   {"taskType": "SINGLE_EMBEDDING", "singleEmbeddingParams": {embeddingPurpose, embeddingDimension,
-//   text {value, truncationMode NONE}}} -> {"embeddings": [{"embedding"}]}. One text per call;
-//   embeddingDimension is the request's dimensions or 3072 (the model's full size); purpose
-//   GENERIC_INDEX (documents, unspecified), GENERIC_RETRIEVAL (queries), CLASSIFICATION,
+//   {"taskType": "SINGLE_EMBEDDING", "singleEmbeddingParams": {embeddingPurpose,
+//   embeddingDimension, text {value, truncationMode NONE}}} -> {"embeddings": [{"embedding"}]}. One
+//   text per call; embeddingDimension is the request's dimensions or 3072 (the model's full size);
+//   purpose GENERIC_INDEX (documents, unspecified), GENERIC_RETRIEVAL (queries), CLASSIFICATION,
 //   CLUSTERING. Token counts only in the x-amzn-bedrock-input-token-count header.
 // - Cohere embed ("cohere.embed-english-v3", "cohere.embed-multilingual-v3", "cohere.embed-v4:0"):
 //   {"texts", "input_type", "output_dimension" (v4)} -> {"embeddings": [[...]]} or (v4)

@@ -208,7 +208,8 @@ Result<void> Parser::finish() const {
     return std::unexpected(upstream_protocol_error("event stream: the parser has failed"));
   }
   if (!buffer_.empty() && !reset_pending_) {
-    return std::unexpected(upstream_protocol_error("event stream: the stream ended inside a message"));
+    return std::unexpected(
+        upstream_protocol_error("event stream: the stream ended inside a message"));
   }
   return {};
 }

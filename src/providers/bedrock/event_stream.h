@@ -59,8 +59,8 @@ class Parser {
   Error fail(std::string message);
 
   size_t max_message_bytes_;
-  std::string buffer_;     // a message arriving in pieces
-  size_t total_ = 0;       // its length, once its prelude is in
+  std::string buffer_;          // a message arriving in pieces
+  size_t total_ = 0;            // its length, once its prelude is in
   bool reset_pending_ = false;  // the last call returned a message from buffer_
   bool failed_ = false;
 };

@@ -12,8 +12,8 @@ namespace nexus::providers::bedrock {
 // (geography prefixes us, eu, apac, us-gov, global, jp, au, ca are skipped); for an ARN, the id
 // after its last '/'. "" when the id has no '.' (an application inference profile's opaque id).
 inline std::string_view model_vendor(std::string_view model_id) {
-  static constexpr std::array<std::string_view, 8> kGeographies = {
-      "us", "eu", "apac", "us-gov", "global", "jp", "au", "ca"};
+  static constexpr std::array<std::string_view, 8> kGeographies = {"us",     "eu", "apac", "us-gov",
+                                                                   "global", "jp", "au",   "ca"};
   if (const size_t slash = model_id.rfind('/'); slash != std::string_view::npos) {
     model_id.remove_prefix(slash + 1);
   }

@@ -49,8 +49,7 @@ Result<boost::json::value> image_block(const llm::Image& image, const EncodeOpti
                                        ? "Bedrock takes png, jpeg, gif or webp images only"
                                        : "Bedrock takes inline (base64) images only, not URLs");
   }
-  return boost::json::object{
-      {"image", {{"format", format}, {"source", {{"bytes", image.data}}}}}};
+  return boost::json::object{{"image", {{"format", format}, {"source", {{"bytes", image.data}}}}}};
 }
 
 Result<boost::json::value> tool_result_block(const Part& part, const EncodeOptions& options) {
@@ -69,7 +68,8 @@ Result<boost::json::value> tool_result_block(const Part& part, const EncodeOptio
     }
   }
   if (content.empty()) {
-    content.emplace_back(boost::json::object{{"text", ""}});  // Bedrock requires content; an empty result says so
+    content.emplace_back(
+        boost::json::object{{"text", ""}});  // Bedrock requires content; an empty result says so
   }
   boost::json::object block{{"toolUseId", part.id}, {"content", std::move(content)}};
   block["status"] = part.is_error ? "error" : "success";
@@ -134,8 +134,9 @@ Result<boost::json::array> messages_array(const llm::Request& request,
       std::ranges::move(content, std::back_inserter(merged));
       continue;
     }
-    messages.emplace_back(boost::json::object{{"role", message.role == llm::Role::kUser ? "user" : "assistant"},
-                        {"content", std::move(content)}});
+    messages.emplace_back(
+        boost::json::object{{"role", message.role == llm::Role::kUser ? "user" : "assistant"},
+                            {"content", std::move(content)}});
     has_previous = true;
     previous = message.role;
   }

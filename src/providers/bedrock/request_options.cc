@@ -101,7 +101,7 @@ Result<void> write_model_fields(const llm::Request& request, const EncodeOptions
   } else if (vendor == "openai" && reasoning) {
     fields["reasoning_effort"] = !request.reasoning_effort.empty()
                                      ? std::string_view(request.reasoning_effort)
-                                     : budget_effort(*request.thinking_budget);
+                                     : budget_effort(request.thinking_budget.value_or(0));
   } else if (!options.drop_unsupported_params) {
     if (request.top_k) {
       return unsupported("top_k", "not supported by this Bedrock model's vendor");

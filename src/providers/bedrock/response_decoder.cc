@@ -14,8 +14,7 @@ using llm::string_field;
 using llm::upstream_protocol_error;
 
 Result<void> decode_reasoning(const boost::json::object& reasoning, llm::Choice& choice) {
-  if (const boost::json::object* text = object_field(reasoning, "reasoningText");
-      text != nullptr) {
+  if (const boost::json::object* text = object_field(reasoning, "reasoningText"); text != nullptr) {
     choice.reasoning += string_field(*text, "text");
     choice.reasoning_signature += string_field(*text, "signature");
     return {};

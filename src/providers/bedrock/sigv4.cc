@@ -84,8 +84,8 @@ std::string canonical_value(std::string_view value) {
 }
 
 // The signing key: HMAC chain over date, region, service and "aws4_request".
-Result<Digest> signing_key(std::string_view secret, std::string_view date,
-                           std::string_view region, std::string_view service) {
+Result<Digest> signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                           std::string_view service) {
   std::string key = "AWS4";
   key += secret;
   auto k_date = hmac(key, date);
@@ -165,55 +165,38 @@ std::string amz_date(std::chrono::system_clock::time_point now) {
   const std::chrono::year_month_day date(days);
   const std::chrono::hh_mm_ss time(seconds - days);
   std::array<char, 64> text{};
-  std::snprintf(text.data(), text.size(), "%04d%02u%02u" "T%02d%02d%02dZ",
+  std::snprintf(text.data(), text.size(),
+                "%04d%02u%02u"
+                "T%02d%02d%02dZ",
                 static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
                 static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
                 static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()));
   return {text.data(), 16};
 }
 
-Result<std::vector<Header>> sign(const SigningRequest& request, const Credentials& credentials,
-                                 std::chrono::system_clock::time_point now) {
-  const std::string timestamp = amz_date(now);
-  const std::string_view date = std::string_view(timestamp).substr(0, 8);
-  auto body_digest = sha256(request.body);
-  if (!body_digest) {
-    return std::unexpected(std::move(body_digest.error()));
-  }
-  const std::string payload_hash = hex(*body_digest);
+namespace {
 
-  std::vector<Header> added{{"x-amz-date", timestamp}};
-  if (!credentials.session_token.empty()) {
-    added.push_back({"x-amz-security-token", credentials.session_token});
-  }
-  if (request.content_sha256_header) {
-    added.push_back({"x-amz-content-sha256", payload_hash});
-  }
+// The canonical request; `names` gets the signed header names ("host;x-amz-date").
+std::string canonical_request(const SigningRequest& request, const std::vector<Header>& added,
+                              std::string_view payload_hash, std::string& names) {
   // Sorted by lower-case name; repeated names joined with ','.
-  std::map<std::string, std::string> signed_headers{{"host", canonical_value(request.host)}};
-  const auto add = [&](std::string_view name, std::string_view value) {
-    auto [it, inserted] = signed_headers.try_emplace(lower(name), canonical_value(value));
+  std::map<std::string, std::string> headers{{"host", canonical_value(request.host)}};
+  const auto add = [&](const Header& header) {
+    auto [it, inserted] = headers.try_emplace(lower(header.name), canonical_value(header.value));
     if (!inserted) {
       it->second += ',';
-      it->second += canonical_value(value);
+      it->second += canonical_value(header.value);
     }
   };
-  for (const Header& header : request.headers) {
-    add(header.name, header.value);
-  }
-  for (const Header& header : added) {
-    add(header.name, header.value);
-  }
-
-  std::string canonical;
-  canonical += request.method;
+  std::ranges::for_each(request.headers, add);
+  std::ranges::for_each(added, add);
+  std::string canonical(request.method);
   canonical += '\n';
   canonical += canonical_uri(request.path);
   canonical += '\n';
   canonical += canonical_query(request.query);
   canonical += '\n';
-  std::string names;
-  for (const auto& [name, value] : signed_headers) {
+  for (const auto& [name, value] : headers) {
     canonical += name;
     canonical += ':';
     canonical += value;
@@ -227,13 +210,13 @@ Result<std::vector<Header>> sign(const SigningRequest& request, const Credential
   canonical += names;
   canonical += '\n';
   canonical += payload_hash;
+  return canonical;
+}
 
-  std::string scope(date);
-  scope += '/';
-  scope += request.region;
-  scope += '/';
-  scope += request.service;
-  scope += "/aws4_request";
+// The signature's hex digits for the canonical request.
+Result<std::string> signature(const SigningRequest& request, const Credentials& credentials,
+                              std::string_view timestamp, std::string_view scope,
+                              std::string_view canonical) {
   auto canonical_digest = sha256(canonical);
   if (!canonical_digest) {
     return std::unexpected(std::move(canonical_digest.error()));
@@ -245,14 +228,46 @@ Result<std::vector<Header>> sign(const SigningRequest& request, const Credential
   to_sign += scope;
   to_sign += '\n';
   to_sign += hex(*canonical_digest);
-
-  auto key = signing_key(credentials.secret_access_key, date, request.region, request.service);
+  auto key = signing_key(credentials.secret_access_key, timestamp.substr(0, 8), request.region,
+                         request.service);
   if (!key) {
     return std::unexpected(std::move(key.error()));
   }
-  auto signature = hmac(view(*key), to_sign);
-  if (!signature) {
-    return std::unexpected(std::move(signature.error()));
+  auto signed_digest = hmac(view(*key), to_sign);
+  if (!signed_digest) {
+    return std::unexpected(std::move(signed_digest.error()));
+  }
+  return hex(*signed_digest);
+}
+
+}  // namespace
+
+Result<std::vector<Header>> sign(const SigningRequest& request, const Credentials& credentials,
+                                 std::chrono::system_clock::time_point now) {
+  const std::string timestamp = amz_date(now);
+  auto body_digest = sha256(request.body);
+  if (!body_digest) {
+    return std::unexpected(std::move(body_digest.error()));
+  }
+  const std::string payload_hash = hex(*body_digest);
+  std::vector<Header> added{{"x-amz-date", timestamp}};
+  if (!credentials.session_token.empty()) {
+    added.push_back({"x-amz-security-token", credentials.session_token});
+  }
+  if (request.content_sha256_header) {
+    added.push_back({"x-amz-content-sha256", payload_hash});
+  }
+  std::string names;
+  const std::string canonical = canonical_request(request, added, payload_hash, names);
+  std::string scope = timestamp.substr(0, 8);
+  scope += '/';
+  scope += request.region;
+  scope += '/';
+  scope += request.service;
+  scope += "/aws4_request";
+  auto signed_hex = signature(request, credentials, timestamp, scope, canonical);
+  if (!signed_hex) {
+    return std::unexpected(std::move(signed_hex.error()));
   }
   std::string authorization(kAlgorithm);
   authorization += " Credential=";
@@ -262,7 +277,7 @@ Result<std::vector<Header>> sign(const SigningRequest& request, const Credential
   authorization += ", SignedHeaders=";
   authorization += names;
   authorization += ", Signature=";
-  authorization += hex(*signature);
+  authorization += *signed_hex;
   added.push_back({"authorization", std::move(authorization)});
   return added;
 }

@@ -57,7 +57,8 @@ Result<void> StreamDecoder::decode_event(std::string_view type, const boost::jso
   const bool content = type == "contentBlockStart" || type == "contentBlockDelta" ||
                        type == "contentBlockStop" || type == "messageStop";
   if (content && (!started_ || stopped_)) {
-    return protocol_error(std::string(type) + (started_ ? " after messageStop" : " before messageStart"));
+    return protocol_error(std::string(type) +
+                          (started_ ? " after messageStop" : " before messageStart"));
   }
   if (type == "contentBlockStart") {
     return block_start(json, out);
@@ -153,7 +154,7 @@ Result<void> StreamDecoder::block_delta(const boost::json::object& json,
     if (index == nullptr || !index->is_int64() || blocks_.size() >= kMaxBlocks || tool != nullptr) {
       return protocol_error("a contentBlockDelta for a block never started");
     }
-    const Block kind = text != nullptr         ? Block::kText
+    const Block kind = text != nullptr        ? Block::kText
                        : reasoning != nullptr ? Block::kReasoning
                                               : Block::kSkipped;
     block = &blocks_.emplace_back(OpenBlock{.index = index->get_int64(), .kind = kind});

@@ -8,8 +8,8 @@ namespace nexus::providers::bedrock {
 namespace {
 
 // The count at `key`, or at `older` when `key` is absent.
-uint64_t count(llm::TokenCountReader& read, const boost::json::object& usage,
-               std::string_view key, std::string_view older) {
+uint64_t count(llm::TokenCountReader& read, const boost::json::object& usage, std::string_view key,
+               std::string_view older) {
   const boost::json::value* value = usage.if_contains(key);
   return read.count(&usage, "", value != nullptr && !value->is_null() ? key : older);
 }
@@ -21,7 +21,8 @@ Result<llm::Usage> decode_usage(const boost::json::object& usage) {
   const uint64_t input = read.count(&usage, "", "inputTokens");
   const uint64_t output = read.count(&usage, "", "outputTokens");
   const uint64_t total = read.count(&usage, "", "totalTokens");
-  const uint64_t cache_read = count(read, usage, "cacheReadInputTokens", "cacheReadInputTokenCount");
+  const uint64_t cache_read =
+      count(read, usage, "cacheReadInputTokens", "cacheReadInputTokenCount");
   const uint64_t cache_write =
       count(read, usage, "cacheWriteInputTokens", "cacheWriteInputTokenCount");
   if (auto status = read.status(); !status) {

@@ -44,13 +44,14 @@ TEST(BedrockEmbeddings, TitanAsRecorded) {
   ASSERT_TRUE(bodies.has_value());
   ASSERT_EQ(bodies->size(), 1u);
   EXPECT_EQ(boost::json::parse(bodies->front()),
-            boost::json::parse(
-                fixture("bedrock/pydantic__TestBedrock.test_titan_v2_with_dimensions.request.json")));
+            boost::json::parse(fixture(
+                "bedrock/pydantic__TestBedrock.test_titan_v2_with_dimensions.request.json")));
   llm::EmbeddingsResponse response;
-  ASSERT_TRUE(decode_embeddings(EmbeddingsFamily::kTitan,
-                                fixture("bedrock/pydantic__TestBedrock.test_titan_v2_with_dimensions.json"),
-                                0, response)
-                  .has_value());
+  ASSERT_TRUE(
+      decode_embeddings(EmbeddingsFamily::kTitan,
+                        fixture("bedrock/pydantic__TestBedrock.test_titan_v2_with_dimensions.json"),
+                        0, response)
+          .has_value());
   ASSERT_EQ(response.vectors.size(), 1u);
   EXPECT_EQ(response.vectors[0].size(), 256u);
   EXPECT_FLOAT_EQ(response.vectors[0][0], -0.1208660751581192F);
@@ -63,7 +64,8 @@ TEST(BedrockEmbeddings, SeveralInputsAreSeveralCalls) {
   auto bodies = encode_embeddings(request, EmbeddingsFamily::kTitan);
   ASSERT_TRUE(bodies.has_value());
   ASSERT_EQ(bodies->size(), 3u);
-  EXPECT_EQ(boost::json::parse((*bodies)[2]), boost::json::parse(R"({"inputText":"c","normalize":true})"));
+  EXPECT_EQ(boost::json::parse((*bodies)[2]),
+            boost::json::parse(R"({"inputText":"c","normalize":true})"));
   llm::EmbeddingsResponse response;
   for (const char* answer : {R"({"embedding":[1,0],"inputTextTokenCount":1})",
                              R"({"embedding":[0,1],"inputTextTokenCount":2})"}) {
@@ -84,10 +86,11 @@ TEST(BedrockEmbeddings, NovaAsRecorded) {
                 fixture("bedrock/pydantic__TestBedrock.test_nova_with_dimensions.request.json")));
   llm::EmbeddingsResponse response;
   // The token count is in the x-amzn-bedrock-input-token-count header only (18 in the recording).
-  ASSERT_TRUE(decode_embeddings(EmbeddingsFamily::kNova,
-                                fixture("bedrock/pydantic__TestBedrock.test_nova_with_dimensions.json"),
-                                18, response)
-                  .has_value());
+  ASSERT_TRUE(
+      decode_embeddings(EmbeddingsFamily::kNova,
+                        fixture("bedrock/pydantic__TestBedrock.test_nova_with_dimensions.json"), 18,
+                        response)
+          .has_value());
   ASSERT_EQ(response.vectors.size(), 1u);
   EXPECT_EQ(response.vectors[0].size(), 256u);
   EXPECT_FLOAT_EQ(response.vectors[0][0], -0.109526575F);
@@ -105,10 +108,12 @@ TEST(BedrockEmbeddings, CohereBatchesOf96) {
   EXPECT_EQ(first.at("input_type"), "classification");
   EXPECT_EQ(boost::json::parse((*bodies)[1]).at("texts").as_array().size(), 4u);
   llm::EmbeddingsResponse response;
-  ASSERT_TRUE(decode_embeddings(EmbeddingsFamily::kCohere,
-                                R"({"embeddings":[[0.5,1.5],[2,3]],"id":"x","response_type":"embeddings_floats"})",
-                                7, response)
-                  .has_value());
+  ASSERT_TRUE(
+      decode_embeddings(
+          EmbeddingsFamily::kCohere,
+          R"({"embeddings":[[0.5,1.5],[2,3]],"id":"x","response_type":"embeddings_floats"})", 7,
+          response)
+          .has_value());
   ASSERT_TRUE(decode_embeddings(EmbeddingsFamily::kCohere, R"({"embeddings":{"float":[[4,5]]}})", 1,
                                 response)
                   .has_value());
@@ -125,18 +130,19 @@ TEST(BedrockEmbeddings, RefusalsAndMalformedAnswers) {
   EXPECT_EQ(param({}, EmbeddingsFamily::kTitan), "input");
   EXPECT_EQ(param({.inputs = {"a", ""}}, EmbeddingsFamily::kCohere), "input");
   EXPECT_EQ(param({.inputs = {"a"}, .dimensions = 256}, EmbeddingsFamily::kTitanV1), "dimensions");
-  auto dropped = encode_embeddings({.inputs = {"a"}, .dimensions = 256}, EmbeddingsFamily::kTitanV1, true);
+  auto dropped =
+      encode_embeddings({.inputs = {"a"}, .dimensions = 256}, EmbeddingsFamily::kTitanV1, true);
   ASSERT_TRUE(dropped.has_value());
   EXPECT_EQ(boost::json::parse(dropped->front()), boost::json::parse(R"({"inputText":"a"})"));
   llm::EmbeddingsResponse response;
   EXPECT_FALSE(decode_embeddings(EmbeddingsFamily::kTitan, "nope", 0, response).has_value());
   EXPECT_FALSE(decode_embeddings(EmbeddingsFamily::kTitan, R"({"embedding":["x"]})", 0, response)
                    .has_value());
-  EXPECT_FALSE(decode_embeddings(EmbeddingsFamily::kNova, R"({"embeddings":[]})", 0, response)
-                   .has_value());
-  EXPECT_FALSE(decode_embeddings(EmbeddingsFamily::kCohere, R"({"embeddings":{"int8":[[1]]}})", 0,
-                                 response)
-                   .has_value());
+  EXPECT_FALSE(
+      decode_embeddings(EmbeddingsFamily::kNova, R"({"embeddings":[]})", 0, response).has_value());
+  EXPECT_FALSE(
+      decode_embeddings(EmbeddingsFamily::kCohere, R"({"embeddings":{"int8":[[1]]}})", 0, response)
+          .has_value());
 }
 
 }  // namespace

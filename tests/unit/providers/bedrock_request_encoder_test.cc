@@ -52,13 +52,15 @@ boost::json::object recorded(const std::string& name) {
 // ddtrace's OpenAI tool request, sent to Bedrock: its message, tool spec and choice have the
 // shapes boto3 sent in the recorded ConverseStream and Converse requests.
 TEST(BedrockRequestEncoder, OpenAiToolRequestAsBotoSendsIt) {
-  const llm::Request request = openai(fixture("openai/ddtrace__completion_stream_with_tools.request.json"));
+  const llm::Request request =
+      openai(fixture("openai/ddtrace__completion_stream_with_tools.request.json"));
   const boost::json::object body = encoded(request);
-  const boost::json::object boto = recorded("bedrock/ddtrace__bedrock_converse_stream.request.json");
-  EXPECT_EQ(body.at("messages"),
-            boost::json::parse(R"([{"role":"user","content":[{"text":
+  const boost::json::object boto =
+      recorded("bedrock/ddtrace__bedrock_converse_stream.request.json");
+  EXPECT_EQ(body.at("messages"), boost::json::parse(R"([{"role":"user","content":[{"text":
                 "What is the weather like in San Francisco, CA?"}]}])"));
-  const boost::json::object& tool = body.at("toolConfig").at("tools").at(0).at("toolSpec").as_object();
+  const boost::json::object& tool =
+      body.at("toolConfig").at("tools").at(0).at("toolSpec").as_object();
   const boost::json::object& boto_tool =
       boto.at("toolConfig").at("tools").at(0).at("toolSpec").as_object();
   EXPECT_EQ(tool.size(), boto_tool.size());
@@ -66,7 +68,8 @@ TEST(BedrockRequestEncoder, OpenAiToolRequestAsBotoSendsIt) {
     EXPECT_TRUE(tool.contains(field.key())) << field.key();
   }
   EXPECT_EQ(tool.at("name"), "get_current_weather");
-  EXPECT_EQ(tool.at("inputSchema").at("json").at("required"), boost::json::parse(R"(["location"])"));
+  EXPECT_EQ(tool.at("inputSchema").at("json").at("required"),
+            boost::json::parse(R"(["location"])"));
   const boost::json::object nova = recorded(
       "bedrock/pydantic__test_multimodal_tool_return_matrix_direct-uploaded_file-document-bedrock_"
       "nova.0.request.json");
@@ -76,8 +79,8 @@ TEST(BedrockRequestEncoder, OpenAiToolRequestAsBotoSendsIt) {
 
 // A tool without description, as pydantic-ai sends it: no description field at all.
 TEST(BedrockRequestEncoder, ToolWithoutDescriptionAsPydanticSendsIt) {
-  const llm::Request request =
-      openai(fixture("openai/pydantic__test_dbos_agent_with_unserializable_deps_type.request.json"));
+  const llm::Request request = openai(
+      fixture("openai/pydantic__test_dbos_agent_with_unserializable_deps_type.request.json"));
   const boost::json::object body = encoded(request);
   const boost::json::object nova = recorded(
       "bedrock/pydantic__test_multimodal_tool_return_matrix_direct-uploaded_file-document-bedrock_"
@@ -92,8 +95,8 @@ TEST(BedrockRequestEncoder, CacheControlBecomesCachePoint) {
   const llm::Request request =
       anthropic(fixture("anthropic/ddtrace__anthropic_completion_stream_cache_read.request.json"));
   const boost::json::object body = encoded(request);
-  const boost::json::object nova =
-      recorded("bedrock/pydantic__test_bedrock_cache_point_adds_cache_control_nova-lite.request.json");
+  const boost::json::object nova = recorded(
+      "bedrock/pydantic__test_bedrock_cache_point_adds_cache_control_nova-lite.request.json");
   const boost::json::array& system = body.at("system").as_array();
   ASSERT_EQ(system.size(), 2u);
   EXPECT_TRUE(system[0].at("text").as_string().starts_with("Software engineering"));
@@ -121,7 +124,8 @@ TEST(BedrockRequestEncoder, ReasoningAsTheRecordedRequests) {
   const boost::json::object recorded_gpt =
       recorded("bedrock/pydantic__test_bedrock_thinking_true_openai_variant.request.json");
   EXPECT_EQ(gpt.at("messages"), recorded_gpt.at("messages"));
-  EXPECT_EQ(gpt.at("additionalModelRequestFields"), recorded_gpt.at("additionalModelRequestFields"));
+  EXPECT_EQ(gpt.at("additionalModelRequestFields"),
+            recorded_gpt.at("additionalModelRequestFields"));
 
   // OpenAI's effort for a Claude model: a budget, and max tokens raised above it.
   llm::Request claude = openai(
@@ -159,20 +163,21 @@ TEST(BedrockRequestEncoder, ToolLoopAsPydanticSendsIt) {
 
 TEST(BedrockRequestEncoder, MessagesMergeImagesAndErrors) {
   llm::Request request{.model = "anthropic.claude-3-5-sonnet-20240620-v1:0"};
-  request.messages.push_back(
-      {.role = Role::kUser,
-       .parts = {{.text = "look"},
-                 {.kind = PartKind::kImage, .image = {.media_type = "image/png", .data = "iVBO"}}}});
+  request.messages.push_back({.role = Role::kUser,
+                              .parts = {{.text = "look"},
+                                        {.kind = PartKind::kImage,
+                                         .image = {.media_type = "image/png", .data = "iVBO"}}}});
   request.messages.push_back({.role = Role::kUser, .parts = {{.text = ""}, {.text = "again"}}});
   request.messages.push_back(
       {.role = Role::kAssistant,
        .parts = {{.kind = PartKind::kReasoning, .text = "unsigned"},
                  {.kind = PartKind::kReasoning, .text = "t", .signature = "sig"},
                  {.kind = PartKind::kToolCall, .text = R"({"a":1})", .id = "c1", .name = "f"}}});
-  request.messages.push_back(
-      {.role = Role::kUser,
-       .parts = {{.kind = PartKind::kToolResult, .id = "c1", .content = {{.text = "bad"}},
-                  .is_error = true}}});
+  request.messages.push_back({.role = Role::kUser,
+                              .parts = {{.kind = PartKind::kToolResult,
+                                         .id = "c1",
+                                         .content = {{.text = "bad"}},
+                                         .is_error = true}}});
   const boost::json::object body = encoded(request);
   EXPECT_EQ(body.at("messages"), boost::json::parse(R"([
       {"role":"user","content":[{"text":"look"},{"image":{"format":"png","source":{"bytes":"iVBO"}}},
@@ -185,7 +190,13 @@ TEST(BedrockRequestEncoder, MessagesMergeImagesAndErrors) {
   llm::Request url = request;
   url.messages[0].parts[1].image = {.url = "https://example.com/cat.png"};
   EXPECT_EQ(refused(url), "messages");
-  EXPECT_EQ(encoded(url, {.drop_unsupported_params = true}).at("messages").at(0).at("content").as_array().size(), 2u);
+  EXPECT_EQ(encoded(url, {.drop_unsupported_params = true})
+                .at("messages")
+                .at(0)
+                .at("content")
+                .as_array()
+                .size(),
+            2u);
   llm::Request bad_arguments = request;
   bad_arguments.messages[2].parts[2].text = "[1]";
   EXPECT_EQ(refused(bad_arguments), "messages");
@@ -198,18 +209,22 @@ TEST(BedrockRequestEncoder, ToolChoiceNoneAndNamed) {
   request.messages.push_back(
       {.role = Role::kAssistant, .parts = {{.kind = PartKind::kToolCall, .id = "c", .name = "f"}}});
   EXPECT_EQ(refused(request), "tool_choice");
-  EXPECT_EQ(encoded(request, {.drop_unsupported_params = true}).at("toolConfig").at("tools").at(0),
-            boost::json::parse(R"({"toolSpec":{"name":"f","inputSchema":{"json":{"type":"object","properties":{}}}}})"));
+  EXPECT_EQ(
+      encoded(request, {.drop_unsupported_params = true}).at("toolConfig").at("tools").at(0),
+      boost::json::parse(
+          R"({"toolSpec":{"name":"f","inputSchema":{"json":{"type":"object","properties":{}}}}})"));
   request.tool_choice = {.mode = llm::ToolChoice::Mode::kTool, .name = "f"};
   EXPECT_EQ(encoded(request).at("toolConfig").at("toolChoice"),
             boost::json::parse(R"({"tool":{"name":"f"}})"));
   request.tool_choice = {.mode = llm::ToolChoice::Mode::kRequired};
-  EXPECT_EQ(encoded(request).at("toolConfig").at("toolChoice"), boost::json::parse(R"({"any":{}})"));
+  EXPECT_EQ(encoded(request).at("toolConfig").at("toolChoice"),
+            boost::json::parse(R"({"any":{}})"));
 }
 
 TEST(BedrockRequestEncoder, RefusalsNameTheirParameter) {
   const auto with = [](std::string_view fields) {
-    std::string body = R"({"model":"meta.llama3-8b-instruct-v1:0","messages":[{"role":"user","content":"hi"}],)";
+    std::string body =
+        R"({"model":"meta.llama3-8b-instruct-v1:0","messages":[{"role":"user","content":"hi"}],)";
     body += fields;
     body += '}';
     return openai(body);

@@ -18,8 +18,7 @@ using providers::testing::fixture;
 
 llm::Response decoded(const std::string& name) {
   auto response = decode_response(fixture(name));
-  EXPECT_TRUE(response.has_value()) << name << ": "
-                                    << (response ? "" : response.error().message());
+  EXPECT_TRUE(response.has_value()) << name << ": " << (response ? "" : response.error().message());
   return response ? *response : llm::Response{};
 }
 
@@ -39,7 +38,8 @@ TEST(BedrockResponse, ToolUse) {
   const llm::ToolCall& call = r.choices[0].tool_calls[0];
   EXPECT_EQ(call.id, "toolu_01PQjhxo3eirCdKNvCJrKc8f");
   EXPECT_EQ(call.name, "get-weather");
-  EXPECT_EQ(boost::json::parse(call.arguments), boost::json::parse(R"({"location":"San Francisco"})"));
+  EXPECT_EQ(boost::json::parse(call.arguments),
+            boost::json::parse(R"({"location":"San Francisco"})"));
   EXPECT_EQ(r.choices[0].finish, llm::FinishReason::kToolCalls);
   EXPECT_EQ(r.choices[0].finish_word, "tool_use");
   EXPECT_EQ(r.usage, (llm::Usage{843, 28, 0, 0, 0}));
@@ -54,7 +54,8 @@ TEST(BedrockResponse, ToolUse) {
 }
 
 TEST(BedrockResponse, ReasoningWithoutSignature) {
-  const llm::Response r = decoded("bedrock/pydantic__test_bedrock_thinking_true_openai_variant.json");
+  const llm::Response r =
+      decoded("bedrock/pydantic__test_bedrock_thinking_true_openai_variant.json");
   EXPECT_EQ(r.choices[0].reasoning, "User wants reply with the single word: ok. So just \"ok\".");
   EXPECT_EQ(r.choices[0].reasoning_signature, "");
   EXPECT_EQ(r.choices[0].text, "ok");
@@ -97,9 +98,8 @@ TEST(BedrockResponse, MalformedBodiesAreErrors) {
   EXPECT_FALSE(decode_response(R"({"output":{}})").has_value());
   EXPECT_FALSE(decode_response(R"({"output":{"message":{"content":[1]}}})").has_value());
   EXPECT_FALSE(decode_response(R"({"output":{"message":{"content":[{"text":1}]}}})").has_value());
-  EXPECT_FALSE(
-      decode_response(R"({"output":{"message":{"content":[{"toolUse":{"input":{}}}]}}})")
-          .has_value());
+  EXPECT_FALSE(decode_response(R"({"output":{"message":{"content":[{"toolUse":{"input":{}}}]}}})")
+                   .has_value());
   // Server tool use and unknown blocks are skipped; a stop reason Nexus does not know is kOther.
   auto skipped = decode_response(
       R"({"output":{"message":{"content":[{"toolUse":{"toolUseId":"a","name":"b","type":"server_tool_use","input":{}}},
@@ -133,8 +133,8 @@ TEST(BedrockErrors, RecordedErrorBodies) {
 }
 
 TEST(BedrockErrors, OtherShapes) {
-  const llm::ApiError typed =
-      decode_error(429, "", R"({"__type":"com.amazon.coral#ThrottlingException","Message":"slow"})");
+  const llm::ApiError typed = decode_error(
+      429, "", R"({"__type":"com.amazon.coral#ThrottlingException","Message":"slow"})");
   EXPECT_EQ(typed.type, "ThrottlingException");
   EXPECT_EQ(typed.message, "slow");
   const llm::ApiError raw = decode_error(502, "", "<html>bad gateway</html>");

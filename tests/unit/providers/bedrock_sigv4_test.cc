@@ -90,8 +90,10 @@ TEST(BedrockSigV4, SessionTokenIsSigned) {
   Credentials temporary = kSuite;
   temporary.session_token =
       "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSP"
-      "fIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7"
-      "WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8"
+      "fIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/"
+      "kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7"
+      "WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+"
+      "scqKmlzm8"
       "FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
   const SigningRequest request{.method = "POST",
                                .host = "example.amazonaws.com",
@@ -145,7 +147,8 @@ TEST(BedrockSigV4, PathsAndContentHash) {
             "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-"
             "profile%2Fabc/invoke");
   EXPECT_EQ(canonical_uri(""), "/");
-  const SigningRequest request{.host = "h", .path = "/", .region = "r", .content_sha256_header = true};
+  const SigningRequest request{
+      .host = "h", .path = "/", .region = "r", .content_sha256_header = true};
   auto headers = sign(request, kSuite, kSuiteTime);
   ASSERT_TRUE(headers.has_value());
   ASSERT_EQ(headers->size(), 3u);

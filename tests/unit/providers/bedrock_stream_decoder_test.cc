@@ -120,7 +120,8 @@ TEST(BedrockStreamDecoder, AggregatedStreamMatchesTheWholeResponse) {
   for (const Owned& e : d.events) {
     aggregator.add(providers::testing::view(e));
   }
-  auto whole = decode_response(providers::testing::fixture("bedrock/vercel__amazon-bedrock-text.json"));
+  auto whole =
+      decode_response(providers::testing::fixture("bedrock/vercel__amazon-bedrock-text.json"));
   ASSERT_TRUE(whole.has_value());
   const llm::Response streamed = aggregator.response();
   providers::testing::expect_same_shape(streamed, *whole);
@@ -135,7 +136,8 @@ TEST(BedrockStreamDecoder, ExceptionsBecomeErrorEvents) {
        {"throttlingException", "modelStreamErrorException", "validationException",
         "internalServerException", "serviceUnavailableException"}) {
     const Decoded d = decode_bytes(
-        opening() + event_message("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})") +
+        opening() +
+        event_message("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})") +
         testing::exception_message(type, R"({"message":"went wrong"})"));
     ASSERT_EQ(d.error, "") << type;
     ASSERT_EQ(d.of(Kind::kError).size(), 1u);
@@ -148,11 +150,11 @@ TEST(BedrockStreamDecoder, ExceptionsBecomeErrorEvents) {
 TEST(BedrockStreamDecoder, IncompleteStreamsAreErrors) {
   const std::string text =
       event_message("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})");
-  const std::string tool_start = event_message(
-      "contentBlockStart",
-      R"({"contentBlockIndex":0,"start":{"toolUse":{"toolUseId":"t1","name":"f"}}})");
-  const std::string half_input =
-      event_message("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{\"a\":"}}})");
+  const std::string tool_start =
+      event_message("contentBlockStart",
+                    R"({"contentBlockIndex":0,"start":{"toolUse":{"toolUseId":"t1","name":"f"}}})");
+  const std::string half_input = event_message(
+      "contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{\"a\":"}}})");
   const std::string stop = event_message("contentBlockStop", R"({"contentBlockIndex":0})");
   const std::string message_stop = event_message("messageStop", R"({"stopReason":"end_turn"})");
 
@@ -178,21 +180,25 @@ TEST(BedrockStreamDecoder, BrokenSequencesAreErrors) {
   EXPECT_NE(decode_bytes(text).error.find("before messageStart"), std::string::npos);
   EXPECT_NE(decode_bytes(opening() + opening()).error.find("second messageStart"),
             std::string::npos);
-  EXPECT_NE(decode_bytes(opening() + text + stop + stop).error.find("not open"),
-            std::string::npos);
-  EXPECT_NE(decode_bytes(opening() + text + stop + message_stop + text).error.find("after messageStop"),
-            std::string::npos);
-  EXPECT_NE(decode_bytes(opening() + event_message("contentBlockDelta",
-                                                   R"({"contentBlockIndex":3,"delta":{"toolUse":{"input":"{}"}}})"))
-                .error.find("never started"),
-            std::string::npos);
-  EXPECT_NE(decode_bytes(opening() + text +
-                         event_message("contentBlockDelta",
-                                       R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{}"}}})"))
-                .error.find("another kind"),
-            std::string::npos);
-  EXPECT_NE(decode_bytes(opening() + event_message("metadata", "not json")).error.find("JSON object"),
-            std::string::npos);
+  EXPECT_NE(decode_bytes(opening() + text + stop + stop).error.find("not open"), std::string::npos);
+  EXPECT_NE(
+      decode_bytes(opening() + text + stop + message_stop + text).error.find("after messageStop"),
+      std::string::npos);
+  EXPECT_NE(
+      decode_bytes(opening() +
+                   event_message("contentBlockDelta",
+                                 R"({"contentBlockIndex":3,"delta":{"toolUse":{"input":"{}"}}})"))
+          .error.find("never started"),
+      std::string::npos);
+  EXPECT_NE(
+      decode_bytes(opening() + text +
+                   event_message("contentBlockDelta",
+                                 R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{}"}}})"))
+          .error.find("another kind"),
+      std::string::npos);
+  EXPECT_NE(
+      decode_bytes(opening() + event_message("metadata", "not json")).error.find("JSON object"),
+      std::string::npos);
   EXPECT_NE(decode_bytes(opening() + event_message("metadata", R"({"usage":{"inputTokens":-1}})"))
                 .error.find("inputTokens"),
             std::string::npos);
@@ -201,8 +207,9 @@ TEST(BedrockStreamDecoder, BrokenSequencesAreErrors) {
 TEST(BedrockStreamDecoder, RedactedReasoningAndUnknownEventsPass) {
   const Decoded d = decode_bytes(
       opening() +
-      event_message("contentBlockDelta",
-                    R"({"contentBlockIndex":0,"delta":{"reasoningContent":{"redactedContent":"QUJD"}}})") +
+      event_message(
+          "contentBlockDelta",
+          R"({"contentBlockIndex":0,"delta":{"reasoningContent":{"redactedContent":"QUJD"}}})") +
       event_message("contentBlockStop", R"({"contentBlockIndex":0})") +
       event_message("someFutureEvent", R"({})") +
       event_message("messageStop", R"({"stopReason":"guardrail_intervened"})"));
