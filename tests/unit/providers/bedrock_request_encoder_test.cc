@@ -238,7 +238,7 @@ TEST(BedrockRequestEncoder, RefusalsNameTheirParameter) {
   EXPECT_EQ(refused(with(R"("parallel_tool_calls":false)")), "parallel_tool_calls");
   EXPECT_EQ(refused(with(R"("response_format":{"type":"json_object"})")), "response_format");
   EXPECT_EQ(refused(with(R"("reasoning_effort":"high")")), "reasoning_effort");
-  llm::Request top_k = with("\"stop\":[\"END\"]");
+  llm::Request top_k = with(R"("stop":["END"])");
   top_k.top_k = 5;
   EXPECT_EQ(refused(top_k), "top_k");
   const boost::json::object dropped = encoded(top_k, {.drop_unsupported_params = true});
