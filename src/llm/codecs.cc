@@ -12,6 +12,10 @@
 #include "providers/anthropic/request_encoder.h"
 #include "providers/anthropic/response_decoder.h"
 #include "providers/anthropic/usage.h"
+#include "providers/gemini/embeddings.h"
+#include "providers/gemini/error_decoder.h"
+#include "providers/gemini/request_encoder.h"
+#include "providers/gemini/response_decoder.h"
 #include "providers/openai/request_encoder.h"
 #include "providers/openai/response_decoder.h"
 #include "providers/openai/usage.h"
@@ -41,6 +45,9 @@ void write_upstream_head(const config::Provider& provider, std::string_view endp
     head += provider.api_key;
     head += "\r\nanthropic-version: ";
     head += provider.anthropic_version;
+  } else if (provider.type == config::ProviderType::kGemini) {
+    head += "\r\nx-goog-api-key: ";
+    head += provider.api_key;
   } else if (!provider.api_key.empty()) {
     head += "\r\nauthorization: Bearer ";
     head += provider.api_key;
@@ -107,6 +114,7 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
                                      std::string_view model, std::string& head, std::string& body) {
   body.clear();
   Result<void> encoded;
+  std::string endpoint = "/chat/completions";
   if (is_anthropic(provider)) {
     encoded = providers::anthropic::encode_request(
         request,
@@ -114,6 +122,12 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
          .drop_unsupported_params = provider.drop_unsupported_params,
          .default_max_tokens = provider.default_max_tokens},
         body);
+    endpoint = "/messages";
+  } else if (provider.type == config::ProviderType::kGemini) {
+    encoded = providers::gemini::encode_request(
+        request, {.drop_unsupported_params = provider.drop_unsupported_params}, body);
+    endpoint.clear();
+    providers::gemini::append_method_path(model, request.stream, endpoint);
   } else {
     encoded = providers::openai::encode_request(
         request,
@@ -126,9 +140,30 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
   if (!encoded) {
     return encoded;
   }
-  write_upstream_head(provider, is_anthropic(provider) ? "/messages" : "/chat/completions",
-                      body.size(), request.stream, head);
+  write_upstream_head(provider, endpoint, body.size(), request.stream, head);
   return {};
+}
+
+bool translates_embeddings(const config::Provider& provider) {
+  return provider.type == config::ProviderType::kGemini;
+}
+
+Result<void> encode_upstream_embeddings(const config::Provider& provider,
+                                        const EmbeddingsRequest& request, std::string_view model,
+                                        std::string& head, std::string& body) {
+  body.clear();
+  if (auto encoded = providers::gemini::encode_embeddings_request(request, model, body); !encoded) {
+    return encoded;
+  }
+  std::string endpoint;
+  providers::gemini::append_embeddings_path(model, endpoint);
+  write_upstream_head(provider, endpoint, body.size(), /*stream=*/false, head);
+  return {};
+}
+
+Result<EmbeddingsResponse> decode_upstream_embeddings(const config::Provider& /*provider*/,
+                                                      std::string_view body) {
+  return providers::gemini::decode_embeddings_response(body);
 }
 
 bool passthrough_request(const config::Provider& provider, boost::json::object& request,
@@ -190,6 +225,9 @@ Result<Response> decode_upstream_response(const config::Provider& provider, std:
   if (is_anthropic(provider)) {
     return providers::anthropic::decode_response(body);
   }
+  if (provider.type == config::ProviderType::kGemini) {
+    return providers::gemini::decode_response(body);
+  }
   return providers::openai::decode_response(body);
 }
 
@@ -198,15 +236,20 @@ ApiError decode_upstream_error(const config::Provider& provider, int status,
   if (is_anthropic(provider)) {
     return providers::anthropic::decode_error(status, body);
   }
+  if (provider.type == config::ProviderType::kGemini) {
+    return providers::gemini::decode_error(status, body);
+  }
   return providers::openai::decode_error(status, body);
 }
 
 namespace {
 
-std::variant<providers::openai::StreamDecoder, providers::anthropic::StreamDecoder> make_decoder(
-    const config::Provider& provider) {
+UpstreamStreamDecoder::Decoders make_decoder(const config::Provider& provider) {
   if (is_anthropic(provider)) {
     return providers::anthropic::StreamDecoder();
+  }
+  if (provider.type == config::ProviderType::kGemini) {
+    return providers::gemini::StreamDecoder();
   }
   return providers::openai::StreamDecoder();
 }

@@ -16,12 +16,14 @@
 #include "llm/dialects/anthropic/messages_stream.h"
 #include "llm/dialects/openai/chat_stream.h"
 #include "llm/ir/api_error.h"
+#include "llm/ir/embeddings.h"
 #include "llm/ir/request.h"
 #include "llm/ir/response.h"
 #include "llm/ir/stream.h"
 #include "nexus/config/config.h"
 #include "nexus/core/result.h"
 #include "providers/anthropic/stream_decoder.h"
+#include "providers/gemini/stream_decoder.h"
 #include "providers/openai/stream_decoder.h"
 
 namespace nexus::llm {
@@ -71,17 +73,30 @@ bool ask_stream_usage(boost::json::object& request);
 // has none or it is not valid.
 std::optional<Usage> decode_upstream_usage(const config::Provider& provider, std::string_view body);
 
+// Embeddings for a provider whose embeddings API is not OpenAI's (Gemini): the client's OpenAI
+// request, decoded into the IR, is encoded in the provider's shape, and its answer decoded back.
+// OpenAI-shaped providers get the client's body instead (passthrough_request).
+bool translates_embeddings(const config::Provider& provider);
+Result<void> encode_upstream_embeddings(const config::Provider& provider,
+                                        const EmbeddingsRequest& request, std::string_view model,
+                                        std::string& head, std::string& body);
+Result<EmbeddingsResponse> decode_upstream_embeddings(const config::Provider& provider,
+                                                      std::string_view body);
+
 Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body);
 ApiError decode_upstream_error(const config::Provider& provider, int status, std::string_view body);
 
 class UpstreamStreamDecoder {
  public:
+  using Decoders =
+      std::variant<providers::openai::StreamDecoder, providers::anthropic::StreamDecoder,
+                   providers::gemini::StreamDecoder>;
   explicit UpstreamStreamDecoder(const config::Provider& provider);
   Result<void> decode(const sse::Event& event, std::vector<StreamEvent>& out);
   Result<void> finish(std::vector<StreamEvent>& out);
 
  private:
-  std::variant<providers::openai::StreamDecoder, providers::anthropic::StreamDecoder> decoder_;
+  Decoders decoder_;
 };
 
 }  // namespace nexus::llm

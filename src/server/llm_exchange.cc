@@ -267,6 +267,9 @@ asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
       found->second.provider->type == config::ProviderType::kEcho) {
     co_return co_await embed_in_process(found->second);
   }
+  if (endpoint_ == Endpoint::kEmbeddings && llm::translates_embeddings(*found->second.provider)) {
+    co_return co_await embed_translated(found->second);
+  }
   const config::ProviderType wanted = endpoint_ == Endpoint::kCountTokens
                                           ? config::ProviderType::kAnthropic
                                           : config::ProviderType::kOpenAi;
@@ -354,6 +357,22 @@ asio::awaitable<Outcome> LlmExchange::embed_in_process(const Snapshot::LlmModel&
   std::string out;
   dialects::openai::encode_embeddings_response(response, request->base64, out);
   co_return co_await reply_json(200, std::move(out));
+}
+
+asio::awaitable<Outcome> LlmExchange::embed_translated(const Snapshot::LlmModel& target) {
+  auto request = dialects::openai::decode_embeddings_request(body_);
+  if (!request) {
+    Error error = std::move(request.error());
+    co_return co_await reply_error(std::move(error));
+  }
+  ProviderCall call{.embeddings = true, .base64 = request->base64};
+  if (auto encoded = llm::encode_upstream_embeddings(*target.provider, *request,
+                                                     target.model->model, call.head, call.body);
+      !encoded) {
+    Error error = std::move(encoded.error());
+    co_return co_await reply_error(std::move(error));
+  }
+  co_return co_await call_provider(call, target);
 }
 
 // Events that are all known at once (the echo provider): one stream write, or one body.

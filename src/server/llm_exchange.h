@@ -49,6 +49,10 @@ struct ProviderCall {
   bool passthrough = false;
   // A passthrough stream is decoded on the side to notice an incomplete end (chat streams).
   bool check_stream = true;
+  // Embeddings from a provider with its own embeddings API: its answer is decoded into the IR
+  // and written in OpenAI's shape (base64: the client asked for that encoding).
+  bool embeddings = false;
+  bool base64 = false;
 };
 
 class LlmExchange {
@@ -75,8 +79,9 @@ class LlmExchange {
   // The echo provider: the events are made here, then written like an upstream's.
   boost::asio::awaitable<Outcome> answer_in_process(const llm::Request& request,
                                                     const Snapshot::LlmModel& target);
-  // Embeddings from the echo provider.
+  // Embeddings from the echo provider, or from a provider whose embeddings API is not OpenAI's.
   boost::asio::awaitable<Outcome> embed_in_process(const Snapshot::LlmModel& target);
+  boost::asio::awaitable<Outcome> embed_translated(const Snapshot::LlmModel& target);
   // The exchange's record names the model and its provider (for the log, metrics, budgets).
   void meter(const Snapshot::LlmModel& target);
   boost::asio::awaitable<Outcome> answer_events(const std::vector<llm::StreamEvent>& events,
@@ -94,6 +99,8 @@ class LlmExchange {
   boost::asio::awaitable<Result<std::string>> read_whole_body(proxy::UpstreamConnection& upstream,
                                                               const UpstreamBody& body,
                                                               bool& reusable);
+  boost::asio::awaitable<Outcome> answer_embeddings(const config::Provider& provider,
+                                                    std::string_view body, bool base64);
   boost::asio::awaitable<Outcome> relay_stream(proxy::UpstreamConnection& upstream,
                                                const UpstreamBody& body,
                                                const config::Provider& provider,

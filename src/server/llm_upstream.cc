@@ -6,6 +6,7 @@
 
 #include "http/http1/parser.h"
 #include "http/sse/parser.h"
+#include "llm/dialects/openai/embeddings.h"
 #include "proxy/upstream/cluster_runtime.h"
 #include "server/io_constants.h"
 #include "server/llm_exchange.h"
@@ -87,6 +88,8 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
     } else if (call.passthrough) {
       record.llm.usage = llm::decode_upstream_usage(provider, *whole);
       outcome = co_await reply_json(200, std::move(*whole));
+    } else if (call.embeddings) {
+      outcome = co_await answer_embeddings(provider, *whole, call.base64);
     } else if (auto decoded = llm::decode_upstream_response(provider, *whole); !decoded) {
       outcome = co_await reply_error(std::move(decoded.error()));
     } else {
@@ -103,6 +106,20 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
     cluster.give_back(std::move(*upstream));
   }
   co_return outcome;
+}
+
+asio::awaitable<Outcome> LlmExchange::answer_embeddings(const config::Provider& provider,
+                                                        std::string_view body, bool base64) {
+  auto decoded = llm::decode_upstream_embeddings(provider, body);
+  if (!decoded) {
+    Error error = std::move(decoded.error());
+    co_return co_await reply_error(std::move(error));
+  }
+  decoded->model = downstream_.record.llm.model;  // the name the client knows
+  downstream_.record.llm.usage = decoded->usage;
+  std::string out;
+  dialects::openai::encode_embeddings_response(*decoded, base64, out);
+  co_return co_await reply_json(200, std::move(out));
 }
 
 // A pooled connection first; one that fails before any response byte may have been closed by

@@ -50,6 +50,22 @@ function recordedOpenAiToolCalls(name) {
   return calls;
 }
 
+// A recorded Gemini stream: its text (thoughts left out) and its function calls.
+function recordedGeminiStream(name) {
+  const out = { text: '', calls: [] };
+  for (const line of recordedLines(name)) {
+    const payload = line.trim();
+    if (!payload.startsWith('data: {')) continue;
+    for (const candidate of JSON.parse(payload.slice(6)).candidates ?? []) {
+      for (const part of candidate.content?.parts ?? []) {
+        if (part.functionCall) out.calls.push(part.functionCall);
+        else if (!part.thought) out.text += part.text ?? '';
+      }
+    }
+  }
+  return out;
+}
+
 function recordedJson(name) {
   return JSON.parse(readFileSync(`${fixtures}/${name}`, 'utf8'));
 }
@@ -128,6 +144,43 @@ test('openai -> anthropic: whole tool call and streamed text', async () => {
   let text = '';
   for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
   assert.equal(text, recordedStreamText('anthropic/ddtrace__anthropic_completion_stream.sse'));
+});
+
+test('openai -> gemini: completion, streamed text, streamed tool call, embeddings, errors', async () => {
+  const recorded = recordedJson('google/pydantic__test_google_model.json');
+  const answer = await openai.chat.completions.create({ model: 'gem-chat', messages: hello });
+  assert.equal(answer.choices[0].message.content, recorded.candidates[0].content.parts[0].text);
+  assert.equal(answer.choices[0].finish_reason, 'stop');
+  const usage = recorded.usageMetadata;  // thoughts are output, outside candidatesTokenCount
+  assert.equal(answer.usage.prompt_tokens, usage.promptTokenCount);
+  assert.equal(answer.usage.completion_tokens, usage.candidatesTokenCount + usage.thoughtsTokenCount);
+  assert.equal(answer.usage.completion_tokens_details.reasoning_tokens, usage.thoughtsTokenCount);
+
+  const stream = await openai.chat.completions.create({ model: 'gem-stream', messages: hello, stream: true });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+  assert.equal(text, recordedGeminiStream('google/pydantic__test_google_model_iter_stream.2.sse').text);
+
+  const runner = openai.chat.completions.stream({
+    model: 'gem-tool-stream', messages: hello,
+    tools: [{ type: 'function', function: { name: 'get_capital', parameters: { type: 'object' } } }],
+  });
+  const final = await runner.finalChatCompletion();
+  const [expected] = recordedGeminiStream('google/pydantic__test_google_model_iter_stream.0.sse').calls;
+  const call = final.choices[0].message.tool_calls[0];
+  assert.equal(call.function.name, expected.name);
+  assert.deepEqual(JSON.parse(call.function.arguments), expected.args);
+  assert.ok(call.id.length > 0);
+  assert.equal(final.choices[0].finish_reason, 'tool_calls');
+
+  const vectors = recordedJson('google/pydantic__TestGoogle.test_instrumentation.json').embeddings;
+  const embedded = await openai.embeddings.create({ model: 'gem-emb', input: ['one text'] });
+  assert.equal(embedded.data.length, vectors.length);
+  assert.deepEqual(embedded.data[0].embedding, vectors[0].values.map(Math.fround));
+  assert.equal(embedded.model, 'gem-emb');
+
+  await assert.rejects(openai.chat.completions.create({ model: 'gem-404', messages: hello }),
+    (e) => e instanceof OpenAI.NotFoundError && /not found/.test(e.message));
 });
 
 test('openai: errors keep their status, shape and Retry-After', async () => {
@@ -254,6 +307,31 @@ test('anthropic -> openai: a streamed tool call', async () => {
   assert.equal(tools[0].name, expected[0].name);
   assert.deepEqual(tools[0].input, JSON.parse(expected[0].arguments));
   assert.equal(final.stop_reason, 'tool_use');
+});
+
+test('anthropic -> gemini: whole text with thinking usage, streamed text, streamed tool call', async () => {
+  const recorded = recordedJson('google/pydantic__test_google_model.json');
+  const whole = await anthropic.messages.create({ model: 'gem-chat', max_tokens: 100, messages: hello });
+  assert.equal(whole.content[0].text, recorded.candidates[0].content.parts[0].text);
+  assert.equal(whole.stop_reason, 'end_turn');
+  assert.equal(whole.usage.output_tokens,
+    recorded.usageMetadata.candidatesTokenCount + recorded.usageMetadata.thoughtsTokenCount);
+
+  const stream = anthropic.messages.stream({ model: 'gem-stream', max_tokens: 100, messages: hello });
+  const final = await stream.finalMessage();
+  assert.equal(final.content[0].text,
+    recordedGeminiStream('google/pydantic__test_google_model_iter_stream.2.sse').text);
+
+  const toolStream = anthropic.messages.stream({
+    model: 'gem-tool-stream', max_tokens: 100, messages: hello,
+    tools: [{ name: 'get_capital', input_schema: { type: 'object' } }],
+  });
+  const withTool = await toolStream.finalMessage();
+  const [expected] = recordedGeminiStream('google/pydantic__test_google_model_iter_stream.0.sse').calls;
+  const tool = withTool.content.find((block) => block.type === 'tool_use');
+  assert.equal(tool.name, expected.name);
+  assert.deepEqual(tool.input, expected.args);
+  assert.equal(withTool.stop_reason, 'tool_use');
 });
 
 test('anthropic: errors keep their status and shape', async () => {

@@ -4,6 +4,7 @@ models list, and the echo provider. The official SDKs' view is in test_llm_sdk.p
 
 import json
 import unittest
+import urllib.parse
 
 from harness.llm import llm_config, recorded_body, replay
 from nexus_harness import NexusTestCase, free_port, request
@@ -103,6 +104,57 @@ class LlmRouteTest(NexusTestCase):
         self.assertEqual(text, recorded)
         delta = [d for n, d in events if n == "message_delta"][0]
         self.assertGreater(delta["usage"]["output_tokens"], 0)
+
+    def test_openai_client_to_gemini_provider_request(self):
+        whole = "google/pydantic__test_google_model.json"
+        streamed = "google/pydantic__test_google_model_iter_stream.2.sse"
+        self.start([("gem", "gem", whole), ("gem-stream", "gem", streamed)])
+        resp = self.post("/v1/chat/completions",
+                         {"model": "gem", "max_tokens": 50, "stop": ["END"],
+                          "messages": [{"role": "system", "content": "Be brief"}] + HELLO})
+        self.assertEqual(resp.status, 200, resp.body)
+        sent = self.up.requests[-1]
+        # The model goes in the path, the key in x-goog-api-key.
+        self.assertEqual(sent.target, "/v1beta/models/" + urllib.parse.quote(whole, safe="") +
+                         ":generateContent")
+        self.assertEqual(sent.header("x-goog-api-key"), "gm-upstream")
+        self.assertIsNone(sent.header("authorization"))
+        body = json.loads(sent.body)
+        self.assertNotIn("model", body)
+        self.assertEqual(body["systemInstruction"], {"parts": [{"text": "Be brief"}]})
+        self.assertEqual(body["contents"], [{"role": "user", "parts": [{"text": "Hello Nexus"}]}])
+        self.assertEqual(body["generationConfig"], {"maxOutputTokens": 50, "stopSequences": ["END"]})
+        self.assertEqual(json.loads(resp.body)["object"], "chat.completion")
+
+        resp = self.post("/v1/messages", {"model": "gem-stream", "max_tokens": 50, "messages": HELLO,
+                                          "stream": True})
+        self.assertEqual(resp.status, 200, resp.body)
+        self.assertEqual(self.up.requests[-1].target, "/v1beta/models/" +
+                         urllib.parse.quote(streamed, safe="") + ":streamGenerateContent?alt=sse")
+        events = sse_events(resp.body)
+        self.assertEqual([n for n, _ in events][0], "message_start")
+        self.assertEqual([n for n, _ in events][-1], "message_stop")
+        text = "".join(d["delta"].get("text", "") for n, d in events if n == "content_block_delta")
+        self.assertEqual(text, "The temperature in Paris is 30°C.\n")
+
+    def test_embeddings_translated_for_gemini(self):
+        name = "google/pydantic__TestGoogle.test_instrumentation.json"
+        self.start([("gem-emb", "gem", name)])
+        resp = self.post("/v1/embeddings", {"model": "gem-emb", "input": ["hello"], "dimensions": 64,
+                                            "input_type": "search_query"})
+        self.assertEqual(resp.status, 200, resp.body)
+        sent = self.up.requests[-1]
+        self.assertEqual(sent.target, "/v1beta/models/" + urllib.parse.quote(name, safe="") +
+                         ":batchEmbedContents")
+        self.assertEqual(json.loads(sent.body), {"requests": [{
+            "model": "models/" + name, "content": {"parts": [{"text": "hello"}]},
+            "taskType": "RETRIEVAL_QUERY", "outputDimensionality": 64}]})
+        answer = json.loads(resp.body)
+        recorded = json.loads(recorded_body(name))["embeddings"][0]["values"]
+        self.assertEqual(answer["model"], "gem-emb")
+        self.assertEqual(len(answer["data"][0]["embedding"]), len(recorded))
+        for got, want in zip(answer["data"][0]["embedding"], recorded):
+            self.assertAlmostEqual(got, want, places=6)
 
     def test_embeddings_completions_and_count_tokens_are_forwarded(self):
         models = [("emb", "oai", "openai/ddtrace__embedding_b64.json"),

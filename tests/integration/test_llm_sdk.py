@@ -1,5 +1,6 @@
 """The official npm SDKs (`openai`, `@anthropic-ai/sdk`) against a real nexus process: the four
-translation paths (OpenAI->OpenAI, OpenAI->Anthropic, Anthropic->Anthropic, Anthropic->OpenAI),
+translation paths (OpenAI->OpenAI, OpenAI->Anthropic, Anthropic->Anthropic, Anthropic->OpenAI,
+and both dialects to Gemini),
 streaming, tool calls, errors, with providers replayed from recordings. The assertions are in
 tests/e2e/sdk.test.mjs; this file starts the processes and runs it."""
 
@@ -29,6 +30,11 @@ MODELS = {
     "emb-b64": ("oai", "openai/ddtrace__embedding_b64.json"),
     "emb-float": ("oai", "openai/vercel__openai-embedding.json"),
     "oai-legacy": ("oai", "openai/vercel__openai-completion-text.json"),
+    "gem-chat": ("gem", "google/pydantic__test_google_model.json"),
+    "gem-stream": ("gem", "google/pydantic__test_google_model_iter_stream.2.sse"),
+    "gem-tool-stream": ("gem", "google/pydantic__test_google_model_iter_stream.0.sse"),
+    "gem-404": ("gem", "google/pydantic__test_model_name_suggestion_google.json"),
+    "gem-emb": ("gem", "google/pydantic__TestGoogle.test_instrumentation.json"),
 }
 
 
@@ -48,7 +54,9 @@ class SdkTest(NexusTestCase):
         # Every recording that a test named was asked for, with the upstream's own key.
         asked = {r.body for r in upstream.requests}
         self.assertTrue(all(r.header("authorization") == "Bearer sk-upstream" or
-                            r.header("x-api-key") == "sk-ant-upstream" for r in upstream.requests))
+                            r.header("x-api-key") == "sk-ant-upstream" or
+                            r.header("x-goog-api-key") == "gm-upstream"
+                            for r in upstream.requests))
         self.assertGreaterEqual(len(asked), len(MODELS))
 
 

@@ -159,13 +159,14 @@ struct DirectResponse {
 // An LLM provider (docs/providers.md). Providers reached over the network get a cluster of
 // their own, built from base_url ("provider:<name>"), so they share the proxy's connection
 // pools, TLS and DNS handling.
-enum class ProviderType { kEcho, kOpenAi, kAnthropic };
+enum class ProviderType { kEcho, kOpenAi, kAnthropic, kGemini };
 
 struct Provider {
   std::string name;
   ProviderType type = ProviderType::kEcho;
   std::string preset;     // openai_compatible: the preset the defaults came from
-  std::string api_key;    // sent as Authorization: Bearer (OpenAI-shaped) or x-api-key
+  std::string api_key;    // sent as Authorization: Bearer (OpenAI-shaped), x-api-key (Anthropic)
+                          // or x-goog-api-key (Gemini)
   std::string base_url;   // "https://api.openai.com/v1"
   std::string cluster;    // the cluster built for base_url (empty for echo)
   std::string base_path;  // base_url's path without a trailing slash ("/v1")

@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::string_view kOpenAiUrl = "https://api.openai.com/v1";
 constexpr std::string_view kAnthropicUrl = "https://api.anthropic.com/v1";
+constexpr std::string_view kGeminiUrl = "https://generativelanguage.googleapis.com/v1beta";
 
 // base_url: http(s), a host, an optional port and path; no query, fragment or credentials.
 Result<void> parse_base_url(const Reader& r, const Field& at, config::Provider& out,
@@ -73,7 +74,8 @@ Result<void> parse_headers(const Reader& r, const Field& field, config::Provider
   return {};
 }
 
-constexpr std::string_view kTypes[] = {"echo", "openai", "openai_compatible", "anthropic"};
+constexpr std::string_view kTypes[] = {"echo", "openai", "openai_compatible", "anthropic",
+                                       "gemini"};
 
 // The type's defaults: the base URL, whether an API key is required.
 Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& out) {
@@ -94,6 +96,11 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
   if (*type == "anthropic") {
     out.type = config::ProviderType::kAnthropic;
     out.base_url = kAnthropicUrl;
+    return true;
+  }
+  if (*type == "gemini") {
+    out.type = config::ProviderType::kGemini;
+    out.base_url = kGeminiUrl;
     return true;
   }
   out.type = config::ProviderType::kOpenAi;

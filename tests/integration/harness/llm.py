@@ -3,11 +3,14 @@
 
 The replaying upstream picks the recording from the request itself: the upstream model id *is*
 the fixture's path ("anthropic/ddtrace__anthropic_completion_stream.sse"), so each test names
-what the provider answers through the `models` of its config. Status and content type come from
+what the provider answers through the `models` of its config. Gemini puts the model in the path
+(/v1beta/models/<percent-encoded id>:generateContent) instead of the body. Status and content type come from
 the fixture's INDEX.json; a 429 also carries Retry-After: 7, as providers send it."""
 
 import json
 import os
+import re
+import urllib.parse
 
 from .common import free_port, shared_dir
 
@@ -49,7 +52,9 @@ def replay(piece_size=None):
     goes out one chunk per event, as providers flush them, or in chunks of `piece_size` bytes
     (events split anywhere)."""
     def handler(req, conn):
-        name = json.loads(req.body)["model"]
+        in_path = re.search(r"/models/([^/:]+):", req.path)
+        name = (urllib.parse.unquote(in_path.group(1)) if in_path
+                else json.loads(req.body)["model"])
         entry = fixture_entry(name)
         body = recorded_body(name)
         status = entry.get("status", 200)
@@ -62,7 +67,8 @@ def replay(piece_size=None):
             if piece_size:
                 pieces = [body[i:i + piece_size] for i in range(0, len(body), piece_size)]
             else:
-                pieces = [event + b"\n\n" for event in body.split(b"\n\n") if event.strip()]
+                end = b"\r\n\r\n" if b"\r\n\r\n" in body else b"\n\n"  # Gemini's framing
+                pieces = [event + end for event in body.split(end) if event.strip()]
             for piece in pieces:
                 conn.send(b"%x\r\n%s\r\n" % (len(piece), piece))
             conn.send(b"0\r\n\r\n")
@@ -73,8 +79,8 @@ def replay(piece_size=None):
 
 
 def llm_config(port, upstream=None, models=(), filters=None, provider_options=None):
-    """A config with the echo provider, and two providers at `upstream` when given: "oai"
-    (OpenAI-compatible) and "claude" (Anthropic). `models`: (name, provider, upstream model)."""
+    """A config with the echo provider, and three providers at `upstream` when given: "oai"
+    (OpenAI-compatible), "claude" (Anthropic) and "gem" (Gemini). `models`: (name, provider, upstream model)."""
     providers = {"echo": {"type": "echo"}}
     if upstream is not None:
         base = f"http://{upstream.address}/v1"
@@ -82,6 +88,8 @@ def llm_config(port, upstream=None, models=(), filters=None, provider_options=No
                                  "api_key": "sk-upstream"}, **(provider_options or {}))
         providers["claude"] = dict({"type": "anthropic", "base_url": base,
                                     "api_key": "sk-ant-upstream"}, **(provider_options or {}))
+        providers["gem"] = dict({"type": "gemini", "base_url": f"http://{upstream.address}/v1beta",
+                                 "api_key": "gm-upstream"}, **(provider_options or {}))
     model_list = [{"name": "echo", "provider": "echo"}]
     model_list += [{"name": n, "provider": p, "model": m} for n, p, m in models]
     route = {"match": {"prefix": "/v1/"}, "llm": {}}

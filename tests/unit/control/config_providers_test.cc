@@ -60,12 +60,26 @@ TEST(ConfigProviders, PresetGivesTheBaseUrl) {
   EXPECT_FALSE(loaded->providers.at("groq").max_completion_tokens);
 }
 
-TEST(ConfigProviders, OpenAiItselfTakesMaxCompletionTokens) {
+TEST(ConfigProviders, GeminiHasItsOwnDefaultUrl) {
   auto loaded = load(SERVER_LINE LLM_ROUTE
                      "providers:\n"
-                     "  openai: { type: openai, api_key: k }\n"
-                     "  own: { type: openai_compatible, base_url: \"http://127.0.0.1:9/v1\", api_key: o }\n"
-                     "models: [{ name: o4, provider: openai }, { name: mine, provider: own }]\n");
+                     "  gemini: { type: gemini, api_key: g }\n"
+                     "models: [{ name: flash, provider: gemini, model: gemini-2.5-flash }]\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  const config::Provider& gemini = loaded->providers.at("gemini");
+  EXPECT_EQ(gemini.type, config::ProviderType::kGemini);
+  EXPECT_EQ(gemini.host, "generativelanguage.googleapis.com");
+  EXPECT_EQ(gemini.base_path, "/v1beta");
+  EXPECT_TRUE(loaded->clusters.at("provider:gemini").tls.enabled);
+}
+
+TEST(ConfigProviders, OpenAiItselfTakesMaxCompletionTokens) {
+  auto loaded =
+      load(SERVER_LINE LLM_ROUTE
+           "providers:\n"
+           "  openai: { type: openai, api_key: k }\n"
+           "  own: { type: openai_compatible, base_url: \"http://127.0.0.1:9/v1\", api_key: o }\n"
+           "models: [{ name: o4, provider: openai }, { name: mine, provider: own }]\n");
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   EXPECT_TRUE(loaded->providers.at("openai").max_completion_tokens);
   EXPECT_FALSE(loaded->providers.at("own").max_completion_tokens);
@@ -78,9 +92,9 @@ struct BadCase {
 };
 
 const BadCase kBad[] = {
-    {"unknown type", SERVER_LINE "providers: { p: { type: gemini } }\n",
-     "p.yaml:2: providers.p.type: unknown value 'gemini' (expected echo, openai, "
-     "openai_compatible, anthropic)"},
+    {"unknown type", SERVER_LINE "providers: { p: { type: palm } }\n",
+     "p.yaml:2: providers.p.type: unknown value 'palm' (expected echo, openai, "
+     "openai_compatible, anthropic, gemini)"},
     {"missing key", SERVER_LINE "providers:\n  p: { type: openai }\n",
      "p.yaml:3: providers.p.api_key: an API key is required (or optional: true to leave the "
      "provider out when its key is not set)"},
