@@ -12,6 +12,10 @@
 #include "providers/anthropic/request_encoder.h"
 #include "providers/anthropic/response_decoder.h"
 #include "providers/anthropic/usage.h"
+#include "providers/cohere/embeddings.h"
+#include "providers/cohere/error_decoder.h"
+#include "providers/cohere/request_encoder.h"
+#include "providers/cohere/response_decoder.h"
 #include "providers/gemini/embeddings.h"
 #include "providers/gemini/error_decoder.h"
 #include "providers/gemini/request_encoder.h"
@@ -128,6 +132,11 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
         request, {.drop_unsupported_params = provider.drop_unsupported_params}, body);
     endpoint.clear();
     providers::gemini::append_method_path(model, request.stream, endpoint);
+  } else if (provider.type == config::ProviderType::kCohere) {
+    encoded = providers::cohere::encode_request(
+        request, {.model = model, .drop_unsupported_params = provider.drop_unsupported_params},
+        body);
+    endpoint = "/chat";
   } else {
     encoded = providers::openai::encode_request(
         request,
@@ -145,24 +154,34 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
 }
 
 bool translates_embeddings(const config::Provider& provider) {
-  return provider.type == config::ProviderType::kGemini;
+  return provider.type == config::ProviderType::kGemini ||
+         provider.type == config::ProviderType::kCohere;
 }
 
 Result<void> encode_upstream_embeddings(const config::Provider& provider,
                                         const EmbeddingsRequest& request, std::string_view model,
                                         std::string& head, std::string& body) {
   body.clear();
-  if (auto encoded = providers::gemini::encode_embeddings_request(request, model, body); !encoded) {
+  std::string endpoint = "/embed";
+  const bool cohere = provider.type == config::ProviderType::kCohere;
+  if (auto encoded = cohere ? providers::cohere::encode_embeddings_request(request, model, body)
+                            : providers::gemini::encode_embeddings_request(request, model, body);
+      !encoded) {
     return encoded;
   }
-  std::string endpoint;
-  providers::gemini::append_embeddings_path(model, endpoint);
+  if (!cohere) {
+    endpoint.clear();
+    providers::gemini::append_embeddings_path(model, endpoint);
+  }
   write_upstream_head(provider, endpoint, body.size(), /*stream=*/false, head);
   return {};
 }
 
-Result<EmbeddingsResponse> decode_upstream_embeddings(const config::Provider& /*provider*/,
+Result<EmbeddingsResponse> decode_upstream_embeddings(const config::Provider& provider,
                                                       std::string_view body) {
+  if (provider.type == config::ProviderType::kCohere) {
+    return providers::cohere::decode_embeddings_response(body);
+  }
   return providers::gemini::decode_embeddings_response(body);
 }
 
@@ -228,6 +247,9 @@ Result<Response> decode_upstream_response(const config::Provider& provider, std:
   if (provider.type == config::ProviderType::kGemini) {
     return providers::gemini::decode_response(body);
   }
+  if (provider.type == config::ProviderType::kCohere) {
+    return providers::cohere::decode_response(body);
+  }
   return providers::openai::decode_response(body);
 }
 
@@ -238,6 +260,9 @@ ApiError decode_upstream_error(const config::Provider& provider, int status,
   }
   if (provider.type == config::ProviderType::kGemini) {
     return providers::gemini::decode_error(status, body);
+  }
+  if (provider.type == config::ProviderType::kCohere) {
+    return providers::cohere::decode_error(status, body);
   }
   return providers::openai::decode_error(status, body);
 }
@@ -250,6 +275,9 @@ UpstreamStreamDecoder::Decoders make_decoder(const config::Provider& provider) {
   }
   if (provider.type == config::ProviderType::kGemini) {
     return providers::gemini::StreamDecoder();
+  }
+  if (provider.type == config::ProviderType::kCohere) {
+    return providers::cohere::StreamDecoder();
   }
   return providers::openai::StreamDecoder();
 }

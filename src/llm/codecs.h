@@ -23,6 +23,7 @@
 #include "nexus/config/config.h"
 #include "nexus/core/result.h"
 #include "providers/anthropic/stream_decoder.h"
+#include "providers/cohere/stream_decoder.h"
 #include "providers/gemini/stream_decoder.h"
 #include "providers/openai/stream_decoder.h"
 
@@ -73,9 +74,9 @@ bool ask_stream_usage(boost::json::object& request);
 // has none or it is not valid.
 std::optional<Usage> decode_upstream_usage(const config::Provider& provider, std::string_view body);
 
-// Embeddings for a provider whose embeddings API is not OpenAI's (Gemini): the client's OpenAI
-// request, decoded into the IR, is encoded in the provider's shape, and its answer decoded back.
-// OpenAI-shaped providers get the client's body instead (passthrough_request).
+// Embeddings for a provider whose embeddings API is not OpenAI's (Gemini, Cohere): the client's
+// OpenAI request, decoded into the IR, is encoded in the provider's shape, and its answer decoded
+// back. OpenAI-shaped providers get the client's body instead (passthrough_request).
 bool translates_embeddings(const config::Provider& provider);
 Result<void> encode_upstream_embeddings(const config::Provider& provider,
                                         const EmbeddingsRequest& request, std::string_view model,
@@ -90,7 +91,7 @@ class UpstreamStreamDecoder {
  public:
   using Decoders =
       std::variant<providers::openai::StreamDecoder, providers::anthropic::StreamDecoder,
-                   providers::gemini::StreamDecoder>;
+                   providers::gemini::StreamDecoder, providers::cohere::StreamDecoder>;
   explicit UpstreamStreamDecoder(const config::Provider& provider);
   Result<void> decode(const sse::Event& event, std::vector<StreamEvent>& out);
   Result<void> finish(std::vector<StreamEvent>& out);

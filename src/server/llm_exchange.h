@@ -99,6 +99,7 @@ class LlmExchange {
   boost::asio::awaitable<Result<std::string>> read_whole_body(proxy::UpstreamConnection& upstream,
                                                               const UpstreamBody& body,
                                                               bool& reusable);
+  void name_answer(llm::StreamEvent& start, std::string& storage) const;
   boost::asio::awaitable<Outcome> answer_embeddings(const config::Provider& provider,
                                                     std::string_view body, bool base64);
   boost::asio::awaitable<Outcome> relay_stream(proxy::UpstreamConnection& upstream,

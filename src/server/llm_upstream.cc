@@ -1,8 +1,11 @@
 // The provider half of an LLM exchange: the translated request sent over a pooled HTTP/1.1
 // connection of the provider's cluster, and its answer read back, whole or as an event stream
 // translated event by event.
+#include <fmt/format.h>
+
 #include <boost/asio/write.hpp>
 #include <ctime>
+#include <random>
 
 #include "http/http1/parser.h"
 #include "http/sse/parser.h"
@@ -22,6 +25,12 @@ namespace {
 // An upstream's whole answer (a completion or an error body) is held in memory to be
 // translated; beyond this it is refused rather than allowed to grow without bound.
 constexpr size_t kMaxUpstreamBody = size_t{64} * 1024 * 1024;
+
+// The id of an answer whose provider gave none (Bedrock): 24 random hex digits.
+std::string generated_answer_id() {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  return fmt::format("{:016x}{:08x}", random(), static_cast<uint32_t>(random()));
+}
 
 }  // namespace
 
@@ -94,6 +103,12 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
       outcome = co_await reply_error(std::move(decoded.error()));
     } else {
       record.llm.usage = decoded->usage;
+      if (decoded->model.empty()) {
+        decoded->model = record.llm.model;
+      }
+      if (decoded->id.empty()) {
+        decoded->id = generated_answer_id();
+      }
       std::string out;
       llm::encode_client_response(dialect_, *decoded, static_cast<int64_t>(std::time(nullptr)),
                                   out);
@@ -120,6 +135,18 @@ asio::awaitable<Outcome> LlmExchange::answer_embeddings(const config::Provider& 
   std::string out;
   dialects::openai::encode_embeddings_response(*decoded, base64, out);
   co_return co_await reply_json(200, std::move(out));
+}
+
+// A stream's start as the client sees it: a provider that names no model (Cohere, Bedrock) gets
+// the client's model name, one that gives no id an id made here (kept in `storage`).
+void LlmExchange::name_answer(llm::StreamEvent& start, std::string& storage) const {
+  if (start.name.empty()) {
+    start.name = downstream_.record.llm.model;
+  }
+  if (start.id.empty()) {
+    storage = generated_answer_id();
+    start.id = storage;
+  }
 }
 
 // A pooled connection first; one that fails before any response byte may have been closed by
@@ -263,6 +290,7 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
   const bool hold_usage_chunk = call.passthrough && call.check_stream &&
                                 dialect_ == llm::Dialect::kOpenAi && !call.include_usage;
   std::string held;
+  std::string answer_id;  // for a provider that names no id
   auto translate = [&](std::string_view piece) -> Result<void> {
     if (call.passthrough && !hold_usage_chunk) {
       out.append(piece);
@@ -293,11 +321,14 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
         return decoded;
       }
       bool usage_only = !events.empty();
-      for (const auto& ir_event : events) {
+      for (auto& ir_event : events) {
         if (ir_event.kind == llm::StreamEventKind::kUsage) {
           usage = ir_event.usage;
         } else {
           usage_only = false;
+        }
+        if (ir_event.kind == llm::StreamEventKind::kMessageStart) {
+          name_answer(ir_event, answer_id);
         }
         if (!call.passthrough) {
           encoder.encode(ir_event, out);

@@ -183,6 +183,40 @@ test('openai -> gemini: completion, streamed text, streamed tool call, embedding
     (e) => e instanceof OpenAI.NotFoundError && /not found/.test(e.message));
 });
 
+test('openai -> cohere: completion, streamed tool calls, embeddings', async () => {
+  const recorded = recordedJson('cohere/pydantic__test_stop_settings_cohere.json');
+  const answer = await openai.chat.completions.create({ model: 'coh-chat', messages: hello, stop: ['Paris'] });
+  assert.equal(answer.choices[0].message.content, recorded.message.content[0].text);
+  assert.equal(answer.choices[0].finish_reason, 'stop');
+  assert.equal(answer.model, 'coh-chat');  // Cohere names no model: the client's name
+  assert.equal(answer.usage.prompt_tokens, recorded.usage.billed_units.input_tokens);
+
+  const name = 'cohere/vercel__cohere-tool-call.chunks.txt';
+  const runner = openai.chat.completions.stream({
+    model: 'coh-tool-stream', messages: hello,
+    tools: ['weather', 'cityAttractions'].map((tool) => ({ type: 'function', function: { name: tool, parameters: { type: 'object' } } })),
+  });
+  const final = await runner.finalChatCompletion();
+  const events = recordedLines(name).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const expected = events.filter((e) => e.type === 'tool-call-start').map((e) => e.delta.message.tool_calls);
+  for (const e of events.filter((e) => e.type === 'tool-call-delta')) {
+    expected[e.index].function.arguments += e.delta.message.tool_calls.function.arguments;
+  }
+  const calls = final.choices[0].message.tool_calls;
+  assert.equal(calls.length, expected.length);
+  calls.forEach((call, i) => {
+    assert.equal(call.id, expected[i].id);
+    assert.equal(call.function.name, expected[i].function.name);
+    assert.deepEqual(JSON.parse(call.function.arguments), JSON.parse(expected[i].function.arguments));
+  });
+  assert.equal(final.choices[0].finish_reason, 'tool_calls');
+
+  const vectors = recordedJson('cohere/pydantic__TestCohere.test_query.json');
+  const embedded = await openai.embeddings.create({ model: 'coh-emb', input: 'query', input_type: 'search_query' });
+  assert.deepEqual(embedded.data[0].embedding, vectors.embeddings.float[0].map(Math.fround));
+  assert.equal(embedded.usage.prompt_tokens, vectors.meta.billed_units.input_tokens);
+});
+
 test('openai: errors keep their status, shape and Retry-After', async () => {
   await assert.rejects(openai.chat.completions.create({ model: 'no-such-model', messages: hello }),
     (e) => e instanceof OpenAI.NotFoundError && e.param === 'model');

@@ -137,6 +137,28 @@ class LlmRouteTest(NexusTestCase):
         text = "".join(d["delta"].get("text", "") for n, d in events if n == "content_block_delta")
         self.assertEqual(text, "The temperature in Paris is 30°C.\n")
 
+    def test_anthropic_client_to_cohere_provider_request(self):
+        name = "cohere/vercel__cohere-tool-call.chunks.txt"
+        self.start([("command", "coh", name)])
+        tools = [{"name": "weather", "input_schema": {"type": "object"}}]
+        resp = self.post("/v1/messages", {"model": "command", "max_tokens": 50, "messages": HELLO,
+                                          "tools": tools, "stream": True})
+        self.assertEqual(resp.status, 200, resp.body)
+        sent = self.up.requests[-1]
+        self.assertEqual(sent.target, "/v2/chat")
+        self.assertEqual(sent.header("authorization"), "Bearer co-upstream")
+        body = json.loads(sent.body)
+        self.assertEqual((body["model"], body["stream"], body["max_tokens"]), (name, True, 50))
+        self.assertEqual(body["tools"][0]["function"]["name"], "weather")
+        events = sse_events(resp.body)
+        starts = [d["content_block"] for n, d in events if n == "content_block_start"]
+        self.assertEqual([b["name"] for b in starts if b["type"] == "tool_use"],
+                         ["weather", "cityAttractions"])
+        stop = [d for n, d in events if n == "message_delta"][0]
+        self.assertEqual(stop["delta"]["stop_reason"], "tool_use")
+        message = [d for n, d in events if n == "message_start"][0]["message"]
+        self.assertEqual(message["model"], "command")  # Cohere names none: the client's name
+
     def test_embeddings_translated_for_gemini(self):
         name = "google/pydantic__TestGoogle.test_instrumentation.json"
         self.start([("gem-emb", "gem", name)])

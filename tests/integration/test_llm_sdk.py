@@ -1,6 +1,6 @@
 """The official npm SDKs (`openai`, `@anthropic-ai/sdk`) against a real nexus process: the four
 translation paths (OpenAI->OpenAI, OpenAI->Anthropic, Anthropic->Anthropic, Anthropic->OpenAI,
-and both dialects to Gemini),
+both dialects to Gemini, OpenAI to Cohere),
 streaming, tool calls, errors, with providers replayed from recordings. The assertions are in
 tests/e2e/sdk.test.mjs; this file starts the processes and runs it."""
 
@@ -35,6 +35,9 @@ MODELS = {
     "gem-tool-stream": ("gem", "google/pydantic__test_google_model_iter_stream.0.sse"),
     "gem-404": ("gem", "google/pydantic__test_model_name_suggestion_google.json"),
     "gem-emb": ("gem", "google/pydantic__TestGoogle.test_instrumentation.json"),
+    "coh-chat": ("coh", "cohere/pydantic__test_stop_settings_cohere.json"),
+    "coh-tool-stream": ("coh", "cohere/vercel__cohere-tool-call.chunks.txt"),
+    "coh-emb": ("coh", "cohere/pydantic__TestCohere.test_query.json"),
 }
 
 
@@ -55,7 +58,8 @@ class SdkTest(NexusTestCase):
         asked = {r.body for r in upstream.requests}
         self.assertTrue(all(r.header("authorization") == "Bearer sk-upstream" or
                             r.header("x-api-key") == "sk-ant-upstream" or
-                            r.header("x-goog-api-key") == "gm-upstream"
+                            r.header("x-goog-api-key") == "gm-upstream" or
+                            r.header("authorization") == "Bearer co-upstream"
                             for r in upstream.requests))
         self.assertGreaterEqual(len(asked), len(MODELS))
 

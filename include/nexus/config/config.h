@@ -159,7 +159,7 @@ struct DirectResponse {
 // An LLM provider (docs/providers.md). Providers reached over the network get a cluster of
 // their own, built from base_url ("provider:<name>"), so they share the proxy's connection
 // pools, TLS and DNS handling.
-enum class ProviderType { kEcho, kOpenAi, kAnthropic, kGemini };
+enum class ProviderType { kEcho, kOpenAi, kAnthropic, kGemini, kCohere };
 
 struct Provider {
   std::string name;

@@ -15,6 +15,7 @@ namespace {
 constexpr std::string_view kOpenAiUrl = "https://api.openai.com/v1";
 constexpr std::string_view kAnthropicUrl = "https://api.anthropic.com/v1";
 constexpr std::string_view kGeminiUrl = "https://generativelanguage.googleapis.com/v1beta";
+constexpr std::string_view kCohereUrl = "https://api.cohere.com/v2";
 
 // base_url: http(s), a host, an optional port and path; no query, fragment or credentials.
 Result<void> parse_base_url(const Reader& r, const Field& at, config::Provider& out,
@@ -74,8 +75,8 @@ Result<void> parse_headers(const Reader& r, const Field& field, config::Provider
   return {};
 }
 
-constexpr std::string_view kTypes[] = {"echo", "openai", "openai_compatible", "anthropic",
-                                       "gemini"};
+constexpr std::string_view kTypes[] = {"echo",      "openai", "openai_compatible",
+                                       "anthropic", "gemini", "cohere"};
 
 // The type's defaults: the base URL, whether an API key is required.
 Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& out) {
@@ -101,6 +102,11 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
   if (*type == "gemini") {
     out.type = config::ProviderType::kGemini;
     out.base_url = kGeminiUrl;
+    return true;
+  }
+  if (*type == "cohere") {
+    out.type = config::ProviderType::kCohere;
+    out.base_url = kCohereUrl;
     return true;
   }
   out.type = config::ProviderType::kOpenAi;

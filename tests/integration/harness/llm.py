@@ -29,20 +29,20 @@ def fixture_entry(name):
 
 def recorded_body(name):
     """The bytes the provider sent: .sse as recorded; .chunks.txt (one data payload per line)
-    framed as the provider frames it (Anthropic names each event's type)."""
+    framed as the provider frames it (Anthropic and Cohere name each event's type)."""
     with open(os.path.join(FIXTURES, name), "rb") as f:
         data = f.read()
     if not name.endswith(".chunks.txt"):
         return data
-    anthropic = name.startswith("anthropic/")
+    named = name.startswith(("anthropic/", "cohere/"))  # events named by their type
     out = b""
     for line in data.splitlines():
         if not line.strip():
             continue
-        if anthropic:
+        if named:
             out += b"event: " + json.loads(line)["type"].encode() + b"\n"
         out += b"data: " + line + b"\n\n"
-    if not anthropic:
+    if not named:
         out += b"data: [DONE]\n\n"
     return out
 
@@ -79,8 +79,8 @@ def replay(piece_size=None):
 
 
 def llm_config(port, upstream=None, models=(), filters=None, provider_options=None):
-    """A config with the echo provider, and three providers at `upstream` when given: "oai"
-    (OpenAI-compatible), "claude" (Anthropic) and "gem" (Gemini). `models`: (name, provider, upstream model)."""
+    """A config with the echo provider, and four providers at `upstream` when given: "oai"
+    (OpenAI-compatible), "claude" (Anthropic), "gem" (Gemini) and "coh" (Cohere). `models`: (name, provider, upstream model)."""
     providers = {"echo": {"type": "echo"}}
     if upstream is not None:
         base = f"http://{upstream.address}/v1"
@@ -90,6 +90,8 @@ def llm_config(port, upstream=None, models=(), filters=None, provider_options=No
                                     "api_key": "sk-ant-upstream"}, **(provider_options or {}))
         providers["gem"] = dict({"type": "gemini", "base_url": f"http://{upstream.address}/v1beta",
                                  "api_key": "gm-upstream"}, **(provider_options or {}))
+        providers["coh"] = dict({"type": "cohere", "base_url": f"http://{upstream.address}/v2",
+                                 "api_key": "co-upstream"}, **(provider_options or {}))
     model_list = [{"name": "echo", "provider": "echo"}]
     model_list += [{"name": n, "provider": p, "model": m} for n, p, m in models]
     route = {"match": {"prefix": "/v1/"}, "llm": {}}

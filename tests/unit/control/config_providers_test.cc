@@ -60,17 +60,23 @@ TEST(ConfigProviders, PresetGivesTheBaseUrl) {
   EXPECT_FALSE(loaded->providers.at("groq").max_completion_tokens);
 }
 
-TEST(ConfigProviders, GeminiHasItsOwnDefaultUrl) {
+TEST(ConfigProviders, GeminiAndCohereHaveTheirOwnDefaultUrls) {
   auto loaded = load(SERVER_LINE LLM_ROUTE
                      "providers:\n"
                      "  gemini: { type: gemini, api_key: g }\n"
-                     "models: [{ name: flash, provider: gemini, model: gemini-2.5-flash }]\n");
+                     "  cohere: { type: cohere, api_key: c }\n"
+                     "models: [{ name: flash, provider: gemini, model: gemini-2.5-flash },\n"
+                     "         { name: command, provider: cohere, model: command-a-03-2025 }]\n");
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   const config::Provider& gemini = loaded->providers.at("gemini");
   EXPECT_EQ(gemini.type, config::ProviderType::kGemini);
   EXPECT_EQ(gemini.host, "generativelanguage.googleapis.com");
   EXPECT_EQ(gemini.base_path, "/v1beta");
   EXPECT_TRUE(loaded->clusters.at("provider:gemini").tls.enabled);
+  const config::Provider& cohere = loaded->providers.at("cohere");
+  EXPECT_EQ(cohere.type, config::ProviderType::kCohere);
+  EXPECT_EQ(cohere.host, "api.cohere.com");
+  EXPECT_EQ(cohere.base_path, "/v2");
 }
 
 TEST(ConfigProviders, OpenAiItselfTakesMaxCompletionTokens) {
@@ -94,7 +100,7 @@ struct BadCase {
 const BadCase kBad[] = {
     {"unknown type", SERVER_LINE "providers: { p: { type: palm } }\n",
      "p.yaml:2: providers.p.type: unknown value 'palm' (expected echo, openai, "
-     "openai_compatible, anthropic, gemini)"},
+     "openai_compatible, anthropic, gemini, cohere)"},
     {"missing key", SERVER_LINE "providers:\n  p: { type: openai }\n",
      "p.yaml:3: providers.p.api_key: an API key is required (or optional: true to leave the "
      "provider out when its key is not set)"},
