@@ -4,6 +4,8 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "llm/dialects/anthropic/messages_request.h"
 #include "llm/dialects/anthropic/messages_response.h"
@@ -31,6 +33,21 @@ bool is_anthropic(const config::Provider& provider) {
   return provider.type == config::ProviderType::kAnthropic;
 }
 
+// An OpenAI API endpoint ("/chat/completions") for `model`: Azure OpenAI serves each deployment
+// (the model's upstream id) under a path of its own, with the API version in the query.
+std::string openai_endpoint(const config::Provider& provider, std::string_view model,
+                            std::string_view endpoint) {
+  if (provider.type != config::ProviderType::kAzureOpenAi) {
+    return std::string(endpoint);
+  }
+  std::string path = "/deployments/";
+  path += boost::urls::encode(model, boost::urls::unreserved_chars);
+  path += endpoint;
+  path += "?api-version=";
+  path += provider.api_version;
+  return path;
+}
+
 // The HTTP/1.1 head of a request to `provider`'s `endpoint` (appended to the base URL's path):
 // Host, authentication and the provider's extra headers.
 void write_upstream_head(const config::Provider& provider, std::string_view endpoint,
@@ -51,6 +68,9 @@ void write_upstream_head(const config::Provider& provider, std::string_view endp
     head += provider.anthropic_version;
   } else if (provider.type == config::ProviderType::kGemini) {
     head += "\r\nx-goog-api-key: ";
+    head += provider.api_key;
+  } else if (provider.type == config::ProviderType::kAzureOpenAi) {
+    head += "\r\napi-key: ";
     head += provider.api_key;
   } else if (!provider.api_key.empty()) {
     head += "\r\nauthorization: Bearer ";
@@ -145,6 +165,7 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
          .reasoning_content = provider.reasoning_content,
          .max_completion_tokens = provider.max_completion_tokens},
         body);
+    endpoint = openai_endpoint(provider, model, endpoint);
   }
   if (!encoded) {
     return encoded;
@@ -192,7 +213,8 @@ bool passthrough_request(const config::Provider& provider, boost::json::object& 
   const boost::json::value* stream = request.if_contains("stream");
   const bool streamed = stream != nullptr && stream->is_bool() && stream->get_bool();
   body = boost::json::serialize(request);
-  write_upstream_head(provider, endpoint, body.size(), streamed, head);
+  write_upstream_head(provider, openai_endpoint(provider, model, endpoint), body.size(), streamed,
+                      head);
   if (is_anthropic(provider) && !anthropic_beta.empty() &&
       anthropic_beta.find_first_of("\r\n") == std::string_view::npos) {
     head.insert(head.size() - 2, "anthropic-beta: " + std::string(anthropic_beta) + "\r\n");

@@ -273,7 +273,9 @@ asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
   const config::ProviderType wanted = endpoint_ == Endpoint::kCountTokens
                                           ? config::ProviderType::kAnthropic
                                           : config::ProviderType::kOpenAi;
-  if (found->second.provider->type != wanted) {
+  if (found->second.provider->type != wanted &&
+      !(wanted == config::ProviderType::kOpenAi &&
+        config::speaks_openai_api(found->second.provider->type))) {
     std::string message = "the provider of model '";
     message += found->first;
     message += "' ('";
@@ -310,9 +312,11 @@ std::optional<ProviderCall> LlmExchange::passthrough_call(const Snapshot::LlmMod
   const auto& models = worker_.snapshot().models;
   const auto found = models.find(std::string_view(model->get_string()));
   const bool anthropic = dialect_ == llm::Dialect::kAnthropic;
-  const config::ProviderType same_api =
-      anthropic ? config::ProviderType::kAnthropic : config::ProviderType::kOpenAi;
-  if (found == models.end() || found->second.provider->type != same_api) {
+  if (found == models.end()) {
+    return std::nullopt;
+  }
+  const config::ProviderType type = found->second.provider->type;
+  if (anthropic ? type != config::ProviderType::kAnthropic : !config::speaks_openai_api(type)) {
     return std::nullopt;
   }
   target = &found->second;

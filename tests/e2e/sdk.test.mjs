@@ -217,6 +217,18 @@ test('openai -> cohere: completion, streamed tool calls, embeddings', async () =
   assert.equal(embedded.usage.prompt_tokens, vectors.meta.billed_units.input_tokens);
 });
 
+test('openai -> azure openai: a completion and a stream with content filter results', async () => {
+  const recorded = recordedJson('azure/ddtrace__azure_openai_chat_completion_categorical.json');
+  const answer = await openai.chat.completions.create({ model: 'az-chat', messages: hello });
+  assert.equal(answer.choices[0].message.content, recorded.choices[0].message.content);
+  assert.equal(answer.usage.total_tokens, recorded.usage.total_tokens);
+
+  const stream = await openai.chat.completions.create({ model: 'az-stream', messages: hello, stream: true });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+  assert.equal(text, recordedStreamText('azure/ddtrace__completion_azure_stream.sse'));
+});
+
 test('openai: errors keep their status, shape and Retry-After', async () => {
   await assert.rejects(openai.chat.completions.create({ model: 'no-such-model', messages: hello }),
     (e) => e instanceof OpenAI.NotFoundError && e.param === 'model');

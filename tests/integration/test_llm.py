@@ -159,6 +159,34 @@ class LlmRouteTest(NexusTestCase):
         message = [d for n, d in events if n == "message_start"][0]["message"]
         self.assertEqual(message["model"], "command")  # Cohere names none: the client's name
 
+    def test_azure_openai_deployment_urls(self):
+        whole = "azure/ddtrace__azure_openai_chat_completion_categorical.json"
+        streamed = "azure/ddtrace__completion_azure_stream.sse"
+        self.start([("az-chat", "az", whole), ("az-stream", "az", streamed)])
+        # An OpenAI client: passed through, to the deployment's URL with Azure's key header.
+        resp = self.post("/v1/chat/completions", {"model": "az-chat", "messages": HELLO,
+                                                  "max_completion_tokens": 20})
+        self.assertEqual(resp.status, 200, resp.body)
+        self.assertEqual(resp.body, recorded_body(whole))
+        sent = self.up.requests[-1]
+        self.assertEqual(sent.target, "/openai/deployments/" + urllib.parse.quote(whole, safe="") +
+                         "/chat/completions?api-version=2024-10-21")
+        self.assertEqual(sent.header("api-key"), "az-upstream")
+        self.assertIsNone(sent.header("authorization"))
+        # An Anthropic client: translated; the output limit as max_completion_tokens.
+        resp = self.post("/v1/messages", {"model": "az-stream", "max_tokens": 50, "messages": HELLO,
+                                          "stream": True})
+        self.assertEqual(resp.status, 200, resp.body)
+        body = json.loads(self.up.requests[-1].body)
+        self.assertEqual(body["max_completion_tokens"], 50)
+        self.assertNotIn("max_tokens", body)
+        events = sse_events(resp.body)
+        self.assertEqual(events[-1][0], "message_stop")
+        text = "".join(d["delta"].get("text", "") for n, d in events if n == "content_block_delta")
+        recorded = "".join((c["choices"][0]["delta"].get("content") or "")
+                           for _, c in sse_events(recorded_body(streamed))[:-1] if c["choices"])
+        self.assertEqual(text, recorded)
+
     def test_embeddings_translated_for_gemini(self):
         name = "google/pydantic__TestGoogle.test_instrumentation.json"
         self.start([("gem-emb", "gem", name)])

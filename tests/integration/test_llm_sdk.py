@@ -1,6 +1,6 @@
 """The official npm SDKs (`openai`, `@anthropic-ai/sdk`) against a real nexus process: the four
 translation paths (OpenAI->OpenAI, OpenAI->Anthropic, Anthropic->Anthropic, Anthropic->OpenAI,
-both dialects to Gemini, OpenAI to Cohere),
+both dialects to Gemini, OpenAI to Cohere and Azure OpenAI),
 streaming, tool calls, errors, with providers replayed from recordings. The assertions are in
 tests/e2e/sdk.test.mjs; this file starts the processes and runs it."""
 
@@ -38,6 +38,8 @@ MODELS = {
     "coh-chat": ("coh", "cohere/pydantic__test_stop_settings_cohere.json"),
     "coh-tool-stream": ("coh", "cohere/vercel__cohere-tool-call.chunks.txt"),
     "coh-emb": ("coh", "cohere/pydantic__TestCohere.test_query.json"),
+    "az-chat": ("az", "azure/ddtrace__azure_openai_chat_completion_categorical.json"),
+    "az-stream": ("az", "azure/ddtrace__completion_azure_stream.sse"),
 }
 
 
@@ -59,7 +61,8 @@ class SdkTest(NexusTestCase):
         self.assertTrue(all(r.header("authorization") == "Bearer sk-upstream" or
                             r.header("x-api-key") == "sk-ant-upstream" or
                             r.header("x-goog-api-key") == "gm-upstream" or
-                            r.header("authorization") == "Bearer co-upstream"
+                            r.header("authorization") == "Bearer co-upstream" or
+                            r.header("api-key") == "az-upstream"
                             for r in upstream.requests))
         self.assertGreaterEqual(len(asked), len(MODELS))
 

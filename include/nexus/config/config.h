@@ -159,7 +159,13 @@ struct DirectResponse {
 // An LLM provider (docs/providers.md). Providers reached over the network get a cluster of
 // their own, built from base_url ("provider:<name>"), so they share the proxy's connection
 // pools, TLS and DNS handling.
-enum class ProviderType { kEcho, kOpenAi, kAnthropic, kGemini, kCohere };
+enum class ProviderType { kEcho, kOpenAi, kAzureOpenAi, kAnthropic, kGemini, kCohere };
+
+// OpenAI's API: OpenAI itself, the OpenAI-compatible providers and Azure OpenAI (the same bodies
+// under deployment URLs).
+inline bool speaks_openai_api(ProviderType type) {
+  return type == ProviderType::kOpenAi || type == ProviderType::kAzureOpenAi;
+}
 
 struct Provider {
   std::string name;
@@ -179,6 +185,7 @@ struct Provider {
   bool max_completion_tokens = false;
   uint64_t default_max_tokens = 4096;            // Anthropic requires max_tokens
   std::string anthropic_version = "2023-06-01";  // anthropic-version header
+  std::string api_version;                       // azure_openai: the api-version query parameter
 };
 
 // A model clients may name, and where it goes.

@@ -1,6 +1,8 @@
 // The `providers` and `models` sections: LLM providers (each reached over the network gets a
 // cluster of its own, built from its base URL) and the model names clients may send.
+#include <algorithm>
 #include <boost/url/parse.hpp>
+#include <cctype>
 #include <set>
 #include <string>
 #include <utility>
@@ -75,8 +77,18 @@ Result<void> parse_headers(const Reader& r, const Field& field, config::Provider
   return {};
 }
 
-constexpr std::string_view kTypes[] = {"echo",      "openai", "openai_compatible",
-                                       "anthropic", "gemini", "cohere"};
+// An api-version goes into the query as it is: letters, digits, '-' and '.' only.
+bool is_api_version(std::string_view version) {
+  return !version.empty() && std::ranges::all_of(version, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.';
+  });
+}
+
+constexpr std::string_view kTypes[] = {
+    "echo", "openai", "openai_compatible", "azure_openai", "anthropic", "gemini", "cohere"};
+// A GA version with every feature the OpenAI dialect maps (tools, json_schema,
+// max_completion_tokens, stream usage).
+constexpr std::string_view kAzureApiVersion = "2024-10-21";
 
 // The type's defaults: the base URL, whether an API key is required.
 Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& out) {
@@ -109,6 +121,12 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
     out.base_url = kCohereUrl;
     return true;
   }
+  if (*type == "azure_openai") {
+    out.type = config::ProviderType::kAzureOpenAi;  // base_url is the resource's: required
+    out.api_version = kAzureApiVersion;
+    out.max_completion_tokens = true;
+    return true;
+  }
   out.type = config::ProviderType::kOpenAi;
   if (*type == "openai") {
     out.base_url = kOpenAiUrl;
@@ -137,8 +155,9 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
 Result<bool> parse_provider(const Reader& r, const Field& field, config::Provider& out,
                             config::Cluster& cluster) {
   NEXUS_CONFIG_TRY(r.check_mapping(
-      field, {"type", "preset", "api_key", "base_url", "headers", "optional",
-              "drop_unsupported_params", "default_max_tokens", "anthropic_version"}));
+      field,
+      {"type", "preset", "api_key", "base_url", "headers", "optional", "drop_unsupported_params",
+       "default_max_tokens", "anthropic_version", "api_version"}));
   auto needs_key = parse_type(r, field, out);
   if (!needs_key) {
     return std::unexpected(std::move(needs_key.error()));
@@ -148,6 +167,10 @@ Result<bool> parse_provider(const Reader& r, const Field& field, config::Provide
         option.present && out.type != config::ProviderType::kAnthropic) {
       return r.error(option, "only allowed with type: anthropic");
     }
+  }
+  if (Field option = r.child(field, "api_version");
+      option.present && out.type != config::ProviderType::kAzureOpenAi) {
+    return r.error(option, "only allowed with type: azure_openai");
   }
   if (out.type == config::ProviderType::kEcho) {
     for (std::string_view key : {"api_key", "base_url", "headers"}) {
@@ -183,6 +206,11 @@ Result<bool> parse_provider(const Reader& r, const Field& field, config::Provide
   NEXUS_CONFIG_TRY(
       r.read_integer(field, "default_max_tokens", out.default_max_tokens, 1, 1ULL << 32));
   NEXUS_CONFIG_TRY(r.read(field, "anthropic_version", out.anthropic_version));
+  NEXUS_CONFIG_TRY(r.read(field, "api_version", out.api_version));
+  if (out.type == config::ProviderType::kAzureOpenAi && !is_api_version(out.api_version)) {
+    return r.error(r.child(field, "api_version"),
+                   "expected an Azure OpenAI api-version such as 2024-10-21");
+  }
   return true;
 }
 

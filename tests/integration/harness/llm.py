@@ -79,8 +79,9 @@ def replay(piece_size=None):
 
 
 def llm_config(port, upstream=None, models=(), filters=None, provider_options=None):
-    """A config with the echo provider, and four providers at `upstream` when given: "oai"
-    (OpenAI-compatible), "claude" (Anthropic), "gem" (Gemini) and "coh" (Cohere). `models`: (name, provider, upstream model)."""
+    """A config with the echo provider, and five providers at `upstream` when given: "oai"
+    (OpenAI-compatible), "claude" (Anthropic), "gem" (Gemini), "coh" (Cohere) and "az" (Azure
+    OpenAI). `models`: (name, provider, upstream model)."""
     providers = {"echo": {"type": "echo"}}
     if upstream is not None:
         base = f"http://{upstream.address}/v1"
@@ -92,6 +93,9 @@ def llm_config(port, upstream=None, models=(), filters=None, provider_options=No
                                  "api_key": "gm-upstream"}, **(provider_options or {}))
         providers["coh"] = dict({"type": "cohere", "base_url": f"http://{upstream.address}/v2",
                                  "api_key": "co-upstream"}, **(provider_options or {}))
+        providers["az"] = dict({"type": "azure_openai", "api_key": "az-upstream",
+                                "base_url": f"http://{upstream.address}/openai"},
+                               **(provider_options or {}))
     model_list = [{"name": "echo", "provider": "echo"}]
     model_list += [{"name": n, "provider": p, "model": m} for n, p, m in models]
     route = {"match": {"prefix": "/v1/"}, "llm": {}}

@@ -79,6 +79,21 @@ TEST(ConfigProviders, GeminiAndCohereHaveTheirOwnDefaultUrls) {
   EXPECT_EQ(cohere.base_path, "/v2");
 }
 
+TEST(ConfigProviders, AzureOpenAiDefaults) {
+  auto loaded = load(SERVER_LINE LLM_ROUTE
+                     "providers:\n"
+                     "  azure: { type: azure_openai, api_key: k,"
+                     " base_url: \"https://res.openai.azure.com/openai\" }\n"
+                     "models: [{ name: gpt, provider: azure, model: my-deployment }]\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  const config::Provider& azure = loaded->providers.at("azure");
+  EXPECT_EQ(azure.type, config::ProviderType::kAzureOpenAi);
+  EXPECT_TRUE(config::speaks_openai_api(azure.type));
+  EXPECT_EQ(azure.api_version, "2024-10-21");
+  EXPECT_TRUE(azure.max_completion_tokens);
+  EXPECT_EQ(azure.base_path, "/openai");
+}
+
 TEST(ConfigProviders, OpenAiItselfTakesMaxCompletionTokens) {
   auto loaded =
       load(SERVER_LINE LLM_ROUTE
@@ -100,7 +115,18 @@ struct BadCase {
 const BadCase kBad[] = {
     {"unknown type", SERVER_LINE "providers: { p: { type: palm } }\n",
      "p.yaml:2: providers.p.type: unknown value 'palm' (expected echo, openai, "
-     "openai_compatible, anthropic, gemini, cohere)"},
+     "openai_compatible, azure_openai, anthropic, gemini, cohere)"},
+    {"azure without its resource URL",
+     SERVER_LINE "providers:\n  a: { type: azure_openai, api_key: k }\n",
+     "p.yaml:3: providers.a: base_url is required (no preset gives it)"},
+    {"api_version elsewhere",
+     SERVER_LINE "providers:\n  p: { type: openai, api_key: k, api_version: 2024-10-21 }\n",
+     "p.yaml:3: providers.p.api_version: only allowed with type: azure_openai"},
+    {"api_version that would break the query",
+     SERVER_LINE "providers:\n  a: { type: azure_openai, api_key: k, base_url: "
+                 "\"https://r.openai.azure.com/openai\","
+                 " api_version: \"1&x=y\" }\n",
+     "p.yaml:3: providers.a.api_version: expected an Azure OpenAI api-version such as 2024-10-21"},
     {"missing key", SERVER_LINE "providers:\n  p: { type: openai }\n",
      "p.yaml:3: providers.p.api_key: an API key is required (or optional: true to leave the "
      "provider out when its key is not set)"},
