@@ -49,21 +49,19 @@ void translate(benchmark::State& state, nexus::llm::Dialect client) {
   std::vector<nexus::llm::StreamEvent> events;
   std::string out;
   for (auto _ : state) {
-    nexus::sse::Parser parser;
     nexus::llm::UpstreamStreamDecoder decoder(provider);
     nexus::llm::ClientStreamEncoder encoder(client, 1741570283, /*include_usage=*/true);
     for (size_t at = 0; at < text.size(); at += read_size) {
       std::string_view input = std::string_view(text).substr(at, read_size);
-      nexus::sse::Event event;
       for (;;) {
-        auto step = parser.next(input, event);
-        if (!step || *step == nexus::sse::Parser::Step::kNeedMore) {
-          break;
-        }
         events.clear();
-        if (!decoder.decode(event, events)) {
+        auto step = decoder.next(input, events);
+        if (!step) {
           state.SkipWithError("the stream did not decode");
           return;
+        }
+        if (*step == nexus::llm::UpstreamStreamDecoder::Step::kNeedMore) {
+          break;
         }
         for (const auto& ir_event : events) {
           encoder.encode(ir_event, out);

@@ -23,6 +23,8 @@
 #include "nexus/config/config.h"
 #include "nexus/core/result.h"
 #include "providers/anthropic/stream_decoder.h"
+#include "providers/bedrock/event_stream.h"
+#include "providers/bedrock/stream_decoder.h"
 #include "providers/cohere/stream_decoder.h"
 #include "providers/gemini/stream_decoder.h"
 #include "providers/openai/stream_decoder.h"
@@ -74,6 +76,9 @@ bool ask_stream_usage(boost::json::object& request);
 // has none or it is not valid.
 std::optional<Usage> decode_upstream_usage(const config::Provider& provider, std::string_view body);
 
+// Bedrock: the head written by encode_upstream_request is signed (AWS SigV4) at the time it is
+// written, so a request is encoded right before it is sent.
+
 // Embeddings for a provider whose embeddings API is not OpenAI's (Gemini, Cohere): the client's
 // OpenAI request, decoded into the IR, is encoded in the provider's shape, and its answer decoded
 // back. OpenAI-shaped providers get the client's body instead (passthrough_request).
@@ -85,19 +90,34 @@ Result<EmbeddingsResponse> decode_upstream_embeddings(const config::Provider& pr
                                                       std::string_view body);
 
 Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body);
-ApiError decode_upstream_error(const config::Provider& provider, int status, std::string_view body);
+// `error_type`: the x-amzn-errortype header (Bedrock names its errors there).
+ApiError decode_upstream_error(const config::Provider& provider, int status, std::string_view body,
+                               std::string_view error_type = {});
 
+// A provider's stream, bytes in, IR events out: its framing (server-sent events, or Bedrock's
+// binary event stream) and its decoder.
 class UpstreamStreamDecoder {
  public:
   using Decoders =
       std::variant<providers::openai::StreamDecoder, providers::anthropic::StreamDecoder,
-                   providers::gemini::StreamDecoder, providers::cohere::StreamDecoder>;
+                   providers::gemini::StreamDecoder, providers::cohere::StreamDecoder,
+                   providers::bedrock::StreamDecoder>;
+  enum class Step : uint8_t { kEvent, kNeedMore };
+
   explicit UpstreamStreamDecoder(const config::Provider& provider);
-  Result<void> decode(const sse::Event& event, std::vector<StreamEvent>& out);
+  // Consumes `input` up to the end of the next complete upstream event and appends what it
+  // means to `out` (kEvent), or consumes all of it (kNeedMore). The events' views stay valid
+  // until the next call.
+  Result<Step> next(std::string_view& input, std::vector<StreamEvent>& out);
+  // The stream has ended: an error when it stopped inside an event, or incomplete.
   Result<void> finish(std::vector<StreamEvent>& out);
+  // Server-sent events only: no event is under way (sse::Parser::between_events).
+  [[nodiscard]] bool between_events() const { return sse_.between_events(); }
 
  private:
   Decoders decoder_;
+  sse::Parser sse_;
+  providers::bedrock::event_stream::Parser frames_;  // Bedrock's framing, instead of sse_
 };
 
 }  // namespace nexus::llm

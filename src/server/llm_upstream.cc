@@ -8,7 +8,6 @@
 #include <random>
 
 #include "http/http1/parser.h"
-#include "http/sse/parser.h"
 #include "llm/dialects/openai/embeddings.h"
 #include "proxy/upstream/cluster_runtime.h"
 #include "server/io_constants.h"
@@ -81,6 +80,10 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
   if (const auto* field = http1::find_header(response.headers, "retry-after")) {
     retry_after = field->value;
   }
+  std::string error_type;  // Bedrock names its errors in a header
+  if (const auto* field = http1::find_header(response.headers, "x-amzn-errortype")) {
+    error_type = field->value;
+  }
   bool reusable = false;
   Outcome outcome = Outcome::kClose;
   if (status >= 200 && status < 300 && call.stream) {
@@ -92,7 +95,7 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
       co_return co_await reply_error(std::move(whole.error()));
     }
     if (status < 200 || status >= 300) {
-      const llm::ApiError error = llm::decode_upstream_error(provider, status, *whole);
+      const llm::ApiError error = llm::decode_upstream_error(provider, status, *whole, error_type);
       outcome = co_await reply_error(error, retry_after);
     } else if (call.passthrough) {
       record.llm.usage = llm::decode_upstream_usage(provider, *whole);
@@ -278,7 +281,6 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
   if (const bool started = co_await start_stream(); !started) {
     co_return Outcome::kClose;
   }
-  sse::Parser parser;
   llm::UpstreamStreamDecoder decoder(provider);
   llm::ClientStreamEncoder encoder(dialect_, static_cast<int64_t>(std::time(nullptr)),
                                    call.include_usage);
@@ -298,27 +300,23 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
         return {};
       }
     }
-    sse::Event event;
     for (;;) {
       const std::string_view before = piece;
-      auto next = parser.next(piece, event);
+      events.clear();
+      auto next = decoder.next(piece, events);
       if (!next) {
         return std::unexpected(std::move(next.error()));
       }
       const std::string_view consumed = before.substr(0, before.size() - piece.size());
-      if (*next == sse::Parser::Step::kNeedMore) {
+      if (*next == llm::UpstreamStreamDecoder::Step::kNeedMore) {
         if (hold_usage_chunk) {
           held.append(consumed);
-          if (parser.between_events()) {
+          if (decoder.between_events()) {
             out.append(held);
             held.clear();
           }
         }
         return {};
-      }
-      events.clear();
-      if (auto decoded = decoder.decode(event, events); !decoded) {
-        return decoded;
       }
       bool usage_only = !events.empty();
       for (auto& ir_event : events) {
@@ -351,10 +349,7 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
                                     route_.timeouts.idle, translate, send, reusable);
   if (relayed && call.check_stream) {
     events.clear();
-    relayed = parser.finish();
-    if (relayed) {
-      relayed = decoder.finish(events);
-    }
+    relayed = decoder.finish(events);
     for (const auto& ir_event : events) {
       if (!call.passthrough) {
         encoder.encode(ir_event, out);

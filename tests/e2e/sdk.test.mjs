@@ -66,6 +66,25 @@ function recordedGeminiStream(name) {
   return out;
 }
 
+// A recorded Bedrock ConverseStream (AWS event-stream framing): its text, reasoning and tool
+// calls. Each message: total length, headers length, prelude CRC, headers, payload, CRC.
+function recordedBedrockStream(name) {
+  const data = readFileSync(`${fixtures}/${name}`);
+  const out = { text: '', reasoning: '', calls: [] };
+  for (let at = 0; at < data.length;) {
+    const total = data.readUInt32BE(at);
+    const headersLength = data.readUInt32BE(at + 4);
+    const event = JSON.parse(data.subarray(at + 12 + headersLength, at + total - 4).toString());
+    const toolStart = event.start?.toolUse;
+    if (toolStart) out.calls.push({ id: toolStart.toolUseId, name: toolStart.name, input: '' });
+    out.text += event.delta?.text ?? '';
+    out.reasoning += event.delta?.reasoningContent?.text ?? '';
+    if (event.delta?.toolUse) out.calls[out.calls.length - 1].input += event.delta.toolUse.input;
+    at += total;
+  }
+  return out;
+}
+
 function recordedJson(name) {
   return JSON.parse(readFileSync(`${fixtures}/${name}`, 'utf8'));
 }
@@ -229,6 +248,32 @@ test('openai -> azure openai: a completion and a stream with content filter resu
   assert.equal(text, recordedStreamText('azure/ddtrace__completion_azure_stream.sse'));
 });
 
+test('openai -> bedrock: completion, streamed text and tool call, errors', async () => {
+  const recorded = recordedJson('bedrock/vercel__amazon-bedrock-text.json');
+  const answer = await openai.chat.completions.create({ model: 'br-chat', messages: hello });
+  assert.equal(answer.choices[0].message.content, recorded.output.message.content[0].text);
+  assert.equal(answer.choices[0].finish_reason, 'stop');
+  assert.equal(answer.usage.prompt_tokens, recorded.usage.inputTokens);
+  assert.equal(answer.usage.completion_tokens, recorded.usage.outputTokens);
+  assert.equal(answer.model, 'br-chat');  // Bedrock names none: the client's name
+
+  const expected = recordedBedrockStream('bedrock/ddtrace__bedrock_converse_stream.eventstream');
+  const runner = openai.chat.completions.stream({
+    model: 'br-tool-stream', messages: hello,
+    tools: [{ type: 'function', function: { name: 'fetch_concept', parameters: { type: 'object' } } }],
+  });
+  const final = await runner.finalChatCompletion();
+  assert.equal(final.choices[0].message.content, expected.text);
+  const call = final.choices[0].message.tool_calls[0];
+  assert.equal(call.id, expected.calls[0].id);
+  assert.equal(call.function.name, expected.calls[0].name);
+  assert.deepEqual(JSON.parse(call.function.arguments), JSON.parse(expected.calls[0].input));
+  assert.equal(final.choices[0].finish_reason, 'tool_calls');
+
+  await assert.rejects(openai.chat.completions.create({ model: 'br-403', messages: hello }),
+    (e) => e instanceof OpenAI.PermissionDeniedError && /expired/.test(e.message));
+});
+
 test('openai: errors keep their status, shape and Retry-After', async () => {
   await assert.rejects(openai.chat.completions.create({ model: 'no-such-model', messages: hello }),
     (e) => e instanceof OpenAI.NotFoundError && e.param === 'model');
@@ -377,6 +422,28 @@ test('anthropic -> gemini: whole text with thinking usage, streamed text, stream
   const tool = withTool.content.find((block) => block.type === 'tool_use');
   assert.equal(tool.name, expected.name);
   assert.deepEqual(tool.input, expected.args);
+  assert.equal(withTool.stop_reason, 'tool_use');
+});
+
+test('anthropic -> bedrock: streamed thinking with its signature, streamed tool call', async () => {
+  const thinking = recordedBedrockStream('bedrock/pydantic__test_bedrock_model_thinking_part_stream.eventstream');
+  const stream = anthropic.messages.stream({ model: 'br-thinking-stream', max_tokens: 100, messages: hello });
+  const final = await stream.finalMessage();
+  const block = final.content.find((b) => b.type === 'thinking');
+  assert.equal(block.thinking, thinking.reasoning);
+  assert.ok(block.signature.length > 0);
+  assert.equal(final.content.find((b) => b.type === 'text').text, thinking.text);
+  assert.equal(final.stop_reason, 'end_turn');
+
+  const expected = recordedBedrockStream('bedrock/ddtrace__bedrock_converse_stream.eventstream');
+  const toolStream = anthropic.messages.stream({
+    model: 'br-tool-stream', max_tokens: 100, messages: hello,
+    tools: [{ name: 'fetch_concept', input_schema: { type: 'object' } }],
+  });
+  const withTool = await toolStream.finalMessage();
+  const tool = withTool.content.find((b) => b.type === 'tool_use');
+  assert.equal(tool.id, expected.calls[0].id);
+  assert.deepEqual(tool.input, JSON.parse(expected.calls[0].input));
   assert.equal(withTool.stop_reason, 'tool_use');
 });
 

@@ -2,6 +2,8 @@
 body), errors in each dialect's shape (before and inside a stream), streams that break, the
 models list, and the echo provider. The official SDKs' view is in test_llm_sdk.py."""
 
+import hashlib
+import hmac
 import json
 import unittest
 import urllib.parse
@@ -26,6 +28,27 @@ def sse_events(body):
             text = "\n".join(data)
             events.append((name, text if text == "[DONE]" else json.loads(text)))
     return events
+
+
+def sigv4_signature(req, secret, region, service="bedrock"):
+    """AWS Signature Version 4 of an upstream request, recomputed here from what was received
+    (the signed headers it names, the path encoded once more as AWS wants for non-S3 services)."""
+    authorization = req.header("authorization")
+    fields = dict(part.strip().split("=", 1) for part in authorization.split(" ", 1)[1].split(","))
+    signed = fields["SignedHeaders"].split(";")
+    amz_date = req.header("x-amz-date")
+    path = "/".join(urllib.parse.quote(segment, safe="-_.~") for segment in req.path.split("/"))
+    canonical = "\n".join([
+        req.method, path, "",
+        "".join(f"{name}:{req.header(name).strip()}\n" for name in signed),
+        fields["SignedHeaders"], hashlib.sha256(req.body).hexdigest()])
+    scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + secret).encode()
+    for part in (amz_date[:8], region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return fields["Signature"], hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
 class LlmRouteTest(NexusTestCase):
@@ -186,6 +209,37 @@ class LlmRouteTest(NexusTestCase):
         recorded = "".join((c["choices"][0]["delta"].get("content") or "")
                            for _, c in sse_events(recorded_body(streamed))[:-1] if c["choices"])
         self.assertEqual(text, recorded)
+
+    def test_bedrock_requests_are_signed_and_streams_decoded(self):
+        streamed = "bedrock/ddtrace__bedrock_converse_stream.eventstream"
+        whole = "bedrock/vercel__amazon-bedrock-text.json"
+        self.start([("br-stream", "br", streamed), ("br-chat", "br", whole)])
+        resp = self.post("/v1/chat/completions", {"model": "br-stream", "messages": HELLO,
+                                                  "stream": True, "max_tokens": 30})
+        self.assertEqual(resp.status, 200, resp.body)
+        sent = self.up.requests[-1]
+        self.assertEqual(sent.target, "/model/" + urllib.parse.quote(streamed, safe="") +
+                         "/converse-stream")
+        self.assertEqual(json.loads(sent.body)["inferenceConfig"], {"maxTokens": 30})
+        self.assertTrue(sent.header("authorization").startswith(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"), sent.header("authorization"))
+        got, want = sigv4_signature(sent, "secret", "us-east-1")
+        self.assertEqual(got, want)
+        events = sse_events(resp.body)
+        self.assertEqual(events[-1], (None, "[DONE]"))
+        calls = [c["choices"][0]["delta"]["tool_calls"][0] for _, c in events[:-1]
+                 if c["choices"] and c["choices"][0]["delta"].get("tool_calls")]
+        self.assertEqual(calls[0]["function"]["name"], "fetch_concept")
+        self.assertEqual(json.loads("".join(c["function"]["arguments"] for c in calls)),
+                         {"concept": "distributed tracing"})
+
+        resp = self.post("/v1/messages", {"model": "br-chat", "max_tokens": 30, "messages": HELLO})
+        self.assertEqual(resp.status, 200, resp.body)
+        self.assertEqual(self.up.requests[-1].target,
+                         "/model/" + urllib.parse.quote(whole, safe="") + "/converse")
+        got, want = sigv4_signature(self.up.requests[-1], "secret", "us-east-1")
+        self.assertEqual(got, want)
+        self.assertEqual(json.loads(resp.body)["usage"]["output_tokens"], 57)
 
     def test_embeddings_translated_for_gemini(self):
         name = "google/pydantic__TestGoogle.test_instrumentation.json"

@@ -1,6 +1,6 @@
 """The official npm SDKs (`openai`, `@anthropic-ai/sdk`) against a real nexus process: the four
 translation paths (OpenAI->OpenAI, OpenAI->Anthropic, Anthropic->Anthropic, Anthropic->OpenAI,
-both dialects to Gemini, OpenAI to Cohere and Azure OpenAI),
+both dialects to Gemini and Bedrock, OpenAI to Cohere and Azure OpenAI),
 streaming, tool calls, errors, with providers replayed from recordings. The assertions are in
 tests/e2e/sdk.test.mjs; this file starts the processes and runs it."""
 
@@ -40,6 +40,10 @@ MODELS = {
     "coh-emb": ("coh", "cohere/pydantic__TestCohere.test_query.json"),
     "az-chat": ("az", "azure/ddtrace__azure_openai_chat_completion_categorical.json"),
     "az-stream": ("az", "azure/ddtrace__completion_azure_stream.sse"),
+    "br-chat": ("br", "bedrock/vercel__amazon-bedrock-text.json"),
+    "br-tool-stream": ("br", "bedrock/ddtrace__bedrock_converse_stream.eventstream"),
+    "br-thinking-stream": ("br", "bedrock/pydantic__test_bedrock_model_thinking_part_stream.eventstream"),
+    "br-403": ("br", "bedrock/ddtrace__bedrock_converse_error.json"),
 }
 
 
@@ -62,7 +66,9 @@ class SdkTest(NexusTestCase):
                             r.header("x-api-key") == "sk-ant-upstream" or
                             r.header("x-goog-api-key") == "gm-upstream" or
                             r.header("authorization") == "Bearer co-upstream" or
-                            r.header("api-key") == "az-upstream"
+                            r.header("api-key") == "az-upstream" or
+                            (r.header("authorization") or "").startswith(
+                                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
                             for r in upstream.requests))
         self.assertGreaterEqual(len(asked), len(MODELS))
 

@@ -159,7 +159,7 @@ struct DirectResponse {
 // An LLM provider (docs/providers.md). Providers reached over the network get a cluster of
 // their own, built from base_url ("provider:<name>"), so they share the proxy's connection
 // pools, TLS and DNS handling.
-enum class ProviderType { kEcho, kOpenAi, kAzureOpenAi, kAnthropic, kGemini, kCohere };
+enum class ProviderType { kEcho, kOpenAi, kAzureOpenAi, kAnthropic, kGemini, kCohere, kBedrock };
 
 // OpenAI's API: OpenAI itself, the OpenAI-compatible providers and Azure OpenAI (the same bodies
 // under deployment URLs).
@@ -186,6 +186,11 @@ struct Provider {
   uint64_t default_max_tokens = 4096;            // Anthropic requires max_tokens
   std::string anthropic_version = "2023-06-01";  // anthropic-version header
   std::string api_version;                       // azure_openai: the api-version query parameter
+  // bedrock: the region and the AWS credentials every request is signed with (SigV4).
+  std::string aws_region;
+  std::string aws_access_key_id;
+  std::string aws_secret_access_key;
+  std::string aws_session_token;  // temporary credentials only
 };
 
 // A model clients may name, and where it goes.

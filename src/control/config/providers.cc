@@ -84,8 +84,9 @@ bool is_api_version(std::string_view version) {
   });
 }
 
-constexpr std::string_view kTypes[] = {
-    "echo", "openai", "openai_compatible", "azure_openai", "anthropic", "gemini", "cohere"};
+constexpr std::string_view kTypes[] = {"echo",         "openai",    "openai_compatible",
+                                       "azure_openai", "anthropic", "gemini",
+                                       "cohere",       "bedrock"};
 // A GA version with every feature the OpenAI dialect maps (tools, json_schema,
 // max_completion_tokens, stream usage).
 constexpr std::string_view kAzureApiVersion = "2024-10-21";
@@ -121,6 +122,10 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
     out.base_url = kCohereUrl;
     return true;
   }
+  if (*type == "bedrock") {
+    out.type = config::ProviderType::kBedrock;  // signed with AWS credentials, not an API key
+    return false;
+  }
   if (*type == "azure_openai") {
     out.type = config::ProviderType::kAzureOpenAi;  // base_url is the resource's: required
     out.api_version = kAzureApiVersion;
@@ -151,13 +156,61 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
   return preset->needs_api_key;
 }
 
+constexpr std::string_view kAwsKeys[] = {"region", "access_key_id", "secret_access_key",
+                                         "session_token"};
+
+bool is_aws_region(std::string_view region) {
+  return !region.empty() && std::ranges::all_of(region, [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) != 0 ||
+           std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '-';
+  });
+}
+
+// bedrock's region and credentials; false when they are not set and the provider is optional.
+Result<bool> parse_aws(const Reader& r, const Field& field, bool optional, config::Provider& out) {
+  if (Field key = r.child(field, "api_key"); key.present) {
+    return r.error(key,
+                   "not used with type: bedrock (requests are signed with access_key_id and "
+                   "secret_access_key)");
+  }
+  std::string* values[] = {&out.aws_region, &out.aws_access_key_id, &out.aws_secret_access_key,
+                           &out.aws_session_token};
+  for (size_t i = 0; i < std::size(kAwsKeys); ++i) {
+    NEXUS_CONFIG_TRY(r.read(field, kAwsKeys[i], *values[i]));
+    if (values[i]->find_first_of("\r\n") != std::string::npos) {
+      return r.error(r.child(field, kAwsKeys[i]), "cannot contain a line break");
+    }
+  }
+  if (out.aws_access_key_id.empty() || out.aws_secret_access_key.empty()) {
+    if (optional) {
+      return false;
+    }
+    const std::string_view missing =
+        out.aws_access_key_id.empty() ? "access_key_id" : "secret_access_key";
+    Field at = r.child(field, missing);
+    std::string message(missing);
+    message += " is required (or optional: true to leave the provider out when it is not set)";
+    return r.error(at.present ? at : field, message);
+  }
+  if (!is_aws_region(out.aws_region)) {
+    Field at = r.child(field, "region");
+    return r.error(at.present ? at : field, "region is required: an AWS region such as us-east-1");
+  }
+  if (out.base_url.empty()) {
+    out.base_url = "https://bedrock-runtime.";
+    out.base_url += out.aws_region;
+    out.base_url += ".amazonaws.com";
+  }
+  return true;
+}
+
 // Returns false when the provider is optional and has no API key: it is left out.
 Result<bool> parse_provider(const Reader& r, const Field& field, config::Provider& out,
                             config::Cluster& cluster) {
   NEXUS_CONFIG_TRY(r.check_mapping(
-      field,
-      {"type", "preset", "api_key", "base_url", "headers", "optional", "drop_unsupported_params",
-       "default_max_tokens", "anthropic_version", "api_version"}));
+      field, {"type", "preset", "api_key", "base_url", "headers", "optional",
+              "drop_unsupported_params", "default_max_tokens", "anthropic_version", "api_version",
+              "region", "access_key_id", "secret_access_key", "session_token"}));
   auto needs_key = parse_type(r, field, out);
   if (!needs_key) {
     return std::unexpected(std::move(needs_key.error()));
@@ -172,6 +225,12 @@ Result<bool> parse_provider(const Reader& r, const Field& field, config::Provide
       option.present && out.type != config::ProviderType::kAzureOpenAi) {
     return r.error(option, "only allowed with type: azure_openai");
   }
+  for (std::string_view key : kAwsKeys) {
+    if (Field option = r.child(field, key);
+        option.present && out.type != config::ProviderType::kBedrock) {
+      return r.error(option, "only allowed with type: bedrock");
+    }
+  }
   if (out.type == config::ProviderType::kEcho) {
     for (std::string_view key : {"api_key", "base_url", "headers"}) {
       if (Field option = r.child(field, key); option.present) {
@@ -182,6 +241,12 @@ Result<bool> parse_provider(const Reader& r, const Field& field, config::Provide
   }
   bool optional = false;
   NEXUS_CONFIG_TRY(r.read(field, "optional", optional));
+  if (out.type == config::ProviderType::kBedrock) {
+    auto credentials = parse_aws(r, field, optional, out);
+    if (!credentials || !*credentials) {
+      return credentials;
+    }
+  }
   NEXUS_CONFIG_TRY(r.read(field, "api_key", out.api_key));
   if (out.api_key.empty() && *needs_key) {
     if (optional) {

@@ -4,7 +4,9 @@
 The replaying upstream picks the recording from the request itself: the upstream model id *is*
 the fixture's path ("anthropic/ddtrace__anthropic_completion_stream.sse"), so each test names
 what the provider answers through the `models` of its config. Gemini puts the model in the path
-(/v1beta/models/<percent-encoded id>:generateContent) instead of the body. Status and content type come from
+(/v1beta/models/<percent-encoded id>:generateContent), and Bedrock
+(/model/<percent-encoded id>/converse), instead of the body. A recorded x-amzn-errortype header
+is sent too. Status and content type come from
 the fixture's INDEX.json; a 429 also carries Retry-After: 7, as providers send it."""
 
 import json
@@ -52,7 +54,8 @@ def replay(piece_size=None):
     goes out one chunk per event, as providers flush them, or in chunks of `piece_size` bytes
     (events split anywhere)."""
     def handler(req, conn):
-        in_path = re.search(r"/models/([^/:]+):", req.path)
+        in_path = (re.search(r"/models/([^/:]+):", req.path) or  # Gemini
+                   re.search(r"/model/([^/]+)/(?:converse|invoke)", req.path))  # Bedrock
         name = (urllib.parse.unquote(in_path.group(1)) if in_path
                 else json.loads(req.body)["model"])
         entry = fixture_entry(name)
@@ -61,6 +64,9 @@ def replay(piece_size=None):
         headers = [("Content-Type", entry.get("content_type", "application/json"))]
         if status == 429:
             headers.append(("Retry-After", RETRY_AFTER))
+        error_type = entry.get("response_headers", {}).get("x-amzn-errortype")
+        if error_type:
+            headers.append(("x-amzn-errortype", error_type))
         if name.endswith((".sse", ".chunks.txt")):
             head = f"HTTP/1.1 {status} OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
             conn.send(head + "Transfer-Encoding: chunked\r\n\r\n")
@@ -79,9 +85,9 @@ def replay(piece_size=None):
 
 
 def llm_config(port, upstream=None, models=(), filters=None, provider_options=None):
-    """A config with the echo provider, and five providers at `upstream` when given: "oai"
-    (OpenAI-compatible), "claude" (Anthropic), "gem" (Gemini), "coh" (Cohere) and "az" (Azure
-    OpenAI). `models`: (name, provider, upstream model)."""
+    """A config with the echo provider, and six providers at `upstream` when given: "oai"
+    (OpenAI-compatible), "claude" (Anthropic), "gem" (Gemini), "coh" (Cohere), "az" (Azure
+    OpenAI) and "br" (Bedrock). `models`: (name, provider, upstream model)."""
     providers = {"echo": {"type": "echo"}}
     if upstream is not None:
         base = f"http://{upstream.address}/v1"
@@ -93,6 +99,10 @@ def llm_config(port, upstream=None, models=(), filters=None, provider_options=No
                                  "api_key": "gm-upstream"}, **(provider_options or {}))
         providers["coh"] = dict({"type": "cohere", "base_url": f"http://{upstream.address}/v2",
                                  "api_key": "co-upstream"}, **(provider_options or {}))
+        providers["br"] = dict({"type": "bedrock", "region": "us-east-1",
+                                "access_key_id": "AKIDEXAMPLE", "secret_access_key": "secret",
+                                "base_url": f"http://{upstream.address}"},
+                               **(provider_options or {}))
         providers["az"] = dict({"type": "azure_openai", "api_key": "az-upstream",
                                 "base_url": f"http://{upstream.address}/openai"},
                                **(provider_options or {}))

@@ -94,6 +94,27 @@ TEST(ConfigProviders, AzureOpenAiDefaults) {
   EXPECT_EQ(azure.base_path, "/openai");
 }
 
+TEST(ConfigProviders, BedrockSignsWithAwsCredentials) {
+  auto loaded =
+      load(SERVER_LINE LLM_ROUTE
+           "providers:\n"
+           "  aws: { type: bedrock, region: eu-west-3, access_key_id: AKID,"
+           " secret_access_key: SECRET, session_token: TOKEN }\n"
+           "  gone: { type: bedrock, region: us-east-1, access_key_id: \"\","
+           " secret_access_key: \"\", optional: true }\n"
+           "models: [{ name: claude, provider: aws, model: \"anthropic.claude-v2:1\" }]\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  const config::Provider& aws = loaded->providers.at("aws");
+  EXPECT_EQ(aws.type, config::ProviderType::kBedrock);
+  EXPECT_EQ(aws.host, "bedrock-runtime.eu-west-3.amazonaws.com");
+  EXPECT_EQ(aws.aws_region, "eu-west-3");
+  EXPECT_EQ(aws.aws_access_key_id, "AKID");
+  EXPECT_EQ(aws.aws_secret_access_key, "SECRET");
+  EXPECT_EQ(aws.aws_session_token, "TOKEN");
+  EXPECT_TRUE(loaded->clusters.at("provider:aws").tls.enabled);
+  EXPECT_FALSE(loaded->providers.contains("gone"));  // optional, no credentials: left out
+}
+
 TEST(ConfigProviders, OpenAiItselfTakesMaxCompletionTokens) {
   auto loaded =
       load(SERVER_LINE LLM_ROUTE
@@ -115,10 +136,23 @@ struct BadCase {
 const BadCase kBad[] = {
     {"unknown type", SERVER_LINE "providers: { p: { type: palm } }\n",
      "p.yaml:2: providers.p.type: unknown value 'palm' (expected echo, openai, "
-     "openai_compatible, azure_openai, anthropic, gemini, cohere)"},
+     "openai_compatible, azure_openai, anthropic, gemini, cohere, bedrock)"},
     {"azure without its resource URL",
      SERVER_LINE "providers:\n  a: { type: azure_openai, api_key: k }\n",
      "p.yaml:3: providers.a: base_url is required (no preset gives it)"},
+    {"bedrock without credentials",
+     SERVER_LINE "providers:\n  b: { type: bedrock, region: us-east-1, access_key_id: AK }\n",
+     "p.yaml:3: providers.b: secret_access_key is required (or optional: true to leave the "
+     "provider out when it is not set)"},
+    {"bedrock with an API key", SERVER_LINE "providers:\n  b: { type: bedrock, api_key: k }\n",
+     "p.yaml:3: providers.b.api_key: not used with type: bedrock (requests are signed with "
+     "access_key_id and secret_access_key)"},
+    {"bedrock region",
+     SERVER_LINE "providers:\n  b: { type: bedrock, region: \"us east\", access_key_id: A,"
+                 " secret_access_key: S }\n",
+     "p.yaml:3: providers.b.region: region is required: an AWS region such as us-east-1"},
+    {"AWS keys elsewhere", SERVER_LINE "providers:\n  p: { type: openai, api_key: k, region: x }\n",
+     "p.yaml:3: providers.p.region: only allowed with type: bedrock"},
     {"api_version elsewhere",
      SERVER_LINE "providers:\n  p: { type: openai, api_key: k, api_version: 2024-10-21 }\n",
      "p.yaml:3: providers.p.api_version: only allowed with type: azure_openai"},

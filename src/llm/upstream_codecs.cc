@@ -1,0 +1,366 @@
+// The provider's side of the codec choice (codecs.h): each provider type's request encoder and
+// HTTP head (path, authentication, Bedrock's signature), its response, error, usage and stream
+// decoders, and the embeddings codecs.
+#include <array>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <chrono>
+#include <type_traits>
+
+#include "llm/codecs.h"
+#include "providers/anthropic/request_encoder.h"
+#include "providers/anthropic/response_decoder.h"
+#include "providers/anthropic/usage.h"
+#include "providers/bedrock/error_decoder.h"
+#include "providers/bedrock/request_encoder.h"
+#include "providers/bedrock/response_decoder.h"
+#include "providers/bedrock/sigv4.h"
+#include "providers/cohere/embeddings.h"
+#include "providers/cohere/error_decoder.h"
+#include "providers/cohere/request_encoder.h"
+#include "providers/cohere/response_decoder.h"
+#include "providers/gemini/embeddings.h"
+#include "providers/gemini/error_decoder.h"
+#include "providers/gemini/request_encoder.h"
+#include "providers/gemini/response_decoder.h"
+#include "providers/openai/request_encoder.h"
+#include "providers/openai/response_decoder.h"
+#include "providers/openai/usage.h"
+
+namespace nexus::llm {
+namespace {
+
+bool is_anthropic(const config::Provider& provider) {
+  return provider.type == config::ProviderType::kAnthropic;
+}
+
+// An OpenAI API endpoint ("/chat/completions") for `model`: Azure OpenAI serves each deployment
+// (the model's upstream id) under a path of its own, with the API version in the query.
+std::string openai_endpoint(const config::Provider& provider, std::string_view model,
+                            std::string_view endpoint) {
+  if (provider.type != config::ProviderType::kAzureOpenAi) {
+    return std::string(endpoint);
+  }
+  std::string path = "/deployments/";
+  path += boost::urls::encode(model, boost::urls::unreserved_chars);
+  path += endpoint;
+  path += "?api-version=";
+  path += provider.api_version;
+  return path;
+}
+
+// Adds Bedrock's SigV4 headers to `head` (written for `endpoint` with `body`), signed now.
+Result<void> sign_for_aws(const config::Provider& provider, std::string_view endpoint,
+                          std::string_view body, std::string& head) {
+  std::string path = provider.base_path;
+  path += endpoint;
+  const std::array signed_headers = {
+      providers::bedrock::Header{.name = "content-type", .value = "application/json"}};
+  auto added = providers::bedrock::sign({.host = provider.host,
+                                         .path = path,
+                                         .headers = signed_headers,
+                                         .body = body,
+                                         .region = provider.aws_region},
+                                        {.access_key_id = provider.aws_access_key_id,
+                                         .secret_access_key = provider.aws_secret_access_key,
+                                         .session_token = provider.aws_session_token},
+                                        std::chrono::system_clock::now());
+  if (!added) {
+    return std::unexpected(std::move(added.error()));
+  }
+  std::string lines;
+  for (const auto& header : *added) {
+    lines += header.name;
+    lines += ": ";
+    lines += header.value;
+    lines += "\r\n";
+  }
+  head.insert(head.size() - 2, lines);
+  return {};
+}
+
+// The HTTP/1.1 head of a request to `provider`'s `endpoint` (appended to the base URL's path):
+// Host, authentication and the provider's extra headers.
+void write_upstream_head(const config::Provider& provider, std::string_view endpoint,
+                         size_t body_size, bool stream, std::string& head) {
+  head.clear();
+  head += "POST ";
+  head += provider.base_path;
+  head += endpoint;
+  head += " HTTP/1.1\r\nhost: ";
+  head += provider.host;
+  head += "\r\ncontent-type: application/json\r\ncontent-length: ";
+  head += std::to_string(body_size);
+  if (!stream) {
+    head += "\r\naccept: application/json";
+  } else if (provider.type == config::ProviderType::kBedrock) {
+    head += "\r\naccept: application/vnd.amazon.eventstream";
+  } else {
+    head += "\r\naccept: text/event-stream";
+  }
+  if (is_anthropic(provider)) {
+    head += "\r\nx-api-key: ";
+    head += provider.api_key;
+    head += "\r\nanthropic-version: ";
+    head += provider.anthropic_version;
+  } else if (provider.type == config::ProviderType::kGemini) {
+    head += "\r\nx-goog-api-key: ";
+    head += provider.api_key;
+  } else if (provider.type == config::ProviderType::kAzureOpenAi) {
+    head += "\r\napi-key: ";
+    head += provider.api_key;
+  } else if (!provider.api_key.empty()) {
+    head += "\r\nauthorization: Bearer ";
+    head += provider.api_key;
+  }
+  for (const auto& [name, value] : provider.headers) {
+    head += "\r\n";
+    head += name;
+    head += ": ";
+    head += value;
+  }
+  head += "\r\n\r\n";
+}
+
+}  // namespace
+
+Result<void> encode_upstream_request(const config::Provider& provider, const Request& request,
+                                     std::string_view model, std::string& head, std::string& body) {
+  body.clear();
+  Result<void> encoded;
+  std::string endpoint = "/chat/completions";
+  if (is_anthropic(provider)) {
+    encoded = providers::anthropic::encode_request(
+        request,
+        {.model = model,
+         .drop_unsupported_params = provider.drop_unsupported_params,
+         .default_max_tokens = provider.default_max_tokens},
+        body);
+    endpoint = "/messages";
+  } else if (provider.type == config::ProviderType::kGemini) {
+    encoded = providers::gemini::encode_request(
+        request, {.drop_unsupported_params = provider.drop_unsupported_params}, body);
+    endpoint.clear();
+    providers::gemini::append_method_path(model, request.stream, endpoint);
+  } else if (provider.type == config::ProviderType::kCohere) {
+    encoded = providers::cohere::encode_request(
+        request, {.model = model, .drop_unsupported_params = provider.drop_unsupported_params},
+        body);
+    endpoint = "/chat";
+  } else if (provider.type == config::ProviderType::kBedrock) {
+    encoded = providers::bedrock::encode_request(
+        request, {.drop_unsupported_params = provider.drop_unsupported_params, .model = model},
+        body);
+    endpoint.clear();
+    providers::bedrock::append_model_path(model, request.stream, endpoint);
+  } else {
+    encoded = providers::openai::encode_request(
+        request,
+        {.model = model,
+         .drop_unsupported_params = provider.drop_unsupported_params,
+         .reasoning_content = provider.reasoning_content,
+         .max_completion_tokens = provider.max_completion_tokens},
+        body);
+    endpoint = openai_endpoint(provider, model, endpoint);
+  }
+  if (!encoded) {
+    return encoded;
+  }
+  write_upstream_head(provider, endpoint, body.size(), request.stream, head);
+  if (provider.type == config::ProviderType::kBedrock) {
+    return sign_for_aws(provider, endpoint, body, head);
+  }
+  return {};
+}
+
+bool translates_embeddings(const config::Provider& provider) {
+  return provider.type == config::ProviderType::kGemini ||
+         provider.type == config::ProviderType::kCohere;
+}
+
+Result<void> encode_upstream_embeddings(const config::Provider& provider,
+                                        const EmbeddingsRequest& request, std::string_view model,
+                                        std::string& head, std::string& body) {
+  body.clear();
+  std::string endpoint = "/embed";
+  const bool cohere = provider.type == config::ProviderType::kCohere;
+  if (auto encoded = cohere ? providers::cohere::encode_embeddings_request(request, model, body)
+                            : providers::gemini::encode_embeddings_request(request, model, body);
+      !encoded) {
+    return encoded;
+  }
+  if (!cohere) {
+    endpoint.clear();
+    providers::gemini::append_embeddings_path(model, endpoint);
+  }
+  write_upstream_head(provider, endpoint, body.size(), /*stream=*/false, head);
+  return {};
+}
+
+Result<EmbeddingsResponse> decode_upstream_embeddings(const config::Provider& provider,
+                                                      std::string_view body) {
+  if (provider.type == config::ProviderType::kCohere) {
+    return providers::cohere::decode_embeddings_response(body);
+  }
+  return providers::gemini::decode_embeddings_response(body);
+}
+
+bool passthrough_request(const config::Provider& provider, boost::json::object& request,
+                         std::string_view model, std::string_view endpoint, std::string& head,
+                         std::string& body, std::string_view anthropic_beta) {
+  request["model"] = model;
+  const boost::json::value* stream = request.if_contains("stream");
+  const bool streamed = stream != nullptr && stream->is_bool() && stream->get_bool();
+  body = boost::json::serialize(request);
+  write_upstream_head(provider, openai_endpoint(provider, model, endpoint), body.size(), streamed,
+                      head);
+  if (is_anthropic(provider) && !anthropic_beta.empty() &&
+      anthropic_beta.find_first_of("\r\n") == std::string_view::npos) {
+    head.insert(head.size() - 2, "anthropic-beta: " + std::string(anthropic_beta) + "\r\n");
+  }
+  return streamed;
+}
+
+bool ask_stream_usage(boost::json::object& request) {
+  const boost::json::value* stream = request.if_contains("stream");
+  boost::json::value* options = request.if_contains("stream_options");
+  const boost::json::value* asked = options != nullptr && options->is_object()
+                                        ? options->get_object().if_contains("include_usage")
+                                        : nullptr;
+  const bool client_asked = asked != nullptr && asked->is_bool() && asked->get_bool();
+  if (stream == nullptr || !stream->is_bool() || !stream->get_bool() || client_asked) {
+    return client_asked;
+  }
+  if (options == nullptr || !options->is_object()) {
+    request["stream_options"] = {{"include_usage", true}};
+  } else {
+    options->get_object()["include_usage"] = true;
+  }
+  return false;
+}
+
+std::optional<Usage> decode_upstream_usage(const config::Provider& provider,
+                                           std::string_view body) {
+  std::array<unsigned char, 4096> buffer{};  // a response's values, most of the time
+  boost::json::monotonic_resource memory(buffer.data(), buffer.size());
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(body, ec, &memory);
+  const boost::json::object* response = ec ? nullptr : parsed.if_object();
+  const boost::json::value* field = response != nullptr ? response->if_contains("usage") : nullptr;
+  if (field == nullptr || !field->is_object()) {
+    return std::nullopt;
+  }
+  if (is_anthropic(provider)) {
+    providers::anthropic::UsageAccumulator usage;
+    if (!usage.add(field->get_object())) {
+      return std::nullopt;
+    }
+    return usage.usage();
+  }
+  auto usage = providers::openai::decode_usage(field->get_object());
+  return usage ? std::optional<Usage>(*usage) : std::nullopt;
+}
+
+Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body) {
+  if (is_anthropic(provider)) {
+    return providers::anthropic::decode_response(body);
+  }
+  if (provider.type == config::ProviderType::kGemini) {
+    return providers::gemini::decode_response(body);
+  }
+  if (provider.type == config::ProviderType::kCohere) {
+    return providers::cohere::decode_response(body);
+  }
+  if (provider.type == config::ProviderType::kBedrock) {
+    return providers::bedrock::decode_response(body);
+  }
+  return providers::openai::decode_response(body);
+}
+
+ApiError decode_upstream_error(const config::Provider& provider, int status, std::string_view body,
+                               std::string_view error_type) {
+  if (provider.type == config::ProviderType::kBedrock) {
+    return providers::bedrock::decode_error(status, error_type, body);
+  }
+  if (is_anthropic(provider)) {
+    return providers::anthropic::decode_error(status, body);
+  }
+  if (provider.type == config::ProviderType::kGemini) {
+    return providers::gemini::decode_error(status, body);
+  }
+  if (provider.type == config::ProviderType::kCohere) {
+    return providers::cohere::decode_error(status, body);
+  }
+  return providers::openai::decode_error(status, body);
+}
+
+namespace {
+
+UpstreamStreamDecoder::Decoders make_decoder(const config::Provider& provider) {
+  if (is_anthropic(provider)) {
+    return providers::anthropic::StreamDecoder();
+  }
+  if (provider.type == config::ProviderType::kGemini) {
+    return providers::gemini::StreamDecoder();
+  }
+  if (provider.type == config::ProviderType::kCohere) {
+    return providers::cohere::StreamDecoder();
+  }
+  if (provider.type == config::ProviderType::kBedrock) {
+    return providers::bedrock::StreamDecoder();
+  }
+  return providers::openai::StreamDecoder();
+}
+
+}  // namespace
+
+UpstreamStreamDecoder::UpstreamStreamDecoder(const config::Provider& provider)
+    : decoder_(make_decoder(provider)) {}
+
+Result<UpstreamStreamDecoder::Step> UpstreamStreamDecoder::next(std::string_view& input,
+                                                                std::vector<StreamEvent>& out) {
+  return std::visit(
+      [&](auto& decoder) -> Result<Step> {
+        using Decoder = std::decay_t<decltype(decoder)>;
+        if constexpr (std::is_same_v<Decoder, providers::bedrock::StreamDecoder>) {
+          providers::bedrock::event_stream::Message message;
+          auto step = frames_.next(input, message);
+          if (!step) {
+            return std::unexpected(std::move(step.error()));
+          }
+          if (*step == providers::bedrock::event_stream::Parser::Step::kNeedMore) {
+            return Step::kNeedMore;
+          }
+          if (auto decoded = decoder.decode(message, out); !decoded) {
+            return std::unexpected(std::move(decoded.error()));
+          }
+        } else {
+          sse::Event event;
+          auto step = sse_.next(input, event);
+          if (!step) {
+            return std::unexpected(std::move(step.error()));
+          }
+          if (*step == sse::Parser::Step::kNeedMore) {
+            return Step::kNeedMore;
+          }
+          if (auto decoded = decoder.decode(event, out); !decoded) {
+            return std::unexpected(std::move(decoded.error()));
+          }
+        }
+        return Step::kEvent;
+      },
+      decoder_);
+}
+
+Result<void> UpstreamStreamDecoder::finish(std::vector<StreamEvent>& out) {
+  const bool bedrock = std::holds_alternative<providers::bedrock::StreamDecoder>(decoder_);
+  if (auto framed = bedrock ? frames_.finish() : sse_.finish(); !framed) {
+    return framed;
+  }
+  return std::visit([&](auto& decoder) { return decoder.finish(out); }, decoder_);
+}
+
+}  // namespace nexus::llm
