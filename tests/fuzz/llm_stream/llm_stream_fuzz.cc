@@ -1,94 +1,45 @@
-// libFuzzer target: bytes as an upstream's event stream, through sse::Parser and each provider's
-// stream decoder (OpenAI-shaped, Anthropic). Whatever the input, a decoder must not crash, and
-// the events it gives must keep the IR's rules: one kMessageStart first, nothing of a choice
-// after its kFinish, argument pieces only for a started tool call, kMessageStop only last.
+// libFuzzer target: bytes as an upstream's event stream, through llm::UpstreamStreamDecoder for
+// every provider type (its framing, server-sent events or Bedrock's binary event stream, and its
+// decoder). Whatever the input, nothing may crash, and the events must keep the IR's rules
+// (tests/fuzz/stream_rules.h).
 #include <cstddef>
 #include <cstdint>
-#include <set>
 #include <string_view>
-#include <utility>
 #include <vector>
 
-#include "http/sse/parser.h"
-#include "providers/anthropic/stream_decoder.h"
-#include "providers/openai/stream_decoder.h"
+#include "../stream_rules.h"
+#include "llm/codecs.h"
 
 namespace {
 
-using nexus::llm::StreamEvent;
-using nexus::llm::StreamEventKind;
+using nexus::config::ProviderType;
 
-void require(bool ok) {
-  if (!ok) {
-    __builtin_trap();
-  }
-}
-
-struct Rules {
-  bool started = false;
-  bool stopped = false;
-  std::set<uint32_t> finished;
-  std::set<std::pair<uint32_t, uint32_t>> tools;
-
-  void check(const StreamEvent& e) {
-    require(!stopped);
-    switch (e.kind) {
-      case StreamEventKind::kMessageStart:
-        require(!started);
-        started = true;
-        break;
-      case StreamEventKind::kTextDelta:
-      case StreamEventKind::kReasoningDelta:
-      case StreamEventKind::kReasoningSignature:
-      case StreamEventKind::kRedactedReasoning:
-      case StreamEventKind::kBlockStop:
-        require(started && !finished.contains(e.choice));
-        break;
-      case StreamEventKind::kToolCallStart:
-        require(started && !finished.contains(e.choice));
-        require(tools.insert({e.choice, e.tool}).second);
-        break;
-      case StreamEventKind::kToolArgumentsDelta:
-        require(!finished.contains(e.choice) && tools.contains({e.choice, e.tool}));
-        break;
-      case StreamEventKind::kFinish:
-        require(started && finished.insert(e.choice).second);
-        break;
-      case StreamEventKind::kMessageStop:
-        require(started);
-        stopped = true;
-        break;
-      case StreamEventKind::kUsage:
-      case StreamEventKind::kError:
-        break;
-    }
-  }
-};
-
-template <typename Decoder>
-void run(std::string_view input) {
-  nexus::sse::Parser parser(1 << 16);
-  Decoder decoder;
-  std::vector<StreamEvent> events;
-  Rules rules;
-  nexus::sse::Event event;
+void run(ProviderType type, std::string_view input) {
+  nexus::config::Provider provider;
+  provider.type = type;
+  nexus::llm::UpstreamStreamDecoder decoder(provider);
+  std::vector<nexus::llm::StreamEvent> events;
+  nexus::fuzz::StreamRules rules;
   for (;;) {
-    auto step = parser.next(input, event);
-    if (!step || *step == nexus::sse::Parser::Step::kNeedMore) {
-      break;
-    }
-    const bool ok = decoder.decode(event, events).has_value();
-    for (const StreamEvent& e : events) {
+    events.clear();
+    auto step = decoder.next(input, events);
+    for (const auto& e : events) {
       rules.check(e);
     }
-    events.clear();
-    if (!ok) {
+    if (!step) {
       return;
     }
+    if (*step == nexus::llm::UpstreamStreamDecoder::Step::kNeedMore) {
+      break;
+    }
   }
-  (void)decoder.finish(events);
-  for (const StreamEvent& e : events) {
+  events.clear();
+  const bool complete = decoder.finish(events).has_value();
+  for (const auto& e : events) {
     rules.check(e);
+  }
+  if (complete) {
+    rules.check_complete();
   }
 }
 
@@ -96,7 +47,10 @@ void run(std::string_view input) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  run<nexus::providers::openai::StreamDecoder>(input);
-  run<nexus::providers::anthropic::StreamDecoder>(input);
+  for (const ProviderType type :
+       {ProviderType::kOpenAi, ProviderType::kAnthropic, ProviderType::kGemini,
+        ProviderType::kCohere, ProviderType::kBedrock}) {
+    run(type, input);
+  }
   return 0;
 }

@@ -46,38 +46,7 @@ Decoded decode_text(std::string_view text) { return testing::decode_stream<Strea
 
 // The stream fed to one parser and decoder in the given pieces.
 Decoded decode_pieces(const std::vector<std::string_view>& pieces) {
-  sse::Parser parser;
-  StreamDecoder decoder;
-  Decoded out;
-  std::vector<llm::StreamEvent> events;
-  const auto keep = [&] {
-    for (const auto& e : events) {
-      out.events.push_back({e.kind, e.choice, e.tool, std::string(e.text), std::string(e.id),
-                            std::string(e.name), e.finish, e.usage});
-    }
-    events.clear();
-  };
-  sse::Event event;
-  for (std::string_view piece : pieces) {
-    for (;;) {
-      auto step = parser.next(piece, event);
-      if (!step || *step == sse::Parser::Step::kNeedMore) {
-        break;
-      }
-      auto decoded = decoder.decode(event, events);
-      keep();
-      if (!decoded) {
-        out.error = decoded.error().message();
-        return out;
-      }
-    }
-  }
-  auto finished = decoder.finish(events);
-  keep();
-  if (!finished) {
-    out.error = finished.error().message();
-  }
-  return out;
+  return testing::decode_pieces<StreamDecoder>(pieces);
 }
 
 bool same_events(const Decoded& a, const Decoded& b) {

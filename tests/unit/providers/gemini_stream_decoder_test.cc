@@ -58,36 +58,7 @@ Decoded decode_fixture(const std::string& name) { return decode_text(gemini_stre
 
 // The stream fed to the parser in two pieces split at `at`.
 Decoded decode_split(std::string_view text, size_t at) {
-  sse::Parser parser;
-  StreamDecoder decoder;
-  Decoded out;
-  std::vector<llm::StreamEvent> events;
-  const auto keep = [&] {
-    for (const auto& e : events) {
-      out.events.push_back({e.kind, e.choice, e.tool, std::string(e.text), std::string(e.id),
-                            std::string(e.name), e.finish, e.usage});
-    }
-    events.clear();
-  };
-  for (std::string_view piece : {text.substr(0, at), text.substr(at)}) {
-    sse::Event event;
-    for (;;) {
-      auto step = parser.next(piece, event);
-      if (!step || *step == sse::Parser::Step::kNeedMore) {
-        break;
-      }
-      auto decoded = decoder.decode(event, events);
-      keep();
-      if (!decoded) {
-        out.error = decoded.error().message();
-        return out;
-      }
-    }
-  }
-  auto finished = decoder.finish(events);
-  keep();
-  out.error = finished ? "" : finished.error().message();
-  return out;
+  return testing::decode_pieces<StreamDecoder>({text.substr(0, at), text.substr(at)});
 }
 
 bool same(const Owned& a, const Owned& b) {

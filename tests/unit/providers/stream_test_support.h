@@ -61,8 +61,9 @@ struct Decoded {
   }
 };
 
+// An SSE stream given to one parser and decoder in `pieces` (split anywhere).
 template <typename Decoder>
-Decoded decode_stream(std::string_view text) {
+Decoded decode_pieces(const std::vector<std::string_view>& pieces) {
   sse::Parser parser;
   Decoder decoder;
   Decoded out;
@@ -74,21 +75,23 @@ Decoded decode_stream(std::string_view text) {
     }
     events.clear();
   };
-  sse::Event event;
-  for (;;) {
-    auto step = parser.next(text, event);
-    if (!step) {
-      out.error = step.error().message();
-      return out;
-    }
-    if (*step == sse::Parser::Step::kNeedMore) {
-      break;
-    }
-    auto decoded = decoder.decode(event, events);
-    keep();
-    if (!decoded) {
-      out.error = decoded.error().message();
-      return out;
+  for (std::string_view piece : pieces) {
+    sse::Event event;
+    for (;;) {
+      auto step = parser.next(piece, event);
+      if (!step) {
+        out.error = step.error().message();
+        return out;
+      }
+      if (*step == sse::Parser::Step::kNeedMore) {
+        break;
+      }
+      auto decoded = decoder.decode(event, events);
+      keep();
+      if (!decoded) {
+        out.error = decoded.error().message();
+        return out;
+      }
     }
   }
   auto finished = decoder.finish(events);
@@ -97,6 +100,11 @@ Decoded decode_stream(std::string_view text) {
     out.error = finished.error().message();
   }
   return out;
+}
+
+template <typename Decoder>
+Decoded decode_stream(std::string_view text) {
+  return decode_pieces<Decoder>({text});
 }
 
 inline std::string fixture(const std::string& name) {
