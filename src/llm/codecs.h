@@ -79,15 +79,23 @@ std::optional<Usage> decode_upstream_usage(const config::Provider& provider, std
 // Bedrock: the head written by encode_upstream_request is signed (AWS SigV4) at the time it is
 // written, so a request is encoded right before it is sent.
 
-// Embeddings for a provider whose embeddings API is not OpenAI's (Gemini, Cohere): the client's
-// OpenAI request, decoded into the IR, is encoded in the provider's shape, and its answer decoded
-// back. OpenAI-shaped providers get the client's body instead (passthrough_request).
+// Embeddings for a provider whose embeddings API is not OpenAI's (Gemini, Cohere, Bedrock): the
+// client's OpenAI request, decoded into the IR, is encoded in the provider's shape as one call,
+// or several (Bedrock's Titan and Nova models take one text per call, its Cohere models 96), and
+// each answer, in order, adds its vectors and input tokens to `out` (`input_tokens`: Bedrock's
+// x-amzn-bedrock-input-token-count header). OpenAI-shaped providers get the client's body
+// instead (passthrough_request).
+struct ProviderRequest {
+  std::string head;
+  std::string body;
+};
 bool translates_embeddings(const config::Provider& provider);
-Result<void> encode_upstream_embeddings(const config::Provider& provider,
-                                        const EmbeddingsRequest& request, std::string_view model,
-                                        std::string& head, std::string& body);
-Result<EmbeddingsResponse> decode_upstream_embeddings(const config::Provider& provider,
-                                                      std::string_view body);
+Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Provider& provider,
+                                                                const EmbeddingsRequest& request,
+                                                                std::string_view model);
+Result<void> decode_upstream_embeddings(const config::Provider& provider, std::string_view model,
+                                        std::string_view body, uint64_t input_tokens,
+                                        EmbeddingsResponse& out);
 
 Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body);
 // `error_type`: the x-amzn-errortype header (Bedrock names its errors there).

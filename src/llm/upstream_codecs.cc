@@ -14,6 +14,7 @@
 #include "providers/anthropic/request_encoder.h"
 #include "providers/anthropic/response_decoder.h"
 #include "providers/anthropic/usage.h"
+#include "providers/bedrock/embeddings.h"
 #include "providers/bedrock/error_decoder.h"
 #include "providers/bedrock/request_encoder.h"
 #include "providers/bedrock/response_decoder.h"
@@ -178,34 +179,66 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
 
 bool translates_embeddings(const config::Provider& provider) {
   return provider.type == config::ProviderType::kGemini ||
-         provider.type == config::ProviderType::kCohere;
+         provider.type == config::ProviderType::kCohere ||
+         provider.type == config::ProviderType::kBedrock;
 }
 
-Result<void> encode_upstream_embeddings(const config::Provider& provider,
-                                        const EmbeddingsRequest& request, std::string_view model,
-                                        std::string& head, std::string& body) {
-  body.clear();
+Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Provider& provider,
+                                                                const EmbeddingsRequest& request,
+                                                                std::string_view model) {
+  std::vector<ProviderRequest> calls;
+  if (provider.type == config::ProviderType::kBedrock) {
+    auto bodies = providers::bedrock::encode_embeddings(
+        request, providers::bedrock::embeddings_family(model), provider.drop_unsupported_params);
+    if (!bodies) {
+      return std::unexpected(std::move(bodies.error()));
+    }
+    std::string endpoint;
+    providers::bedrock::append_invoke_path(model, /*stream=*/false, endpoint);
+    for (std::string& body : *bodies) {
+      ProviderRequest& call = calls.emplace_back(ProviderRequest{.body = std::move(body)});
+      write_upstream_head(provider, endpoint, call.body.size(), /*stream=*/false, call.head);
+      if (auto signed_head = sign_for_aws(provider, endpoint, call.body, call.head); !signed_head) {
+        return std::unexpected(std::move(signed_head.error()));
+      }
+    }
+    return calls;
+  }
+  ProviderRequest& call = calls.emplace_back();
   std::string endpoint = "/embed";
   const bool cohere = provider.type == config::ProviderType::kCohere;
-  if (auto encoded = cohere ? providers::cohere::encode_embeddings_request(request, model, body)
-                            : providers::gemini::encode_embeddings_request(request, model, body);
+  if (auto encoded = cohere
+                         ? providers::cohere::encode_embeddings_request(request, model, call.body)
+                         : providers::gemini::encode_embeddings_request(request, model, call.body);
       !encoded) {
-    return encoded;
+    return std::unexpected(std::move(encoded.error()));
   }
   if (!cohere) {
     endpoint.clear();
     providers::gemini::append_embeddings_path(model, endpoint);
   }
-  write_upstream_head(provider, endpoint, body.size(), /*stream=*/false, head);
-  return {};
+  write_upstream_head(provider, endpoint, call.body.size(), /*stream=*/false, call.head);
+  return calls;
 }
 
-Result<EmbeddingsResponse> decode_upstream_embeddings(const config::Provider& provider,
-                                                      std::string_view body) {
-  if (provider.type == config::ProviderType::kCohere) {
-    return providers::cohere::decode_embeddings_response(body);
+Result<void> decode_upstream_embeddings(const config::Provider& provider, std::string_view model,
+                                        std::string_view body, uint64_t input_tokens,
+                                        EmbeddingsResponse& out) {
+  if (provider.type == config::ProviderType::kBedrock) {
+    return providers::bedrock::decode_embeddings(providers::bedrock::embeddings_family(model), body,
+                                                 input_tokens, out);
   }
-  return providers::gemini::decode_embeddings_response(body);
+  auto decoded = provider.type == config::ProviderType::kCohere
+                     ? providers::cohere::decode_embeddings_response(body)
+                     : providers::gemini::decode_embeddings_response(body);
+  if (!decoded) {
+    return std::unexpected(std::move(decoded.error()));
+  }
+  for (auto& vector : decoded->vectors) {
+    out.vectors.push_back(std::move(vector));
+  }
+  out.usage.input += decoded->usage.input;
+  return {};
 }
 
 bool passthrough_request(const config::Provider& provider, boost::json::object& request,

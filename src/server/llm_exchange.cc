@@ -363,22 +363,6 @@ asio::awaitable<Outcome> LlmExchange::embed_in_process(const Snapshot::LlmModel&
   co_return co_await reply_json(200, std::move(out));
 }
 
-asio::awaitable<Outcome> LlmExchange::embed_translated(const Snapshot::LlmModel& target) {
-  auto request = dialects::openai::decode_embeddings_request(body_);
-  if (!request) {
-    Error error = std::move(request.error());
-    co_return co_await reply_error(std::move(error));
-  }
-  ProviderCall call{.embeddings = true, .base64 = request->base64};
-  if (auto encoded = llm::encode_upstream_embeddings(*target.provider, *request,
-                                                     target.model->model, call.head, call.body);
-      !encoded) {
-    Error error = std::move(encoded.error());
-    co_return co_await reply_error(std::move(error));
-  }
-  co_return co_await call_provider(call, target);
-}
-
 // Events that are all known at once (the echo provider): one stream write, or one body.
 asio::awaitable<Outcome> LlmExchange::answer_events(const std::vector<llm::StreamEvent>& events,
                                                     bool stream, bool include_usage) {

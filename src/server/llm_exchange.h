@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "llm/codecs.h"
@@ -37,6 +38,37 @@ struct UpstreamBody {
   bool keep_alive = true;
 };
 
+// A request to one endpoint of a provider's cluster, counted by its load balancer from the
+// request's start to its end (this object's lifetime).
+class InFlight {
+ public:
+  InFlight(proxy::ClusterRuntime& cluster, size_t endpoint);
+  InFlight(InFlight&& other) noexcept
+      : cluster_(std::exchange(other.cluster_, nullptr)), endpoint_(other.endpoint_) {}
+  InFlight& operator=(InFlight&&) = delete;
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  ~InFlight();
+
+  [[nodiscard]] proxy::ClusterRuntime& cluster() const { return *cluster_; }
+
+ private:
+  proxy::ClusterRuntime* cluster_;
+  size_t endpoint_;
+};
+
+// A request sent to the provider and its answer's head read: the connection is ready for the
+// body.
+struct ProviderAnswer {
+  InFlight in_flight;
+  std::unique_ptr<proxy::UpstreamConnection> connection;
+  UpstreamBody body;
+  int status = 0;
+  std::string retry_after;
+  std::string error_type;     // Bedrock names its errors in x-amzn-errortype
+  uint64_t input_tokens = 0;  // Bedrock's x-amzn-bedrock-input-token-count (embeddings)
+};
+
 // A request ready for the provider, and how its answer comes back.
 struct ProviderCall {
   std::string head;  // HTTP/1.1 request head
@@ -49,10 +81,6 @@ struct ProviderCall {
   bool passthrough = false;
   // A passthrough stream is decoded on the side to notice an incomplete end (chat streams).
   bool check_stream = true;
-  // Embeddings from a provider with its own embeddings API: its answer is decoded into the IR
-  // and written in OpenAI's shape (base64: the client asked for that encoding).
-  bool embeddings = false;
-  bool base64 = false;
 };
 
 class LlmExchange {
@@ -92,6 +120,12 @@ class LlmExchange {
   std::optional<ProviderCall> passthrough_call(const Snapshot::LlmModel*& target);
   boost::asio::awaitable<Outcome> call_provider(const ProviderCall& call,
                                                 const Snapshot::LlmModel& target);
+  // Sends a request to an endpoint of the model's provider and reads its answer's head.
+  boost::asio::awaitable<Result<ProviderAnswer>> open_call(const std::string& head,
+                                                           const std::string& body,
+                                                           const Snapshot::LlmModel& target);
+  // After the answer's body: the connection goes back to the pool when it can serve another.
+  void close_call(ProviderAnswer& answer, bool reusable);
   boost::asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> send_upstream(
       proxy::ClusterRuntime& cluster, size_t endpoint, const std::string& head,
       const std::string& body);
@@ -100,8 +134,6 @@ class LlmExchange {
                                                               const UpstreamBody& body,
                                                               bool& reusable);
   void name_answer(llm::StreamEvent& start, std::string& storage) const;
-  boost::asio::awaitable<Outcome> answer_embeddings(const config::Provider& provider,
-                                                    std::string_view body, bool base64);
   boost::asio::awaitable<Outcome> relay_stream(proxy::UpstreamConnection& upstream,
                                                const UpstreamBody& body,
                                                const config::Provider& provider,

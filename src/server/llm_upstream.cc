@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <boost/asio/write.hpp>
+#include <charconv>
 #include <ctime>
 #include <random>
 
@@ -33,110 +34,165 @@ std::string generated_answer_id() {
 
 }  // namespace
 
-asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
-                                                    const Snapshot::LlmModel& target) {
-  const config::Provider& provider = *target.provider;
-  meter(target);
+InFlight::InFlight(proxy::ClusterRuntime& cluster, size_t endpoint)
+    : cluster_(&cluster), endpoint_(endpoint) {
+  cluster.load_balancer().on_request_start(endpoint);
+}
+
+InFlight::~InFlight() {
+  if (cluster_ != nullptr) {
+    cluster_->load_balancer().on_request_end(endpoint_);
+  }
+}
+
+asio::awaitable<Result<ProviderAnswer>> LlmExchange::open_call(const std::string& head,
+                                                               const std::string& body,
+                                                               const Snapshot::LlmModel& target) {
   proxy::ClusterRuntime& cluster = worker_.cluster(target.cluster);
   const auto endpoint = cluster.load_balancer().pick({});
   if (!endpoint) {
-    Error error(ErrorCode::kUpstreamUnavailable,
-                "provider '" + provider.name + "' cannot be reached");
-    co_return co_await reply_error(std::move(error));
+    co_return fail(ErrorCode::kUpstreamUnavailable,
+                   "provider '" + target.provider->name + "' cannot be reached");
   }
   ExchangeRecord& record = downstream_.record;
   record.upstream_name = &cluster.endpoint_name(*endpoint);
-  record.deadline = route_.timeouts.total.count() == 0 ? Clock::time_point::max()
-                                                       : Clock::now() + route_.timeouts.total;
-  record.upstream_start = Clock::now();
-  cluster.load_balancer().on_request_start(*endpoint);
-  struct EndRequest {
-    proxy::ClusterRuntime& cluster;
-    size_t endpoint;
-    ~EndRequest() { cluster.load_balancer().on_request_end(endpoint); }
-  } end_request{cluster, *endpoint};
-
-  auto upstream = co_await send_upstream(cluster, *endpoint, call.head, call.body);
-  if (!upstream) {
-    co_return co_await reply_error(std::move(upstream.error()));
+  if (record.upstream_start == Clock::time_point{}) {  // the first of an exchange's calls
+    record.deadline = route_.timeouts.total.count() == 0 ? Clock::time_point::max()
+                                                         : Clock::now() + route_.timeouts.total;
   }
-  proxy::UpstreamConnection& connection = **upstream;
+  record.upstream_start = Clock::now();
+  InFlight in_flight(cluster, *endpoint);
+  auto upstream = co_await send_upstream(cluster, *endpoint, head, body);
+  if (!upstream) {
+    co_return std::unexpected(std::move(upstream.error()));
+  }
   auto head_size =
-      co_await read_upstream_head(downstream_, connection, worker_.snapshot().response_limits,
+      co_await read_upstream_head(downstream_, **upstream, worker_.snapshot().response_limits,
                                   route_.timeouts.first_byte, "POST");
   if (!head_size) {
     record.upstream = nullptr;
-    co_return co_await reply_error(std::move(head_size.error()));
+    co_return std::unexpected(std::move(head_size.error()));
   }
   record.upstream_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - record.upstream_start).count();
   const http1::ResponseHead& response = downstream_.state().response;
-  const int status = response.status;
-  const UpstreamBody upstream_body{.head_size = *head_size,
-                                   .framing = response.framing,
-                                   .content_length = response.content_length,
-                                   .keep_alive = response.keep_alive};
-  std::string retry_after;
+  ProviderAnswer answer{.in_flight = std::move(in_flight),
+                        .connection = std::move(*upstream),
+                        .body = {.head_size = *head_size,
+                                 .framing = response.framing,
+                                 .content_length = response.content_length,
+                                 .keep_alive = response.keep_alive},
+                        .status = response.status};
   if (const auto* field = http1::find_header(response.headers, "retry-after")) {
-    retry_after = field->value;
+    answer.retry_after = field->value;
   }
-  std::string error_type;  // Bedrock names its errors in a header
   if (const auto* field = http1::find_header(response.headers, "x-amzn-errortype")) {
-    error_type = field->value;
+    answer.error_type = field->value;
   }
+  if (const auto* field =
+          http1::find_header(response.headers, "x-amzn-bedrock-input-token-count")) {
+    std::from_chars(field->value.data(), field->value.data() + field->value.size(),
+                    answer.input_tokens);
+  }
+  co_return std::move(answer);
+}
+
+void LlmExchange::close_call(ProviderAnswer& answer, bool reusable) {
+  downstream_.record.upstream = nullptr;
+  if (reusable) {
+    answer.connection->mark_reused();
+    answer.in_flight.cluster().give_back(std::move(answer.connection));
+  }
+}
+
+asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
+                                                    const Snapshot::LlmModel& target) {
+  const config::Provider& provider = *target.provider;
+  meter(target);
+  auto answer = co_await open_call(call.head, call.body, target);
+  if (!answer) {
+    co_return co_await reply_error(std::move(answer.error()));
+  }
+  const int status = answer->status;
   bool reusable = false;
   Outcome outcome = Outcome::kClose;
   if (status >= 200 && status < 300 && call.stream) {
-    outcome = co_await relay_stream(connection, upstream_body, provider, call, reusable);
-  } else {
-    auto whole = co_await read_whole_body(connection, upstream_body, reusable);
-    record.upstream = nullptr;
-    if (!whole) {
-      co_return co_await reply_error(std::move(whole.error()));
-    }
-    if (status < 200 || status >= 300) {
-      const llm::ApiError error = llm::decode_upstream_error(provider, status, *whole, error_type);
-      outcome = co_await reply_error(error, retry_after);
-    } else if (call.passthrough) {
-      record.llm.usage = llm::decode_upstream_usage(provider, *whole);
-      outcome = co_await reply_json(200, std::move(*whole));
-    } else if (call.embeddings) {
-      outcome = co_await answer_embeddings(provider, *whole, call.base64);
-    } else if (auto decoded = llm::decode_upstream_response(provider, *whole); !decoded) {
-      outcome = co_await reply_error(std::move(decoded.error()));
-    } else {
-      record.llm.usage = decoded->usage;
-      if (decoded->model.empty()) {
-        decoded->model = record.llm.model;
-      }
-      if (decoded->id.empty()) {
-        decoded->id = generated_answer_id();
-      }
-      std::string out;
-      llm::encode_client_response(dialect_, *decoded, static_cast<int64_t>(std::time(nullptr)),
-                                  out);
-      outcome = co_await reply_json(200, std::move(out));
-    }
+    outcome = co_await relay_stream(*answer->connection, answer->body, provider, call, reusable);
+    close_call(*answer, reusable);
+    co_return outcome;
   }
-  record.upstream = nullptr;
-  if (reusable) {
-    connection.mark_reused();
-    cluster.give_back(std::move(*upstream));
+  auto whole = co_await read_whole_body(*answer->connection, answer->body, reusable);
+  close_call(*answer, reusable);
+  ExchangeRecord& record = downstream_.record;
+  if (!whole) {
+    outcome = co_await reply_error(std::move(whole.error()));
+  } else if (status < 200 || status >= 300) {
+    const llm::ApiError error =
+        llm::decode_upstream_error(provider, status, *whole, answer->error_type);
+    outcome = co_await reply_error(error, answer->retry_after);
+  } else if (call.passthrough) {
+    record.llm.usage = llm::decode_upstream_usage(provider, *whole);
+    outcome = co_await reply_json(200, std::move(*whole));
+  } else if (auto decoded = llm::decode_upstream_response(provider, *whole); !decoded) {
+    outcome = co_await reply_error(std::move(decoded.error()));
+  } else {
+    record.llm.usage = decoded->usage;
+    if (decoded->model.empty()) {
+      decoded->model = record.llm.model;
+    }
+    if (decoded->id.empty()) {
+      decoded->id = generated_answer_id();
+    }
+    std::string out;
+    llm::encode_client_response(dialect_, *decoded, static_cast<int64_t>(std::time(nullptr)), out);
+    outcome = co_await reply_json(200, std::move(out));
   }
   co_return outcome;
 }
 
-asio::awaitable<Outcome> LlmExchange::answer_embeddings(const config::Provider& provider,
-                                                        std::string_view body, bool base64) {
-  auto decoded = llm::decode_upstream_embeddings(provider, body);
-  if (!decoded) {
-    Error error = std::move(decoded.error());
+// Embeddings from a provider whose embeddings API is not OpenAI's: one or more calls (Bedrock's
+// Titan and Nova models take one text per call), their vectors put together in the inputs'
+// order and written in OpenAI's shape.
+asio::awaitable<Outcome> LlmExchange::embed_translated(const Snapshot::LlmModel& target) {
+  const config::Provider& provider = *target.provider;
+  auto request = dialects::openai::decode_embeddings_request(body_);
+  if (!request) {
+    Error error = std::move(request.error());
     co_return co_await reply_error(std::move(error));
   }
-  decoded->model = downstream_.record.llm.model;  // the name the client knows
-  downstream_.record.llm.usage = decoded->usage;
+  auto calls = llm::encode_upstream_embeddings(provider, *request, target.model->model);
+  if (!calls) {
+    Error error = std::move(calls.error());
+    co_return co_await reply_error(std::move(error));
+  }
+  meter(target);
+  llm::EmbeddingsResponse response;
+  for (const llm::ProviderRequest& call : *calls) {
+    auto answer = co_await open_call(call.head, call.body, target);
+    if (!answer) {
+      co_return co_await reply_error(std::move(answer.error()));
+    }
+    bool reusable = false;
+    auto whole = co_await read_whole_body(*answer->connection, answer->body, reusable);
+    close_call(*answer, reusable);
+    if (!whole) {
+      co_return co_await reply_error(std::move(whole.error()));
+    }
+    if (answer->status < 200 || answer->status >= 300) {
+      const llm::ApiError error =
+          llm::decode_upstream_error(provider, answer->status, *whole, answer->error_type);
+      co_return co_await reply_error(error, answer->retry_after);
+    }
+    if (auto decoded = llm::decode_upstream_embeddings(provider, target.model->model, *whole,
+                                                       answer->input_tokens, response);
+        !decoded) {
+      co_return co_await reply_error(std::move(decoded.error()));
+    }
+  }
+  response.model = downstream_.record.llm.model;  // the name the client knows
+  downstream_.record.llm.usage = response.usage;
   std::string out;
-  dialects::openai::encode_embeddings_response(*decoded, base64, out);
+  dialects::openai::encode_embeddings_response(response, request->base64, out);
   co_return co_await reply_json(200, std::move(out));
 }
 

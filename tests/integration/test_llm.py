@@ -241,6 +241,40 @@ class LlmRouteTest(NexusTestCase):
         self.assertEqual(got, want)
         self.assertEqual(json.loads(resp.body)["usage"]["output_tokens"], 57)
 
+    def test_bedrock_embeddings_one_call_per_text(self):
+        titan = "bedrock/pydantic__TestBedrock.test_titan_v2_with_dimensions.json"
+        nova = "bedrock/pydantic__TestBedrock.test_nova_with_dimensions.json"
+        # The model id decides the body's shape: "<Bedrock model id>#<file in bedrock/>".
+        titan_id = "amazon.titan-embed-text-v2:0#" + titan.split("/")[1]
+        self.start([("titan", "br", titan_id),
+                    ("nova", "br", "amazon.nova-2-multimodal-embeddings-v1:0#" + nova.split("/")[1]),
+                    ("unknown", "br", "meta.llama3#" + titan.split("/")[1])])
+        resp = self.post("/v1/embeddings", {"model": "titan", "input": ["one", "two"],
+                                            "dimensions": 256})
+        self.assertEqual(resp.status, 200, resp.body)
+        calls = self.up.requests[-2:]
+        for call, text in zip(calls, ["one", "two"]):
+            self.assertEqual(call.target, "/model/" + urllib.parse.quote(titan_id, safe="") +
+                             "/invoke")
+            self.assertEqual(json.loads(call.body),
+                             {"inputText": text, "dimensions": 256, "normalize": True})
+            got, want = sigv4_signature(call, "secret", "us-east-1")
+            self.assertEqual(got, want)
+        recorded = json.loads(recorded_body(titan))
+        answer = json.loads(resp.body)
+        self.assertEqual([d["index"] for d in answer["data"]], [0, 1])
+        for got_value, want_value in zip(answer["data"][1]["embedding"], recorded["embedding"]):
+            self.assertAlmostEqual(got_value, want_value, places=6)
+        self.assertEqual(answer["usage"]["prompt_tokens"], 2 * recorded["inputTextTokenCount"])
+        # Nova counts tokens only in a response header.
+        resp = self.post("/v1/embeddings", {"model": "nova", "input": "one", "encoding_format": "base64"})
+        self.assertEqual(resp.status, 200, resp.body)
+        self.assertEqual(json.loads(resp.body)["usage"]["prompt_tokens"], 18)
+        # A model id that names no embeddings family Nexus knows: 400 naming the model.
+        resp = self.post("/v1/embeddings", {"model": "unknown", "input": "x"})
+        self.assertEqual(resp.status, 400, resp.body)
+        self.assertEqual(json.loads(resp.body)["error"]["param"], "model")
+
     def test_embeddings_translated_for_gemini(self):
         name = "google/pydantic__TestGoogle.test_instrumentation.json"
         self.start([("gem-emb", "gem", name)])

@@ -6,7 +6,7 @@ the fixture's path ("anthropic/ddtrace__anthropic_completion_stream.sse"), so ea
 what the provider answers through the `models` of its config. Gemini puts the model in the path
 (/v1beta/models/<percent-encoded id>:generateContent), and Bedrock
 (/model/<percent-encoded id>/converse), instead of the body. A recorded x-amzn-errortype header
-is sent too. Status and content type come from
+and x-amzn-bedrock-input-token-count are sent too. Status and content type come from
 the fixture's INDEX.json; a 429 also carries Retry-After: 7, as providers send it."""
 
 import json
@@ -58,15 +58,17 @@ def replay(piece_size=None):
                    re.search(r"/model/([^/]+)/(?:converse|invoke)", req.path))  # Bedrock
         name = (urllib.parse.unquote(in_path.group(1)) if in_path
                 else json.loads(req.body)["model"])
+        if "#" in name:  # "<Bedrock model id>#<file in bedrock/>": when the id itself matters
+            name = "bedrock/" + name.split("#", 1)[1]
         entry = fixture_entry(name)
         body = recorded_body(name)
         status = entry.get("status", 200)
         headers = [("Content-Type", entry.get("content_type", "application/json"))]
         if status == 429:
             headers.append(("Retry-After", RETRY_AFTER))
-        error_type = entry.get("response_headers", {}).get("x-amzn-errortype")
-        if error_type:
-            headers.append(("x-amzn-errortype", error_type))
+        for name in ("x-amzn-errortype", "x-amzn-bedrock-input-token-count"):  # Bedrock's
+            if name in entry.get("response_headers", {}):
+                headers.append((name, entry["response_headers"][name]))
         if name.endswith((".sse", ".chunks.txt")):
             head = f"HTTP/1.1 {status} OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
             conn.send(head + "Transfer-Encoding: chunked\r\n\r\n")
