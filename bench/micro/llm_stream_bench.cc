@@ -44,12 +44,10 @@ std::string token_stream() {
 void translate(benchmark::State& state, nexus::llm::Dialect client) {
   static const std::string text = token_stream();
   const auto read_size = static_cast<size_t>(state.range(0));
-  nexus::config::Provider provider;
-  provider.type = nexus::config::ProviderType::kOpenAi;
   std::vector<nexus::llm::StreamEvent> events;
   std::string out;
   for (auto _ : state) {
-    nexus::llm::UpstreamStreamDecoder decoder(provider);
+    nexus::llm::UpstreamStreamDecoder decoder(nexus::llm::Wire::kOpenAi);
     nexus::llm::ClientStreamEncoder encoder(client, 1741570283, /*include_usage=*/true);
     for (size_t at = 0; at < text.size(); at += read_size) {
       std::string_view input = std::string_view(text).substr(at, read_size);

@@ -53,6 +53,12 @@ class ClientStreamEncoder {
 
 // --- The provider's side --------------------------------------------------------------------
 
+// The API a provider's model speaks on the wire, which decodes its answers. Vertex AI serves
+// Google's models in Gemini's API and Anthropic's (model ids "anthropic/<model>") in Anthropic's;
+// every other provider type speaks one.
+enum class Wire : uint8_t { kOpenAi, kAnthropic, kGemini, kCohere, kBedrock };
+Wire wire_of(const config::Provider& provider, std::string_view model);
+
 // The upstream request for `request`, sent to `model` (the upstream's id): the HTTP/1.1 head
 // (path under the provider's base URL, Host, authentication, the provider's extra headers) and
 // the body.
@@ -74,7 +80,7 @@ bool passthrough_request(const config::Provider& provider, boost::json::object& 
 bool ask_stream_usage(boost::json::object& request);
 // The usage in a whole response body the provider wrote (the passthrough path): nothing when it
 // has none or it is not valid.
-std::optional<Usage> decode_upstream_usage(const config::Provider& provider, std::string_view body);
+std::optional<Usage> decode_upstream_usage(Wire wire, std::string_view body);
 
 // Bedrock: the head written by encode_upstream_request is signed (AWS SigV4) at the time it is
 // written, so a request is encoded right before it is sent.
@@ -97,9 +103,9 @@ Result<void> decode_upstream_embeddings(const config::Provider& provider, std::s
                                         std::string_view body, uint64_t input_tokens,
                                         EmbeddingsResponse& out);
 
-Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body);
+Result<Response> decode_upstream_response(Wire wire, std::string_view body);
 // `error_type`: the x-amzn-errortype header (Bedrock names its errors there).
-ApiError decode_upstream_error(const config::Provider& provider, int status, std::string_view body,
+ApiError decode_upstream_error(Wire wire, int status, std::string_view body,
                                std::string_view error_type = {});
 
 // A provider's stream, bytes in, IR events out: its framing (server-sent events, or Bedrock's
@@ -112,7 +118,7 @@ class UpstreamStreamDecoder {
                    providers::bedrock::StreamDecoder>;
   enum class Step : uint8_t { kEvent, kNeedMore };
 
-  explicit UpstreamStreamDecoder(const config::Provider& provider);
+  explicit UpstreamStreamDecoder(Wire wire);
   // Consumes `input` up to the end of the next complete upstream event and appends what it
   // means to `out` (kEvent), or consumes all of it (kNeedMore). The events' views stay valid
   // until the next call.

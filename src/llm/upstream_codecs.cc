@@ -83,6 +83,33 @@ Result<void> sign_for_aws(const config::Provider& provider, std::string_view end
   return {};
 }
 
+// Vertex AI: Anthropic's models are named "anthropic/<model>" and take this API version in
+// their body.
+constexpr std::string_view kVertexAnthropic = "anthropic/";
+constexpr std::string_view kVertexAnthropicVersion = "vertex-2023-10-16";
+
+// "/v1/projects/P/locations/L/publishers/<publisher>": where Vertex AI serves a publisher's
+// models.
+std::string vertex_publisher_path(const config::Provider& provider, std::string_view publisher) {
+  std::string path = "/v1/projects/";
+  path += provider.gcp_project;
+  path += "/locations/";
+  path += provider.gcp_location;
+  path += "/publishers/";
+  path += publisher;
+  return path;
+}
+
+// The publisher's path + "/models/<model><method>" (":rawPredict", ...).
+std::string vertex_model_path(const config::Provider& provider, std::string_view publisher,
+                              std::string_view model, std::string_view method) {
+  std::string path = vertex_publisher_path(provider, publisher);
+  path += "/models/";
+  path += boost::urls::encode(model, boost::urls::unreserved_chars);
+  path += method;
+  return path;
+}
+
 // The HTTP/1.1 head of a request to `provider`'s `endpoint` (appended to the base URL's path):
 // Host, authentication and the provider's extra headers.
 void write_upstream_head(const config::Provider& provider, std::string_view endpoint,
@@ -128,44 +155,75 @@ void write_upstream_head(const config::Provider& provider, std::string_view endp
 
 }  // namespace
 
+Wire wire_of(const config::Provider& provider, std::string_view model) {
+  switch (provider.type) {
+    case config::ProviderType::kAnthropic:
+      return Wire::kAnthropic;
+    case config::ProviderType::kGemini:
+      return Wire::kGemini;
+    case config::ProviderType::kVertex:
+      return model.starts_with(kVertexAnthropic) ? Wire::kAnthropic : Wire::kGemini;
+    case config::ProviderType::kCohere:
+      return Wire::kCohere;
+    case config::ProviderType::kBedrock:
+      return Wire::kBedrock;
+    default:
+      return Wire::kOpenAi;
+  }
+}
+
 Result<void> encode_upstream_request(const config::Provider& provider, const Request& request,
                                      std::string_view model, std::string& head, std::string& body) {
   body.clear();
   Result<void> encoded;
-  std::string endpoint = "/chat/completions";
-  if (is_anthropic(provider)) {
-    encoded = providers::anthropic::encode_request(
-        request,
-        {.model = model,
-         .drop_unsupported_params = provider.drop_unsupported_params,
-         .default_max_tokens = provider.default_max_tokens},
-        body);
-    endpoint = "/messages";
-  } else if (provider.type == config::ProviderType::kGemini) {
-    encoded = providers::gemini::encode_request(
-        request, {.drop_unsupported_params = provider.drop_unsupported_params}, body);
-    endpoint.clear();
-    providers::gemini::append_method_path(model, request.stream, endpoint);
-  } else if (provider.type == config::ProviderType::kCohere) {
-    encoded = providers::cohere::encode_request(
-        request, {.model = model, .drop_unsupported_params = provider.drop_unsupported_params},
-        body);
-    endpoint = "/chat";
-  } else if (provider.type == config::ProviderType::kBedrock) {
-    encoded = providers::bedrock::encode_request(
-        request, {.drop_unsupported_params = provider.drop_unsupported_params, .model = model},
-        body);
-    endpoint.clear();
-    providers::bedrock::append_model_path(model, request.stream, endpoint);
-  } else {
-    encoded = providers::openai::encode_request(
-        request,
-        {.model = model,
-         .drop_unsupported_params = provider.drop_unsupported_params,
-         .reasoning_content = provider.reasoning_content,
-         .max_completion_tokens = provider.max_completion_tokens},
-        body);
-    endpoint = openai_endpoint(provider, model, endpoint);
+  std::string endpoint;
+  const bool vertex = provider.type == config::ProviderType::kVertex;
+  switch (wire_of(provider, model)) {
+    case Wire::kAnthropic:
+      if (vertex) {
+        model.remove_prefix(kVertexAnthropic.size());
+      }
+      encoded = providers::anthropic::encode_request(
+          request,
+          {.model = model,
+           .drop_unsupported_params = provider.drop_unsupported_params,
+           .default_max_tokens = provider.default_max_tokens,
+           .body_version = vertex ? kVertexAnthropicVersion : std::string_view{}},
+          body);
+      endpoint = vertex ? vertex_model_path(provider, "anthropic", model,
+                                            request.stream ? ":streamRawPredict" : ":rawPredict")
+                        : "/messages";
+      break;
+    case Wire::kGemini:
+      encoded = providers::gemini::encode_request(
+          request, {.drop_unsupported_params = provider.drop_unsupported_params}, body);
+      if (vertex) {
+        endpoint = vertex_publisher_path(provider, "google");
+      }
+      providers::gemini::append_method_path(model, request.stream, endpoint);
+      break;
+    case Wire::kCohere:
+      encoded = providers::cohere::encode_request(
+          request, {.model = model, .drop_unsupported_params = provider.drop_unsupported_params},
+          body);
+      endpoint = "/chat";
+      break;
+    case Wire::kBedrock:
+      encoded = providers::bedrock::encode_request(
+          request, {.drop_unsupported_params = provider.drop_unsupported_params, .model = model},
+          body);
+      providers::bedrock::append_model_path(model, request.stream, endpoint);
+      break;
+    case Wire::kOpenAi:
+      encoded = providers::openai::encode_request(
+          request,
+          {.model = model,
+           .drop_unsupported_params = provider.drop_unsupported_params,
+           .reasoning_content = provider.reasoning_content,
+           .max_completion_tokens = provider.max_completion_tokens},
+          body);
+      endpoint = openai_endpoint(provider, model, "/chat/completions");
+      break;
   }
   if (!encoded) {
     return encoded;
@@ -275,8 +333,7 @@ bool ask_stream_usage(boost::json::object& request) {
   return false;
 }
 
-std::optional<Usage> decode_upstream_usage(const config::Provider& provider,
-                                           std::string_view body) {
+std::optional<Usage> decode_upstream_usage(Wire wire, std::string_view body) {
   std::array<unsigned char, 4096> buffer{};  // a response's values, most of the time
   boost::json::monotonic_resource memory(buffer.data(), buffer.size());
   boost::system::error_code ec;
@@ -286,7 +343,7 @@ std::optional<Usage> decode_upstream_usage(const config::Provider& provider,
   if (field == nullptr || !field->is_object()) {
     return std::nullopt;
   }
-  if (is_anthropic(provider)) {
+  if (wire == Wire::kAnthropic) {
     providers::anthropic::UsageAccumulator usage;
     if (!usage.add(field->get_object())) {
       return std::nullopt;
@@ -297,61 +354,60 @@ std::optional<Usage> decode_upstream_usage(const config::Provider& provider,
   return usage ? std::optional<Usage>(*usage) : std::nullopt;
 }
 
-Result<Response> decode_upstream_response(const config::Provider& provider, std::string_view body) {
-  if (is_anthropic(provider)) {
-    return providers::anthropic::decode_response(body);
-  }
-  if (provider.type == config::ProviderType::kGemini) {
-    return providers::gemini::decode_response(body);
-  }
-  if (provider.type == config::ProviderType::kCohere) {
-    return providers::cohere::decode_response(body);
-  }
-  if (provider.type == config::ProviderType::kBedrock) {
-    return providers::bedrock::decode_response(body);
+Result<Response> decode_upstream_response(Wire wire, std::string_view body) {
+  switch (wire) {
+    case Wire::kAnthropic:
+      return providers::anthropic::decode_response(body);
+    case Wire::kGemini:
+      return providers::gemini::decode_response(body);
+    case Wire::kCohere:
+      return providers::cohere::decode_response(body);
+    case Wire::kBedrock:
+      return providers::bedrock::decode_response(body);
+    case Wire::kOpenAi:
+      break;
   }
   return providers::openai::decode_response(body);
 }
 
-ApiError decode_upstream_error(const config::Provider& provider, int status, std::string_view body,
+ApiError decode_upstream_error(Wire wire, int status, std::string_view body,
                                std::string_view error_type) {
-  if (provider.type == config::ProviderType::kBedrock) {
-    return providers::bedrock::decode_error(status, error_type, body);
-  }
-  if (is_anthropic(provider)) {
-    return providers::anthropic::decode_error(status, body);
-  }
-  if (provider.type == config::ProviderType::kGemini) {
-    return providers::gemini::decode_error(status, body);
-  }
-  if (provider.type == config::ProviderType::kCohere) {
-    return providers::cohere::decode_error(status, body);
+  switch (wire) {
+    case Wire::kAnthropic:
+      return providers::anthropic::decode_error(status, body);
+    case Wire::kGemini:
+      return providers::gemini::decode_error(status, body);
+    case Wire::kCohere:
+      return providers::cohere::decode_error(status, body);
+    case Wire::kBedrock:
+      return providers::bedrock::decode_error(status, error_type, body);
+    case Wire::kOpenAi:
+      break;
   }
   return providers::openai::decode_error(status, body);
 }
 
 namespace {
 
-UpstreamStreamDecoder::Decoders make_decoder(const config::Provider& provider) {
-  if (is_anthropic(provider)) {
-    return providers::anthropic::StreamDecoder();
-  }
-  if (provider.type == config::ProviderType::kGemini) {
-    return providers::gemini::StreamDecoder();
-  }
-  if (provider.type == config::ProviderType::kCohere) {
-    return providers::cohere::StreamDecoder();
-  }
-  if (provider.type == config::ProviderType::kBedrock) {
-    return providers::bedrock::StreamDecoder();
+UpstreamStreamDecoder::Decoders make_decoder(Wire wire) {
+  switch (wire) {
+    case Wire::kAnthropic:
+      return providers::anthropic::StreamDecoder();
+    case Wire::kGemini:
+      return providers::gemini::StreamDecoder();
+    case Wire::kCohere:
+      return providers::cohere::StreamDecoder();
+    case Wire::kBedrock:
+      return providers::bedrock::StreamDecoder();
+    case Wire::kOpenAi:
+      break;
   }
   return providers::openai::StreamDecoder();
 }
 
 }  // namespace
 
-UpstreamStreamDecoder::UpstreamStreamDecoder(const config::Provider& provider)
-    : decoder_(make_decoder(provider)) {}
+UpstreamStreamDecoder::UpstreamStreamDecoder(Wire wire) : decoder_(make_decoder(wire)) {}
 
 Result<UpstreamStreamDecoder::Step> UpstreamStreamDecoder::next(std::string_view& input,
                                                                 std::vector<StreamEvent>& out) {

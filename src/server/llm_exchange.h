@@ -135,8 +135,7 @@ class LlmExchange {
                                                               bool& reusable);
   void name_answer(llm::StreamEvent& start, std::string& storage) const;
   boost::asio::awaitable<Outcome> relay_stream(proxy::UpstreamConnection& upstream,
-                                               const UpstreamBody& body,
-                                               const config::Provider& provider,
+                                               const UpstreamBody& body, llm::Wire wire,
                                                const ProviderCall& call, bool& reusable);
 
   // Answers: a whole JSON body, an error in the client's dialect, a stream's parts.

@@ -107,7 +107,7 @@ void LlmExchange::close_call(ProviderAnswer& answer, bool reusable) {
 
 asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
                                                     const Snapshot::LlmModel& target) {
-  const config::Provider& provider = *target.provider;
+  const llm::Wire wire = llm::wire_of(*target.provider, target.model->model);
   meter(target);
   auto answer = co_await open_call(call.head, call.body, target);
   if (!answer) {
@@ -117,7 +117,7 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
   bool reusable = false;
   Outcome outcome = Outcome::kClose;
   if (status >= 200 && status < 300 && call.stream) {
-    outcome = co_await relay_stream(*answer->connection, answer->body, provider, call, reusable);
+    outcome = co_await relay_stream(*answer->connection, answer->body, wire, call, reusable);
     close_call(*answer, reusable);
     co_return outcome;
   }
@@ -128,12 +128,12 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
     outcome = co_await reply_error(std::move(whole.error()));
   } else if (status < 200 || status >= 300) {
     const llm::ApiError error =
-        llm::decode_upstream_error(provider, status, *whole, answer->error_type);
+        llm::decode_upstream_error(wire, status, *whole, answer->error_type);
     outcome = co_await reply_error(error, answer->retry_after);
   } else if (call.passthrough) {
-    record.llm.usage = llm::decode_upstream_usage(provider, *whole);
+    record.llm.usage = llm::decode_upstream_usage(wire, *whole);
     outcome = co_await reply_json(200, std::move(*whole));
-  } else if (auto decoded = llm::decode_upstream_response(provider, *whole); !decoded) {
+  } else if (auto decoded = llm::decode_upstream_response(wire, *whole); !decoded) {
     outcome = co_await reply_error(std::move(decoded.error()));
   } else {
     record.llm.usage = decoded->usage;
@@ -179,8 +179,8 @@ asio::awaitable<Outcome> LlmExchange::embed_translated(const Snapshot::LlmModel&
       co_return co_await reply_error(std::move(whole.error()));
     }
     if (answer->status < 200 || answer->status >= 300) {
-      const llm::ApiError error =
-          llm::decode_upstream_error(provider, answer->status, *whole, answer->error_type);
+      const llm::ApiError error = llm::decode_upstream_error(
+          llm::wire_of(provider, target.model->model), answer->status, *whole, answer->error_type);
       co_return co_await reply_error(error, answer->retry_after);
     }
     if (auto decoded = llm::decode_upstream_embeddings(provider, target.model->model, *whole,
@@ -331,13 +331,12 @@ asio::awaitable<Result<std::string>> LlmExchange::read_whole_body(
 // Passthrough: the provider's own bytes go to the client, and are decoded only to notice a
 // stream that ends incomplete.
 asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& upstream,
-                                                   const UpstreamBody& body,
-                                                   const config::Provider& provider,
+                                                   const UpstreamBody& body, llm::Wire wire,
                                                    const ProviderCall& call, bool& reusable) {
   if (const bool started = co_await start_stream(); !started) {
     co_return Outcome::kClose;
   }
-  llm::UpstreamStreamDecoder decoder(provider);
+  llm::UpstreamStreamDecoder decoder(wire);
   llm::ClientStreamEncoder encoder(dialect_, static_cast<int64_t>(std::time(nullptr)),
                                    call.include_usage);
   std::vector<llm::StreamEvent> events;

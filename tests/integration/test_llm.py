@@ -275,6 +275,37 @@ class LlmRouteTest(NexusTestCase):
         self.assertEqual(resp.status, 400, resp.body)
         self.assertEqual(json.loads(resp.body)["error"]["param"], "model")
 
+    def test_vertex_serves_gemini_and_claude(self):
+        gemini = "google/ddtrace__vertexai_generate_content_score.json"
+        claude = "anthropic/ddtrace__anthropic_completion_stream.sse"
+        self.start([("vx-gemini", "vx", gemini), ("vx-claude", "vx", "anthropic/" + claude)])
+        prefix = "/v1/projects/test-project/locations/us-central1/publishers/"
+        resp = self.post("/v1/chat/completions", {"model": "vx-gemini", "messages": HELLO})
+        self.assertEqual(resp.status, 200, resp.body)
+        sent = self.up.requests[-1]
+        self.assertEqual(sent.target, prefix + "google/models/" +
+                         urllib.parse.quote(gemini, safe="") + ":generateContent")
+        self.assertEqual(sent.header("authorization"), "Bearer ya29.vertex-token")
+        self.assertIn("contents", json.loads(sent.body))
+        recorded = json.loads(recorded_body(gemini))["candidates"][0]["content"]["parts"][0]["text"]
+        self.assertEqual(json.loads(resp.body)["choices"][0]["message"]["content"], recorded)
+        # Claude on Vertex: Anthropic's body without the model, the version in the body.
+        resp = self.post("/v1/chat/completions", {"model": "vx-claude", "messages": HELLO,
+                                                  "stream": True})
+        self.assertEqual(resp.status, 200, resp.body)
+        sent = self.up.requests[-1]
+        self.assertEqual(sent.target, prefix + "anthropic/models/" +
+                         urllib.parse.quote(claude, safe="") + ":streamRawPredict")
+        body = json.loads(sent.body)
+        self.assertNotIn("model", body)
+        self.assertEqual(body["anthropic_version"], "vertex-2023-10-16")
+        self.assertIsNone(sent.header("x-api-key"))
+        text = "".join(c["choices"][0]["delta"].get("content") or ""
+                       for _, c in sse_events(resp.body)[:-1] if c["choices"])
+        recorded = "".join(d["delta"].get("text", "") for n, d in sse_events(recorded_body(claude))
+                           if n == "content_block_delta")
+        self.assertEqual(text, recorded)
+
     def test_embeddings_translated_for_gemini(self):
         name = "google/pydantic__TestGoogle.test_instrumentation.json"
         self.start([("gem-emb", "gem", name)])

@@ -159,7 +159,16 @@ struct DirectResponse {
 // An LLM provider (docs/providers.md). Providers reached over the network get a cluster of
 // their own, built from base_url ("provider:<name>"), so they share the proxy's connection
 // pools, TLS and DNS handling.
-enum class ProviderType { kEcho, kOpenAi, kAzureOpenAi, kAnthropic, kGemini, kCohere, kBedrock };
+enum class ProviderType {
+  kEcho,
+  kOpenAi,
+  kAzureOpenAi,
+  kAnthropic,
+  kGemini,
+  kVertex,
+  kCohere,
+  kBedrock
+};
 
 // OpenAI's API: OpenAI itself, the OpenAI-compatible providers and Azure OpenAI (the same bodies
 // under deployment URLs).
@@ -191,6 +200,10 @@ struct Provider {
   std::string aws_access_key_id;
   std::string aws_secret_access_key;
   std::string aws_session_token;  // temporary credentials only
+  // vertex: the Google Cloud project and location whose endpoints serve the models (the OAuth
+  // access token is api_key, sent as Authorization: Bearer).
+  std::string gcp_project;
+  std::string gcp_location;
 };
 
 // A model clients may name, and where it goes.

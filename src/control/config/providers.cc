@@ -86,7 +86,7 @@ bool is_api_version(std::string_view version) {
 
 constexpr std::string_view kTypes[] = {"echo",         "openai",    "openai_compatible",
                                        "azure_openai", "anthropic", "gemini",
-                                       "cohere",       "bedrock"};
+                                       "vertex",       "cohere",    "bedrock"};
 // A GA version with every feature the OpenAI dialect maps (tools, json_schema,
 // max_completion_tokens, stream usage).
 constexpr std::string_view kAzureApiVersion = "2024-10-21";
@@ -120,6 +120,10 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
   if (*type == "cohere") {
     out.type = config::ProviderType::kCohere;
     out.base_url = kCohereUrl;
+    return true;
+  }
+  if (*type == "vertex") {
+    out.type = config::ProviderType::kVertex;  // base_url: from the location (parse_vertex)
     return true;
   }
   if (*type == "bedrock") {
@@ -159,7 +163,8 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
 constexpr std::string_view kAwsKeys[] = {"region", "access_key_id", "secret_access_key",
                                          "session_token"};
 
-bool is_aws_region(std::string_view region) {
+// An AWS region, a Google Cloud project or location: lower-case letters, digits and '-'.
+bool is_cloud_name(std::string_view region) {
   return !region.empty() && std::ranges::all_of(region, [](char c) {
     return std::islower(static_cast<unsigned char>(c)) != 0 ||
            std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '-';
@@ -192,7 +197,7 @@ Result<bool> parse_aws(const Reader& r, const Field& field, bool optional, confi
     message += " is required (or optional: true to leave the provider out when it is not set)";
     return r.error(at.present ? at : field, message);
   }
-  if (!is_aws_region(out.aws_region)) {
+  if (!is_cloud_name(out.aws_region)) {
     Field at = r.child(field, "region");
     return r.error(at.present ? at : field, "region is required: an AWS region such as us-east-1");
   }
@@ -204,13 +209,34 @@ Result<bool> parse_aws(const Reader& r, const Field& field, bool optional, confi
   return true;
 }
 
+// vertex's project and location; the default base URL is the location's endpoint.
+Result<void> parse_vertex(const Reader& r, const Field& field, config::Provider& out) {
+  for (auto [key, value] :
+       {std::pair{"project", &out.gcp_project}, {"location", &out.gcp_location}}) {
+    NEXUS_CONFIG_TRY(r.read(field, key, *value));
+    if (!is_cloud_name(*value)) {
+      Field at = r.child(field, key);
+      std::string message(key);
+      message += " is required: lower-case letters, digits and '-' (";
+      message += key == std::string_view("project") ? "my-project-123" : "us-central1, global";
+      message += ")";
+      return r.error(at.present ? at : field, message);
+    }
+  }
+  out.base_url = out.gcp_location == "global"
+                     ? std::string("https://aiplatform.googleapis.com")
+                     : "https://" + out.gcp_location + "-aiplatform.googleapis.com";
+  return {};
+}
+
 // Returns false when the provider is optional and has no API key: it is left out.
 Result<bool> parse_provider(const Reader& r, const Field& field, config::Provider& out,
                             config::Cluster& cluster) {
   NEXUS_CONFIG_TRY(r.check_mapping(
-      field, {"type", "preset", "api_key", "base_url", "headers", "optional",
-              "drop_unsupported_params", "default_max_tokens", "anthropic_version", "api_version",
-              "region", "access_key_id", "secret_access_key", "session_token"}));
+      field,
+      {"type", "preset", "api_key", "base_url", "headers", "optional", "drop_unsupported_params",
+       "default_max_tokens", "anthropic_version", "api_version", "region", "access_key_id",
+       "secret_access_key", "session_token", "project", "location"}));
   auto needs_key = parse_type(r, field, out);
   if (!needs_key) {
     return std::unexpected(std::move(needs_key.error()));
@@ -224,6 +250,15 @@ Result<bool> parse_provider(const Reader& r, const Field& field, config::Provide
   if (Field option = r.child(field, "api_version");
       option.present && out.type != config::ProviderType::kAzureOpenAi) {
     return r.error(option, "only allowed with type: azure_openai");
+  }
+  for (std::string_view key : {"project", "location"}) {
+    if (Field option = r.child(field, key);
+        option.present && out.type != config::ProviderType::kVertex) {
+      return r.error(option, "only allowed with type: vertex");
+    }
+  }
+  if (out.type == config::ProviderType::kVertex) {
+    NEXUS_CONFIG_TRY(parse_vertex(r, field, out));
   }
   for (std::string_view key : kAwsKeys) {
     if (Field option = r.child(field, key);

@@ -221,7 +221,11 @@ void write_tool_choice(const llm::Request& request, boost::json::object& body) {
 Result<void> encode_request(const llm::Request& request, const EncodeOptions& options,
                             std::string& body) {
   boost::json::object json;
-  json["model"] = options.model.empty() ? std::string_view(request.model) : options.model;
+  if (options.body_version.empty()) {
+    json["model"] = options.model.empty() ? std::string_view(request.model) : options.model;
+  } else {
+    json["anthropic_version"] = options.body_version;
+  }
   if (auto written = write_options(request, options, json); !written) {
     return written;
   }

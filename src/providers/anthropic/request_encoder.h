@@ -16,6 +16,9 @@ struct EncodeOptions {
   std::string_view model;                // the upstream's model id (replaces the request's)
   bool drop_unsupported_params = false;  // drop what cannot be translated instead of a 400
   uint64_t default_max_tokens = 4096;    // Anthropic requires max_tokens; used when absent
+  // Vertex AI's Claude endpoints: the model is in the path, not the body, and the API version
+  // is in the body ("vertex-2023-10-16"), not a header. Empty: Anthropic's own API.
+  std::string_view body_version;
 };
 
 // Writes the body. What Anthropic cannot do is a kBadRequest naming the parameter unless

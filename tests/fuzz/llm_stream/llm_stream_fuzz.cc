@@ -1,5 +1,5 @@
 // libFuzzer target: bytes as an upstream's event stream, through llm::UpstreamStreamDecoder for
-// every provider type (its framing, server-sent events or Bedrock's binary event stream, and its
+// every wire API (its framing, server-sent events or Bedrock's binary event stream, and its
 // decoder). Whatever the input, nothing may crash, and the events must keep the IR's rules
 // (tests/fuzz/stream_rules.h).
 #include <cstddef>
@@ -12,12 +12,10 @@
 
 namespace {
 
-using nexus::config::ProviderType;
+using nexus::llm::Wire;
 
-void run(ProviderType type, std::string_view input) {
-  nexus::config::Provider provider;
-  provider.type = type;
-  nexus::llm::UpstreamStreamDecoder decoder(provider);
+void run(Wire wire, std::string_view input) {
+  nexus::llm::UpstreamStreamDecoder decoder(wire);
   std::vector<nexus::llm::StreamEvent> events;
   nexus::fuzz::StreamRules rules;
   for (;;) {

@@ -87,9 +87,9 @@ def replay(piece_size=None):
 
 
 def llm_config(port, upstream=None, models=(), filters=None, provider_options=None):
-    """A config with the echo provider, and six providers at `upstream` when given: "oai"
-    (OpenAI-compatible), "claude" (Anthropic), "gem" (Gemini), "coh" (Cohere), "az" (Azure
-    OpenAI) and "br" (Bedrock). `models`: (name, provider, upstream model)."""
+    """A config with the echo provider, and seven providers at `upstream` when given: "oai"
+    (OpenAI-compatible), "claude" (Anthropic), "gem" (Gemini), "vx" (Vertex AI), "coh" (Cohere),
+    "az" (Azure OpenAI) and "br" (Bedrock). `models`: (name, provider, upstream model)."""
     providers = {"echo": {"type": "echo"}}
     if upstream is not None:
         base = f"http://{upstream.address}/v1"
@@ -101,6 +101,10 @@ def llm_config(port, upstream=None, models=(), filters=None, provider_options=No
                                  "api_key": "gm-upstream"}, **(provider_options or {}))
         providers["coh"] = dict({"type": "cohere", "base_url": f"http://{upstream.address}/v2",
                                  "api_key": "co-upstream"}, **(provider_options or {}))
+        providers["vx"] = dict({"type": "vertex", "project": "test-project",
+                                "location": "us-central1", "api_key": "ya29.vertex-token",
+                                "base_url": f"http://{upstream.address}"},
+                               **(provider_options or {}))
         providers["br"] = dict({"type": "bedrock", "region": "us-east-1",
                                 "access_key_id": "AKIDEXAMPLE", "secret_access_key": "secret",
                                 "base_url": f"http://{upstream.address}"},

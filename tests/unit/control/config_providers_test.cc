@@ -115,6 +115,23 @@ TEST(ConfigProviders, BedrockSignsWithAwsCredentials) {
   EXPECT_FALSE(loaded->providers.contains("gone"));  // optional, no credentials: left out
 }
 
+TEST(ConfigProviders, VertexEndpointsFollowTheLocation) {
+  auto loaded =
+      load(SERVER_LINE LLM_ROUTE
+           "providers:\n"
+           "  regional: { type: vertex, project: p-1, location: europe-west4, api_key: t }\n"
+           "  global: { type: vertex, project: p-1, location: global, api_key: t }\n"
+           "models: [{ name: g, provider: regional, model: gemini-2.5-pro },\n"
+           "         { name: c, provider: global, model: \"anthropic/claude-sonnet-4\" }]\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  const config::Provider& regional = loaded->providers.at("regional");
+  EXPECT_EQ(regional.type, config::ProviderType::kVertex);
+  EXPECT_EQ(regional.host, "europe-west4-aiplatform.googleapis.com");
+  EXPECT_EQ(regional.gcp_project, "p-1");
+  EXPECT_EQ(regional.gcp_location, "europe-west4");
+  EXPECT_EQ(loaded->providers.at("global").host, "aiplatform.googleapis.com");
+}
+
 TEST(ConfigProviders, OpenAiItselfTakesMaxCompletionTokens) {
   auto loaded =
       load(SERVER_LINE LLM_ROUTE
@@ -136,7 +153,13 @@ struct BadCase {
 const BadCase kBad[] = {
     {"unknown type", SERVER_LINE "providers: { p: { type: palm } }\n",
      "p.yaml:2: providers.p.type: unknown value 'palm' (expected echo, openai, "
-     "openai_compatible, azure_openai, anthropic, gemini, cohere, bedrock)"},
+     "openai_compatible, azure_openai, anthropic, gemini, vertex, cohere, bedrock)"},
+    {"vertex without its project",
+     SERVER_LINE "providers:\n  v: { type: vertex, location: us-central1, api_key: t }\n",
+     "p.yaml:3: providers.v: project is required: lower-case letters, digits and '-' "
+     "(my-project-123)"},
+    {"project elsewhere", SERVER_LINE "providers:\n  p: { type: openai, api_key: k, project: x }\n",
+     "p.yaml:3: providers.p.project: only allowed with type: vertex"},
     {"azure without its resource URL",
      SERVER_LINE "providers:\n  a: { type: azure_openai, api_key: k }\n",
      "p.yaml:3: providers.a: base_url is required (no preset gives it)"},

@@ -12,12 +12,6 @@ namespace {
 
 using providers::testing::fixture;
 
-config::Provider provider_of(config::ProviderType type) {
-  config::Provider provider;
-  provider.type = type;
-  return provider;
-}
-
 bool includes_usage(const boost::json::object& request) {
   const auto* options = request.if_contains("stream_options");
   return options != nullptr && options->as_object().at("include_usage").as_bool();
@@ -48,20 +42,18 @@ TEST(AskStreamUsage, AWholeAnswerIsLeftAlone) {
 }
 
 TEST(DecodeUpstreamUsage, RecordedBodiesOfBothApis) {
-  const auto openai =
-      decode_upstream_usage(provider_of(config::ProviderType::kOpenAi),
-                            fixture("openai/pydantic__test_openai_chat_prompt_cache_e2e.0.json"));
+  const auto openai = decode_upstream_usage(
+      Wire::kOpenAi, fixture("openai/pydantic__test_openai_chat_prompt_cache_e2e.0.json"));
   EXPECT_EQ(openai, (Usage{.input = 4020, .output = 4, .cache_write = 4012}));
 
   // Anthropic leaves cache reads and writes out of input_tokens; the IR's input has them all.
-  const auto anthropic =
-      decode_upstream_usage(provider_of(config::ProviderType::kAnthropic),
-                            fixture("anthropic/ddtrace__completion_anthropic.json"));
+  const auto anthropic = decode_upstream_usage(
+      Wire::kAnthropic, fixture("anthropic/ddtrace__completion_anthropic.json"));
   EXPECT_EQ(anthropic, (Usage{.input = 13, .output = 21, .cache_read = 1, .cache_write = 2}));
 }
 
 TEST(DecodeUpstreamUsage, NothingWhenTheBodyHasNoValidUsage) {
-  const config::Provider openai = provider_of(config::ProviderType::kOpenAi);
+  const Wire openai = Wire::kOpenAi;
   EXPECT_FALSE(decode_upstream_usage(openai, "not json").has_value());
   EXPECT_FALSE(decode_upstream_usage(openai, R"({"id":"x"})").has_value());
   EXPECT_FALSE(decode_upstream_usage(openai, R"({"usage":null})").has_value());
