@@ -8,9 +8,12 @@
 namespace nexus::providers::gemini {
 namespace {
 
-// Bounds, so that a hostile stream cannot make the decoder allocate without end.
+// Bounds, so that a hostile stream cannot make the decoder allocate without end, nor build a
+// value so deep that freeing it (recursively, in Boost.JSON) overflows the stack.
 constexpr size_t kMaxIndex = 1024;
+constexpr size_t kMaxDepth = 32;  // steps of one path
 constexpr size_t kMaxBytes = size_t{16} << 20;
+constexpr size_t kStepBytes = 32;  // what a step may allocate, counted in bytes_
 
 }  // namespace
 
@@ -49,6 +52,7 @@ boost::json::value* PartialArguments::step_into(boost::json::value& at, std::str
       return nullptr;
     }
     if (array->size() <= index) {
+      bytes_ += (index + 1 - array->size()) * sizeof(boost::json::value);  // counted, bounded
       array->resize(index + 1);
     }
     return &(*array)[index];
@@ -70,9 +74,16 @@ bool PartialArguments::apply(const boost::json::object& entry) {
     return false;
   }
   path.remove_prefix(1);
+  if (path.empty()) {
+    return false;  // "$": the arguments stay an object
+  }
   bytes_ += path.size();
   boost::json::value* at = &root_;
-  while (!path.empty() && at != nullptr) {
+  for (size_t depth = 0; !path.empty() && at != nullptr; ++depth) {
+    bytes_ += kStepBytes;
+    if (depth == kMaxDepth || bytes_ > kMaxBytes) {
+      return false;
+    }
     at = step_into(*at, path);
   }
   if (at == nullptr) {

@@ -14,7 +14,8 @@ class PartialArguments {
  public:
   // Sets one entry's value at its path ("$", then ".key", "['key']" or "[n]" steps), appending
   // a string to the string already there. False when the path cannot be read or followed (a
-  // step into a value of another type, an index over the bound) or the arguments grow too big.
+  // step into a value of another type, an index over the bound), is "$" alone or deeper than
+  // 32 steps, or the arguments grow too big (what they allocate is counted).
   bool apply(const boost::json::object& entry);
 
   // Starts over with `args` (a functionCall's own `args` object, or empty).

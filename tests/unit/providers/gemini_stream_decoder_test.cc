@@ -247,6 +247,12 @@ TEST(GeminiStreamDecoder, ChunksThatBreakTheRulesAreErrors) {
        "a stream chunk's partialArgs entry is malformed"},
       {"data: {\"usageMetadata\":{\"promptTokenCount\":-1}}\r\n\r\n",
        "usage.promptTokenCount is not a token count"},
+      // The arguments stay an object, and no path may build a value deep enough to overflow
+      // the stack when it is freed.
+      {"data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"f\","
+       "\"willContinue\":true,\"partialArgs\":[{\"jsonPath\":\"$\",\"numberValue\":1}]}}]}}]}"
+       "\r\n\r\n",
+       "a stream chunk's partialArgs entry is malformed"},
   };
   for (const auto& [rest, message] : cases) {
     EXPECT_EQ(decode_after_start(rest).error, message) << rest;
@@ -260,6 +266,29 @@ TEST(GeminiStreamDecoder, ContentAfterACandidateFinishedIsAnError) {
       "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"b\"}]}}]}\r\n\r\n");
   EXPECT_EQ(d.error, "a stream chunk continues candidate 0 after it finished");
   EXPECT_EQ(d.joined(Kind::kTextDelta), "Hia");
+}
+
+TEST(GeminiStreamDecoder, PartialArgumentPathsAreBounded) {
+  const auto with_path = [](const std::string& path) {
+    std::string stream =
+        "data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"f\","
+        "\"willContinue\":true,\"partialArgs\":[{\"jsonPath\":\"";
+    stream += path;
+    stream += "\",\"stringValue\":\"x\"}]}}]}}]}\r\n\r\n";
+    return decode_after_start(stream).error;
+  };
+  std::string deep = "$";
+  for (int i = 0; i < 32; ++i) {
+    deep += ".a";
+  }
+  // 32 steps: the most a path may take (the stream then ends inside the call).
+  EXPECT_EQ(with_path(deep), "the stream ended inside a function call's streamed arguments");
+  EXPECT_EQ(with_path(deep + ".a"), "a stream chunk's partialArgs entry is malformed");
+  std::string wide = "$";
+  for (int i = 0; i < 2000; ++i) {
+    wide += "[1024]";
+  }
+  EXPECT_EQ(with_path(wide), "a stream chunk's partialArgs entry is malformed");
 }
 
 TEST(GeminiStreamDecoder, PartialArgumentPaths) {
