@@ -1,6 +1,7 @@
 // The provider's side of the codec choice (codecs.h): each provider type's request encoder and
 // HTTP head (path, authentication, Bedrock's signature), its response, error, usage and stream
 // decoders, and the embeddings codecs.
+#include <algorithm>
 #include <array>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -109,6 +110,10 @@ std::string vertex_model_path(const config::Provider& provider, std::string_view
   path += method;
   return path;
 }
+
+// The most texts one embeddings call takes.
+constexpr size_t kCohereMaxTexts = 96;
+constexpr size_t kGeminiMaxTexts = 100;
 
 // The HTTP/1.1 head of a request to `provider`'s `endpoint` (appended to the base URL's path):
 // Host, authentication and the provider's extra headers.
@@ -262,20 +267,28 @@ Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Pr
     }
     return calls;
   }
-  ProviderRequest& call = calls.emplace_back();
   std::string endpoint = "/embed";
   const bool cohere = provider.type == config::ProviderType::kCohere;
-  if (auto encoded = cohere
-                         ? providers::cohere::encode_embeddings_request(request, model, call.body)
-                         : providers::gemini::encode_embeddings_request(request, model, call.body);
-      !encoded) {
-    return std::unexpected(std::move(encoded.error()));
-  }
   if (!cohere) {
     endpoint.clear();
     providers::gemini::append_embeddings_path(model, endpoint);
   }
-  write_upstream_head(provider, endpoint, call.body.size(), /*stream=*/false, call.head);
+  // A call takes at most 96 texts (Cohere) or 100 (Gemini's batchEmbedContents).
+  const size_t batch = cohere ? kCohereMaxTexts : kGeminiMaxTexts;
+  EmbeddingsRequest part = request;
+  for (size_t first = 0; first < request.inputs.size() || first == 0; first += batch) {
+    const size_t last = std::min(request.inputs.size(), first + batch);
+    part.inputs.assign(request.inputs.begin() + static_cast<std::ptrdiff_t>(first),
+                       request.inputs.begin() + static_cast<std::ptrdiff_t>(last));
+    ProviderRequest& call = calls.emplace_back();
+    if (auto encoded = cohere
+                           ? providers::cohere::encode_embeddings_request(part, model, call.body)
+                           : providers::gemini::encode_embeddings_request(part, model, call.body);
+        !encoded) {
+      return std::unexpected(std::move(encoded.error()));
+    }
+    write_upstream_head(provider, endpoint, call.body.size(), /*stream=*/false, call.head);
+  }
   return calls;
 }
 

@@ -189,6 +189,15 @@ asio::awaitable<Outcome> LlmExchange::embed_translated(const Snapshot::LlmModel&
       co_return co_await reply_error(std::move(decoded.error()));
     }
   }
+  if (response.vectors.size() != request->inputs.size()) {
+    std::string message = "the provider answered ";
+    message += std::to_string(response.vectors.size());
+    message += " embeddings for ";
+    message += std::to_string(request->inputs.size());
+    message += " inputs";
+    Error error(ErrorCode::kUpstreamProtocolError, std::move(message));
+    co_return co_await reply_error(std::move(error));
+  }
   response.model = downstream_.record.llm.model;  // the name the client knows
   downstream_.record.llm.usage = response.usage;
   std::string out;

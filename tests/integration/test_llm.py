@@ -324,6 +324,15 @@ class LlmRouteTest(NexusTestCase):
         self.assertEqual(len(answer["data"][0]["embedding"]), len(recorded))
         for got, want in zip(answer["data"][0]["embedding"], recorded):
             self.assertAlmostEqual(got, want, places=6)
+        # 101 inputs: two calls (Gemini takes 100 a call). The recording has one vector per
+        # answer, not one per input: a count that does not match is the provider's error.
+        before = len(self.up.requests)
+        resp = self.post("/v1/embeddings", {"model": "gem-emb", "input": ["t"] * 101})
+        self.assertEqual(resp.status, 502, resp.body)
+        self.assertIn("2 embeddings for 101 inputs",
+                      json.loads(resp.body)["error"]["message"])
+        sizes = [len(json.loads(r.body)["requests"]) for r in self.up.requests[before:]]
+        self.assertEqual(sizes, [100, 1])
 
     def test_embeddings_completions_and_count_tokens_are_forwarded(self):
         models = [("emb", "oai", "openai/ddtrace__embedding_b64.json"),
