@@ -10,6 +10,10 @@
 namespace nexus::providers::bedrock {
 namespace {
 
+bool is_blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
 using llm::Part;
 using llm::PartKind;
 
@@ -63,13 +67,13 @@ Result<boost::json::value> tool_result_block(const Part& part, const EncodeOptio
       if (!image->is_null()) {
         content.push_back(std::move(*image));
       }
-    } else if (inner.kind == PartKind::kText && !inner.text.empty()) {
+    } else if (inner.kind == PartKind::kText && !is_blank(inner.text)) {
       content.emplace_back(boost::json::object{{"text", inner.text}});
     }
   }
   if (content.empty()) {
-    content.emplace_back(
-        boost::json::object{{"text", ""}});  // Bedrock requires content; an empty result says so
+    // Bedrock requires content and refuses blank text blocks: an empty result says so.
+    content.emplace_back(boost::json::object{{"text", "(empty)"}});
   }
   boost::json::object block{{"toolUseId", part.id}, {"content", std::move(content)}};
   block["status"] = part.is_error ? "error" : "success";
@@ -81,7 +85,7 @@ Result<boost::json::value> tool_result_block(const Part& part, const EncodeOptio
 Result<boost::json::value> content_block(const Part& part, const EncodeOptions& options) {
   switch (part.kind) {
     case PartKind::kText:
-      if (part.text.empty()) {
+      if (is_blank(part.text)) {  // Bedrock refuses blank text blocks
         return boost::json::value();
       }
       return boost::json::object{{"text", part.text}};
@@ -129,6 +133,9 @@ Result<boost::json::array> messages_array(const llm::Request& request,
         add_cache_point(part.cache_control, content);
       }
     }
+    if (content.empty()) {
+      continue;  // every part dropped: Bedrock refuses a message without content
+    }
     if (has_previous && message.role == previous) {
       boost::json::array& merged = messages.back().as_object()["content"].as_array();
       std::ranges::move(content, std::back_inserter(merged));
@@ -168,6 +175,11 @@ Result<void> write_tools(const llm::Request& request, const EncodeOptions& optio
                          boost::json::object& body) {
   using Mode = llm::ToolChoice::Mode;
   if (request.tools.empty()) {
+    if (has_tool_blocks(request)) {  // Bedrock requires a toolConfig then
+      return unsupported("tools",
+                         "Bedrock needs the tools of a conversation that holds tool calls or "
+                         "results: send them with the request");
+    }
     return {};
   }
   const Mode mode = request.tool_choice.mode;

@@ -202,7 +202,12 @@ Result<void> StreamDecoder::block_stop(const boost::json::object& json,
     return protocol_error("a contentBlockStop for a block that is not open");
   }
   block->open = false;
-  if (block->kind == Block::kTool && !block->input.empty()) {
+  if (block->kind == Block::kTool && block->input.empty()) {
+    // A call without arguments: "{}", as the whole response's decoder (and every other
+    // provider's) gives it, not an empty string.
+    out.push_back(
+        {.kind = StreamEventKind::kToolArgumentsDelta, .tool = block->tool, .text = "{}"});
+  } else if (block->kind == Block::kTool) {
     boost::system::error_code ec;
     boost::json::parse(block->input, ec);
     if (ec) {

@@ -178,6 +178,9 @@ TEST(BedrockRequestEncoder, MessagesMergeImagesAndErrors) {
                                          .id = "c1",
                                          .content = {{.text = "bad"}},
                                          .is_error = true}}});
+  // Bedrock requires the tools of a conversation with tool calls.
+  EXPECT_EQ(refused(request), "tools");
+  request.tools.push_back({.name = "f"});
   const boost::json::object body = encoded(request);
   EXPECT_EQ(body.at("messages"), boost::json::parse(R"([
       {"role":"user","content":[{"text":"look"},{"image":{"format":"png","source":{"bytes":"iVBO"}}},
@@ -200,6 +203,18 @@ TEST(BedrockRequestEncoder, MessagesMergeImagesAndErrors) {
   llm::Request bad_arguments = request;
   bad_arguments.messages[2].parts[2].text = "[1]";
   EXPECT_EQ(refused(bad_arguments), "messages");
+
+  // Blank texts, and messages left without content, are not sent (Bedrock refuses them); an
+  // empty tool result says "(empty)".
+  llm::Request blank = request;
+  blank.messages.insert(blank.messages.begin() + 1,
+                        {.role = Role::kAssistant, .parts = {{.text = " \n "}}});
+  blank.messages[4].parts[0].content = {{.text = "  "}};
+  const boost::json::object body_without_blanks = encoded(blank);
+  const boost::json::array& messages = body_without_blanks.at("messages").as_array();
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[2].at("content").at(0).at("toolResult").at("content"),
+            boost::json::parse(R"j([{"text":"(empty)"}])j"));
 }
 
 TEST(BedrockRequestEncoder, ToolChoiceNoneAndNamed) {

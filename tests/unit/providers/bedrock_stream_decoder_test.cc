@@ -172,6 +172,18 @@ TEST(BedrockStreamDecoder, IncompleteStreamsAreErrors) {
             std::string::npos);
 }
 
+// A call without arguments streams no input: its arguments are "{}", as in a whole response.
+TEST(BedrockStreamDecoder, ACallWithoutArgumentsGetsAnEmptyObject) {
+  const std::string tool_start =
+      event_message("contentBlockStart",
+                    R"({"contentBlockIndex":0,"start":{"toolUse":{"toolUseId":"t1","name":"f"}}})");
+  const Decoded d = decode_bytes(opening() + tool_start +
+                                 event_message("contentBlockStop", R"({"contentBlockIndex":0})") +
+                                 event_message("messageStop", R"({"stopReason":"tool_use"})"));
+  ASSERT_EQ(d.error, "");
+  EXPECT_EQ(d.joined(Kind::kToolArgumentsDelta), "{}");
+}
+
 TEST(BedrockStreamDecoder, BrokenSequencesAreErrors) {
   const std::string text =
       event_message("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})");
