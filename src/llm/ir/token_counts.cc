@@ -11,10 +11,9 @@ uint64_t TokenCountReader::count(const boost::json::object* object, std::string_
   if (value == nullptr || value->is_null()) {
     return 0;
   }
-  if (value->is_uint64()) {
-    return value->get_uint64();
-  }
-  if (value->is_int64() && value->get_int64() >= 0) {
+  // Past 2^53 no count is real, and decoders add counts up: bounded, the sums cannot wrap.
+  constexpr int64_t kMaxTokenCount = int64_t{1} << 53;
+  if (value->is_int64() && value->get_int64() >= 0 && value->get_int64() <= kMaxTokenCount) {
     return static_cast<uint64_t>(value->get_int64());
   }
   if (!error_) {

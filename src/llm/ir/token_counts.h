@@ -1,6 +1,6 @@
 // Reads token counts out of a provider's usage object, for the usage decoders of every
-// provider: an absent or null field counts 0; a field that is present but not a non-negative
-// integer is an upstream protocol error naming it (the first such field is reported).
+// provider: an absent or null field counts 0; a field that is present but not an integer from
+// 0 to 2^53 is an upstream protocol error naming it (the first such field is reported).
 #pragma once
 
 #include <boost/json/fwd.hpp>

@@ -37,6 +37,9 @@ inline std::string_view model_name(std::string_view model_id) {
   if (vendor.empty()) {
     return model_id;
   }
+  if (const size_t slash = model_id.rfind('/'); slash != std::string_view::npos) {
+    model_id.remove_prefix(slash + 1);  // an ARN: its id comes last
+  }
   const size_t at = model_id.find(vendor);
   return model_id.substr(at + vendor.size() + 1);
 }

@@ -99,9 +99,17 @@ Result<void> write_model_fields(const llm::Request& request, const EncodeOptions
       return thinking;
     }
   } else if (vendor == "openai" && reasoning) {
-    fields["reasoning_effort"] = !request.reasoning_effort.empty()
-                                     ? std::string_view(request.reasoning_effort)
-                                     : budget_effort(request.thinking_budget.value_or(0));
+    // gpt-oss takes low, medium and high only.
+    const std::string_view effort = !request.reasoning_effort.empty()
+                                        ? std::string_view(request.reasoning_effort)
+                                        : budget_effort(request.thinking_budget.value_or(0));
+    if (effort != "low" && effort != "medium" && effort != "high") {
+      if (!options.drop_unsupported_params) {
+        return unsupported("reasoning_effort", "this Bedrock model takes low, medium or high");
+      }
+    } else {
+      fields["reasoning_effort"] = effort;
+    }
   } else if (!options.drop_unsupported_params) {
     if (request.top_k) {
       return unsupported("top_k", "not supported by this Bedrock model's vendor");

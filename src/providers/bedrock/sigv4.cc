@@ -18,7 +18,9 @@ constexpr size_t kDigestBytes = 32;
 using Digest = std::array<unsigned char, kDigestBytes>;
 
 bool unreserved(unsigned char c) {
-  return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
+  // ASCII only, whatever the locale.
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 Result<Digest> sha256(std::string_view data) {

@@ -24,6 +24,9 @@ TEST(BedrockModelId, VendorAfterTheGeography) {
             "meta");
   EXPECT_EQ(model_vendor("abc123"), "");
   EXPECT_EQ(model_name("us.amazon.titan-embed-text-v2:0"), "titan-embed-text-v2:0");
+  // An ARN: the name after its last '/', even when the vendor's name appears before it.
+  EXPECT_EQ(model_name("arn:aws:bedrock:us-east-1:1:meta/eu.meta.llama3-2-1b-v1:0"),
+            "llama3-2-1b-v1:0");
 }
 
 TEST(BedrockEmbeddings, Families) {

@@ -126,6 +126,10 @@ TEST(BedrockRequestEncoder, ReasoningAsTheRecordedRequests) {
   EXPECT_EQ(gpt.at("messages"), recorded_gpt.at("messages"));
   EXPECT_EQ(gpt.at("additionalModelRequestFields"),
             recorded_gpt.at("additionalModelRequestFields"));
+  effort.reasoning_effort = "minimal";  // gpt-oss takes low, medium and high only
+  EXPECT_EQ(refused(effort), "reasoning_effort");
+  EXPECT_FALSE(
+      encoded(effort, {.drop_unsupported_params = true}).contains("additionalModelRequestFields"));
 
   // OpenAI's effort for a Claude model: a budget, and max tokens raised above it.
   llm::Request claude = openai(

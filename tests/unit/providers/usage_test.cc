@@ -128,6 +128,12 @@ TEST(OpenAiUsage, MalformedCountsAreErrorsNamingTheField) {
   EXPECT_EQ(error_of(R"({"completion_tokens":1.5})"),
             "usage.completion_tokens is not a token count");
   EXPECT_EQ(error_of(R"({})"), "");  // nothing reported is zero, not an error
+  // Counts no provider could report: bounded, so that adding them up cannot wrap around.
+  EXPECT_EQ(error_of(R"({"prompt_tokens":9007199254740992})"), "");  // 2^53
+  EXPECT_EQ(error_of(R"({"prompt_tokens":9007199254740993})"),
+            "usage.prompt_tokens is not a token count");
+  EXPECT_EQ(error_of(R"({"prompt_tokens":18446744073709551615})"),
+            "usage.prompt_tokens is not a token count");
 }
 
 TEST(AnthropicUsage, RecordedResponsesAddCacheReadsAndWritesToInput) {
