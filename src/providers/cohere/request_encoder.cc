@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <cmath>
 #include <string>
 #include <vector>
+
+#include "providers/openai/chat_body.h"
 
 namespace nexus::providers::cohere {
 namespace {
@@ -22,44 +23,7 @@ std::unexpected<Error> unsupported(std::string param, std::string message) {
                                 std::move(param));
 }
 
-// Integral numbers as integers ("temperature":1, not 1E0).
-boost::json::value number(double value) {
-  constexpr double kExact = 9007199254740992.0;  // 2^53
-  if (std::trunc(value) == value && std::fabs(value) < kExact) {
-    return static_cast<int64_t>(value);
-  }
-  return value;
-}
-
 boost::json::object text_part(std::string_view text) { return {{"type", "text"}, {"text", text}}; }
-
-boost::json::object image_part(const llm::Image& image) {
-  std::string url = image.url;
-  if (url.empty()) {
-    url = "data:";
-    url += image.media_type;
-    url += ";base64,";
-    url += image.data;
-  }
-  boost::json::object image_url{{"url", std::move(url)}};
-  if (!image.detail.empty()) {
-    image_url["detail"] = image.detail;
-  }
-  return {{"type", "image_url"}, {"image_url", std::move(image_url)}};
-}
-
-// A string when the content is one text part (what Cohere's own SDK sends), otherwise parts.
-boost::json::value content_of(const std::vector<const Part*>& parts) {
-  if (parts.size() == 1 && parts[0]->kind == PartKind::kText) {
-    return boost::json::string(parts[0]->text);
-  }
-  boost::json::array array;
-  for (const Part* part : parts) {
-    array.push_back(part->kind == PartKind::kText ? text_part(part->text)
-                                                  : image_part(part->image));
-  }
-  return array;
-}
 
 class Encoder {
  public:
@@ -72,7 +36,6 @@ class Encoder {
   Result<void> thinking(boost::json::object& body) const;
 
  private:
-  Result<void> user_message(const llm::Message& message, boost::json::array& out) const;
   static void assistant_message(const llm::Message& message, boost::json::array& out);
 
   const llm::Request& request_;
@@ -86,44 +49,17 @@ Result<void> Encoder::messages(boost::json::array& out) const {
     for (const Part& part : request_.system) {
       parts.push_back(&part);
     }
-    out.push_back(boost::json::object{{"role", "system"}, {"content", content_of(parts)}});
+    out.push_back(
+        boost::json::object{{"role", "system"}, {"content", openai::message_content(parts)}});
   }
   for (const llm::Message& message : request_.messages) {
     if (message.role == llm::Role::kAssistant) {
       assistant_message(message, out);
-    } else if (auto encoded = user_message(message, out); !encoded) {
+    } else if (auto encoded = openai::append_user_message(message, options_.drop_unsupported_params,
+                                                          "Cohere's", /*with_name=*/false, out);
+               !encoded) {
       return encoded;
     }
-  }
-  return {};
-}
-
-// Tool results become `tool` messages first (they answer the assistant's calls before the
-// user's next words), then the rest of the user message, if any.
-Result<void> Encoder::user_message(const llm::Message& message, boost::json::array& out) const {
-  std::vector<const Part*> rest;
-  for (const Part& part : message.parts) {
-    if (part.kind == PartKind::kText || part.kind == PartKind::kImage) {
-      rest.push_back(&part);
-      continue;
-    }
-    if (part.kind != PartKind::kToolResult) {
-      continue;  // reasoning or tool calls in a user message: not something a user says
-    }
-    std::vector<const Part*> texts;
-    for (const Part& piece : part.content) {
-      if (piece.kind == PartKind::kText) {
-        texts.push_back(&piece);
-      } else if (!options_.drop_unsupported_params) {
-        return unsupported("messages", "Cohere's tool messages take text only, not images.");
-      }
-    }
-    boost::json::object tool{{"role", "tool"}, {"tool_call_id", part.id}};
-    tool["content"] = texts.empty() ? boost::json::value(boost::json::string()) : content_of(texts);
-    out.push_back(std::move(tool));
-  }
-  if (!rest.empty()) {
-    out.push_back(boost::json::object{{"role", "user"}, {"content", content_of(rest)}});
   }
   return {};
 }
@@ -165,17 +101,6 @@ void Encoder::assistant_message(const llm::Message& message, boost::json::array&
   out.push_back(std::move(assistant));
 }
 
-boost::json::object tool_json(const llm::Tool& tool) {
-  boost::json::object function{{"name", tool.name}};
-  if (!tool.description.empty()) {
-    function["description"] = tool.description;
-  }
-  if (!tool.parameters.is_null()) {
-    function["parameters"] = tool.parameters;
-  }
-  return {{"type", "function"}, {"function", std::move(function)}};
-}
-
 Result<void> Encoder::tools(boost::json::object& body) const {
   using Mode = llm::ToolChoice::Mode;
   const llm::ToolChoice& choice = request_.tool_choice;
@@ -192,7 +117,7 @@ Result<void> Encoder::tools(boost::json::object& body) const {
       continue;
     }
     strict = strict || tool.strict.value_or(false);
-    tools.push_back(tool_json(tool));
+    tools.push_back(openai::function_tool(tool, /*with_strict=*/false));
   }
   if (!tools.empty()) {
     body["tools"] = std::move(tools);
@@ -230,7 +155,7 @@ Result<void> Encoder::sampling(boost::json::object& body) const {
                                    {"frequency_penalty", r.frequency_penalty},
                                    {"presence_penalty", r.presence_penalty}}) {
     if (value) {
-      body[key] = number(*value);
+      body[key] = openai::json_number(*value);
     }
   }
   if (r.top_k) {

@@ -1,8 +1,9 @@
 #include "providers/openai/request_encoder.h"
 
 #include <boost/json.hpp>
-#include <cmath>
 #include <string>
+
+#include "providers/openai/chat_body.h"
 
 namespace nexus::providers::openai {
 namespace {
@@ -19,48 +20,6 @@ std::unexpected<Error> unsupported(std::string param, std::string message) {
                                 std::move(param));
 }
 
-// Integral numbers as integers ("temperature":1, not 1E0, which some providers' parsers and
-// every reader dislike).
-boost::json::value number(double value) {
-  constexpr double kExact = 9007199254740992.0;  // 2^53
-  if (std::trunc(value) == value && std::fabs(value) < kExact) {
-    return static_cast<int64_t>(value);
-  }
-  return value;
-}
-
-boost::json::object image_part(const llm::Image& image) {
-  std::string url = image.url;
-  if (url.empty()) {
-    url = "data:";
-    url += image.media_type;
-    url += ";base64,";
-    url += image.data;
-  }
-  boost::json::object image_url{{"url", std::move(url)}};
-  if (!image.detail.empty()) {
-    image_url["detail"] = image.detail;
-  }
-  return {{"type", "image_url"}, {"image_url", std::move(image_url)}};
-}
-
-// A string when the content is one text part (what every OpenAI-compatible server takes),
-// otherwise an array of parts.
-boost::json::value content_of(const std::vector<const Part*>& parts) {
-  if (parts.size() == 1 && parts[0]->kind == PartKind::kText) {
-    return boost::json::string(parts[0]->text);
-  }
-  boost::json::array array;
-  for (const Part* part : parts) {
-    if (part->kind == PartKind::kText) {
-      array.push_back(boost::json::object{{"type", "text"}, {"text", part->text}});
-    } else {
-      array.push_back(image_part(part->image));
-    }
-  }
-  return array;
-}
-
 class Encoder {
  public:
   Encoder(const llm::Request& request, const EncodeOptions& options)
@@ -71,7 +30,6 @@ class Encoder {
   void sampling(boost::json::object& body) const;
 
  private:
-  Result<void> user_message(const llm::Message& message, boost::json::array& out) const;
   void assistant_message(const llm::Message& message, boost::json::array& out) const;
 
   const llm::Request& request_;
@@ -87,44 +45,11 @@ Result<void> Encoder::messages(boost::json::array& out) const {
   for (const llm::Message& message : request_.messages) {
     if (message.role == llm::Role::kAssistant) {
       assistant_message(message, out);
-    } else if (auto encoded = user_message(message, out); !encoded) {
+    } else if (auto encoded = append_user_message(message, options_.drop_unsupported_params,
+                                                  "OpenAI-compatible", /*with_name=*/true, out);
+               !encoded) {
       return encoded;
     }
-  }
-  return {};
-}
-
-// Tool results become `tool` messages first (they must follow the assistant's calls), then the
-// rest of the user message, if any.
-Result<void> Encoder::user_message(const llm::Message& message, boost::json::array& out) const {
-  std::vector<const Part*> rest;
-  for (const Part& part : message.parts) {
-    if (part.kind == PartKind::kText || part.kind == PartKind::kImage) {
-      rest.push_back(&part);
-      continue;
-    }
-    if (part.kind != PartKind::kToolResult) {
-      continue;  // reasoning or tool calls in a user message: not something a user says
-    }
-    std::vector<const Part*> texts;
-    for (const Part& piece : part.content) {
-      if (piece.kind == PartKind::kText) {
-        texts.push_back(&piece);
-      } else if (!options_.drop_unsupported_params) {
-        return unsupported("messages",
-                           "OpenAI-compatible tool messages take text only, not images.");
-      }
-    }
-    boost::json::object tool{{"role", "tool"}, {"tool_call_id", part.id}};
-    tool["content"] = texts.empty() ? boost::json::value(boost::json::string()) : content_of(texts);
-    out.push_back(std::move(tool));
-  }
-  if (!rest.empty()) {
-    boost::json::object user{{"role", "user"}, {"content", content_of(rest)}};
-    if (!message.name.empty()) {
-      user["name"] = message.name;
-    }
-    out.push_back(std::move(user));
   }
   return {};
 }
@@ -165,17 +90,7 @@ void Encoder::tools(boost::json::object& body) const {
   if (!request_.tools.empty()) {
     boost::json::array tools;
     for (const llm::Tool& tool : request_.tools) {
-      boost::json::object function{{"name", tool.name}};
-      if (!tool.description.empty()) {
-        function["description"] = tool.description;
-      }
-      if (!tool.parameters.is_null()) {
-        function["parameters"] = tool.parameters;
-      }
-      if (tool.strict) {
-        function["strict"] = *tool.strict;
-      }
-      tools.push_back(boost::json::object{{"type", "function"}, {"function", std::move(function)}});
+      tools.push_back(function_tool(tool, /*with_strict=*/true));
     }
     body["tools"] = std::move(tools);
   }
@@ -212,7 +127,7 @@ void Encoder::sampling(boost::json::object& body) const {
                                    {"presence_penalty", r.presence_penalty},
                                    {"frequency_penalty", r.frequency_penalty}}) {
     if (value) {
-      body[key] = number(*value);
+      body[key] = json_number(*value);
     }
   }
   if (!r.stop.empty()) {
