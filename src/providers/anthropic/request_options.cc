@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "llm/ir/reasoning_effort.h"
+
 namespace nexus::providers::anthropic {
 namespace {
 
@@ -41,31 +43,13 @@ std::string_view untranslatable(const llm::Request& request) {
   return {};
 }
 
-// OpenAI's effort as a thinking budget: 0 for no thinking, nullopt for a word Nexus does not
-// know.
-std::optional<uint64_t> effort_budget(std::string_view effort) {
-  if (effort == "minimal" || effort == "none") {
-    return 0;
-  }
-  if (effort == "low") {
-    return 1024;
-  }
-  if (effort == "medium") {
-    return 2048;
-  }
-  if (effort == "high") {
-    return 4096;
-  }
-  return std::nullopt;
-}
-
 // thinking and max_tokens, which Anthropic requires and wants above the budget.
 Result<void> write_thinking(const llm::Request& request, const EncodeOptions& options,
                             boost::json::object& body) {
   uint64_t max_tokens = request.max_tokens.value_or(options.default_max_tokens);
   std::optional<uint64_t> budget = request.thinking_budget;
   if (!budget && !request.reasoning_effort.empty()) {
-    budget = effort_budget(request.reasoning_effort);
+    budget = llm::effort_budget(request.reasoning_effort);
     if (!budget && !options.drop_unsupported_params) {
       return unsupported("reasoning_effort");
     }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <optional>
 
+#include "llm/ir/reasoning_effort.h"
 #include "providers/bedrock/model_id.h"
 
 namespace nexus::providers::bedrock {
@@ -37,36 +38,12 @@ std::string_view untranslatable(const llm::Request& request) {
   return {};
 }
 
-// OpenAI's effort as an Anthropic thinking budget: 0 for no thinking, nullopt for an unknown
-// word.
-std::optional<uint64_t> effort_budget(std::string_view effort) {
-  if (effort == "minimal" || effort == "none") {
-    return 0;
-  }
-  if (effort == "low") {
-    return 1024;
-  }
-  if (effort == "medium") {
-    return 2048;
-  }
-  if (effort == "high") {
-    return 4096;
-  }
-  return std::nullopt;
-}
-
-std::string_view budget_effort(uint64_t budget) {
-  constexpr uint64_t kLow = 1024;
-  constexpr uint64_t kMedium = 2048;
-  return budget <= kLow ? "low" : budget <= kMedium ? "medium" : "high";
-}
-
 // Reasoning for Anthropic models: thinking, and maxTokens above its budget.
 Result<void> write_thinking(const llm::Request& request, const EncodeOptions& options,
                             boost::json::object& fields, std::optional<uint64_t>& max_tokens) {
   std::optional<uint64_t> budget = request.thinking_budget;
   if (!budget && !request.reasoning_effort.empty()) {
-    budget = effort_budget(request.reasoning_effort);
+    budget = llm::effort_budget(request.reasoning_effort);
     if (!budget && !options.drop_unsupported_params) {
       return unsupported("reasoning_effort", "an effort Nexus does not know");
     }
@@ -102,7 +79,7 @@ Result<void> write_model_fields(const llm::Request& request, const EncodeOptions
     // gpt-oss takes low, medium and high only.
     const std::string_view effort = !request.reasoning_effort.empty()
                                         ? std::string_view(request.reasoning_effort)
-                                        : budget_effort(request.thinking_budget.value_or(0));
+                                        : llm::budget_effort(request.thinking_budget.value_or(0));
     if (effort != "low" && effort != "medium" && effort != "high") {
       if (!options.drop_unsupported_params) {
         return unsupported("reasoning_effort", "this Bedrock model takes low, medium or high");

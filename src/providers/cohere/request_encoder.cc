@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "llm/ir/reasoning_effort.h"
 #include "providers/openai/chat_body.h"
 
 namespace nexus::providers::cohere {
@@ -12,11 +13,6 @@ namespace {
 
 using llm::Part;
 using llm::PartKind;
-
-// reasoning_effort as a thinking budget (Anthropic's numbers for low and medium); "high" asks
-// for Cohere's unlimited default.
-constexpr uint64_t kLowEffortBudget = 1024;
-constexpr uint64_t kMediumEffortBudget = 2048;
 
 std::unexpected<Error> unsupported(std::string param, std::string message) {
   return std::unexpected<Error>(std::in_place, ErrorCode::kBadRequest, std::move(message),
@@ -190,9 +186,9 @@ Result<void> Encoder::thinking(boost::json::object& body) const {
   if (effort == "none" || effort == "minimal") {
     body["thinking"] = {{"type", "disabled"}};
   } else if (effort == "low") {
-    body["thinking"] = {{"type", "enabled"}, {"token_budget", kLowEffortBudget}};
+    body["thinking"] = {{"type", "enabled"}, {"token_budget", llm::kLowEffortBudget}};
   } else if (effort == "medium") {
-    body["thinking"] = {{"type", "enabled"}, {"token_budget", kMediumEffortBudget}};
+    body["thinking"] = {{"type", "enabled"}, {"token_budget", llm::kMediumEffortBudget}};
   } else if (effort == "high") {
     body["thinking"] = {{"type", "enabled"}};
   } else if (!options_.drop_unsupported_params) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "llm/ir/reasoning_effort.h"
 #include "providers/openai/chat_body.h"
 
 namespace nexus::providers::openai {
@@ -10,10 +11,6 @@ namespace {
 
 using llm::Part;
 using llm::PartKind;
-
-// thinking_budget (Anthropic, in tokens) into OpenAI's three words.
-constexpr uint64_t kLowEffortBudget = 1024;
-constexpr uint64_t kMediumEffortBudget = 2048;
 
 std::unexpected<Error> unsupported(std::string param, std::string message) {
   return std::unexpected<Error>(std::in_place, ErrorCode::kBadRequest, std::move(message),
@@ -155,10 +152,7 @@ void Encoder::sampling(boost::json::object& body) const {
   if (!r.reasoning_effort.empty()) {
     body["reasoning_effort"] = r.reasoning_effort;
   } else if (r.thinking_budget) {
-    const uint64_t budget = *r.thinking_budget;
-    body["reasoning_effort"] = budget <= kLowEffortBudget      ? "low"
-                               : budget <= kMediumEffortBudget ? "medium"
-                                                               : "high";
+    body["reasoning_effort"] = llm::budget_effort(*r.thinking_budget);
   }
 }
 
