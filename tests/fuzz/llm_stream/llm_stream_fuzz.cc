@@ -45,10 +45,9 @@ void run(Wire wire, std::string_view input) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  for (const ProviderType type :
-       {ProviderType::kOpenAi, ProviderType::kAnthropic, ProviderType::kGemini,
-        ProviderType::kCohere, ProviderType::kBedrock}) {
-    run(type, input);
+  for (const Wire wire :
+       {Wire::kOpenAi, Wire::kAnthropic, Wire::kGemini, Wire::kCohere, Wire::kBedrock}) {
+    run(wire, input);
   }
   return 0;
 }

@@ -54,8 +54,10 @@ TEST(CohereRequestEncoder, RecordedCohereBodiesComeOutOfTheSameOpenAiRequest) {
   const std::string stop =
       testing::fixture("cohere/pydantic__test_stop_settings_cohere.request.json");
   boost::json::object openai = boost::json::parse(stop).as_object();
-  openai["stop"] = openai.at("stop_sequences");
+  // A copy first: inserting "stop" may rehash the object under a reference to its value.
+  boost::json::value stop_sequences = openai.at("stop_sequences");
   openai.erase("stop_sequences");
+  openai["stop"] = std::move(stop_sequences);
   EXPECT_EQ(encoded(from_openai(boost::json::serialize(openai)), {.model = "command-r-plus"}),
             boost::json::parse(stop));
 }
