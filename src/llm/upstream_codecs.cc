@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "llm/codecs.h"
+#include "llm/usage_scan.h"
 #include "providers/anthropic/request_encoder.h"
 #include "providers/anthropic/response_decoder.h"
 #include "providers/anthropic/usage.h"
@@ -346,25 +347,41 @@ bool ask_stream_usage(boost::json::object& request) {
   return false;
 }
 
+namespace {
+
+std::optional<Usage> usage_of(Wire wire, const boost::json::object& usage) {
+  if (wire == Wire::kAnthropic) {
+    providers::anthropic::UsageAccumulator accumulator;
+    if (!accumulator.add(usage)) {
+      return std::nullopt;
+    }
+    return accumulator.usage();
+  }
+  auto decoded = providers::openai::decode_usage(usage);
+  return decoded ? std::optional<Usage>(*decoded) : std::nullopt;
+}
+
+}  // namespace
+
 std::optional<Usage> decode_upstream_usage(Wire wire, std::string_view body) {
   std::array<unsigned char, 4096> buffer{};  // a response's values, most of the time
   boost::json::monotonic_resource memory(buffer.data(), buffer.size());
   boost::system::error_code ec;
+  // Usually the usage object alone (find_top_level_usage); the whole answer when it is not
+  // found that way.
+  if (const auto text = find_top_level_usage(body)) {
+    const boost::json::value usage = boost::json::parse(*text, ec, &memory);
+    if (!ec && usage.is_object()) {
+      return usage_of(wire, usage.get_object());
+    }
+  }
   const boost::json::value parsed = boost::json::parse(body, ec, &memory);
   const boost::json::object* response = ec ? nullptr : parsed.if_object();
   const boost::json::value* field = response != nullptr ? response->if_contains("usage") : nullptr;
   if (field == nullptr || !field->is_object()) {
     return std::nullopt;
   }
-  if (wire == Wire::kAnthropic) {
-    providers::anthropic::UsageAccumulator usage;
-    if (!usage.add(field->get_object())) {
-      return std::nullopt;
-    }
-    return usage.usage();
-  }
-  auto usage = providers::openai::decode_usage(field->get_object());
-  return usage ? std::optional<Usage>(*usage) : std::nullopt;
+  return usage_of(wire, field->get_object());
 }
 
 Result<Response> decode_upstream_response(Wire wire, std::string_view body) {

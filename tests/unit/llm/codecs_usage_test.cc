@@ -6,6 +6,7 @@
 
 #include "../providers/stream_test_support.h"
 #include "llm/codecs.h"
+#include "llm/usage_scan.h"
 
 namespace nexus::llm {
 namespace {
@@ -58,6 +59,52 @@ TEST(DecodeUpstreamUsage, NothingWhenTheBodyHasNoValidUsage) {
   EXPECT_FALSE(decode_upstream_usage(openai, R"({"id":"x"})").has_value());
   EXPECT_FALSE(decode_upstream_usage(openai, R"({"usage":null})").has_value());
   EXPECT_FALSE(decode_upstream_usage(openai, R"({"usage":{"prompt_tokens":-1}})").has_value());
+}
+
+// The scan finds the usage of every recorded whole answer of both APIs, where a full parse does.
+TEST(FindTopLevelUsage, AgreesWithAFullParseOnEveryRecordedAnswer) {
+  size_t found = 0;
+  for (const std::string provider : {"openai", "anthropic", "groq", "mistral", "deepseek"}) {
+    const boost::json::value index = boost::json::parse(fixture(provider + "/INDEX.json"));
+    for (const boost::json::value& entry : index.as_array()) {
+      const std::string file(entry.at("file").as_string());
+      if (!file.ends_with(".json") || entry.at("status") != 200) {
+        continue;
+      }
+      const std::string body = fixture(provider + "/" + file);
+      boost::system::error_code ec;
+      const boost::json::value whole = boost::json::parse(body, ec);
+      const boost::json::value* usage =
+          ec || !whole.is_object() ? nullptr : whole.as_object().if_contains("usage");
+      const auto text = find_top_level_usage(body);
+      if (usage == nullptr || !usage->is_object()) {
+        EXPECT_FALSE(text.has_value()) << file;
+        continue;
+      }
+      if (text) {  // not found: the caller parses the whole answer, which is still right
+        EXPECT_EQ(boost::json::parse(*text), *usage) << file;
+        ++found;
+      }
+    }
+  }
+  EXPECT_GT(found, 20U);  // the scan is the common case
+}
+
+TEST(FindTopLevelUsage, OnlyTheOutermostObjectsUsage) {
+  EXPECT_EQ(find_top_level_usage(R"({"a":1,"usage":{"n":{"x":[1]}},"fp":"}{\"","z":null} )"),
+            R"({"n":{"x":[1]}})");
+  // A nested "usage" after the real one, or an object after it: not trusted.
+  EXPECT_FALSE(find_top_level_usage(R"({"usage":{"n":1},"x":{"usage":{"n":9}}})").has_value());
+  EXPECT_FALSE(find_top_level_usage(R"({"usage":{"n":1},"x":{"y":2}})").has_value());
+  // "usage" inside a string, or as a string value: not a key.
+  EXPECT_FALSE(find_top_level_usage(R"({"text":"say "usage":{"n":1}"})").has_value());
+  EXPECT_FALSE(find_top_level_usage(R"({"k":"usage"})").has_value());
+  EXPECT_FALSE(find_top_level_usage(R"({"usage":{"n":1})").has_value());  // cut short
+  // decode_upstream_usage still finds the outermost usage when the scan gives up.
+  EXPECT_EQ(
+      decode_upstream_usage(Wire::kOpenAi,
+                            R"({"usage":{"prompt_tokens":3},"x":{"usage":{"prompt_tokens":9}}})"),
+      (Usage{.input = 3}));
 }
 
 }  // namespace
