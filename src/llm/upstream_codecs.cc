@@ -40,21 +40,6 @@ bool is_anthropic(const config::Provider& provider) {
   return provider.type == config::ProviderType::kAnthropic;
 }
 
-// An OpenAI API endpoint ("/chat/completions") for `model`: Azure OpenAI serves each deployment
-// (the model's upstream id) under a path of its own, with the API version in the query.
-std::string openai_endpoint(const config::Provider& provider, std::string_view model,
-                            std::string_view endpoint) {
-  if (provider.type != config::ProviderType::kAzureOpenAi) {
-    return std::string(endpoint);
-  }
-  std::string path = "/deployments/";
-  path += boost::urls::encode(model, boost::urls::unreserved_chars);
-  path += endpoint;
-  path += "?api-version=";
-  path += provider.api_version;
-  return path;
-}
-
 // Adds Bedrock's SigV4 headers to `head` (written for `endpoint` with `body`), signed now.
 Result<void> sign_for_aws(const config::Provider& provider, std::string_view endpoint,
                           std::string_view body, std::string& head) {
@@ -116,14 +101,24 @@ std::string vertex_model_path(const config::Provider& provider, std::string_view
 constexpr size_t kCohereMaxTexts = 96;
 constexpr size_t kGeminiMaxTexts = 100;
 
-// The HTTP/1.1 head of a request to `provider`'s `endpoint` (appended to the base URL's path):
-// Host, authentication and the provider's extra headers.
+// The HTTP/1.1 head of a request to `provider`'s `endpoint` (appended to the base URL's path) for
+// `model`: Host, authentication and the provider's extra headers. Azure OpenAI serves each
+// deployment (the model's upstream id) under a path of its own, with the API version in the
+// query.
 void write_upstream_head(const config::Provider& provider, std::string_view endpoint,
-                         size_t body_size, bool stream, std::string& head) {
+                         std::string_view model, size_t body_size, bool stream, std::string& head) {
   head.clear();
   head += "POST ";
   head += provider.base_path;
-  head += endpoint;
+  if (provider.type == config::ProviderType::kAzureOpenAi) {
+    head += "/deployments/";
+    head += boost::urls::encode(model, boost::urls::unreserved_chars);
+    head += endpoint;
+    head += "?api-version=";
+    head += provider.api_version;
+  } else {
+    head += endpoint;
+  }
   head += " HTTP/1.1\r\nhost: ";
   head += provider.host;
   head += "\r\ncontent-type: application/json\r\ncontent-length: ";
@@ -182,7 +177,8 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
                                      std::string_view model, std::string& head, std::string& body) {
   body.clear();
   Result<void> encoded;
-  std::string endpoint;
+  std::string path;  // when the endpoint is built from the model
+  std::string_view endpoint;
   const bool vertex = provider.type == config::ProviderType::kVertex;
   switch (wire_of(provider, model)) {
     case Wire::kAnthropic:
@@ -196,17 +192,20 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
            .default_max_tokens = provider.default_max_tokens,
            .body_version = vertex ? kVertexAnthropicVersion : std::string_view{}},
           body);
-      endpoint = vertex ? vertex_model_path(provider, "anthropic", model,
-                                            request.stream ? ":streamRawPredict" : ":rawPredict")
-                        : "/messages";
+      if (vertex) {
+        path = vertex_model_path(provider, "anthropic", model,
+                                 request.stream ? ":streamRawPredict" : ":rawPredict");
+      }
+      endpoint = vertex ? std::string_view(path) : "/messages";
       break;
     case Wire::kGemini:
       encoded = providers::gemini::encode_request(
           request, {.drop_unsupported_params = provider.drop_unsupported_params}, body);
       if (vertex) {
-        endpoint = vertex_publisher_path(provider, "google");
+        path = vertex_publisher_path(provider, "google");
       }
-      providers::gemini::append_method_path(model, request.stream, endpoint);
+      providers::gemini::append_method_path(model, request.stream, path);
+      endpoint = path;
       break;
     case Wire::kCohere:
       encoded = providers::cohere::encode_request(
@@ -218,7 +217,8 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
       encoded = providers::bedrock::encode_request(
           request, {.drop_unsupported_params = provider.drop_unsupported_params, .model = model},
           body);
-      providers::bedrock::append_model_path(model, request.stream, endpoint);
+      providers::bedrock::append_model_path(model, request.stream, path);
+      endpoint = path;
       break;
     case Wire::kOpenAi:
       encoded = providers::openai::encode_request(
@@ -228,13 +228,13 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
            .reasoning_content = provider.reasoning_content,
            .max_completion_tokens = provider.max_completion_tokens},
           body);
-      endpoint = openai_endpoint(provider, model, "/chat/completions");
+      endpoint = "/chat/completions";
       break;
   }
   if (!encoded) {
     return encoded;
   }
-  write_upstream_head(provider, endpoint, body.size(), request.stream, head);
+  write_upstream_head(provider, endpoint, model, body.size(), request.stream, head);
   if (provider.type == config::ProviderType::kBedrock) {
     return sign_for_aws(provider, endpoint, body, head);
   }
@@ -261,7 +261,7 @@ Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Pr
     providers::bedrock::append_invoke_path(model, /*stream=*/false, endpoint);
     for (std::string& body : *bodies) {
       ProviderRequest& call = calls.emplace_back(ProviderRequest{.body = std::move(body)});
-      write_upstream_head(provider, endpoint, call.body.size(), /*stream=*/false, call.head);
+      write_upstream_head(provider, endpoint, model, call.body.size(), /*stream=*/false, call.head);
       if (auto signed_head = sign_for_aws(provider, endpoint, call.body, call.head); !signed_head) {
         return std::unexpected(std::move(signed_head.error()));
       }
@@ -288,7 +288,7 @@ Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Pr
         !encoded) {
       return std::unexpected(std::move(encoded.error()));
     }
-    write_upstream_head(provider, endpoint, call.body.size(), /*stream=*/false, call.head);
+    write_upstream_head(provider, endpoint, model, call.body.size(), /*stream=*/false, call.head);
   }
   return calls;
 }
@@ -320,8 +320,7 @@ bool passthrough_request(const config::Provider& provider, boost::json::object& 
   const boost::json::value* stream = request.if_contains("stream");
   const bool streamed = stream != nullptr && stream->is_bool() && stream->get_bool();
   body = boost::json::serialize(request);
-  write_upstream_head(provider, openai_endpoint(provider, model, endpoint), body.size(), streamed,
-                      head);
+  write_upstream_head(provider, endpoint, model, body.size(), streamed, head);
   if (is_anthropic(provider) && !anthropic_beta.empty() &&
       anthropic_beta.find_first_of("\r\n") == std::string_view::npos) {
     head.insert(head.size() - 2, "anthropic-beta: " + std::string(anthropic_beta) + "\r\n");

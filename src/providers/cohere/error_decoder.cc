@@ -32,31 +32,6 @@ std::string_view type_of(int status) {
   return status >= 400 && status < 500 ? "invalid_request_error" : "api_error";
 }
 
-std::string_view reason_phrase(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Upstream error";
-  }
-}
-
 std::string message_of(const boost::json::value& parsed) {
   if (const boost::json::string* text = parsed.if_string(); text != nullptr) {
     return std::string(*text);
@@ -89,7 +64,7 @@ llm::ApiError decode_error(int status, std::string_view body) {
     error.message = body.substr(0, kExcerpt);
   }
   if (error.message.empty()) {
-    error.message = reason_phrase(status);
+    error.message = nexus::reason_phrase(status);
   }
   return error;
 }
