@@ -4,23 +4,25 @@
 # an OpenAI-compatible provider, to an Anthropic provider, and streamed), and through Portkey's
 # open-source gateway (@portkey-ai/gateway, pointed at the same upstream). Each proxy gets 1
 # worker on PROXY_CPU, wrk runs on LOAD_CPU. Prints requests/s, p99 and CPU time per request,
-# the ratios the LLM issue sets targets for, then the added p99 latency at a fixed rate
-# (h2load --rps, percentiles from its log) and the added time to the first streamed token.
+# the ratios the LLM issue sets targets for, then the added p99 latency at a fixed rate and the
+# added time to the first streamed token (both from bench/open_loop.cc, on kept-alive
+# connections).
 # Method and results: docs/benchmarks.md.
 #
 # Environment: REPS (3), DURATION (10 s), CONNS (64), RATE (5000 requests/s), RATE_DURATION
-# (10 s), TTFT_SAMPLES (200), PORTKEY (1: include Portkey; its first run installs bench/portkey
-# with npm ci),
-# BUILD_DIR, PROXY_CPU (0), LOAD_CPU (1), RESULTS_DIR (BUILD_DIR/bench-results/llm-DATE).
+# (10 s), TTFT_RATE (200 streamed requests/s), PORTKEY (1: include Portkey; its first run
+# installs bench/portkey with npm ci), BUILD_DIR, PROXY_CPU (0), LOAD_CPU (1), RESULTS_DIR
+# (BUILD_DIR/bench-results/llm-DATE).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build/release}
 NEXUS_BIN=${NEXUS_BIN:-$BUILD_DIR/nexus}
 UPSTREAM_BIN=${UPSTREAM_BIN:-$BUILD_DIR/bench/nexus_test_upstream}
+OPEN_LOOP_BIN=${OPEN_LOOP_BIN:-$BUILD_DIR/bench/nexus_open_loop}
 NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
 REPS=${REPS:-3} DURATION=${DURATION:-10} CONNS=${CONNS:-64} PORTKEY=${PORTKEY:-1}
-RATE=${RATE:-5000} RATE_DURATION=${RATE_DURATION:-10} TTFT_SAMPLES=${TTFT_SAMPLES:-200}
+RATE=${RATE:-5000} RATE_DURATION=${RATE_DURATION:-10} TTFT_RATE=${TTFT_RATE:-200}
 PROXY_CPU=${PROXY_CPU:-0} LOAD_CPU=${LOAD_CPU:-1}
 RESULTS_DIR=${RESULTS_DIR:-$BUILD_DIR/bench-results/llm-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$RESULTS_DIR"
@@ -163,45 +165,48 @@ for rep in $(seq "$REPS"); do
   done
 done
 
-# Added latency at a fixed rate: h2load sends RATE requests/s (50 clients) for RATE_DURATION
-# seconds; p50/p99 of each request's time from its log, next to the upstream's own.
-rate_p() {  # TARGET -> "p50_us p99_us requests"
-  local log=$WORK/rate-$1.log
-  taskset -c "$LOAD_CPU" h2load --h1 -c 50 --rps $((RATE / 50)) -D "$RATE_DURATION" \
-    -d "$WORK/$1.json" -H 'content-type: application/json' -H "authorization: Bearer $KEY" \
-    --log-file="$log" "http://127.0.0.1:${PORT[$1]}/v1/chat/completions" >"$WORK/rate-$1.txt" 2>&1
-  cut -f3 "$log" | sort -n | awk '{ v[NR] = $1 } END {
-    printf "%d %d %d\n", v[int(NR * 0.50) + 1], v[int(NR * 0.99) + 1], NR }'
+# Added latency at a fixed rate: nexus_open_loop sends RATE requests/s, evenly spaced, for
+# RATE_DURATION seconds after a 1-s warm-up, each timed from when it was due (h2load --rps sends
+# its clients' requests in bursts; see bench/open_loop.cc); p50/p99 next to the upstream's own.
+# Then the time to the first streamed token: the same tool at TTFT_RATE requests/s on kept-alive
+# connections, its time to the first response byte of the translated stream (Nexus sends the
+# stream's head with its first event).
+open_loop() {  # TARGET RATE PATH BODY -> the tool's summary line
+  taskset -c "$LOAD_CPU" "$OPEN_LOOP_BIN" --url "http://127.0.0.1:${PORT[$1]}$3" --rate "$2" \
+    --duration "$RATE_DURATION" --connections 32 --body "$4" \
+    --header 'content-type: application/json' --header "authorization: Bearer $KEY"
 }
+field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 : >"$WORK/rate.tsv"
-for target in direct nginx nexus nexus_anthropic; do
-  echo "$target $(rate_p "$target")" >>"$WORK/rate.tsv"
+for rep in $(seq "$REPS"); do  # interleaved, as the tail of one run on a VM is noisy
+  for target in direct nginx nexus nexus_anthropic; do
+    line=$(open_loop "$target" "$RATE" /v1/chat/completions "$WORK/$target.json")
+    echo "$line" >"$WORK/rate-$rep-$target.txt"
+    log "rate $rep $target: $line"
+    echo "$target $(field p50_us <<<"$line") $(field p99_us <<<"$line") $(field requests <<<"$line")" \
+      >>"$WORK/rate.tsv"
+  done
 done
-
-# Time to the first streamed token: curl's time to the first response byte (Nexus sends the
-# stream's head with its first event), TTFT_SAMPLES one-at-a-time requests each, directly,
-# through nginx and through Nexus (translated stream); median and p99 in microseconds.
-ttft() {  # URL -> "p50_us p99_us"
-  for _ in $(seq "$TTFT_SAMPLES"); do
-    taskset -c "$LOAD_CPU" curl -s -o /dev/null -w '%{time_starttransfer}\n' -X POST \
-      -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
-      --data-binary "@$WORK/nexus_stream.json" "$1"
-  done | sort -n | awk '{ v[NR] = $1 * 1e6 } END { printf "%d %d\n", v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1] }'
+ttft() {  # TARGET PATH -> "p50_us p99_us" of the first byte
+  local line
+  line=$(open_loop "$1" "$TTFT_RATE" "$2" "$WORK/nexus_stream.json")
+  echo "$line" >"$WORK/ttft-$1.txt"
+  echo "$(field first_byte_p50_us <<<"$line") $(field first_byte_p99_us <<<"$line")"
 }
-read -r direct_p50 direct_p99 < <(ttft "http://127.0.0.1:$UP_PORT/stream/chat/completions")
-read -r nginx_p50 nginx_p99 < <(ttft "http://127.0.0.1:$NGINX_PORT/stream/chat/completions")
-read -r nexus_p50 nexus_p99 < <(ttft "http://127.0.0.1:$NX_PORT/v1/chat/completions")
+read -r direct_p50 direct_p99 < <(ttft direct /stream/chat/completions)
+read -r nginx_p50 nginx_p99 < <(ttft nginx /stream/chat/completions)
+read -r nexus_p50 nexus_p99 < <(ttft nexus_stream /v1/chat/completions)
 printf 'direct %s %s\nnginx %s %s\nnexus %s %s\n' "$direct_p50" "$direct_p99" "$nginx_p50" \
   "$nginx_p99" "$nexus_p50" "$nexus_p99" >"$WORK/ttft.tsv"
 
 awk -v reps="$REPS" -v conns="$CONNS" -v dur="$DURATION" -v targets="$TARGETS" -v rate="$RATE" \
   -v ttft_direct="$direct_p50" -v ttft_nginx="$nginx_p50" -v ttft_nexus="$nexus_p50" \
-  -v samples="$TTFT_SAMPLES" '
+  -v ttft_rate="$TTFT_RATE" '
   function median(a, n,   i, j, t) {
     for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
   FNR == NR { k = $1; n[k]++; rps[k, n[k]] = $2; p99[k, n[k]] = $3; bad[k] += $4; cpu[k, n[k]] = $5; next }
-  { rp50[$1] = $2; rp99[$1] = $3; rn[$1] = $4 }
+  { m[$1]++; rp50[$1, m[$1]] = $2; rp99[$1, m[$1]] = $3; rn[$1] += $4 }
   END {
     for (k in n) { for (i = 1; i <= n[k]; i++) { x[i] = rps[k, i]; y[i] = p99[k, i]; z[i] = cpu[k, i] }
                    mr[k] = median(x, n[k]); mp[k] = median(y, n[k]); mc[k] = median(z, n[k]) }
@@ -213,11 +218,14 @@ awk -v reps="$REPS" -v conns="$CONNS" -v dur="$DURATION" -v targets="$TARGETS" -
     printf "nexus (OpenAI -> OpenAI) / nginx: %.2f (target >= 0.8)\n", mr["nexus"] / mr["nginx"]
     printf "nexus (OpenAI -> Anthropic) / nginx: %.2f (target >= 0.6)\n", mr["nexus_anthropic"] / mr["nginx"]
     if (mr["portkey"] > 0) printf "nexus / portkey: %.0fx (target >= 50x)\n", mr["nexus"] / mr["portkey"]
-    printf "at %d requests/s (h2load, 50 clients): p50 / p99 us, and p99 added to the upstream'"'"'s\n", rate
+    printf "at %d requests/s (open loop, evenly spaced; medians of %d): p50 / p99 us, and both added to the upstream'"'"'s\n", rate, reps
     split("direct nginx nexus nexus_anthropic", r, " ")
     for (j = 1; j <= 4; j++) { k = r[j]
-      printf "%-16s %7d %7d  %+7d  (%d requests)\n", k, rp50[k], rp99[k], rp99[k] - rp99["direct"], rn[k] }
-    printf "time to the first streamed token (median of %d): direct %d us; added by nginx (plain " \
+      for (i = 1; i <= m[k]; i++) { x[i] = rp50[k, i]; y[i] = rp99[k, i] }
+      q50[k] = median(x, m[k]); q99[k] = median(y, m[k])
+      printf "%-16s %7d %7d  %+7d %+7d  (%d requests)\n", k, q50[k], q99[k], q50[k] - q50["direct"],
+        q99[k] - q99["direct"], rn[k] }
+    printf "time to the first streamed token (median at %d/s): direct %d us; added by nginx (plain " \
       "proxy) %+d us, by nexus (translated) %+d us (target <= 100)\n",
-      samples, ttft_direct, ttft_nginx - ttft_direct, ttft_nexus - ttft_direct
+      ttft_rate, ttft_direct, ttft_nginx - ttft_direct, ttft_nexus - ttft_direct
   }' "$WORK/results.tsv" "$WORK/rate.tsv" | tee "$WORK/summary.txt"

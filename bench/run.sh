@@ -18,6 +18,7 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build/release}
 NEXUS_BIN=${NEXUS_BIN:-$BUILD_DIR/nexus}
 UPSTREAM_BIN=${UPSTREAM_BIN:-$BUILD_DIR/bench/nexus_test_upstream}
 IDLE_BIN=${IDLE_BIN:-$BUILD_DIR/bench/nexus_idle_clients}
+OPEN_LOOP_BIN=${OPEN_LOOP_BIN:-$BUILD_DIR/bench/nexus_open_loop}
 NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
 if [[ ${QUICK:-0} == 1 ]]; then
   REPS=${REPS:-1} DURATION=${DURATION:-5} WARMUP=${WARMUP:-2}
@@ -45,7 +46,9 @@ die() { log "error: $*"; exit 1; }
 for tool in wrk h2load python3 taskset curl; do
   command -v "$tool" >/dev/null || die "$tool not found (run scripts/setup.sh)"
 done
-[[ -x $UPSTREAM_BIN ]] || die "$UPSTREAM_BIN missing: build first (make bench / make build)"
+for bin in "$UPSTREAM_BIN" "$OPEN_LOOP_BIN"; do
+  [[ -x $bin ]] || die "$bin missing: build first (make bench / make build)"
+done
 [[ -x $NGINX_BIN ]] || die "nginx not found (apt-get install nginx-light)"
 [[ $PHASES != *" h2 "* ]] || command -v openssl >/dev/null || die "openssl not found (for the h2 phase)"
 
@@ -90,7 +93,7 @@ cat >"$WORK/tools.py" <<'PY'
 Standard library only. Subcommands:
   ports N                          print N free TCP ports on 127.0.0.1
   wrk FILE                         print "rps p50_ms p99_ms requests errors" from wrk --latency output
-  h2load-log FILE                  print "count p50_ms p99_ms" from an h2load --log-file
+  open-loop-log FILE               print "count failed p50_ms p99_ms" from a nexus_open_loop --log
   h2load FILE                      print "rps mean_ms sd_ms max_ms done failed tls" from h2load output
   sse PORT SAMPLES INTERVAL_MS     median/p90 time to first SSE event (ms) on one keep-alive conn
   summary DIR                      print the result tables from the files run.sh wrote in DIR
@@ -151,14 +154,15 @@ def percentile(values, q):
     return values[index]
 
 
-def parse_h2load_log(path):
+def parse_open_loop_log(path):
+    """nexus_open_loop --log: "due_offset_us latency_us first_byte_us status" per request."""
     times, failed = [], 0
     for line in Path(path).read_text().splitlines():
-        cols = line.split("\t")
-        if len(cols) >= 3:
-            if not cols[1].startswith("2"):
+        cols = line.split()
+        if len(cols) == 4:
+            if not cols[3].startswith("2"):
                 failed += 1
-            times.append(int(cols[2]) / 1000.0)
+            times.append(int(cols[1]) / 1000.0)
     return len(times), percentile(times, 0.50), percentile(times, 0.99), failed
 
 
@@ -366,7 +370,7 @@ def summary(directory):
         h2_table([line.split() for line in h2_file.read_text().splitlines() if line.strip()])
     rate_file = d / "rate.tsv"
     if rate_file.exists() and rate_file.read_text().strip():
-        print("\n== Fixed-rate latency (h2load --h1 -c 32 --rps R/32, POST): ms, added = minus direct ==")
+        print("\n== Fixed-rate latency (nexus_open_loop, 32 connections, POST): ms, added = minus direct ==")
         print(f"{'target':8} {'rate/s':>6} {'n':>7} {'failed':>6} {'p50':>7} {'p99':>7} {'+p50':>7} {'+p99':>7}")
         rates = [line.split() for line in rate_file.read_text().splitlines() if line.strip()]
         base = {r[1]: (float(r[4]), float(r[5])) for r in rates if r[0] == "direct"}
@@ -405,8 +409,8 @@ def main(argv):
     elif cmd == "wrk":
         rps, p50, p99, requests, errors = parse_wrk(argv[2])
         print(f"{rps:.1f} {p50:.3f} {p99:.3f} {requests} {errors}")
-    elif cmd == "h2load-log":
-        n, p50, p99, failed = parse_h2load_log(argv[2])
+    elif cmd == "open-loop-log":
+        n, p50, p99, failed = parse_open_loop_log(argv[2])
         if n == 0:
             print(f"no requests in {argv[2]}", file=sys.stderr)
             return 1
@@ -701,24 +705,23 @@ for rep in $(seq "$WRK_REPS"); do
   done
 done
 
-# --- fixed-rate latency with h2load -----------------------------------------------------------
+# --- fixed-rate latency (bench/open_loop.cc: evenly spaced, timed from when each was due) -----
 : >"$WORK/rate.tsv"
 [[ $PHASES == *" rate "* ]] || RATES=""
 for rate in $RATES; do
-  per_client=$(awk -v r="$rate" -v c=$RATE_CLIENTS 'BEGIN { printf "%.4f", r / c }')
   for t in "${TARGETS[@]}"; do
-    running "$t" "before the $rate req/s h2load run" || continue
+    running "$t" "before the $rate req/s run" || continue
     log "fixed rate $rate req/s through $t (${RATE_DURATION}s)"
-    logf="$WORK/h2load-$rate-$t.log"
-    if timeout $((RATE_DURATION + 30)) taskset -c "$LOAD_CPU" h2load --h1 -c $RATE_CLIENTS \
-      --rps "$per_client" -D "$RATE_DURATION" -d "$WORK/body.json" \
-      -H 'content-type: application/json' --log-file "$logf" \
-      "http://127.0.0.1:${PORT[$t]}$URL_PATH" >"$WORK/h2load-$rate-$t.txt" 2>&1; then
-      if running "$t" "after the $rate req/s h2load run" && r=$(tools h2load-log "$logf"); then
+    logf="$WORK/rate-$rate-$t.log"
+    if timeout $((RATE_DURATION + 30)) taskset -c "$LOAD_CPU" "$OPEN_LOOP_BIN" --rate "$rate" \
+      --duration "$RATE_DURATION" --connections $RATE_CLIENTS --body "$WORK/body.json" \
+      --header 'content-type: application/json' --log "$logf" \
+      --url "http://127.0.0.1:${PORT[$t]}$URL_PATH" >"$WORK/rate-$rate-$t.txt" 2>&1; then
+      if running "$t" "after the $rate req/s run" && r=$(tools open-loop-log "$logf"); then
         echo "$t $rate $r" >>"$WORK/rate.tsv"
       fi
     else
-      log "h2load against $t failed: $(tail -3 "$WORK/h2load-$rate-$t.txt")"
+      log "the fixed-rate run against $t failed: $(tail -3 "$WORK/rate-$rate-$t.txt")"
     fi
   done
 done
