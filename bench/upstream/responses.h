@@ -197,6 +197,7 @@ struct Pending {  // what to answer once the request body is consumed
   int status = 200;
   uint64_t number = 0;  // bytes for /large, events for /sse
   uint32_t interval_ms = 0;
+  bool first_event_now = false;  // /sse's first event waits an interval, a paced stream's does not
   bool keep_alive = true;
   bool head_only = false;
 };
@@ -216,6 +217,11 @@ inline void route_request(const RequestHead& head, Pending& p) {
   } else if (head.path == "/stream/chat/completions") {  // an LLM provider that streams
     p.kind = Kind::kSse;
     p.number = 20;
+  } else if (head.path == "/paced/chat/completions") {  // one generating a token per millisecond
+    p.kind = Kind::kSse;
+    p.number = 20;
+    p.interval_ms = 1;
+    p.first_event_now = true;
   } else if (head.path.ends_with("/messages")) {
     p.kind = Kind::kAnthropic;
   } else if (head.path == "/large") {

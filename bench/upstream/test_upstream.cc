@@ -8,6 +8,8 @@
 //                                 after the head), then the finish and usage chunks and
 //                                 "data: [DONE]"; defaults N=10, M=20
 //   /stream/chat/completions      an LLM provider's stream: 20 token events at once, the end
+//   /paced/chat/completions       the same stream paced: the first event with the head, then one
+//                                 per millisecond
 //   .../messages                  a fixed Anthropic Messages answer
 //   /large?bytes=N                N bytes of 'x' with Content-Length (default 1 MiB)
 //   /status/NNN                   status NNN with a small JSON body

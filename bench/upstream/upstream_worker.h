@@ -336,6 +336,10 @@ class Worker {
         c->sse_left = static_cast<uint32_t>(p.number);
         c->sse_interval_ms = p.interval_ms;
         c->sse_next_ns = now_ns();
+        if (p.first_event_now) {
+          append_sse_event(c->out, c->sse_index++);
+          --c->sse_left;
+        }
         schedule_sse(c);
         break;
     }
