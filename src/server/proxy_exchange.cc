@@ -19,6 +19,12 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// What a circuit breaker counts against the endpoint: not the client's faults, not a full pool.
+bool is_endpoint_failure(ErrorCode code) {
+  return code == ErrorCode::kUpstreamConnectFailed || code == ErrorCode::kUpstreamReset ||
+         code == ErrorCode::kUpstreamProtocolError || code == ErrorCode::kUpstreamTimeout;
+}
+
 double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
@@ -74,6 +80,7 @@ asio::awaitable<Outcome> ProxyExchange::run() {
   ExchangeState& state = downstream_.state();
   const http1::RequestHead& request = state.request;
   proxy::ClusterRuntime& cluster = worker_.cluster(worker_.snapshot().cluster_of(route_));
+  cluster_ = &cluster;
 
   if (auto checked = downstream_.check_request(); !checked) {
     downstream_.release_head();
@@ -89,12 +96,16 @@ asio::awaitable<Outcome> ProxyExchange::run() {
       lb_context.hash_key = header->value;
     }
   }
-  const auto endpoint = cluster.load_balancer().pick(lb_context);
+  const auto endpoint = pick_endpoint(cluster, lb_context);
   if (!endpoint) {
     downstream_.release_head();
     Error error(ErrorCode::kUpstreamUnavailable,
                 "cluster '" + cluster.config().name + "' has no endpoint to send the request to");
     co_return co_await downstream_.reply_error(std::move(error));
+  }
+  if (admission_ == proxy::CircuitBreaker::Admission::kRefused) {
+    downstream_.release_head();
+    co_return co_await reply_all_open(cluster);
   }
   if (downstream_.filters.has_hook(filter::kUpstreamRequestHook)) {
     if (const bool go_on = co_await filter_upstream_request(); !go_on) {
@@ -147,8 +158,41 @@ asio::awaitable<Outcome> ProxyExchange::run() {
     outcome = co_await exchange(cluster, *endpoint);
   }
   cluster.load_balancer().on_request_end(*endpoint);
+  cluster.report(*endpoint, admission_, verdict_, Clock::now());
   record.deadline = Clock::time_point::max();
   co_return outcome;
+}
+
+// The balancer's choice, passed over while its circuit breaker is open: each endpoint is
+// offered at most once per pick, so with every breaker open the request is refused at once.
+std::optional<size_t> ProxyExchange::pick_endpoint(proxy::ClusterRuntime& cluster,
+                                                   const proxy::LbContext& context) {
+  const auto now = Clock::now();
+  std::optional<size_t> endpoint;
+  for (size_t offered = 0; offered < cluster.config().endpoints.size(); ++offered) {
+    endpoint = cluster.load_balancer().pick(context);
+    if (!endpoint) {
+      return std::nullopt;
+    }
+    admission_ = cluster.admit(*endpoint, now);
+    if (admission_ != proxy::CircuitBreaker::Admission::kRefused) {
+      break;
+    }
+  }
+  return endpoint;
+}
+
+// 503 with Retry-After: the seconds until the first breaker lets a probe through.
+asio::awaitable<Outcome> ProxyExchange::reply_all_open(proxy::ClusterRuntime& cluster) {
+  const auto now = Clock::now();
+  const auto wait = std::chrono::ceil<std::chrono::seconds>(cluster.next_probe(now) - now);
+  Error error(ErrorCode::kUpstreamUnavailable, "every endpoint of cluster '" +
+                                                   cluster.config().name +
+                                                   "' is failing (circuit breakers open)");
+  filter::LocalReply reply = filter::LocalReply::from_error(error);
+  reply.headers.emplace_back("retry-after", std::to_string(std::max<int64_t>(1, wait.count())));
+  reply.error = std::move(error);
+  co_return co_await downstream_.reply_filter(std::move(reply));
 }
 
 // Sends the request on a pooled connection when there is one. A pooled connection that fails
@@ -198,7 +242,18 @@ asio::awaitable<Outcome> ProxyExchange::exchange(proxy::ClusterRuntime& cluster,
 void ProxyExchange::response_head_arrived() {
   downstream_.consume_body(replayable_bytes_);
   replayable_bytes_ = 0;
-  downstream_.record.upstream_ms = elapsed_ms(downstream_.record.upstream_start);
+  ExchangeRecord& record = downstream_.record;
+  record.upstream_ms = elapsed_ms(record.upstream_start);
+  using Verdict = proxy::CircuitBreaker::Verdict;
+  const config::CircuitBreaker& breaker = cluster_->config().circuit_breaker;
+  if (downstream_.state().response.status >= 500) {
+    verdict_ = Verdict::kFailure;
+  } else if (breaker.slow_call.count() > 0 &&
+             Clock::now() - record.upstream_start > breaker.slow_call) {
+    verdict_ = Verdict::kSlowSuccess;
+  } else {
+    verdict_ = Verdict::kSuccess;
+  }
 }
 
 // An upstream failure before any response byte reached the client: answer with the JSON error,
@@ -207,6 +262,9 @@ asio::awaitable<Outcome> ProxyExchange::upstream_failed(Error error) {
   // A body kept for a retry is done with: drop it, or it would be read as the next request.
   downstream_.consume_body(replayable_bytes_);
   replayable_bytes_ = 0;
+  if (is_endpoint_failure(error.code()) && !downstream_.record.client_gone) {
+    verdict_ = proxy::CircuitBreaker::Verdict::kFailure;
+  }
   if (downstream_.record.client_gone) {
     downstream_.complete(499, &error);
     co_return Outcome::kClose;

@@ -27,6 +27,9 @@ class ProxyExchange {
   boost::asio::awaitable<Outcome> run();
 
  private:
+  std::optional<size_t> pick_endpoint(proxy::ClusterRuntime& cluster,
+                                      const proxy::LbContext& context);
+  boost::asio::awaitable<Outcome> reply_all_open(proxy::ClusterRuntime& cluster);
   boost::asio::awaitable<Outcome> exchange(proxy::ClusterRuntime& cluster, size_t endpoint);
   boost::asio::awaitable<Outcome> upstream_failed(Error error);
   void response_head_arrived();
@@ -61,6 +64,10 @@ class ProxyExchange {
   Worker& worker_;
   Downstream& downstream_;
   const config::Route& route_;
+  proxy::ClusterRuntime* cluster_ = nullptr;
+  // The endpoint's circuit breaker: what it let through, and how the request went.
+  proxy::CircuitBreaker::Admission admission_ = proxy::CircuitBreaker::Admission::kAdmitted;
+  proxy::CircuitBreaker::Verdict verdict_ = proxy::CircuitBreaker::Verdict::kNeutral;
   size_t replayable_bytes_ = 0;    // request body input kept for a possible retry
   bool upstream_chunked_ = false;  // the request body goes to an HTTP/1.1 upstream chunked
   std::optional<filter::LocalReply> filter_reply_;

@@ -115,6 +115,21 @@ struct Pool {
 // prior knowledge; one connection per worker and endpoint carries many requests.
 enum class UpstreamProtocol { kHttp1, kHttp2 };
 
+// Passive health of each endpoint (proxy/resilience/circuit_breaker.h), kept per worker.
+// Failures: connect errors, resets, malformed answers, timeouts and 5xx answers.
+struct CircuitBreaker {
+  bool enabled = false;
+  uint32_t consecutive_failures = 5;  // in a row open it; 0: not this way
+  uint32_t failure_percent = 50;      // of the calls in `window` open it; 0: not this way
+  uint32_t min_requests = 20;         // calls in `window` before the percentages count
+  Duration window{10000};
+  Duration slow_call{0};           // a response head later than this is a slow call (0: none)
+  uint32_t slow_call_percent = 0;  // slow calls in `window` that open it; 0: not this way
+  Duration cool_down{5000};        // open -> half-open
+  uint32_t half_open_probes = 1;   // requests let through at a time while half-open
+  uint32_t close_after = 2;        // successful probes that close it
+};
+
 struct Cluster {
   std::string name;
   std::vector<Endpoint> endpoints;
@@ -125,6 +140,7 @@ struct Cluster {
   Duration connect_timeout{5000};
   Duration dns_refresh{30000};  // re-resolution period for DNS names
   Pool pool;
+  CircuitBreaker circuit_breaker;
 };
 
 struct HeaderMatch {

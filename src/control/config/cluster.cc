@@ -159,6 +159,49 @@ Result<void> parse_pool(const Reader& r, const Field& field, config::Pool& out) 
   return {};
 }
 
+// `circuit_breaker: true` (the defaults) or a mapping of them; absent or false: no breaker.
+Result<void> parse_circuit_breaker(const Reader& r, const Field& field,
+                                   config::CircuitBreaker& out) {
+  if (!field.present) {
+    return {};
+  }
+  if (!field.node.IsMap()) {
+    auto enabled = r.boolean(field);
+    if (!enabled) {
+      return r.error(field, "expected true, false or a mapping (consecutive_failures, ...)");
+    }
+    out.enabled = *enabled;
+    return {};
+  }
+  NEXUS_CONFIG_TRY(r.check_mapping(
+      field, {"consecutive_failures", "failure_percent", "min_requests", "window", "slow_call",
+              "slow_call_percent", "cool_down", "half_open_probes", "close_after"}));
+  out.enabled = true;
+  NEXUS_CONFIG_TRY(
+      r.read_integer(field, "consecutive_failures", out.consecutive_failures, 0, 1000000));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "failure_percent", out.failure_percent, 0, 100));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "min_requests", out.min_requests, 1, 1000000));
+  NEXUS_CONFIG_TRY(r.read(field, "window", out.window));
+  NEXUS_CONFIG_TRY(r.read(field, "slow_call", out.slow_call));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "slow_call_percent", out.slow_call_percent, 0, 100));
+  NEXUS_CONFIG_TRY(r.read(field, "cool_down", out.cool_down));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "half_open_probes", out.half_open_probes, 1, 1000000));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "close_after", out.close_after, 1, 1000000));
+  if (out.window.count() < 10) {
+    return r.error(r.child(field, "window"), "the window must be at least 10ms");
+  }
+  if (out.slow_call_percent > 0 && out.slow_call.count() == 0) {
+    return r.error(r.child(field, "slow_call_percent"),
+                   "slow_call_percent needs slow_call (the duration that makes a call slow)");
+  }
+  if (out.consecutive_failures == 0 && out.failure_percent == 0 && out.slow_call_percent == 0) {
+    return r.error(field,
+                   "nothing would open this breaker: set consecutive_failures, failure_percent "
+                   "or slow_call_percent above 0");
+  }
+  return {};
+}
+
 Result<void> parse_protocol(const Reader& r, const Field& field, config::UpstreamProtocol& out) {
   if (!field.present) {
     return {};
@@ -177,7 +220,7 @@ Result<void> parse_cluster(const Reader& r, const Field& field, config::Cluster&
     return r.error(field, "expected a mapping with endpoints (and lb, tls, ...)");
   }
   NEXUS_CONFIG_TRY(r.check_mapping(field, {"endpoints", "protocol", "lb", "hash", "connect_timeout",
-                                           "dns_refresh", "tls", "pool"}));
+                                           "dns_refresh", "tls", "pool", "circuit_breaker"}));
   NEXUS_CONFIG_TRY(parse_endpoints(r, r.child(field, "endpoints"), out.endpoints));
   NEXUS_CONFIG_TRY(parse_protocol(r, r.child(field, "protocol"), out.protocol));
   NEXUS_CONFIG_TRY(parse_lb(r, r.child(field, "lb"), out.lb));
@@ -186,6 +229,8 @@ Result<void> parse_cluster(const Reader& r, const Field& field, config::Cluster&
   NEXUS_CONFIG_TRY(r.read(field, "dns_refresh", out.dns_refresh));
   NEXUS_CONFIG_TRY(parse_upstream_tls(r, r.child(field, "tls"), out.tls));
   NEXUS_CONFIG_TRY(parse_pool(r, r.child(field, "pool"), out.pool));
+  NEXUS_CONFIG_TRY(
+      parse_circuit_breaker(r, r.child(field, "circuit_breaker"), out.circuit_breaker));
   return {};
 }
 

@@ -31,8 +31,36 @@ ClusterRuntime::ClusterRuntime(asio::io_context& io, const config::Cluster& clus
     if (!error) {
       endpoints_[i].addresses.emplace_back(address, cluster.endpoints[i].port);
     }
+    if (cluster.circuit_breaker.enabled) {
+      endpoints_[i].breaker.emplace(cluster.circuit_breaker);
+    }
   }
   schedule_sweep();
+}
+
+CircuitBreaker::Admission ClusterRuntime::admit(size_t endpoint,
+                                                CircuitBreaker::Clock::time_point now) {
+  auto& breaker = endpoints_[endpoint].breaker;
+  return breaker ? breaker->allow(now) : CircuitBreaker::Admission::kAdmitted;
+}
+
+void ClusterRuntime::report(size_t endpoint, CircuitBreaker::Admission admission,
+                            CircuitBreaker::Verdict verdict,
+                            CircuitBreaker::Clock::time_point now) {
+  if (auto& breaker = endpoints_[endpoint].breaker) {
+    breaker->report(admission, verdict, now);
+  }
+}
+
+CircuitBreaker::Clock::time_point ClusterRuntime::next_probe(
+    CircuitBreaker::Clock::time_point now) const {
+  auto earliest = CircuitBreaker::Clock::time_point::max();
+  for (const EndpointState& state : endpoints_) {
+    if (state.breaker && state.breaker->state() == CircuitBreaker::State::kOpen) {
+      earliest = std::min(earliest, state.breaker->reopens_at());
+    }
+  }
+  return earliest == CircuitBreaker::Clock::time_point::max() ? now : earliest;
 }
 
 ClusterRuntime::~ClusterRuntime() {

@@ -12,6 +12,7 @@
 #include "nexus/config/config.h"
 #include "nexus/core/result.h"
 #include "proxy/lb/load_balancer.h"
+#include "proxy/resilience/circuit_breaker.h"
 #include "proxy/upstream/http2_upstream.h"
 #include "proxy/upstream/upstream_connection.h"
 
@@ -31,6 +32,15 @@ class ClusterRuntime {
     return endpoints_[endpoint].name;
   }
   LoadBalancer& load_balancer() { return *lb_; }
+
+  // Passive health: whether `endpoint`'s circuit breaker lets a request through now (always,
+  // without a breaker), and how that request went.
+  CircuitBreaker::Admission admit(size_t endpoint, CircuitBreaker::Clock::time_point now);
+  void report(size_t endpoint, CircuitBreaker::Admission admission, CircuitBreaker::Verdict verdict,
+              CircuitBreaker::Clock::time_point now);
+  // The earliest time an open breaker of this cluster lets a probe through (now if none is open).
+  [[nodiscard]] CircuitBreaker::Clock::time_point next_probe(
+      CircuitBreaker::Clock::time_point now) const;
 
   // The most recently pooled idle connection to `endpoint`, or null.
   std::unique_ptr<UpstreamConnection> take_idle(size_t endpoint);
@@ -80,6 +90,7 @@ class ClusterRuntime {
     std::vector<std::unique_ptr<UpstreamConnection>> idle;  // LIFO: warmest last
     std::vector<std::shared_ptr<Http2Upstream>> http2;      // HTTP/2 clusters
     std::shared_ptr<Http2Setup> http2_setup;                // the one being set up, if any
+    std::optional<CircuitBreaker> breaker;                  // the cluster has circuit_breaker
   };
 
   void watch_idle(UpstreamConnection& connection);

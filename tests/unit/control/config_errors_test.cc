@@ -164,7 +164,7 @@ const std::vector<BadCase> kClusters = {
      SERVER_LINE
      "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    lbb: x\n" HEALTH_ROUTE,
      "bad.yaml:5: clusters.backend: unknown key 'lbb' (expected one of: "
-     "endpoints, protocol, lb, hash, connect_timeout, dns_refresh, tls, pool)"},
+     "endpoints, protocol, lb, hash, connect_timeout, dns_refresh, tls, pool, circuit_breaker)"},
     {"unknown protocol",
      SERVER_LINE
      "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    protocol: h3\n" HEALTH_ROUTE,
@@ -226,6 +226,29 @@ const std::vector<BadCase> kClusters = {
      SERVER_LINE
      "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    pool: { idle_timeout: 1.5s }\n" HEALTH_ROUTE,
      "bad.yaml:5: clusters.b.pool.idle_timeout: expected a duration like 10s"},
+    {"circuit breaker not a mapping",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    circuit_breaker: 3\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.b.circuit_breaker: expected true, false or a mapping"},
+    {"circuit breaker unknown key",
+     SERVER_LINE
+     "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    circuit_breaker: { fails: 3 }\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.b.circuit_breaker: unknown key 'fails'"},
+    {"circuit breaker percent over 100",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    circuit_breaker:\n"
+                 "      failure_percent: 150\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.b.circuit_breaker.failure_percent: expected an integer from 0 to 100"},
+    {"circuit breaker slow percent without slow_call",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    circuit_breaker:\n"
+                 "      slow_call_percent: 50\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.b.circuit_breaker.slow_call_percent: slow_call_percent needs slow_call"},
+    {"circuit breaker that never opens",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    circuit_breaker:\n"
+                 "      consecutive_failures: 0\n      failure_percent: 0\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.b.circuit_breaker: nothing would open this breaker"},
+    {"circuit breaker window too short",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    circuit_breaker:\n"
+                 "      window: 5ms\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.b.circuit_breaker.window: the window must be at least 10ms"},
 };
 
 #define BACKEND "clusters: { backend: { endpoints: [\"a:1\"] } }\n"
