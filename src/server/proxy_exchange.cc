@@ -19,12 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// What a circuit breaker counts against the endpoint: not the client's faults, not a full pool.
-bool is_endpoint_failure(ErrorCode code) {
-  return code == ErrorCode::kUpstreamConnectFailed || code == ErrorCode::kUpstreamReset ||
-         code == ErrorCode::kUpstreamProtocolError || code == ErrorCode::kUpstreamTimeout;
-}
-
 double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
@@ -114,7 +108,6 @@ asio::awaitable<Outcome> ProxyExchange::run() {
     }
   }
   ExchangeRecord& record = downstream_.record;
-  record.upstream_name = &cluster.endpoint_name(*endpoint);
 
   // Serialise the upstream head while the request's views are valid, then let the head go.
   http1::UpstreamRequestInfo info;
@@ -149,50 +142,33 @@ asio::awaitable<Outcome> ProxyExchange::run() {
 
   record.deadline = route_.timeouts.total.count() == 0 ? Clock::time_point::max()
                                                        : Clock::now() + route_.timeouts.total;
-  record.upstream_start = Clock::now();
-  cluster.load_balancer().on_request_start(*endpoint);
+  cluster.retry_budget().on_first_attempt(Clock::now());
   Outcome outcome = Outcome::kClose;
-  if (http2) {
-    outcome = co_await exchange_http2(cluster, *endpoint);
-  } else {
-    outcome = co_await exchange(cluster, *endpoint);
-  }
-  cluster.load_balancer().on_request_end(*endpoint);
-  cluster.report(*endpoint, admission_, verdict_, Clock::now());
-  record.deadline = Clock::time_point::max();
-  co_return outcome;
-}
-
-// The balancer's choice, passed over while its circuit breaker is open: each endpoint is
-// offered at most once per pick, so with every breaker open the request is refused at once.
-std::optional<size_t> ProxyExchange::pick_endpoint(proxy::ClusterRuntime& cluster,
-                                                   const proxy::LbContext& context) {
-  const auto now = Clock::now();
-  std::optional<size_t> endpoint;
-  for (size_t offered = 0; offered < cluster.config().endpoints.size(); ++offered) {
-    endpoint = cluster.load_balancer().pick(context);
-    if (!endpoint) {
-      return std::nullopt;
+  for (size_t current = *endpoint;;) {
+    record.upstream_name = &cluster.endpoint_name(current);
+    record.upstream_start = Clock::now();
+    cluster.load_balancer().on_request_start(current);
+    if (http2) {
+      outcome = co_await exchange_http2(cluster, current);
+    } else {
+      outcome = co_await exchange(cluster, current);
     }
-    admission_ = cluster.admit(*endpoint, now);
-    if (admission_ != proxy::CircuitBreaker::Admission::kRefused) {
+    cluster.load_balancer().on_request_end(current);
+    cluster.report(current, admission_, verdict_, Clock::now());
+    if (!retry_in_) {
       break;
     }
+    // The attempt failed in a way the route retries, and nothing was answered: wait, then try
+    // the balancer's next pick.
+    const std::optional<size_t> next = co_await next_attempt(cluster, lb_context);
+    if (!next) {  // every breaker open: the failures that opened them were these
+      outcome = co_await reply_all_open(cluster);
+      break;
+    }
+    current = *next;
   }
-  return endpoint;
-}
-
-// 503 with Retry-After: the seconds until the first breaker lets a probe through.
-asio::awaitable<Outcome> ProxyExchange::reply_all_open(proxy::ClusterRuntime& cluster) {
-  const auto now = Clock::now();
-  const auto wait = std::chrono::ceil<std::chrono::seconds>(cluster.next_probe(now) - now);
-  Error error(ErrorCode::kUpstreamUnavailable, "every endpoint of cluster '" +
-                                                   cluster.config().name +
-                                                   "' is failing (circuit breakers open)");
-  filter::LocalReply reply = filter::LocalReply::from_error(error);
-  reply.headers.emplace_back("retry-after", std::to_string(std::max<int64_t>(1, wait.count())));
-  reply.error = std::move(error);
-  co_return co_await downstream_.reply_filter(std::move(reply));
+  record.deadline = Clock::time_point::max();
+  co_return outcome;
 }
 
 // Sends the request on a pooled connection when there is one. A pooled connection that fails
@@ -210,6 +186,7 @@ asio::awaitable<Outcome> ProxyExchange::exchange(proxy::ClusterRuntime& cluster,
 
     bool replayable = false;
     auto sent = co_await send_request(*upstream, replayable);
+    request_sent(replayable);
     Result<size_t> head = std::unexpected(Error(ErrorCode::kInternal, ""));
     if (sent) {
       head = co_await read_response_head(*upstream);
@@ -225,6 +202,10 @@ asio::awaitable<Outcome> ProxyExchange::exchange(proxy::ClusterRuntime& cluster,
       }
       Error error = std::move(head.error());
       co_return co_await upstream_failed(std::move(error));
+    }
+    if (plan_status_retry()) {
+      record.upstream = nullptr;
+      co_return Outcome::kClose;  // the connection is dropped with its unread answer
     }
     response_head_arrived();
 
@@ -242,6 +223,7 @@ asio::awaitable<Outcome> ProxyExchange::exchange(proxy::ClusterRuntime& cluster,
 void ProxyExchange::response_head_arrived() {
   downstream_.consume_body(replayable_bytes_);
   replayable_bytes_ = 0;
+  request_replayable_ = false;
   ExchangeRecord& record = downstream_.record;
   record.upstream_ms = elapsed_ms(record.upstream_start);
   using Verdict = proxy::CircuitBreaker::Verdict;
@@ -259,12 +241,13 @@ void ProxyExchange::response_head_arrived() {
 // An upstream failure before any response byte reached the client: answer with the JSON error,
 // unless the client is gone or its own request was at fault.
 asio::awaitable<Outcome> ProxyExchange::upstream_failed(Error error) {
+  judge_failure(error.code());
+  if (plan_retry(error.code())) {
+    co_return Outcome::kClose;  // run() tries again: the body stays for it
+  }
   // A body kept for a retry is done with: drop it, or it would be read as the next request.
   downstream_.consume_body(replayable_bytes_);
   replayable_bytes_ = 0;
-  if (is_endpoint_failure(error.code()) && !downstream_.record.client_gone) {
-    verdict_ = proxy::CircuitBreaker::Verdict::kFailure;
-  }
   if (downstream_.record.client_gone) {
     downstream_.complete(499, &error);
     co_return Outcome::kClose;

@@ -27,9 +27,19 @@ class ProxyExchange {
   boost::asio::awaitable<Outcome> run();
 
  private:
+  // Passive health and retries (proxy_resilience.cc).
   std::optional<size_t> pick_endpoint(proxy::ClusterRuntime& cluster,
                                       const proxy::LbContext& context);
   boost::asio::awaitable<Outcome> reply_all_open(proxy::ClusterRuntime& cluster);
+  void judge_failure(ErrorCode code);
+  void request_sent(bool replayable);
+  // Whether the attempt that failed with `code` (or whose answer has a status the route retries)
+  // is tried again; if so, retry_in_ says after how long, and nothing was answered.
+  bool plan_retry(ErrorCode code);
+  bool plan_status_retry();
+  // Waits retry_in_, then the balancer's next pick that its breaker admits (none: nullopt).
+  boost::asio::awaitable<std::optional<size_t>> next_attempt(proxy::ClusterRuntime& cluster,
+                                                             const proxy::LbContext& context);
   boost::asio::awaitable<Outcome> exchange(proxy::ClusterRuntime& cluster, size_t endpoint);
   boost::asio::awaitable<Outcome> upstream_failed(Error error);
   void response_head_arrived();
@@ -68,6 +78,13 @@ class ProxyExchange {
   // The endpoint's circuit breaker: what it let through, and how the request went.
   proxy::CircuitBreaker::Admission admission_ = proxy::CircuitBreaker::Admission::kAdmitted;
   proxy::CircuitBreaker::Verdict verdict_ = proxy::CircuitBreaker::Verdict::kNeutral;
+  // Retries: the attempt under way (1 = the first), whether some of the request went upstream
+  // (it may have been processed), whether all of it is still at hand to send again, and the
+  // wait before the next attempt once one is planned.
+  uint32_t attempt_ = 1;
+  bool request_touched_ = false;
+  bool request_replayable_ = true;
+  std::optional<std::chrono::steady_clock::duration> retry_in_;
   size_t replayable_bytes_ = 0;    // request body input kept for a possible retry
   bool upstream_chunked_ = false;  // the request body goes to an HTTP/1.1 upstream chunked
   std::optional<filter::LocalReply> filter_reply_;

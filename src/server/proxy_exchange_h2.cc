@@ -96,6 +96,7 @@ asio::awaitable<Outcome> ProxyExchange::exchange_http2(proxy::ClusterRuntime& cl
     if (has_body) {
       head = co_await send_request(call, replayable);
     }
+    request_sent(replayable);
     if (head) {
       head = co_await read_response_head(call);
     }
@@ -109,6 +110,10 @@ asio::awaitable<Outcome> ProxyExchange::exchange_http2(proxy::ClusterRuntime& cl
       }
       Error error = std::move(head.error());
       co_return co_await upstream_failed(std::move(error));
+    }
+    if (plan_status_retry()) {
+      record.upstream = nullptr;
+      co_return Outcome::kClose;  // the call's end resets the stream
     }
     response_head_arrived();
     const Outcome outcome = co_await relay_response(call);

@@ -91,5 +91,89 @@ class CircuitBreakerTest(NexusTestCase):
         self.assertEqual(proxy.count("reset"), 10)
 
 
+class RetryTest(NexusTestCase):
+    def start(self, endpoints, retries=None, budget=None, **cluster_extra):
+        route = {"match": {"prefix": "/"}, "cluster": "up"}
+        if retries is not None:
+            route["retries"] = retries
+        if budget is not None:
+            cluster_extra["retry_budget"] = budget
+        up = cluster(*endpoints, **cluster_extra)
+        self.nx = self.nexus(make_config(free_port(), {"up": up}, [route]))
+
+    def proxied(self, upstream):
+        proxy = FaultProxy(upstream.address)
+        self.addCleanup(proxy.stop)
+        return proxy
+
+    def two_endpoints(self, fault, retries, **kw):
+        """A faulty endpoint (behind the proxy) and a healthy one, round robin."""
+        self.bad_up, self.good = self.upstream(ok(b"a")), self.upstream(ok(b"b"))
+        self.bad = self.proxied(self.bad_up)
+        self.bad.set(fault)
+        self.start([self.bad.address, self.good.address], retries, **kw)
+
+    def test_a_refused_connection_is_retried_on_the_next_endpoint_for_any_method(self):
+        self.two_endpoints(Fault.passthrough(), {"attempts": 2})
+        self.bad.down()
+        statuses = [request(self.nx.port, "POST", "/", body=b"{}").status for _ in range(10)]
+        self.assertEqual(statuses, [200] * 10)
+        self.assertEqual(self.good.count(), 10)
+
+    def test_without_retries_a_refused_connection_fails_the_request(self):
+        self.two_endpoints(Fault.passthrough(), None)
+        self.bad.down()
+        statuses = [request(self.nx.port, "GET", "/").status for _ in range(10)]
+        self.assertEqual(statuses.count(502), 5, statuses)
+
+    def test_a_reset_after_sending_is_retried_only_for_idempotent_methods(self):
+        self.two_endpoints(Fault.reset(after=1), {"attempts": 2})
+        gets = [request(self.nx.port, "GET", "/").status for _ in range(6)]
+        self.assertEqual(gets, [200] * 6)
+        posts = [request(self.nx.port, "POST", "/", body=b"{}").status for _ in range(6)]
+        self.assertEqual(posts.count(502), 3, posts)  # the upstream may have acted on them
+
+    def test_5xx_answers_are_retried_when_the_route_asks(self):
+        self.two_endpoints(Fault.error(503), {"attempts": 2, "on": ["5xx"]})
+        r = [request(self.nx.port, "GET", "/") for _ in range(4)]
+        self.assertEqual([x.status for x in r], [200] * 4)
+        self.assertEqual({x.body for x in r}, {b"b"})
+        # Not for a POST: the 503 is the client's answer.
+        posts = [request(self.nx.port, "POST", "/", body=b"{}").status for _ in range(4)]
+        self.assertEqual(sorted(posts), [200, 200, 503, 503])
+
+    def test_retry_after_within_the_backoff_is_waited_longer_is_given_to_the_client(self):
+        fault = Fault.error(429, headers=[("retry-after", "1")])
+        self.two_endpoints(fault, {"attempts": 2, "on": ["429"],
+                                   "backoff": {"base": "10ms", "max": "2s"}})
+        began = time.monotonic()
+        statuses = [request(self.nx.port, "GET", "/").status for _ in range(2)]
+        self.assertEqual(statuses, [200, 200])
+        # Round robin sent one of the two to the faulty endpoint first: its Retry-After was waited.
+        self.assertEqual(self.bad.count("error"), 1)
+        self.assertGreaterEqual(time.monotonic() - began, 1.0)
+
+        short = self.upstream(ok())
+        proxy = self.proxied(short)
+        proxy.set(fault)
+        route = {"match": {"prefix": "/"}, "cluster": "up",
+                 "retries": {"attempts": 3, "on": ["429"], "backoff": {"max": "500ms"}}}
+        nx = self.nexus(make_config(free_port(), {"up": cluster(proxy.address)}, [route]))
+        r = request(nx.port, "GET", "/")
+        self.assertEqual((r.status, r.header("retry-after")), (429, "1"))
+        self.assertEqual(proxy.count("error"), 1, "retried although Retry-After was too long")
+
+    def test_the_budget_caps_retries_during_an_outage(self):
+        up = self.upstream(ok())
+        proxy = self.proxied(up)
+        proxy.set(Fault.reset(after=1))
+        self.start([proxy.address], {"attempts": 3, "backoff": {"base": "1ms", "max": "1ms"}},
+                   budget={"percent": 0, "min_per_second": 1})
+        statuses = [request(self.nx.port, "GET", "/").status for _ in range(30)]
+        self.assertEqual(statuses, [502] * 30)
+        attempts = proxy.count("reset")
+        self.assertEqual(attempts, 30 + 10, "the budget allows 10 retries in 10 s, no more")
+
+
 if __name__ == "__main__":
     unittest.main()

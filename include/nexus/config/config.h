@@ -130,6 +130,13 @@ struct CircuitBreaker {
   uint32_t close_after = 2;        // successful probes that close it
 };
 
+// Retries per cluster and worker may not exceed this share of first attempts over the last 10 s
+// (or min_per_second), so that retries cannot multiply the load on a failing upstream.
+struct RetryBudget {
+  uint32_t percent = 20;
+  uint32_t min_per_second = 3;
+};
+
 struct Cluster {
   std::string name;
   std::vector<Endpoint> endpoints;
@@ -141,6 +148,7 @@ struct Cluster {
   Duration dns_refresh{30000};  // re-resolution period for DNS names
   Pool pool;
   CircuitBreaker circuit_breaker;
+  RetryBudget retry_budget;
 };
 
 struct HeaderMatch {
@@ -163,6 +171,20 @@ struct RouteTimeouts {
   Duration first_byte{60000};  // request fully sent -> first byte of the response head
   Duration idle{60000};        // between two reads of the response body (stream idle)
   Duration total{0};           // whole exchange; 0 = none
+};
+
+// What a route tries again, on another pick of its cluster (docs/resilience.md). Never once a
+// response byte reached the client, and a request that may have reached the upstream only when
+// its method is idempotent and its whole body is still at hand.
+struct RetryPolicy {
+  uint32_t attempts = 1;  // tries in all, the first included: 1 = no retries
+  bool on_connect_failure = true;
+  bool on_reset = true;     // the connection failed before the response head
+  bool on_timeout = false;  // no response head within timeouts.first_byte
+  bool on_5xx = false;
+  bool on_429 = false;
+  Duration backoff_base{25};  // before retry n: a random wait up to min(max, base * 2^(n-1))
+  Duration backoff_max{250};  // also the longest Retry-After honoured; longer: no retry
 };
 
 // Answered by Nexus itself, without an upstream (health checks, fixed replies).
@@ -239,6 +261,7 @@ struct Route {
   std::optional<std::string> prefix_rewrite;  // replaces the matched prefix
   std::optional<std::string> host_rewrite;    // Host sent upstream; default: the client's
   RouteTimeouts timeouts;
+  RetryPolicy retries;
   std::string name;  // for logs and rate-limit keys; default "routes[N]"
   // The effective chain: the global filters merged with the route's own (docs/filters.md).
   FilterChain filters;

@@ -202,6 +202,16 @@ Result<void> parse_circuit_breaker(const Reader& r, const Field& field,
   return {};
 }
 
+Result<void> parse_retry_budget(const Reader& r, const Field& field, config::RetryBudget& out) {
+  if (!field.present) {
+    return {};
+  }
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"percent", "min_per_second"}));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "percent", out.percent, 0, 100));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "min_per_second", out.min_per_second, 0, 1000000));
+  return {};
+}
+
 Result<void> parse_protocol(const Reader& r, const Field& field, config::UpstreamProtocol& out) {
   if (!field.present) {
     return {};
@@ -219,8 +229,9 @@ Result<void> parse_cluster(const Reader& r, const Field& field, config::Cluster&
   if (!field.node.IsMap()) {
     return r.error(field, "expected a mapping with endpoints (and lb, tls, ...)");
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"endpoints", "protocol", "lb", "hash", "connect_timeout",
-                                           "dns_refresh", "tls", "pool", "circuit_breaker"}));
+  NEXUS_CONFIG_TRY(
+      r.check_mapping(field, {"endpoints", "protocol", "lb", "hash", "connect_timeout",
+                              "dns_refresh", "tls", "pool", "circuit_breaker", "retry_budget"}));
   NEXUS_CONFIG_TRY(parse_endpoints(r, r.child(field, "endpoints"), out.endpoints));
   NEXUS_CONFIG_TRY(parse_protocol(r, r.child(field, "protocol"), out.protocol));
   NEXUS_CONFIG_TRY(parse_lb(r, r.child(field, "lb"), out.lb));
@@ -231,6 +242,7 @@ Result<void> parse_cluster(const Reader& r, const Field& field, config::Cluster&
   NEXUS_CONFIG_TRY(parse_pool(r, r.child(field, "pool"), out.pool));
   NEXUS_CONFIG_TRY(
       parse_circuit_breaker(r, r.child(field, "circuit_breaker"), out.circuit_breaker));
+  NEXUS_CONFIG_TRY(parse_retry_budget(r, r.child(field, "retry_budget"), out.retry_budget));
   return {};
 }
 

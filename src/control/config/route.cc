@@ -187,14 +187,47 @@ Result<void> parse_route_timeouts(const Reader& r, const Field& field, config::R
   return {};
 }
 
-// The proxying options (rewrites, timeouts) mean nothing for a direct response.
+// retries: { attempts, on: [connect_failure, reset, timeout, 5xx, 429], backoff: {base, max} }
+Result<void> parse_retries(const Reader& r, const Field& field, config::RetryPolicy& out) {
+  if (!field.present) {
+    return {};
+  }
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"attempts", "on", "backoff"}));
+  out.attempts = 2;
+  NEXUS_CONFIG_TRY(r.read_integer(field, "attempts", out.attempts, 1, 10));
+  if (Field on = r.child(field, "on"); on.present) {
+    static constexpr std::string_view kConditions[] = {"connect_failure", "reset", "timeout", "5xx",
+                                                       "429"};
+    auto conditions = r.strings(on, /*non_empty=*/true, kConditions);
+    if (!conditions) {
+      return std::unexpected(std::move(conditions.error()));
+    }
+    auto has = [&](std::string_view name) { return std::ranges::count(*conditions, name) > 0; };
+    out.on_connect_failure = has("connect_failure");
+    out.on_reset = has("reset");
+    out.on_timeout = has("timeout");
+    out.on_5xx = has("5xx");
+    out.on_429 = has("429");
+  }
+  if (Field backoff = r.child(field, "backoff"); backoff.present) {
+    NEXUS_CONFIG_TRY(r.check_mapping(backoff, {"base", "max"}));
+    NEXUS_CONFIG_TRY(r.read(backoff, "base", out.backoff_base));
+    NEXUS_CONFIG_TRY(r.read(backoff, "max", out.backoff_max));
+    if (out.backoff_max < out.backoff_base) {
+      return r.error(r.child(backoff, "max"), "must not be below base");
+    }
+  }
+  return {};
+}
+
+// The proxying options (rewrites, timeouts, retries) mean nothing for a direct response.
 Result<void> parse_upstream_options(const Reader& r, const Field& field, config::Route& out) {
-  for (std::string_view key : {"prefix_rewrite", "host_rewrite", "timeouts"}) {
+  for (std::string_view key : {"prefix_rewrite", "host_rewrite", "timeouts", "retries"}) {
     if (Field option = r.child(field, key); option.present && out.direct_response) {
       return r.error(option, "only allowed with cluster, not with direct_response");
     }
   }
-  for (std::string_view key : {"prefix_rewrite", "host_rewrite"}) {
+  for (std::string_view key : {"prefix_rewrite", "host_rewrite", "retries"}) {
     if (Field option = r.child(field, key); option.present && out.llm) {
       return r.error(option, "only allowed with cluster (an llm route's upstream is a provider)");
     }
@@ -215,6 +248,7 @@ Result<void> parse_upstream_options(const Reader& r, const Field& field, config:
       return r.error(host, "expected a host or host:port, got '" + value + "'");
     }
   }
+  NEXUS_CONFIG_TRY(parse_retries(r, r.child(field, "retries"), out.retries));
   return parse_route_timeouts(r, r.child(field, "timeouts"), out.timeouts);
 }
 
@@ -240,7 +274,7 @@ Result<void> parse_route(const Reader& r, const Field& field,
   }
   NEXUS_CONFIG_TRY(r.check_mapping(
       field, {"name", "match", "cluster", "direct_response", "llm", "prefix_rewrite",
-              "host_rewrite", "timeouts", "filters", "buffer_limit"}));
+              "host_rewrite", "timeouts", "retries", "filters", "buffer_limit"}));
   NEXUS_CONFIG_TRY(parse_route_filters(r, field, global, out));
   NEXUS_CONFIG_TRY(parse_match(r, r.child(field, "match"), out.match));
   Field cluster = r.child(field, "cluster");

@@ -21,6 +21,7 @@ ClusterRuntime::ClusterRuntime(asio::io_context& io, const config::Cluster& clus
       cluster_(cluster),
       tls_(tls),
       lb_(make_load_balancer(cluster, seed)),
+      retry_budget_(cluster.retry_budget),
       endpoints_(cluster.endpoints.size()),
       sweep_timer_(io) {
   for (size_t i = 0; i < cluster.endpoints.size(); ++i) {

@@ -13,6 +13,7 @@
 #include "nexus/core/result.h"
 #include "proxy/lb/load_balancer.h"
 #include "proxy/resilience/circuit_breaker.h"
+#include "proxy/resilience/retry_budget.h"
 #include "proxy/upstream/http2_upstream.h"
 #include "proxy/upstream/upstream_connection.h"
 
@@ -38,6 +39,8 @@ class ClusterRuntime {
   CircuitBreaker::Admission admit(size_t endpoint, CircuitBreaker::Clock::time_point now);
   void report(size_t endpoint, CircuitBreaker::Admission admission, CircuitBreaker::Verdict verdict,
               CircuitBreaker::Clock::time_point now);
+  // Retries to this cluster from this worker (config().retry_budget).
+  RetryBudget& retry_budget() { return retry_budget_; }
   // The earliest time an open breaker of this cluster lets a probe through (now if none is open).
   [[nodiscard]] CircuitBreaker::Clock::time_point next_probe(
       CircuitBreaker::Clock::time_point now) const;
@@ -102,6 +105,7 @@ class ClusterRuntime {
   const config::Cluster& cluster_;
   boost::asio::ssl::context* tls_;
   std::unique_ptr<LoadBalancer> lb_;
+  RetryBudget retry_budget_;
   std::vector<EndpointState> endpoints_;
   boost::asio::steady_timer sweep_timer_;
   std::shared_ptr<uint32_t> open_count_ = std::make_shared<uint32_t>(0);

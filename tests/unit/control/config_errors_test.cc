@@ -164,7 +164,8 @@ const std::vector<BadCase> kClusters = {
      SERVER_LINE
      "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    lbb: x\n" HEALTH_ROUTE,
      "bad.yaml:5: clusters.backend: unknown key 'lbb' (expected one of: "
-     "endpoints, protocol, lb, hash, connect_timeout, dns_refresh, tls, pool, circuit_breaker)"},
+     "endpoints, protocol, lb, hash, connect_timeout, dns_refresh, tls, pool, circuit_breaker, "
+     "retry_budget)"},
     {"unknown protocol",
      SERVER_LINE
      "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    protocol: h3\n" HEALTH_ROUTE,
@@ -249,11 +250,31 @@ const std::vector<BadCase> kClusters = {
      SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    circuit_breaker:\n"
                  "      window: 5ms\n" HEALTH_ROUTE,
      "bad.yaml:6: clusters.b.circuit_breaker.window: the window must be at least 10ms"},
+    {"retry budget over 100 percent",
+     SERVER_LINE
+     "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    retry_budget: { percent: 101 }\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.b.retry_budget.percent: expected an integer from 0 to 100"},
 };
 
 #define BACKEND "clusters: { backend: { endpoints: [\"a:1\"] } }\n"
 
 const std::vector<BadCase> kRoutes = {
+    {"retries unknown condition",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    retries:\n"
+                         "      on: [reset, 418]\n",
+     "bad.yaml:7: routes[0].retries.on[1]: unknown value '418' (expected connect_failure, reset, "
+     "timeout, 5xx, 429)"},
+    {"retries zero attempts",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    retries:\n"
+                         "      attempts: 0\n",
+     "bad.yaml:7: routes[0].retries.attempts: expected an integer from 1 to 10"},
+    {"retries backoff max below base",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    retries:\n"
+                         "      backoff: { base: 1s, max: 100ms }\n",
+     "bad.yaml:7: routes[0].retries.backoff.max: must not be below base"},
+    {"retries on a direct response",
+     SERVER_LINE "routes:\n  - match: {}\n    direct_response: {}\n    retries: {}\n",
+     "bad.yaml:5: routes[0].retries: only allowed with cluster, not with direct_response"},
     {"unknown route cluster", SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: nope\n",
      "bad.yaml:5: routes[0].cluster: unknown cluster 'nope' (not defined in clusters)"},
     {"no clusters at all", SERVER_LINE "routes:\n  - { match: {}, cluster: backend }\n",

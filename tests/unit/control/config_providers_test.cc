@@ -225,6 +225,11 @@ const BadCase kBad[] = {
                  "routes:\n  - { match: { prefix: /v1/ }, llm: {}, prefix_rewrite: / }\n",
      "p.yaml:5: routes[0].prefix_rewrite: only allowed with cluster (an llm route's upstream is "
      "a provider)"},
+    {"llm route with retries",
+     SERVER_LINE "providers: { e: { type: echo } }\nmodels: [{ name: m, provider: e }]\n"
+                 "routes:\n  - { match: { prefix: /v1/ }, llm: {}, retries: { attempts: 2 } }\n",
+     "p.yaml:5: routes[0].retries: only allowed with cluster (an llm route's upstream is a "
+     "provider)"},
     {"llm and cluster",
      SERVER_LINE "clusters: { b: { endpoints: [\"a:1\"] } }\n"
                  "routes:\n  - match: {}\n    cluster: b\n    llm: {}\n",
