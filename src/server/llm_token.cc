@@ -36,15 +36,9 @@ Error token_error(const config::Provider& provider, const Error& reason) {
   message += provider.oauth.token_url;
   message += " failed: ";
   message += reason.message();
-  // A token endpoint that refuses is a bad gateway for the client, whatever its status; a
-  // timeout stays a timeout.
-  const ErrorCode code = reason.code() == ErrorCode::kUpstreamTimeout ||
-                                 reason.code() == ErrorCode::kUpstreamUnavailable ||
-                                 reason.code() == ErrorCode::kUpstreamConnectFailed ||
-                                 reason.code() == ErrorCode::kUpstreamReset
-                             ? reason.code()
-                             : ErrorCode::kUpstreamProtocolError;
-  return {code, std::move(message)};
+  // The reason's code keeps its status: a refusal or a bad answer is a 502
+  // (kUpstreamProtocolError, llm::parse_token_answer), a timeout a 504.
+  return {reason.code(), std::move(message)};
 }
 
 }  // namespace

@@ -27,12 +27,17 @@ struct DigestFree {
 };
 using PrivateKey = std::unique_ptr<EVP_PKEY, KeyFree>;
 
+// No passphrase: an encrypted key fails instead of OpenSSL's default callback asking for one on
+// the terminal.
+int no_passphrase(char* /*buffer*/, int /*size*/, int /*writing*/, void* /*data*/) { return -1; }
+
 // An RSA private key from PEM, or null. OpenSSL's error queue is cleared either way: it is per
 // thread, and a stale entry would be read as the next TLS call's error on this worker.
 PrivateKey load_rsa_key(std::string_view pem) {
   const std::unique_ptr<BIO, BioFree> bio(
       BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  PrivateKey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  PrivateKey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr)
+                     : nullptr);
   ERR_clear_error();
   if (key && EVP_PKEY_is_a(key.get(), "RSA") != 1) {
     key.reset();

@@ -98,6 +98,8 @@ TEST(VertexServiceAccount, RefusesWhatIsNotAServiceAccountKey) {
       {key_json("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
        R"("private_key" is not an RSA private key in PEM)"},
       {key_json(rsa.public_pem), R"("private_key" is not an RSA private key in PEM)"},
+      // Encrypted: refused, not a passphrase prompt on the terminal.
+      {key_json(rsa.encrypted_pem), R"("private_key" is not an RSA private key in PEM)"},
   };
   for (const auto& c : cases) {
     auto key = parse_service_account_key(c.text);
