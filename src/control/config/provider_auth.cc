@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kAzureScope = "https://cognitiveservices.azure.com/.default";
 // A service account's key is about 2.4 KB; anything far larger is not one.
-constexpr std::streamsize kMaxKeyFileBytes = 64 * 1024;
+constexpr std::streamsize kMaxKeyFileBytes = std::streamsize{64} * 1024;
 
 // A value that is set: present and not empty (so "${VAR:-}" with VAR unset counts as unset).
 Result<bool> read_set(const Reader& r, const Field& field, std::string_view key, std::string& out) {
