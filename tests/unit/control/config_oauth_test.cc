@@ -17,6 +17,10 @@ namespace {
 #define SERVER_LINE "server: { listen: [\"127.0.0.1:8080\"] }\n"
 
 Result<config::Config> load(const std::string& yaml) { return load_config_text(yaml, "p.yaml"); }
+// A configuration that loads needs a route; the providers' lines stay lines 2-3 either way.
+Result<config::Config> load_valid(const std::string& yaml) {
+  return load(yaml + "routes: [{ match: {}, direct_response: {} }]\n");
+}
 
 // A file in a directory of its own, removed with it.
 class TempFile {
@@ -65,7 +69,7 @@ std::string azure(const std::string& options) {
 
 TEST(ConfigOAuth, VertexServiceAccountKey) {
   const TempFile file(key_file());
-  auto loaded = load(vertex("credentials_file: \"" + file.path() + "\""));
+  auto loaded = load_valid(vertex("credentials_file: \"" + file.path() + "\""));
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   const config::Provider& v = loaded->providers.at("v");
   EXPECT_TRUE(v.api_key.empty());
@@ -84,8 +88,8 @@ TEST(ConfigOAuth, VertexServiceAccountKey) {
 
 TEST(ConfigOAuth, TokenUrlOverridesWhereNotTheAudience) {
   const TempFile file(key_file());
-  auto loaded = load(vertex("credentials_file: \"" + file.path() +
-                            "\", token_url: \"http://127.0.0.1:9000/oauth/token\""));
+  auto loaded = load_valid(vertex("credentials_file: \"" + file.path() +
+                                  "\", token_url: \"http://127.0.0.1:9000/oauth/token\""));
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   const config::Provider& v = loaded->providers.at("v");
   EXPECT_EQ(v.oauth.audience, "https://oauth2.googleapis.com/token");
@@ -95,14 +99,15 @@ TEST(ConfigOAuth, TokenUrlOverridesWhereNotTheAudience) {
 }
 
 TEST(ConfigOAuth, AzureTokenAndClientCredentials) {
-  auto loaded = load(azure("azure_ad_token: eyJ0"));
+  auto loaded = load_valid(azure("azure_ad_token: eyJ0"));
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   EXPECT_TRUE(loaded->providers.at("a").azure_ad_token);
   EXPECT_EQ(loaded->providers.at("a").api_key, "eyJ0");
   EXPECT_EQ(loaded->providers.at("a").oauth.grant, config::TokenGrant::kNone);
   EXPECT_FALSE(loaded->clusters.contains("provider:a:token"));
 
-  loaded = load(azure("tenant_id: contoso.onmicrosoft.com, client_id: app, client_secret: s"));
+  loaded =
+      load_valid(azure("tenant_id: contoso.onmicrosoft.com, client_id: app, client_secret: s"));
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   const config::Provider& a = loaded->providers.at("a");
   EXPECT_FALSE(a.azure_ad_token);
@@ -117,11 +122,11 @@ TEST(ConfigOAuth, AzureTokenAndClientCredentials) {
 }
 
 TEST(ConfigOAuth, OptionalProviderWithoutCredentialsIsLeftOut) {
-  auto loaded = load(vertex("credentials_file: \"\", optional: true") +
-                     "models: [{ name: m, provider: v }]\n");
+  auto loaded = load_valid(vertex("credentials_file: \"\", optional: true") +
+                           "models: [{ name: m, provider: v }]\n");
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   EXPECT_FALSE(loaded->providers.contains("v"));
-  loaded = load(azure("azure_ad_token: \"\", optional: true"));
+  loaded = load_valid(azure("azure_ad_token: \"\", optional: true"));
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   EXPECT_FALSE(loaded->providers.contains("a"));
 }
