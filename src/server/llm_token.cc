@@ -56,8 +56,8 @@ asio::awaitable<Result<std::string>> LlmExchange::access_token(const Snapshot::L
     // Held here: the entry drops it when the fetch ends, before the waiters run.
     const std::shared_ptr<TokenCache::Fetch> fetch = entry.fetch;
     co_await fetch->done.async_wait(kAwait);
-    if (fetch->error.has_value()) {
-      co_return std::unexpected(*fetch->error);
+    if (const std::optional<Error> failed = fetch->error; failed.has_value()) {
+      co_return std::unexpected(*failed);
     }
     if (!fetch->finished) {
       const Error late(ErrorCode::kUpstreamTimeout, "the token endpoint did not answer in time");
