@@ -268,6 +268,13 @@ class LlmOAuthTest(NexusTestCase):
         resp = self.post("/v1/messages", {"model": "az-stream", "max_tokens": 20,
                                           "messages": HELLO, "stream": True})
         self.assertEqual(resp.status, 200, resp.body)
+        # Forwarded endpoints (embeddings, completions) too: the recording only stands in for
+        # an answer here, what matters is the request's authentication.
+        resp = self.post("/v1/embeddings", {"model": "az-chat", "input": "hello"})
+        self.assertEqual(resp.status, 200, resp.body)
+        self.assertTrue(self.provider_requests()[-1].target.startswith(
+            "/openai/deployments/" + urllib.parse.quote(AZURE_CHAT, safe="") + "/embeddings?"))
+        self.assertEqual(len(self.provider_requests()), 3)
         for req in self.provider_requests():
             self.assertEqual(req.header("authorization"), "Bearer tok-1")
             self.assertIsNone(req.header("api-key"))
