@@ -44,6 +44,7 @@ Error token_error(const config::Provider& provider, const Error& reason) {
 }  // namespace
 
 asio::awaitable<Result<std::string>> LlmExchange::access_token(const Snapshot::LlmModel& target) {
+  meter(target);  // a request that fails here is logged with its model and provider too
   TokenCache::Entry& entry = worker_.tokens().entry(*target.provider);
   for (int round = 0; round < kMaxRounds; ++round) {
     const TokenCache::Step step = TokenCache::next_step(entry, Clock::now());

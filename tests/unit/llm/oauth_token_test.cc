@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <string>
+
+#include "llm/codecs.h"
 
 namespace nexus::llm {
 namespace {
@@ -107,6 +111,39 @@ TEST(OAuthToken, RefreshMarginIsFiveMinutesOrHalfTheLifetime) {
   const Clock::time_point obtained{seconds(1000)};
   EXPECT_EQ(refresh_time(obtained, seconds(3599)), obtained + seconds(3299));
   EXPECT_EQ(refresh_time(obtained, seconds(2)), obtained + seconds(1));
+}
+
+}  // namespace
+}  // namespace nexus::llm
+
+namespace nexus::llm {
+namespace {
+
+// The head writer puts a fetched token (or Azure's static Entra token) where the key would go.
+std::string passthrough_head(const config::Provider& provider, std::string_view token) {
+  boost::json::object request = {{"model", "m"}, {"messages", boost::json::array()}};
+  std::string head;
+  std::string body;
+  passthrough_request(provider, request, "dep", "/chat/completions", head, body, {}, token);
+  return head;
+}
+
+TEST(OAuthToken, BearerTakesTheKeysPlace) {
+  config::Provider azure{.type = config::ProviderType::kAzureOpenAi,
+                         .api_key = "az-key",
+                         .base_path = "/openai",
+                         .host = "r.openai.azure.com"};
+  std::string head = passthrough_head(azure, {});
+  EXPECT_NE(head.find("\r\napi-key: az-key\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("authorization"), std::string::npos) << head;
+  head = passthrough_head(azure, "tok-1");
+  EXPECT_NE(head.find("\r\nauthorization: Bearer tok-1\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("api-key"), std::string::npos) << head;
+  azure.azure_ad_token = true;
+  azure.api_key = "eyJ0";
+  head = passthrough_head(azure, {});
+  EXPECT_NE(head.find("\r\nauthorization: Bearer eyJ0\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("api-key"), std::string::npos) << head;
 }
 
 }  // namespace
