@@ -61,18 +61,22 @@ Wire wire_of(const config::Provider& provider, std::string_view model);
 
 // The upstream request for `request`, sent to `model` (the upstream's id): the HTTP/1.1 head
 // (path under the provider's base URL, Host, authentication, the provider's extra headers) and
-// the body.
+// the body. `access_token`: for a provider that fetches OAuth tokens (provider.oauth), the
+// current one, sent as Authorization: Bearer instead of the provider's key.
 Result<void> encode_upstream_request(const config::Provider& provider, const Request& request,
-                                     std::string_view model, std::string& head, std::string& body);
+                                     std::string_view model, std::string& head, std::string& body,
+                                     std::string_view access_token = {});
 // The passthrough fast path: a client that speaks the provider's own API (OpenAI to an
 // OpenAI-shaped provider) has its body forwarded to the base URL's path + `endpoint`
 // ("/chat/completions", "/embeddings", ...) with only `model` replaced, so every field the
 // provider knows reaches it, whether or not Nexus translates it. `request` is the client's
 // parsed JSON object (modified); `anthropic_beta`, the client's anthropic-beta header, goes to
-// Anthropic providers. Returns whether the client asked for a stream.
+// Anthropic providers; `access_token` as for encode_upstream_request. Returns whether the client
+// asked for a stream.
 bool passthrough_request(const config::Provider& provider, boost::json::object& request,
                          std::string_view model, std::string_view endpoint, std::string& head,
-                         std::string& body, std::string_view anthropic_beta = {});
+                         std::string& body, std::string_view anthropic_beta = {},
+                         std::string_view access_token = {});
 
 // An OpenAI chat request on the passthrough path: a stream is made to ask for its usage
 // (stream_options.include_usage), so that it can be metered. Returns whether the client asked

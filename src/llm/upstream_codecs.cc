@@ -104,9 +104,11 @@ constexpr size_t kGeminiMaxTexts = 100;
 // The HTTP/1.1 head of a request to `provider`'s `endpoint` (appended to the base URL's path) for
 // `model`: Host, authentication and the provider's extra headers. Azure OpenAI serves each
 // deployment (the model's upstream id) under a path of its own, with the API version in the
-// query.
+// query. `access_token`: the OAuth token fetched for the provider (config::OAuthClient), sent
+// as a bearer token instead of its key.
 void write_upstream_head(const config::Provider& provider, std::string_view endpoint,
-                         std::string_view model, size_t body_size, bool stream, std::string& head) {
+                         std::string_view model, size_t body_size, bool stream,
+                         std::string_view access_token, std::string& head) {
   head.clear();
   head += "POST ";
   head += provider.base_path;
@@ -130,7 +132,10 @@ void write_upstream_head(const config::Provider& provider, std::string_view endp
   } else {
     head += "\r\naccept: text/event-stream";
   }
-  if (is_anthropic(provider)) {
+  if (!access_token.empty()) {
+    head += "\r\nauthorization: Bearer ";
+    head += access_token;
+  } else if (is_anthropic(provider)) {
     head += "\r\nx-api-key: ";
     head += provider.api_key;
     head += "\r\nanthropic-version: ";
@@ -138,7 +143,7 @@ void write_upstream_head(const config::Provider& provider, std::string_view endp
   } else if (provider.type == config::ProviderType::kGemini) {
     head += "\r\nx-goog-api-key: ";
     head += provider.api_key;
-  } else if (provider.type == config::ProviderType::kAzureOpenAi) {
+  } else if (provider.type == config::ProviderType::kAzureOpenAi && !provider.azure_ad_token) {
     head += "\r\napi-key: ";
     head += provider.api_key;
   } else if (!provider.api_key.empty()) {
@@ -174,7 +179,8 @@ Wire wire_of(const config::Provider& provider, std::string_view model) {
 }
 
 Result<void> encode_upstream_request(const config::Provider& provider, const Request& request,
-                                     std::string_view model, std::string& head, std::string& body) {
+                                     std::string_view model, std::string& head, std::string& body,
+                                     std::string_view access_token) {
   body.clear();
   Result<void> encoded;
   std::string path;  // when the endpoint is built from the model
@@ -234,7 +240,7 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
   if (!encoded) {
     return encoded;
   }
-  write_upstream_head(provider, endpoint, model, body.size(), request.stream, head);
+  write_upstream_head(provider, endpoint, model, body.size(), request.stream, access_token, head);
   if (provider.type == config::ProviderType::kBedrock) {
     return sign_for_aws(provider, endpoint, body, head);
   }
@@ -261,7 +267,8 @@ Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Pr
     providers::bedrock::append_invoke_path(model, /*stream=*/false, endpoint);
     for (std::string& body : *bodies) {
       ProviderRequest& call = calls.emplace_back(ProviderRequest{.body = std::move(body)});
-      write_upstream_head(provider, endpoint, model, call.body.size(), /*stream=*/false, call.head);
+      write_upstream_head(provider, endpoint, model, call.body.size(), /*stream=*/false, {},
+                          call.head);
       if (auto signed_head = sign_for_aws(provider, endpoint, call.body, call.head); !signed_head) {
         return std::unexpected(std::move(signed_head.error()));
       }
@@ -288,7 +295,8 @@ Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Pr
         !encoded) {
       return std::unexpected(std::move(encoded.error()));
     }
-    write_upstream_head(provider, endpoint, model, call.body.size(), /*stream=*/false, call.head);
+    write_upstream_head(provider, endpoint, model, call.body.size(), /*stream=*/false, {},
+                        call.head);
   }
   return calls;
 }
@@ -315,12 +323,13 @@ Result<void> decode_upstream_embeddings(const config::Provider& provider, std::s
 
 bool passthrough_request(const config::Provider& provider, boost::json::object& request,
                          std::string_view model, std::string_view endpoint, std::string& head,
-                         std::string& body, std::string_view anthropic_beta) {
+                         std::string& body, std::string_view anthropic_beta,
+                         std::string_view access_token) {
   request["model"] = model;
   const boost::json::value* stream = request.if_contains("stream");
   const bool streamed = stream != nullptr && stream->is_bool() && stream->get_bool();
   body = boost::json::serialize(request);
-  write_upstream_head(provider, endpoint, model, body.size(), streamed, head);
+  write_upstream_head(provider, endpoint, model, body.size(), streamed, access_token, head);
   if (is_anthropic(provider) && !anthropic_beta.empty() &&
       anthropic_beta.find_first_of("\r\n") == std::string_view::npos) {
     head.insert(head.size() - 2, "anthropic-beta: " + std::string(anthropic_beta) + "\r\n");

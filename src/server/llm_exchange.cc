@@ -46,6 +46,13 @@ LlmExchange::Endpoint endpoint_of(std::string_view path) {
   return Endpoint::kNone;
 }
 
+// A provider whose OAuth access token Nexus fetches (vertex with a service account's key,
+// azure_openai with client credentials); checked before co_await-ing access_token, so that the
+// other providers pay no coroutine for it.
+bool fetches_token(const config::Provider& provider) {
+  return provider.oauth.grant != config::TokenGrant::kNone;
+}
+
 llm::ApiError model_not_found(std::string_view model, bool anthropic) {
   std::string message = "The model '";
   message += model;
@@ -212,9 +219,19 @@ asio::awaitable<Outcome> LlmExchange::list_models(std::string_view id, bool anth
 }
 
 asio::awaitable<Outcome> LlmExchange::complete_chat() {
-  const Snapshot::LlmModel* passthrough_target = nullptr;
-  if (auto call = passthrough_call(passthrough_target); call.has_value()) {
-    co_return co_await call_provider(*call, *passthrough_target);
+  boost::json::value parsed;
+  if (const Snapshot::LlmModel* target = passthrough_target(parsed); target != nullptr) {
+    std::string token;
+    if (fetches_token(*target->provider)) {
+      auto fetched = co_await access_token(*target);
+      if (!fetched) {
+        Error error = std::move(fetched.error());
+        co_return co_await reply_error(std::move(error));
+      }
+      token = std::move(*fetched);
+    }
+    const ProviderCall call = passthrough_call(*target, parsed.get_object(), token);
+    co_return co_await call_provider(call, *target);
   }
   auto request = llm::decode_client_request(dialect_, body_);
   if (!request) {
@@ -231,9 +248,19 @@ asio::awaitable<Outcome> LlmExchange::complete_chat() {
   if (target->second.provider->type == config::ProviderType::kEcho) {
     co_return co_await answer_in_process(*request, target->second);
   }
+  std::string token;
+  if (fetches_token(*target->second.provider)) {
+    auto fetched = co_await access_token(target->second);
+    if (!fetched) {
+      Error error = std::move(fetched.error());
+      co_return co_await reply_error(std::move(error));
+    }
+    token = std::move(*fetched);
+  }
   ProviderCall call{.stream = request->stream, .include_usage = request->include_usage};
-  if (auto encoded = llm::encode_upstream_request(
-          *target->second.provider, *request, target->second.model->model, call.head, call.body);
+  if (auto encoded =
+          llm::encode_upstream_request(*target->second.provider, *request,
+                                       target->second.model->model, call.head, call.body, token);
       !encoded) {
     Error error = std::move(encoded.error());
     co_return co_await reply_error(std::move(error));
@@ -291,42 +318,57 @@ asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
   } else if (endpoint_ == Endpoint::kCompletions) {
     suffix = "/completions";
   }
+  std::string token;
+  if (fetches_token(*found->second.provider)) {
+    auto fetched = co_await access_token(found->second);
+    if (!fetched) {
+      Error error = std::move(fetched.error());
+      co_return co_await reply_error(std::move(error));
+    }
+    token = std::move(*fetched);
+  }
   ProviderCall call{.passthrough = true, .check_stream = false};
   call.stream =
       llm::passthrough_request(*found->second.provider, *request, found->second.model->model,
-                               suffix, call.head, call.body, anthropic_beta_);
+                               suffix, call.head, call.body, anthropic_beta_, token);
   co_return co_await call_provider(call, found->second);
 }
 
 // A client of a provider that speaks its API (OpenAI to OpenAI-shaped, Anthropic to Anthropic):
 // the body is only checked for a model that is configured; the provider validates the rest, and
 // every field it knows reaches it (Anthropic's server tools and betas too).
-std::optional<ProviderCall> LlmExchange::passthrough_call(const Snapshot::LlmModel*& target) {
+const Snapshot::LlmModel* LlmExchange::passthrough_target(boost::json::value& parsed) {
   boost::system::error_code ec;
-  boost::json::value parsed = boost::json::parse(body_, ec);
-  boost::json::object* request = ec ? nullptr : parsed.if_object();
+  parsed = boost::json::parse(body_, ec);
+  const boost::json::object* request = ec ? nullptr : parsed.if_object();
   const boost::json::value* model = request != nullptr ? request->if_contains("model") : nullptr;
   if (model == nullptr || !model->is_string()) {
-    return std::nullopt;  // the decoder says what is wrong
+    return nullptr;  // the decoder says what is wrong
   }
   const auto& models = worker_.snapshot().models;
   const auto found = models.find(std::string_view(model->get_string()));
-  const bool anthropic = dialect_ == llm::Dialect::kAnthropic;
   if (found == models.end()) {
-    return std::nullopt;
+    return nullptr;
   }
   const config::ProviderType type = found->second.provider->type;
-  if (anthropic ? type != config::ProviderType::kAnthropic : !config::speaks_openai_api(type)) {
-    return std::nullopt;
+  if (dialect_ == llm::Dialect::kAnthropic ? type != config::ProviderType::kAnthropic
+                                           : !config::speaks_openai_api(type)) {
+    return nullptr;
   }
-  target = &found->second;
+  return &found->second;
+}
+
+ProviderCall LlmExchange::passthrough_call(const Snapshot::LlmModel& target,
+                                           boost::json::object& request,
+                                           std::string_view access_token) {
+  const bool anthropic = dialect_ == llm::Dialect::kAnthropic;
   ProviderCall call{.passthrough = true};
   if (!anthropic) {
-    call.include_usage = llm::ask_stream_usage(*request);
+    call.include_usage = llm::ask_stream_usage(request);
   }
-  call.stream = llm::passthrough_request(*target->provider, *request, target->model->model,
+  call.stream = llm::passthrough_request(*target.provider, request, target.model->model,
                                          anthropic ? "/messages" : "/chat/completions", call.head,
-                                         call.body, anthropic_beta_);
+                                         call.body, anthropic_beta_, access_token);
   return call;
 }
 

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,9 +16,11 @@
 #include <vector>
 
 #include "llm/codecs.h"
+#include "llm/oauth_token.h"
 #include "nexus/config/config.h"
 #include "server/downstream.h"
 #include "server/snapshot.h"
+#include "server/token_cache.h"
 
 namespace nexus::proxy {
 class ClusterRuntime;
@@ -116,14 +120,28 @@ class LlmExchange {
                                                 bool stream, bool include_usage);
 
   // The provider over HTTP (llm_upstream.cc).
-  // The passthrough fast path when the client speaks the provider's API (nothing when not).
-  std::optional<ProviderCall> passthrough_call(const Snapshot::LlmModel*& target);
+  // The passthrough fast path when the client speaks the provider's API: its model, and the
+  // client's body parsed into `parsed` (null when the fast path does not apply).
+  const Snapshot::LlmModel* passthrough_target(boost::json::value& parsed);
+  ProviderCall passthrough_call(const Snapshot::LlmModel& target, boost::json::object& request,
+                                std::string_view access_token);
   boost::asio::awaitable<Outcome> call_provider(const ProviderCall& call,
                                                 const Snapshot::LlmModel& target);
-  // Sends a request to an endpoint of the model's provider and reads its answer's head.
+  // Sends a request to an endpoint of `cluster` (the provider's, or its token endpoint's) and
+  // reads its answer's head within `first_byte`.
   boost::asio::awaitable<Result<ProviderAnswer>> open_call(const std::string& head,
-                                                           const std::string& body,
-                                                           const Snapshot::LlmModel& target);
+                                                           const std::string& body, size_t cluster,
+                                                           const config::Provider& provider,
+                                                           std::chrono::milliseconds first_byte);
+
+  // OAuth access tokens (llm_token.cc), for a provider with provider.oauth: the worker's cached
+  // one, or one fetched now from its token endpoint (over the token URL's cluster, like a
+  // provider call), shared by the requests that need it meanwhile. An error names the provider
+  // and what the token endpoint said; the caller answers the client with it.
+  boost::asio::awaitable<Result<std::string>> access_token(const Snapshot::LlmModel& target);
+  boost::asio::awaitable<Result<std::string>> refresh_token(const Snapshot::LlmModel& target,
+                                                            TokenCache::Entry& entry);
+  boost::asio::awaitable<Result<llm::AccessToken>> fetch_token(const Snapshot::LlmModel& target);
   // After the answer's body: the connection goes back to the pool when it can serve another.
   void close_call(ProviderAnswer& answer, bool reusable);
   boost::asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> send_upstream(

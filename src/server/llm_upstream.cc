@@ -45,14 +45,14 @@ InFlight::~InFlight() {
   }
 }
 
-asio::awaitable<Result<ProviderAnswer>> LlmExchange::open_call(const std::string& head,
-                                                               const std::string& body,
-                                                               const Snapshot::LlmModel& target) {
-  proxy::ClusterRuntime& cluster = worker_.cluster(target.cluster);
+asio::awaitable<Result<ProviderAnswer>> LlmExchange::open_call(
+    const std::string& head, const std::string& body, size_t cluster_id,
+    const config::Provider& provider, std::chrono::milliseconds first_byte) {
+  proxy::ClusterRuntime& cluster = worker_.cluster(cluster_id);
   const auto endpoint = cluster.load_balancer().pick({});
   if (!endpoint) {
     co_return fail(ErrorCode::kUpstreamUnavailable,
-                   "provider '" + target.provider->name + "' cannot be reached");
+                   "provider '" + provider.name + "' cannot be reached");
   }
   ExchangeRecord& record = downstream_.record;
   record.upstream_name = &cluster.endpoint_name(*endpoint);
@@ -66,9 +66,8 @@ asio::awaitable<Result<ProviderAnswer>> LlmExchange::open_call(const std::string
   if (!upstream) {
     co_return std::unexpected(std::move(upstream.error()));
   }
-  auto head_size =
-      co_await read_upstream_head(downstream_, **upstream, worker_.snapshot().response_limits,
-                                  route_.timeouts.first_byte, "POST");
+  auto head_size = co_await read_upstream_head(
+      downstream_, **upstream, worker_.snapshot().response_limits, first_byte, "POST");
   if (!head_size) {
     record.upstream = nullptr;
     co_return std::unexpected(std::move(head_size.error()));
@@ -109,7 +108,8 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
                                                     const Snapshot::LlmModel& target) {
   const llm::Wire wire = llm::wire_of(*target.provider, target.model->model);
   meter(target);
-  auto answer = co_await open_call(call.head, call.body, target);
+  auto answer = co_await open_call(call.head, call.body, target.cluster, *target.provider,
+                                   route_.timeouts.first_byte);
   if (!answer) {
     co_return co_await reply_error(std::move(answer.error()));
   }
@@ -168,7 +168,8 @@ asio::awaitable<Outcome> LlmExchange::embed_translated(const Snapshot::LlmModel&
   meter(target);
   llm::EmbeddingsResponse response;
   for (const llm::ProviderRequest& call : *calls) {
-    auto answer = co_await open_call(call.head, call.body, target);
+    auto answer = co_await open_call(call.head, call.body, target.cluster, provider,
+                                     route_.timeouts.first_byte);
     if (!answer) {
       co_return co_await reply_error(std::move(answer.error()));
     }

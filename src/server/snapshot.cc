@@ -43,12 +43,17 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
   for (const config::Model& model : cfg.models) {
     const config::Provider& provider = cfg.providers.at(model.provider);
     size_t id = Snapshot::kNoCluster;
+    size_t token_id = Snapshot::kNoCluster;
     for (size_t i = 0; i < snapshot->clusters.size(); ++i) {
       if (!provider.cluster.empty() && snapshot->clusters[i]->name == provider.cluster) {
         id = i;
       }
+      if (!provider.oauth.cluster.empty() &&
+          snapshot->clusters[i]->name == provider.oauth.cluster) {
+        token_id = i;
+      }
     }
-    snapshot->models.emplace(model.name, Snapshot::LlmModel{&model, &provider, id});
+    snapshot->models.emplace(model.name, Snapshot::LlmModel{&model, &provider, id, token_id});
   }
   for (size_t i = 0; i < cfg.server.listen.size(); ++i) {
     const auto& listener_tls = cfg.server.listen[i].tls;

@@ -25,6 +25,7 @@ struct Snapshot {
     const config::Model* model;
     const config::Provider* provider;
     size_t cluster;  // the provider's cluster id; kNoCluster for in-process providers (echo)
+    size_t token_cluster = kNoCluster;  // its token endpoint's (provider->oauth), if any
   };
 
   config::Config config;

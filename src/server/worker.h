@@ -16,6 +16,7 @@
 #include "proxy/upstream/cluster_runtime.h"
 #include "server/exchange_state.h"
 #include "server/snapshot.h"
+#include "server/token_cache.h"
 
 namespace nexus::server {
 
@@ -49,6 +50,7 @@ class Worker {
   boost::asio::io_context& io() { return io_; }
   [[nodiscard]] const Snapshot& snapshot() const { return *snapshot_; }
   proxy::ClusterRuntime& cluster(size_t id) { return *clusters_[id]; }
+  TokenCache& tokens() { return tokens_; }
   [[nodiscard]] bool draining() const { return draining_; }
   std::unique_ptr<ExchangeState> take_exchange_state();
   void give_back(std::unique_ptr<ExchangeState> state);
@@ -67,6 +69,7 @@ class Worker {
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::unordered_set<ClientConnection*> connections_;
   std::vector<std::unique_ptr<ExchangeState>> spare_states_;
+  TokenCache tokens_;
   boost::asio::steady_timer tick_timer_;
   std::atomic<uint32_t> open_connections_{0};
   bool draining_ = false;

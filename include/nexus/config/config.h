@@ -214,6 +214,29 @@ inline bool speaks_openai_api(ProviderType type) {
   return type == ProviderType::kOpenAi || type == ProviderType::kAzureOpenAi;
 }
 
+// How a provider's OAuth 2 access token is obtained when it is not a static one in api_key:
+// fetched from the token endpoint, cached per worker and refreshed before it expires
+// (docs/providers.md). kJwtBearer: a Google service account's key signs a JWT assertion
+// (vertex); kClientCredentials: a Microsoft Entra application's id and secret (azure_openai).
+enum class TokenGrant { kNone, kJwtBearer, kClientCredentials };
+
+struct OAuthClient {
+  TokenGrant grant = TokenGrant::kNone;
+  std::string token_url;  // where the token is asked for (POST, form body)
+  std::string cluster;    // the cluster built for token_url ("provider:<name>:token")
+  std::string host;       // token_url's host[:port] (Host header)
+  std::string path;       // token_url's path
+  // kJwtBearer: from the service account's JSON key (credentials_file).
+  std::string client_email;
+  std::string private_key;  // PEM (PKCS#8 or PKCS#1 RSA)
+  std::string private_key_id;
+  std::string audience;  // the key's token_uri: the JWT's aud, whatever token_url says
+  // kClientCredentials.
+  std::string client_id;
+  std::string client_secret;
+  std::string scope;
+};
+
 struct Provider {
   std::string name;
   ProviderType type = ProviderType::kEcho;
@@ -238,10 +261,15 @@ struct Provider {
   std::string aws_access_key_id;
   std::string aws_secret_access_key;
   std::string aws_session_token;  // temporary credentials only
-  // vertex: the Google Cloud project and location whose endpoints serve the models (the OAuth
-  // access token is api_key, sent as Authorization: Bearer).
+  // vertex: the Google Cloud project and location whose endpoints serve the models (a static
+  // OAuth access token is api_key, sent as Authorization: Bearer).
   std::string gcp_project;
   std::string gcp_location;
+  // azure_openai: api_key is a Microsoft Entra token (azure_ad_token), sent as
+  // Authorization: Bearer instead of api-key.
+  bool azure_ad_token = false;
+  // vertex, azure_openai: the access token is fetched (grant != kNone) instead of api_key.
+  OAuthClient oauth;
 };
 
 // A model clients may name, and where it goes.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "control/config/address.h"
+#include "control/config/provider_auth.h"
 #include "control/config/sections.h"
 #include "providers/openai_compatible/presets.h"
 
@@ -19,12 +20,13 @@ constexpr std::string_view kAnthropicUrl = "https://api.anthropic.com/v1";
 constexpr std::string_view kGeminiUrl = "https://generativelanguage.googleapis.com/v1beta";
 constexpr std::string_view kCohereUrl = "https://api.cohere.com/v2";
 
-// base_url: http(s), a host, an optional port and path; no query, fragment or credentials.
-Result<void> parse_base_url(const Reader& r, const Field& at, config::Provider& out,
-                            config::Cluster& cluster) {
-  auto url = boost::urls::parse_absolute_uri(out.base_url);
+}  // namespace
+
+Result<void> parse_endpoint_url(const Reader& r, const Field& at, const std::string& url_text,
+                                std::string& host, std::string& path, config::Cluster& cluster) {
+  auto url = boost::urls::parse_absolute_uri(url_text);
   if (!url) {
-    return r.error(at, "'" + out.base_url + "' is not an absolute URL");
+    return r.error(at, "'" + url_text + "' is not an absolute URL");
   }
   const bool https = url->scheme_id() == boost::urls::scheme::https;
   if (!https && url->scheme_id() != boost::urls::scheme::http) {
@@ -46,15 +48,17 @@ Result<void> parse_base_url(const Reader& r, const Field& at, config::Provider& 
     return r.error(at, "the port must be 1-65535");
   }
   endpoint.port = static_cast<uint16_t>(port);
-  out.host = url->encoded_host_and_port();
-  out.base_path = url->encoded_path();
-  while (!out.base_path.empty() && out.base_path.back() == '/') {
-    out.base_path.pop_back();
+  host = url->encoded_host_and_port();
+  path = url->encoded_path();
+  while (!path.empty() && path.back() == '/') {
+    path.pop_back();
   }
   cluster.endpoints.push_back(std::move(endpoint));
   cluster.tls.enabled = https;
   return {};
 }
+
+namespace {
 
 Result<void> parse_headers(const Reader& r, const Field& field, config::Provider& out) {
   auto entries = r.entries(field);
@@ -231,12 +235,29 @@ Result<void> parse_vertex(const Reader& r, const Field& field, config::Provider&
 
 // Returns false when the provider is optional and has no API key: it is left out.
 Result<bool> parse_provider(const Reader& r, const Field& field, config::Provider& out,
-                            config::Cluster& cluster) {
-  NEXUS_CONFIG_TRY(r.check_mapping(
-      field,
-      {"type", "preset", "api_key", "base_url", "headers", "optional", "drop_unsupported_params",
-       "default_max_tokens", "anthropic_version", "api_version", "region", "access_key_id",
-       "secret_access_key", "session_token", "project", "location"}));
+                            config::Cluster& cluster, config::Cluster& token_cluster) {
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"type",
+                                           "preset",
+                                           "api_key",
+                                           "base_url",
+                                           "headers",
+                                           "optional",
+                                           "drop_unsupported_params",
+                                           "default_max_tokens",
+                                           "anthropic_version",
+                                           "api_version",
+                                           "region",
+                                           "access_key_id",
+                                           "secret_access_key",
+                                           "session_token",
+                                           "project",
+                                           "location",
+                                           "credentials_file",
+                                           "azure_ad_token",
+                                           "tenant_id",
+                                           "client_id",
+                                           "client_secret",
+                                           "token_url"}));
   auto needs_key = parse_type(r, field, out);
   if (!needs_key) {
     return std::unexpected(std::move(needs_key.error()));
@@ -282,8 +303,22 @@ Result<bool> parse_provider(const Reader& r, const Field& field, config::Provide
       return credentials;
     }
   }
-  NEXUS_CONFIG_TRY(r.read(field, "api_key", out.api_key));
-  if (out.api_key.empty() && *needs_key) {
+  const bool oauth_capable =
+      out.type == config::ProviderType::kVertex || out.type == config::ProviderType::kAzureOpenAi;
+  if (oauth_capable) {
+    auto kept = parse_provider_auth(r, field, optional, out, token_cluster);
+    if (!kept || !*kept) {
+      return kept;
+    }
+  } else {
+    for (std::string_view key : kOAuthKeys) {
+      if (Field option = r.child(field, key); option.present) {
+        return r.error(option, "only allowed with type: vertex or azure_openai");
+      }
+    }
+    NEXUS_CONFIG_TRY(r.read(field, "api_key", out.api_key));
+  }
+  if (out.api_key.empty() && *needs_key && !oauth_capable) {
     if (optional) {
       return false;
     }
@@ -300,7 +335,8 @@ Result<bool> parse_provider(const Reader& r, const Field& field, config::Provide
     return r.error(url_field.present ? url_field : field,
                    "base_url is required (no preset gives it)");
   }
-  NEXUS_CONFIG_TRY(parse_base_url(r, url_field.present ? url_field : field, out, cluster));
+  NEXUS_CONFIG_TRY(parse_endpoint_url(r, url_field.present ? url_field : field, out.base_url,
+                                      out.host, out.base_path, cluster));
   NEXUS_CONFIG_TRY(parse_headers(r, r.child(field, "headers"), out));
   NEXUS_CONFIG_TRY(r.read(field, "drop_unsupported_params", out.drop_unsupported_params));
   NEXUS_CONFIG_TRY(
@@ -332,7 +368,9 @@ Result<void> parse_providers(const Reader& r, const Field& field,
     provider.name = name;
     config::Cluster cluster;
     cluster.name = "provider:" + name;
-    auto kept = parse_provider(r, value, provider, cluster);
+    config::Cluster token_cluster;
+    token_cluster.name = "provider:" + name + ":token";
+    auto kept = parse_provider(r, value, provider, cluster, token_cluster);
     if (!kept) {
       return std::unexpected(std::move(kept.error()));
     }
@@ -343,6 +381,10 @@ Result<void> parse_providers(const Reader& r, const Field& field,
     if (!cluster.endpoints.empty()) {
       provider.cluster = cluster.name;
       clusters.emplace(cluster.name, std::move(cluster));
+    }
+    if (!token_cluster.endpoints.empty()) {
+      provider.oauth.cluster = token_cluster.name;
+      clusters.emplace(token_cluster.name, std::move(token_cluster));
     }
     out.emplace(name, std::move(provider));
   }
