@@ -86,6 +86,9 @@ asio::awaitable<Result<ProviderAnswer>> LlmExchange::open_call(const std::string
   if (const auto* field = http1::find_header(response.headers, "retry-after")) {
     answer.retry_after = field->value;
   }
+  if (const auto* field = http1::find_header(response.headers, "content-type")) {
+    answer.content_type = field->value;
+  }
   if (const auto* field = http1::find_header(response.headers, "x-amzn-errortype")) {
     answer.error_type = field->value;
   }
@@ -130,6 +133,9 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
     const llm::ApiError error =
         llm::decode_upstream_error(wire, status, *whole, answer->error_type);
     outcome = co_await reply_error(error, answer->retry_after);
+  } else if (call.passthrough && call.rerank) {
+    record.llm.usage = llm::decode_rerank_usage(*whole);
+    outcome = co_await reply_json(status, std::move(*whole), {}, std::move(answer->content_type));
   } else if (call.passthrough) {
     record.llm.usage = llm::decode_upstream_usage(wire, *whole);
     outcome = co_await reply_json(200, std::move(*whole));
