@@ -67,7 +67,6 @@ struct ProviderAnswer {
   UpstreamBody body;
   int status = 0;
   std::string retry_after;
-  std::string content_type;   // kept for an answer that goes back as written (rerank)
   std::string error_type;     // Bedrock names its errors in x-amzn-errortype
   uint64_t input_tokens = 0;  // Bedrock's x-amzn-bedrock-input-token-count (embeddings)
 };
