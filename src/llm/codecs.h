@@ -89,9 +89,10 @@ std::optional<Usage> decode_upstream_usage(Wire wire, std::string_view body);
 // Bedrock: the head written by encode_upstream_request is signed (AWS SigV4) at the time it is
 // written, so a request is encoded right before it is sent.
 
-// Embeddings for a provider whose embeddings API is not OpenAI's (Gemini, Cohere, Bedrock): the
-// client's OpenAI request, decoded into the IR, is encoded in the provider's shape as one call,
-// or several (Bedrock's Titan and Nova models take one text per call, its Cohere models 96), and
+// Embeddings for a provider whose embeddings API is not OpenAI's (Gemini, Vertex AI, Cohere,
+// Bedrock): the client's OpenAI request, decoded into the IR, is encoded in the provider's shape
+// as one call, or several (Bedrock's Titan and Nova models and Vertex AI's gemini-embedding
+// models take one text per call, Cohere 96, Gemini 100, Vertex's text-embedding models 250), and
 // each answer, in order, adds its vectors and input tokens to `out` (`input_tokens`: Bedrock's
 // x-amzn-bedrock-input-token-count header). OpenAI-shaped providers get the client's body
 // instead (passthrough_request).
@@ -106,6 +107,15 @@ Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Pr
 Result<void> decode_upstream_embeddings(const config::Provider& provider, std::string_view model,
                                         std::string_view body, uint64_t input_tokens,
                                         EmbeddingsResponse& out);
+
+// Rerank (Cohere's API, POST .../rerank): forwarded, not translated. serves_rerank: the provider
+// has the endpoint (Cohere). check_rerank_request: the client's body names a query and
+// documents (a kBadRequest naming the field when not). decode_rerank_usage: the tokens Cohere
+// reports in its answer's meta, if any (rerank is billed in search units, which Usage does not
+// carry). src/llm/rerank.cc.
+bool serves_rerank(const config::Provider& provider);
+Result<void> check_rerank_request(const boost::json::object& request);
+std::optional<Usage> decode_rerank_usage(std::string_view body);
 
 Result<Response> decode_upstream_response(Wire wire, std::string_view body);
 // `error_type`: the x-amzn-errortype header (Bedrock names its errors there).

@@ -29,6 +29,7 @@
 #include "providers/gemini/error_decoder.h"
 #include "providers/gemini/request_encoder.h"
 #include "providers/gemini/response_decoder.h"
+#include "providers/gemini/vertex_embeddings.h"
 #include "providers/openai/request_encoder.h"
 #include "providers/openai/response_decoder.h"
 #include "providers/openai/usage.h"
@@ -159,6 +160,19 @@ void write_upstream_head(const config::Provider& provider, std::string_view endp
   head += "\r\n\r\n";
 }
 
+// One embeddings call's body for a provider whose loop is encode_upstream_embeddings' own.
+Result<void> encode_embeddings_call(config::ProviderType type, const EmbeddingsRequest& part,
+                                    std::string_view model, std::string& body) {
+  switch (type) {
+    case config::ProviderType::kCohere:
+      return providers::cohere::encode_embeddings_request(part, model, body);
+    case config::ProviderType::kVertex:
+      return providers::gemini::encode_vertex_embeddings_request(part, body);
+    default:
+      return providers::gemini::encode_embeddings_request(part, model, body);
+  }
+}
+
 }  // namespace
 
 Wire wire_of(const config::Provider& provider, std::string_view model) {
@@ -249,6 +263,7 @@ Result<void> encode_upstream_request(const config::Provider& provider, const Req
 
 bool translates_embeddings(const config::Provider& provider) {
   return provider.type == config::ProviderType::kGemini ||
+         provider.type == config::ProviderType::kVertex ||
          provider.type == config::ProviderType::kCohere ||
          provider.type == config::ProviderType::kBedrock;
 }
@@ -275,24 +290,25 @@ Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Pr
     }
     return calls;
   }
+  // A call takes at most 96 texts (Cohere), 100 (Gemini's batchEmbedContents), or what the
+  // model takes (Vertex AI's :predict: 1 or 250).
   std::string endpoint = "/embed";
-  const bool cohere = provider.type == config::ProviderType::kCohere;
-  if (!cohere) {
+  size_t batch = kCohereMaxTexts;
+  if (provider.type == config::ProviderType::kVertex) {
+    endpoint = vertex_model_path(provider, "google", model, ":predict");
+    batch = providers::gemini::vertex_embeddings_per_call(model);
+  } else if (provider.type != config::ProviderType::kCohere) {
     endpoint.clear();
     providers::gemini::append_embeddings_path(model, endpoint);
+    batch = kGeminiMaxTexts;
   }
-  // A call takes at most 96 texts (Cohere) or 100 (Gemini's batchEmbedContents).
-  const size_t batch = cohere ? kCohereMaxTexts : kGeminiMaxTexts;
   EmbeddingsRequest part = request;
   for (size_t first = 0; first < request.inputs.size() || first == 0; first += batch) {
     const size_t last = std::min(request.inputs.size(), first + batch);
     part.inputs.assign(request.inputs.begin() + static_cast<std::ptrdiff_t>(first),
                        request.inputs.begin() + static_cast<std::ptrdiff_t>(last));
     ProviderRequest& call = calls.emplace_back();
-    if (auto encoded = cohere
-                           ? providers::cohere::encode_embeddings_request(part, model, call.body)
-                           : providers::gemini::encode_embeddings_request(part, model, call.body);
-        !encoded) {
+    if (auto encoded = encode_embeddings_call(provider.type, part, model, call.body); !encoded) {
       return std::unexpected(std::move(encoded.error()));
     }
     write_upstream_head(provider, endpoint, model, call.body.size(), /*stream=*/false, {},
@@ -308,9 +324,14 @@ Result<void> decode_upstream_embeddings(const config::Provider& provider, std::s
     return providers::bedrock::decode_embeddings(providers::bedrock::embeddings_family(model), body,
                                                  input_tokens, out);
   }
-  auto decoded = provider.type == config::ProviderType::kCohere
-                     ? providers::cohere::decode_embeddings_response(body)
-                     : providers::gemini::decode_embeddings_response(body);
+  Result<EmbeddingsResponse> decoded;
+  if (provider.type == config::ProviderType::kCohere) {
+    decoded = providers::cohere::decode_embeddings_response(body);
+  } else if (provider.type == config::ProviderType::kVertex) {
+    decoded = providers::gemini::decode_vertex_embeddings_response(body);
+  } else {
+    decoded = providers::gemini::decode_embeddings_response(body);
+  }
   if (!decoded) {
     return std::unexpected(std::move(decoded.error()));
   }

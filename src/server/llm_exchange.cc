@@ -43,6 +43,9 @@ LlmExchange::Endpoint endpoint_of(std::string_view path) {
   if (ends_with(path, "/completions")) {
     return Endpoint::kCompletions;
   }
+  if (ends_with(path, "/rerank")) {
+    return Endpoint::kRerank;
+  }
   return Endpoint::kNone;
 }
 
@@ -111,7 +114,8 @@ asio::awaitable<Outcome> LlmExchange::run() {
     downstream_.release_head();
     Error error(ErrorCode::kNotFound,
                 "Nexus serves POST /v1/chat/completions, /v1/embeddings, /v1/completions, "
-                "/v1/messages, /v1/messages/count_tokens and GET /v1/models on this route, not " +
+                "/v1/messages, /v1/messages/count_tokens, /v1/rerank and GET /v1/models on this "
+                "route, not " +
                     what);
     co_return co_await reply_error(std::move(error));
   }
@@ -268,8 +272,9 @@ asio::awaitable<Outcome> LlmExchange::complete_chat() {
   co_return co_await call_provider(call, target->second);
 }
 
-// Embeddings, legacy completions and Anthropic's count_tokens have no IR: they go to a provider
-// that speaks the client's API, with only the model replaced, and come back as it answered.
+// Embeddings, legacy completions, Anthropic's count_tokens and Cohere's rerank have no IR: they
+// go to a provider that speaks the client's API, with only the model replaced, and come back as
+// it answered.
 asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
   boost::system::error_code ec;
   boost::json::value parsed = boost::json::parse(body_, ec);
@@ -282,6 +287,12 @@ asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
   if (model == nullptr || !model->is_string()) {
     Error error(ErrorCode::kBadRequest, "model is required (a string)", "model");
     co_return co_await reply_error(std::move(error));
+  }
+  if (endpoint_ == Endpoint::kRerank) {
+    if (auto checked = llm::check_rerank_request(*request); !checked) {
+      Error error = std::move(checked.error());
+      co_return co_await reply_error(std::move(error));
+    }
   }
   const auto& models = worker_.snapshot().models;
   const auto found = models.find(std::string_view(model->get_string()));
@@ -297,12 +308,14 @@ asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
   if (endpoint_ == Endpoint::kEmbeddings && llm::translates_embeddings(*found->second.provider)) {
     co_return co_await embed_translated(found->second);
   }
-  const config::ProviderType wanted = endpoint_ == Endpoint::kCountTokens
-                                          ? config::ProviderType::kAnthropic
-                                          : config::ProviderType::kOpenAi;
-  if (found->second.provider->type != wanted &&
-      !(wanted == config::ProviderType::kOpenAi &&
-        config::speaks_openai_api(found->second.provider->type))) {
+  const config::ProviderType type = found->second.provider->type;
+  bool served = config::speaks_openai_api(type);
+  if (endpoint_ == Endpoint::kCountTokens) {
+    served = type == config::ProviderType::kAnthropic;
+  } else if (endpoint_ == Endpoint::kRerank) {
+    served = llm::serves_rerank(*found->second.provider);
+  }
+  if (!served) {
     std::string message = "the provider of model '";
     message += found->first;
     message += "' ('";
@@ -317,6 +330,8 @@ asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
     suffix = "/embeddings";
   } else if (endpoint_ == Endpoint::kCompletions) {
     suffix = "/completions";
+  } else if (endpoint_ == Endpoint::kRerank) {
+    suffix = "/rerank";
   }
   std::string token;
   if (fetches_token(*found->second.provider)) {
@@ -327,10 +342,12 @@ asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
     }
     token = std::move(*fetched);
   }
-  ProviderCall call{.passthrough = true, .check_stream = false};
-  call.stream =
+  const bool rerank = endpoint_ == Endpoint::kRerank;
+  ProviderCall call{.passthrough = true, .check_stream = false, .rerank = rerank};
+  const bool streamed =
       llm::passthrough_request(*found->second.provider, *request, found->second.model->model,
                                suffix, call.head, call.body, anthropic_beta_, token);
+  call.stream = streamed && !rerank;  // rerank has no stream: its answer is read whole
   co_return co_await call_provider(call, found->second);
 }
 
@@ -434,9 +451,13 @@ asio::awaitable<Outcome> LlmExchange::answer_events(const std::vector<llm::Strea
 // Not coroutines: the reply is built here and moved into reply_filter's frame before they
 // return, so nothing refers to their arguments afterwards.
 asio::awaitable<Outcome> LlmExchange::reply_json(
-    int status, std::string body, std::vector<std::pair<std::string, std::string>> headers) {
+    int status, std::string body, std::vector<std::pair<std::string, std::string>> headers,
+    std::string content_type) {
+  if (content_type.empty()) {
+    content_type = kJson;
+  }
   filter::LocalReply reply{.status = status,
-                           .content_type = std::string(kJson),
+                           .content_type = std::move(content_type),
                            .body = std::move(body),
                            .headers = std::move(headers)};
   return downstream_.reply_filter(std::move(reply));

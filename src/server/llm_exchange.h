@@ -1,7 +1,9 @@
 // One exchange on a route with `llm`: the unified LLM API. The client's dialect comes from the
 // path (POST /v1/chat/completions: OpenAI, POST /v1/messages: Anthropic), the provider from the
 // model it names; the request is decoded into the IR, encoded for the provider, and the answer
-// (a whole body or a stream) translated back (src/llm/codecs.h). GET /v1/models lists the
+// (a whole body or a stream) translated back (src/llm/codecs.h). Embeddings, legacy
+// completions, count_tokens and rerank (POST .../rerank, Cohere's API) are forwarded to a
+// provider that serves them. GET /v1/models lists the
 // configured models, in the Anthropic shape for clients that send anthropic-version.
 #pragma once
 
@@ -85,6 +87,9 @@ struct ProviderCall {
   bool passthrough = false;
   // A passthrough stream is decoded on the side to notice an incomplete end (chat streams).
   bool check_stream = true;
+  // Rerank (passthrough): the answer keeps the provider's 2xx status and content type too (its
+  // clients speak Cohere's API, not one Nexus writes), and its usage is read from Cohere's meta.
+  bool rerank = false;
 };
 
 class LlmExchange {
@@ -96,6 +101,7 @@ class LlmExchange {
     kEmbeddings,   // OpenAI, forwarded
     kCompletions,  // OpenAI legacy completions, forwarded
     kCountTokens,  // Anthropic, forwarded
+    kRerank,       // Cohere, forwarded
   };
 
   LlmExchange(Worker& worker, Downstream& downstream, const config::Route& route)
@@ -158,7 +164,8 @@ class LlmExchange {
 
   // Answers: a whole JSON body, an error in the client's dialect, a stream's parts.
   boost::asio::awaitable<Outcome> reply_json(
-      int status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {});
+      int status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {},
+      std::string content_type = {});
   boost::asio::awaitable<Outcome> reply_error(const llm::ApiError& error,
                                               std::string_view retry_after = {});
   // By value: g++ 12 may destroy a temporary bound to a coroutine's reference parameter before

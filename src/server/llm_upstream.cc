@@ -121,6 +121,15 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
     close_call(*answer, reusable);
     co_return outcome;
   }
+  // Rerank's answer goes back with its content type, taken before the body read ends the
+  // head's views (only then: the chat path makes no copy).
+  std::string content_type;
+  if (call.rerank) {
+    if (const auto* field =
+            http1::find_header(downstream_.state().response.headers, "content-type")) {
+      content_type = field->value;
+    }
+  }
   auto whole = co_await read_whole_body(*answer->connection, answer->body, reusable);
   close_call(*answer, reusable);
   ExchangeRecord& record = downstream_.record;
@@ -130,6 +139,9 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
     const llm::ApiError error =
         llm::decode_upstream_error(wire, status, *whole, answer->error_type);
     outcome = co_await reply_error(error, answer->retry_after);
+  } else if (call.passthrough && call.rerank) {
+    record.llm.usage = llm::decode_rerank_usage(*whole);
+    outcome = co_await reply_json(status, std::move(*whole), {}, std::move(content_type));
   } else if (call.passthrough) {
     record.llm.usage = llm::decode_upstream_usage(wire, *whole);
     outcome = co_await reply_json(200, std::move(*whole));

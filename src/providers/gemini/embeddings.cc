@@ -12,7 +12,9 @@ namespace {
 using llm::EmbeddingPurpose;
 using llm::upstream_protocol_error;
 
-std::string_view task_type(EmbeddingPurpose purpose) {
+}  // namespace
+
+std::string_view embeddings_task_type(EmbeddingPurpose purpose) {
   switch (purpose) {
     case EmbeddingPurpose::kSearchDocument:
       return "RETRIEVAL_DOCUMENT";
@@ -27,6 +29,8 @@ std::string_view task_type(EmbeddingPurpose purpose) {
   }
   return {};
 }
+
+namespace {
 
 // One embedding's values; false when they are not an array of numbers.
 bool read_vector(const boost::json::value& embedding, std::vector<float>& vector) {
@@ -64,7 +68,7 @@ Result<void> encode_embeddings_request(const llm::EmbeddingsRequest& request,
     boost::json::object entry{
         {"model", name},
         {"content", {{"parts", boost::json::array{boost::json::object{{"text", input}}}}}}};
-    if (const std::string_view task = task_type(request.purpose); !task.empty()) {
+    if (const std::string_view task = embeddings_task_type(request.purpose); !task.empty()) {
       entry["taskType"] = task;
     }
     if (request.dimensions) {

@@ -9,6 +9,11 @@
 
 namespace nexus::providers::gemini {
 
+// Gemini's and Vertex AI's task type for a purpose (kSearchDocument: RETRIEVAL_DOCUMENT,
+// kSearchQuery: RETRIEVAL_QUERY, kClassification: CLASSIFICATION, kClustering: CLUSTERING);
+// empty for kUnspecified (the field is then left out).
+std::string_view embeddings_task_type(llm::EmbeddingPurpose purpose);
+
 // Writes a batchEmbedContents body: one entry of `requests` per input, each with
 // model "models/<model>" (a leading "models/" in `model` is not doubled), content.parts[0].text,
 // taskType from the purpose (kSearchDocument: RETRIEVAL_DOCUMENT, kSearchQuery: RETRIEVAL_QUERY,
