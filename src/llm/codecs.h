@@ -101,9 +101,11 @@ struct ProviderRequest {
   std::string body;
 };
 bool translates_embeddings(const config::Provider& provider);
+// `access_token`: the OAuth token fetched for the provider (vertex with a service account's key).
 Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Provider& provider,
                                                                 const EmbeddingsRequest& request,
-                                                                std::string_view model);
+                                                                std::string_view model,
+                                                                std::string_view access_token = {});
 Result<void> decode_upstream_embeddings(const config::Provider& provider, std::string_view model,
                                         std::string_view body, uint64_t input_tokens,
                                         EmbeddingsResponse& out);

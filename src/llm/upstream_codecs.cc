@@ -270,7 +270,8 @@ bool translates_embeddings(const config::Provider& provider) {
 
 Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Provider& provider,
                                                                 const EmbeddingsRequest& request,
-                                                                std::string_view model) {
+                                                                std::string_view model,
+                                                                std::string_view access_token) {
   std::vector<ProviderRequest> calls;
   if (provider.type == config::ProviderType::kBedrock) {
     auto bodies = providers::bedrock::encode_embeddings(
@@ -311,7 +312,7 @@ Result<std::vector<ProviderRequest>> encode_upstream_embeddings(const config::Pr
     if (auto encoded = encode_embeddings_call(provider.type, part, model, call.body); !encoded) {
       return std::unexpected(std::move(encoded.error()));
     }
-    write_upstream_head(provider, endpoint, model, call.body.size(), /*stream=*/false, {},
+    write_upstream_head(provider, endpoint, model, call.body.size(), /*stream=*/false, access_token,
                         call.head);
   }
   return calls;

@@ -49,13 +49,6 @@ LlmExchange::Endpoint endpoint_of(std::string_view path) {
   return Endpoint::kNone;
 }
 
-// A provider whose OAuth access token Nexus fetches (vertex with a service account's key,
-// azure_openai with client credentials); checked before co_await-ing access_token, so that the
-// other providers pay no coroutine for it.
-bool fetches_token(const config::Provider& provider) {
-  return provider.oauth.grant != config::TokenGrant::kNone;
-}
-
 llm::ApiError model_not_found(std::string_view model, bool anthropic) {
   std::string message = "The model '";
   message += model;
@@ -225,16 +218,12 @@ asio::awaitable<Outcome> LlmExchange::list_models(std::string_view id, bool anth
 asio::awaitable<Outcome> LlmExchange::complete_chat() {
   boost::json::value parsed;
   if (const Snapshot::LlmModel* target = passthrough_target(parsed); target != nullptr) {
-    std::string token;
-    if (fetches_token(*target->provider)) {
-      auto fetched = co_await access_token(*target);
-      if (!fetched) {
-        Error error = std::move(fetched.error());
-        co_return co_await reply_error(std::move(error));
-      }
-      token = std::move(*fetched);
+    auto token = co_await access_token(*target);
+    if (!token) {
+      Error error = std::move(token.error());
+      co_return co_await reply_error(std::move(error));
     }
-    const ProviderCall call = passthrough_call(*target, parsed.get_object(), token);
+    const ProviderCall call = passthrough_call(*target, parsed.get_object(), *token);
     co_return co_await call_provider(call, *target);
   }
   auto request = llm::decode_client_request(dialect_, body_);
@@ -252,19 +241,15 @@ asio::awaitable<Outcome> LlmExchange::complete_chat() {
   if (target->second.provider->type == config::ProviderType::kEcho) {
     co_return co_await answer_in_process(*request, target->second);
   }
-  std::string token;
-  if (fetches_token(*target->second.provider)) {
-    auto fetched = co_await access_token(target->second);
-    if (!fetched) {
-      Error error = std::move(fetched.error());
-      co_return co_await reply_error(std::move(error));
-    }
-    token = std::move(*fetched);
+  auto token = co_await access_token(target->second);
+  if (!token) {
+    Error error = std::move(token.error());
+    co_return co_await reply_error(std::move(error));
   }
   ProviderCall call{.stream = request->stream, .include_usage = request->include_usage};
   if (auto encoded =
           llm::encode_upstream_request(*target->second.provider, *request,
-                                       target->second.model->model, call.head, call.body, token);
+                                       target->second.model->model, call.head, call.body, *token);
       !encoded) {
     Error error = std::move(encoded.error());
     co_return co_await reply_error(std::move(error));
@@ -333,20 +318,16 @@ asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
   } else if (endpoint_ == Endpoint::kRerank) {
     suffix = "/rerank";
   }
-  std::string token;
-  if (fetches_token(*found->second.provider)) {
-    auto fetched = co_await access_token(found->second);
-    if (!fetched) {
-      Error error = std::move(fetched.error());
-      co_return co_await reply_error(std::move(error));
-    }
-    token = std::move(*fetched);
+  auto token = co_await access_token(found->second);
+  if (!token) {
+    Error error = std::move(token.error());
+    co_return co_await reply_error(std::move(error));
   }
   const bool rerank = endpoint_ == Endpoint::kRerank;
   ProviderCall call{.passthrough = true, .check_stream = false, .rerank = rerank};
   const bool streamed =
       llm::passthrough_request(*found->second.provider, *request, found->second.model->model,
-                               suffix, call.head, call.body, anthropic_beta_, token);
+                               suffix, call.head, call.body, anthropic_beta_, *token);
   call.stream = streamed && !rerank;  // rerank has no stream: its answer is read whole
   co_return co_await call_provider(call, found->second);
 }

@@ -140,8 +140,9 @@ class LlmExchange {
                                                            const config::Provider& provider,
                                                            std::chrono::milliseconds first_byte);
 
-  // OAuth access tokens (llm_token.cc), for a provider with provider.oauth: the worker's cached
-  // one, or one fetched now from its token endpoint (over the token URL's cluster, like a
+  // OAuth access tokens (llm_token.cc), for a provider with provider.oauth (empty for the
+  // others, which send their static key): the worker's cached one, or one fetched now from its
+  // token endpoint (over the token URL's cluster, like a
   // provider call), shared by the requests that need it meanwhile. An error names the provider
   // and what the token endpoint said; the caller answers the client with it.
   boost::asio::awaitable<Result<std::string>> access_token(const Snapshot::LlmModel& target);

@@ -44,6 +44,9 @@ Error token_error(const config::Provider& provider, const Error& reason) {
 }  // namespace
 
 asio::awaitable<Result<std::string>> LlmExchange::access_token(const Snapshot::LlmModel& target) {
+  if (target.provider->oauth.grant == config::TokenGrant::kNone) {
+    co_return std::string();  // a static key, or none: nothing to fetch
+  }
   meter(target);  // a request that fails here is logged with its model and provider too
   TokenCache::Entry& entry = worker_.tokens().entry(*target.provider);
   for (int round = 0; round < kMaxRounds; ++round) {
@@ -71,11 +74,38 @@ asio::awaitable<Result<std::string>> LlmExchange::access_token(const Snapshot::L
   co_return std::unexpected(token_error(*target.provider, gave_up));
 }
 
+// Whatever way refresh_token() ends, its fetch ends with it: were the coroutine to go before
+// finishing (its frame destroyed while it waits), the entry would otherwise keep an abandoned
+// fetch that every later request waits for in vain. Abandoned, the waiters fetch themselves.
+class FetchScope {
+ public:
+  FetchScope(TokenCache::Entry& entry, std::shared_ptr<TokenCache::Fetch> fetch)
+      : entry_(entry), fetch_(std::move(fetch)) {
+    entry_.fetch = fetch_;
+  }
+  ~FetchScope() {
+    if (entry_.fetch == fetch_) {
+      entry_.fetch.reset();
+    }
+    fetch_->finished = true;
+    try {  // Asio's timer cancel() reports errors by exception; a destructor must not throw
+      fetch_->done.cancel();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the waiters' own deadline wakes them
+    }
+  }
+  FetchScope(const FetchScope&) = delete;
+  FetchScope& operator=(const FetchScope&) = delete;
+
+ private:
+  TokenCache::Entry& entry_;
+  std::shared_ptr<TokenCache::Fetch> fetch_;
+};
+
 asio::awaitable<Result<std::string>> LlmExchange::refresh_token(const Snapshot::LlmModel& target,
                                                                 TokenCache::Entry& entry) {
   auto fetch = std::make_shared<TokenCache::Fetch>(worker_.io());
   fetch->done.expires_after(TokenCache::kWaitLimit);
-  entry.fetch = fetch;
+  const FetchScope scope(entry, fetch);
   auto fetched = co_await fetch_token(target);
   entry.fetch.reset();
   fetch->finished = true;
@@ -87,8 +117,7 @@ asio::awaitable<Result<std::string>> LlmExchange::refresh_token(const Snapshot::
     entry.refresh_at = llm::refresh_time(now, fetched->lifetime);
     spdlog::debug("provider '{}': new access token, valid for {} s", provider.name,
                   fetched->lifetime.count());
-    fetch->done.cancel();
-    co_return entry.token;
+    co_return entry.token;  // the scope's end wakes the waiters
   }
   Error error = token_error(provider, fetched.error());
   // A fetch cut short because this request's client left says nothing about the endpoint:
@@ -96,7 +125,6 @@ asio::awaitable<Result<std::string>> LlmExchange::refresh_token(const Snapshot::
   if (!downstream_.record.client_gone) {
     fetch->error = error;
   }
-  fetch->done.cancel();
   if (!entry.token.empty() && now < entry.expires_at) {
     entry.refresh_at = now + std::min<Clock::duration>(kRetryPause, (entry.expires_at - now) / 2);
     spdlog::warn("{}; the current token is used until it expires", error.message());

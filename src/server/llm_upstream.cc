@@ -172,7 +172,12 @@ asio::awaitable<Outcome> LlmExchange::embed_translated(const Snapshot::LlmModel&
     Error error = std::move(request.error());
     co_return co_await reply_error(std::move(error));
   }
-  auto calls = llm::encode_upstream_embeddings(provider, *request, target.model->model);
+  auto token = co_await access_token(target);
+  if (!token) {
+    Error error = std::move(token.error());
+    co_return co_await reply_error(std::move(error));
+  }
+  auto calls = llm::encode_upstream_embeddings(provider, *request, target.model->model, *token);
   if (!calls) {
     Error error = std::move(calls.error());
     co_return co_await reply_error(std::move(error));

@@ -16,6 +16,7 @@ import urllib.parse
 
 from harness.llm import llm_config, replay
 from nexus_harness import NexusTestCase, free_port, request, wait_until
+from test_llm_vertex_embeddings import vertex_predict
 
 HELLO = [{"role": "user", "content": "Hello Nexus"}]
 GEMINI = "google/ddtrace__vertexai_generate_content_score.json"
@@ -123,6 +124,8 @@ class LlmOAuthTest(NexusTestCase):
         def handler(req, conn):
             if req.path == "/token":
                 return self.tokens.handle(req, conn)
+            if req.path.endswith(":predict"):  # Vertex embeddings: no recording to replay
+                return vertex_predict(req, conn)
             return provider_replay(req, conn)
 
         self.up = self.upstream(handler, name="provider")
@@ -180,6 +183,19 @@ class LlmOAuthTest(NexusTestCase):
         self.assertEqual(claims["scope"], "https://www.googleapis.com/auth/cloud-platform")
         self.assertEqual(claims["aud"], GOOGLE_TOKEN_URI)  # the key's, not token_url
         self.assertEqual(claims["exp"] - claims["iat"], 3600)
+
+    def test_vertex_embeddings_carry_the_service_account_token(self):
+        key = self.key_file(GOOGLE_TOKEN_URI)
+        self.start([("vx-emb", "vx", "gemini-embedding-001")],
+                   vertex=lambda url: {"credentials_file": key, "token_url": url})
+        resp = self.post("/v1/embeddings", {"model": "vx-emb", "input": ["one", "two words"]})
+        self.assertEqual(resp.status, 200, resp.body)
+        self.assertEqual(len(resp.json()["data"]), 2)
+        sent = self.provider_requests()
+        self.assertEqual(len(sent), 2)  # gemini-embedding-001: one text per call
+        for req in sent:
+            self.assertEqual(req.header("authorization"), "Bearer tok-1")
+        self.assertEqual(self.tokens.count(), 1)
 
     def test_key_token_uri_is_the_default_endpoint(self):
         # No token_url: the key's token_uri (the upstream's here) is where tokens come from.
