@@ -32,6 +32,14 @@ asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) 
   state.log_method.assign(request.method);
   state.log_target.assign(request.target);
   const Snapshot& snapshot = worker.snapshot();
+  const LoadGate load(worker.load(), snapshot.config.server.limits);
+  if (const std::optional<Error>& refused = load.refusal(); refused.has_value()) {
+    downstream.release_head();  // shed before any work: no routing, no filters
+    filter::LocalReply reply = filter::LocalReply::from_error(*refused);
+    reply.headers.emplace_back("retry-after", "1");
+    reply.error = refused;
+    co_return co_await downstream.reply_filter(std::move(reply));
+  }
   const config::Route* route =
       snapshot.router->match({request.method, request.host, request.path, request.headers});
   // A request no route matches still goes through the global filters (an IP deny list or an

@@ -106,6 +106,9 @@ Result<void> run_server(config::Config config) {
   }
 
   SharedCounters counters;
+  if (snap.config.server.limits.max_memory > 0) {  // known before the first request; then ticks
+    counters.load.resident_bytes = resident_bytes();
+  }
   std::vector<std::unique_ptr<Worker>> workers;
   const size_t count = worker_count(snap.config.server);
   for (size_t i = 0; i < count; ++i) {

@@ -110,6 +110,9 @@ void Worker::schedule_tick() {
     for (auto* connection : connections_) {
       connection->on_tick(now);
     }
+    if (index_ == 0 && snapshot_->config.server.limits.max_memory > 0) {
+      counters_.load.resident_bytes.store(resident_bytes(), std::memory_order_relaxed);
+    }
     schedule_tick();
   });
 }

@@ -15,6 +15,7 @@
 #include "obs/logging.h"
 #include "proxy/upstream/cluster_runtime.h"
 #include "server/exchange_state.h"
+#include "server/load_shedding.h"
 #include "server/snapshot.h"
 #include "server/token_cache.h"
 
@@ -22,9 +23,11 @@ namespace nexus::server {
 
 class ClientConnection;
 
-// State shared by all workers; touched once per connection, never per request.
+// State shared by all workers: the connection count is touched once per connection, the load
+// counters per request only when load shedding is configured.
 struct SharedCounters {
   std::atomic<uint32_t> connections{0};  // open client connections, all workers
+  LoadCounters load;
 };
 
 class Worker {
@@ -51,6 +54,7 @@ class Worker {
   [[nodiscard]] const Snapshot& snapshot() const { return *snapshot_; }
   proxy::ClusterRuntime& cluster(size_t id) { return *clusters_[id]; }
   TokenCache& tokens() { return tokens_; }
+  LoadCounters& load() { return counters_.load; }
   [[nodiscard]] bool draining() const { return draining_; }
   std::unique_ptr<ExchangeState> take_exchange_state();
   void give_back(std::unique_ptr<ExchangeState> state);

@@ -1,10 +1,12 @@
 """Resilience of plain clusters against the fault proxy: circuit breakers per endpoint."""
 
+import threading
 import time
 import unittest
 
 from harness.fault_proxy import Fault, FaultProxy
-from nexus_harness import NexusTestCase, cluster, free_port, make_config, ok, request, wait_until
+from nexus_harness import (ClientConn, NexusTestCase, cluster, free_port, gated, make_config, ok,
+                           request, wait_until)
 
 
 def breaker(**overrides):
@@ -173,6 +175,47 @@ class RetryTest(NexusTestCase):
         self.assertEqual(statuses, [502] * 30)
         attempts = proxy.count("reset")
         self.assertEqual(attempts, 30 + 10, "the budget allows 10 retries in 10 s, no more")
+
+
+class LoadSheddingTest(NexusTestCase):
+    def start(self, handler, limits, workers=1):
+        self.up = self.upstream(handler)
+        route = {"match": {"prefix": "/"}, "cluster": "up"}
+        self.nx = self.nexus(make_config(free_port(), {"up": cluster(self.up)}, [route],
+                                         limits=limits, workers=workers))
+
+    def test_over_max_in_flight_is_a_503_with_retry_after_and_it_recovers(self):
+        gate = threading.Event()
+        self.addCleanup(gate.set)
+        self.start(gated(gate), {"max_in_flight": 2}, workers=2)
+        held = [ClientConn(self.nx.port, timeout=10) for _ in range(2)]
+        for c in held:
+            self.addCleanup(c.sock.close)
+            c.send_request("GET", "/held")
+        self.assertTrue(self.up.wait_requests(2), "the two requests did not reach the upstream")
+
+        r = request(self.nx.port, "GET", "/more")
+        err = self.assertErrorJson(r, 503, code="overloaded")
+        self.assertIn("max_in_flight", err["message"])
+        self.assertEqual(r.header("retry-after"), "1")
+        self.assertEqual(self.up.count(), 2, "a shed request reached the upstream")
+
+        gate.set()
+        self.assertEqual([c.read_response().status for c in held], [200, 200])
+        self.assertEqual(request(self.nx.port, "GET", "/after").status, 200)
+
+    def test_over_max_memory_is_a_503(self):
+        self.start(ok(), {"max_memory": "1MiB"})  # below any process's resident size
+        shed = wait_until(lambda: request(self.nx.port, "GET", "/").status == 503, timeout=5)
+        self.assertTrue(shed, "never shed although the resident size is over the limit")
+        err = self.assertErrorJson(request(self.nx.port, "GET", "/"), 503, code="overloaded")
+        self.assertIn("max_memory", err["message"])
+        self.assertEqual(self.up.count(), 0)
+
+    def test_under_max_memory_nothing_is_shed(self):
+        self.start(ok(), {"max_memory": "4GiB", "max_in_flight": 100})
+        statuses = [request(self.nx.port, "GET", "/").status for _ in range(20)]
+        self.assertEqual(statuses, [200] * 20)
 
 
 if __name__ == "__main__":

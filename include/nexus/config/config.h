@@ -61,6 +61,9 @@ struct Limits {
   uint64_t max_body_bytes = 32ULL * 1024 * 1024;
   uint32_t max_requests_per_connection = 0;  // 0 = unlimited
   uint32_t max_connections = 100000;         // across all workers
+  // Load shedding (server/load_shedding.h): 503 + Retry-After beyond; 0 = off.
+  uint32_t max_in_flight = 0;  // requests in progress across all workers
+  uint64_t max_memory = 0;     // resident bytes of the process
 };
 
 struct ServerTimeouts {

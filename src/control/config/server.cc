@@ -130,8 +130,9 @@ Result<void> parse_workers(const Reader& r, const Field& field, uint32_t& out) {
 
 Result<void> parse_limits(const Reader& r, const Field& field, config::Limits& out) {
   NEXUS_CONFIG_TRY(r.check_mapping(
-      field, {"max_request_line_bytes", "max_request_head_bytes", "max_header_count",
-              "max_body_bytes", "max_requests_per_connection", "max_connections"}));
+      field,
+      {"max_request_line_bytes", "max_request_head_bytes", "max_header_count", "max_body_bytes",
+       "max_requests_per_connection", "max_connections", "max_in_flight", "max_memory"}));
   NEXUS_CONFIG_TRY(
       r.read_size(field, "max_request_line_bytes", out.max_request_line_bytes, 1, kMaxU32));
   NEXUS_CONFIG_TRY(
@@ -142,6 +143,9 @@ Result<void> parse_limits(const Reader& r, const Field& field, config::Limits& o
   NEXUS_CONFIG_TRY(r.read_integer(field, "max_requests_per_connection",
                                   out.max_requests_per_connection, 0, kMaxU32));
   NEXUS_CONFIG_TRY(r.read_integer(field, "max_connections", out.max_connections, 1, kMaxU32));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "max_in_flight", out.max_in_flight, 0, kMaxU32));
+  NEXUS_CONFIG_TRY(
+      r.read_size(field, "max_memory", out.max_memory, 0, std::numeric_limits<uint64_t>::max()));
   // The request line is part of the head, so a larger line limit could never be reached.
   if (out.max_request_line_bytes > out.max_request_head_bytes) {
     Field line = r.child(field, "max_request_line_bytes");

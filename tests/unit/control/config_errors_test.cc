@@ -157,6 +157,12 @@ const std::vector<BadCase> kServer = {
     {"unknown limit",
      "server:\n  listen: [\"127.0.0.1:80\"]\n  limits:\n    max_bodyy: 1\n" HEALTH_ROUTE,
      "bad.yaml:4: server.limits: unknown key 'max_bodyy'"},
+    {"load shedding memory not a size",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  limits: { max_memory: lots }\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.limits.max_memory: expected a size like 64KiB"},
+    {"load shedding negative in-flight",
+     "server:\n  listen: [\"127.0.0.1:80\"]\n  limits: { max_in_flight: -5 }\n" HEALTH_ROUTE,
+     "bad.yaml:3: server.limits.max_in_flight: expected an integer from 0 to 4294967295"},
 };
 
 const std::vector<BadCase> kClusters = {
