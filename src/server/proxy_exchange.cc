@@ -263,6 +263,9 @@ asio::awaitable<Outcome> ProxyExchange::upstream_failed(Error error) {
   if (filter_reply_.has_value()) {  // a request-body filter refused the request
     co_return co_await reply_for_filter();
   }
+  if (error.source() == ErrorSource::kUpstream) {
+    co_return co_await reply_unreachable(std::move(error));
+  }
   co_return co_await downstream_.reply_error(std::move(error));
 }
 

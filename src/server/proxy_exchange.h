@@ -31,6 +31,7 @@ class ProxyExchange {
   std::optional<size_t> pick_endpoint(proxy::ClusterRuntime& cluster,
                                       const proxy::LbContext& context);
   boost::asio::awaitable<Outcome> reply_all_open(proxy::ClusterRuntime& cluster);
+  boost::asio::awaitable<Outcome> reply_unreachable(Error error, std::string retry_after = {});
   void judge_failure(ErrorCode code);
   void request_sent(bool replayable);
   // Whether the attempt that failed with `code` (or whose answer has a status the route retries)

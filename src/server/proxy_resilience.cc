@@ -70,8 +70,25 @@ asio::awaitable<Outcome> ProxyExchange::reply_all_open(proxy::ClusterRuntime& cl
   Error error(ErrorCode::kUpstreamUnavailable, "every endpoint of cluster '" +
                                                    cluster.config().name +
                                                    "' is failing (circuit breakers open)");
-  filter::LocalReply reply = filter::LocalReply::from_error(error);
-  reply.headers.emplace_back("retry-after", std::to_string(std::max<int64_t>(1, wait.count())));
+  co_return co_await reply_unreachable(std::move(error),
+                                       std::to_string(std::max<int64_t>(1, wait.count())));
+}
+
+// The route's fallback_response when it has one (x-nexus-fallback names why; the access log
+// keeps the error), else the JSON error.
+asio::awaitable<Outcome> ProxyExchange::reply_unreachable(Error error, std::string retry_after) {
+  filter::LocalReply reply;
+  if (const auto& fallback = route_.fallback_response; fallback.has_value()) {
+    reply = filter::LocalReply{.status = fallback->status,
+                               .content_type = fallback->content_type,
+                               .body = fallback->body,
+                               .headers = {{"x-nexus-fallback", std::string(error.code_name())}}};
+  } else {
+    reply = filter::LocalReply::from_error(error);
+    if (!retry_after.empty()) {
+      reply.headers.emplace_back("retry-after", std::move(retry_after));
+    }
+  }
   reply.error = std::move(error);
   co_return co_await downstream_.reply_filter(std::move(reply));
 }

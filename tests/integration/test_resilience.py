@@ -177,6 +177,50 @@ class RetryTest(NexusTestCase):
         self.assertEqual(attempts, 30 + 10, "the budget allows 10 retries in 10 s, no more")
 
 
+class FallbackResponseTest(NexusTestCase):
+    FALLBACK = {"status": 200, "content_type": "application/json",
+                "body": '{"answer":"the service is resting, try again soon"}'}
+
+    def start(self, fault, **cluster_extra):
+        up = self.upstream(ok(b"live"))
+        self.proxy = FaultProxy(up.address)
+        self.addCleanup(self.proxy.stop)
+        self.proxy.set(fault)
+        route = {"match": {"prefix": "/"}, "cluster": "up", "fallback_response": self.FALLBACK,
+                 "timeouts": {"first_byte": "300ms"}}
+        self.nx = self.nexus(make_config(free_port(), {"up": cluster(self.proxy.address,
+                                                                     **cluster_extra)}, [route]))
+
+    def assertFallback(self, r, why):
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, self.FALLBACK["body"].encode())
+        self.assertEqual(r.header("content-type"), "application/json")
+        self.assertEqual(r.header("x-nexus-fallback"), why)
+
+    def test_unreachable_upstream_gets_the_fallback(self):
+        self.start(Fault.passthrough())
+        self.proxy.down()
+        self.assertFallback(request(self.nx.port, "GET", "/"), "upstream_connect_failed")
+
+    def test_reset_and_timeout_get_the_fallback(self):
+        self.start(Fault.reset())
+        self.assertFallback(request(self.nx.port, "POST", "/", body=b"{}"), "upstream_reset")
+        self.proxy.set(Fault.blackhole())
+        self.assertFallback(request(self.nx.port, "GET", "/"), "upstream_timeout")
+
+    def test_every_breaker_open_gets_the_fallback(self):
+        self.start(Fault.reset(), circuit_breaker={"consecutive_failures": 1, "cool_down": "10s"})
+        self.assertFallback(request(self.nx.port, "GET", "/"), "upstream_reset")
+        self.assertFallback(request(self.nx.port, "GET", "/"), "upstream_unavailable")
+        self.assertEqual(self.proxy.count("reset"), 1)
+
+    def test_an_upstream_answer_is_not_replaced(self):
+        self.start(Fault.error(500, body=b'{"error":"real"}'))
+        r = request(self.nx.port, "GET", "/")
+        self.assertEqual((r.status, r.body), (500, b'{"error":"real"}'))
+        self.assertIsNone(r.header("x-nexus-fallback"))
+
+
 class LoadSheddingTest(NexusTestCase):
     def start(self, handler, limits, workers=1):
         self.up = self.upstream(handler)

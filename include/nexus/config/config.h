@@ -293,6 +293,9 @@ struct Route {
   std::optional<std::string> host_rewrite;    // Host sent upstream; default: the client's
   RouteTimeouts timeouts;
   RetryPolicy retries;
+  // Answered instead of the error when the upstream cannot be reached (connect failures,
+  // resets, timeouts, every breaker open): a static body clients can live with.
+  std::optional<DirectResponse> fallback_response;
   std::string name;  // for logs and rate-limit keys; default "routes[N]"
   // The effective chain: the global filters merged with the route's own (docs/filters.md).
   FilterChain filters;

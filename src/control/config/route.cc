@@ -222,12 +222,13 @@ Result<void> parse_retries(const Reader& r, const Field& field, config::RetryPol
 
 // The proxying options (rewrites, timeouts, retries) mean nothing for a direct response.
 Result<void> parse_upstream_options(const Reader& r, const Field& field, config::Route& out) {
-  for (std::string_view key : {"prefix_rewrite", "host_rewrite", "timeouts", "retries"}) {
+  for (std::string_view key :
+       {"prefix_rewrite", "host_rewrite", "timeouts", "retries", "fallback_response"}) {
     if (Field option = r.child(field, key); option.present && out.direct_response) {
       return r.error(option, "only allowed with cluster, not with direct_response");
     }
   }
-  for (std::string_view key : {"prefix_rewrite", "host_rewrite", "retries"}) {
+  for (std::string_view key : {"prefix_rewrite", "host_rewrite", "retries", "fallback_response"}) {
     if (Field option = r.child(field, key); option.present && out.llm) {
       return r.error(option, "only allowed with cluster (an llm route's upstream is a provider)");
     }
@@ -249,6 +250,9 @@ Result<void> parse_upstream_options(const Reader& r, const Field& field, config:
     }
   }
   NEXUS_CONFIG_TRY(parse_retries(r, r.child(field, "retries"), out.retries));
+  if (Field fallback = r.child(field, "fallback_response"); fallback.present) {
+    NEXUS_CONFIG_TRY(parse_direct_response(r, fallback, out.fallback_response.emplace()));
+  }
   return parse_route_timeouts(r, r.child(field, "timeouts"), out.timeouts);
 }
 
@@ -272,9 +276,9 @@ Result<void> parse_route(const Reader& r, const Field& field,
   if (!field.node.IsMap()) {
     return r.error(field, "expected a mapping with match and cluster, direct_response or llm");
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(
-      field, {"name", "match", "cluster", "direct_response", "llm", "prefix_rewrite",
-              "host_rewrite", "timeouts", "retries", "filters", "buffer_limit"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"name", "match", "cluster", "direct_response", "llm",
+                                           "prefix_rewrite", "host_rewrite", "timeouts", "retries",
+                                           "fallback_response", "filters", "buffer_limit"}));
   NEXUS_CONFIG_TRY(parse_route_filters(r, field, global, out));
   NEXUS_CONFIG_TRY(parse_match(r, r.child(field, "match"), out.match));
   Field cluster = r.child(field, "cluster");

@@ -278,6 +278,14 @@ const std::vector<BadCase> kRoutes = {
      SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    retries:\n"
                          "      backoff: { base: 1s, max: 100ms }\n",
      "bad.yaml:7: routes[0].retries.backoff.max: must not be below base"},
+    {"fallback response with a bad status",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n"
+                         "    fallback_response: { status: 99 }\n",
+     "bad.yaml:6: routes[0].fallback_response.status: expected an integer from 200 to 599"},
+    {"fallback response on a direct response",
+     SERVER_LINE "routes:\n  - match: {}\n    direct_response: {}\n    fallback_response: {}\n",
+     "bad.yaml:5: routes[0].fallback_response: only allowed with cluster, not with "
+     "direct_response"},
     {"retries on a direct response",
      SERVER_LINE "routes:\n  - match: {}\n    direct_response: {}\n    retries: {}\n",
      "bad.yaml:5: routes[0].retries: only allowed with cluster, not with direct_response"},
