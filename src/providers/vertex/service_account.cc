@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "filters/auth/encoding.h"
 #include "llm/json_fields.h"
 
 namespace nexus::providers::vertex {
@@ -48,25 +49,6 @@ PrivateKey load_rsa_key(std::string_view pem) {
 Error key_error(std::string message) { return {ErrorCode::kInvalidConfig, std::move(message)}; }
 
 }  // namespace
-
-std::string base64url_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                                      static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(written));
-  while (!out.empty() && out.back() == '=') {
-    out.pop_back();
-  }
-  for (char& c : out) {
-    if (c == '+') {
-      c = '-';
-    } else if (c == '/') {
-      c = '_';
-    }
-  }
-  return out;
-}
 
 Result<ServiceAccountKey> parse_service_account_key(std::string_view json) {
   boost::system::error_code ec;
@@ -112,9 +94,9 @@ Result<std::string> jwt_assertion(std::string_view client_email, std::string_vie
                                       {"aud", audience},
                                       {"iat", issued_at},
                                       {"exp", issued_at + kAssertionLifetimeSeconds}};
-  std::string out = base64url_encode(boost::json::serialize(header));
+  std::string out = filters::auth::base64url_encode(boost::json::serialize(header));
   out += '.';
-  out += base64url_encode(boost::json::serialize(claims));
+  out += filters::auth::base64url_encode(boost::json::serialize(claims));
   const PrivateKey key = load_rsa_key(private_key_pem);
   const std::unique_ptr<EVP_MD_CTX, DigestFree> context(EVP_MD_CTX_new());
   size_t size = 0;
@@ -131,7 +113,8 @@ Result<std::string> jwt_assertion(std::string_view client_email, std::string_vie
     return fail(ErrorCode::kInternal, "signing the token request with the service account failed");
   }
   out += '.';
-  out += base64url_encode(std::string_view(reinterpret_cast<const char*>(signature.data()), size));
+  out += filters::auth::base64url_encode(
+      std::string_view(reinterpret_cast<const char*>(signature.data()), size));
   return out;
 }
 

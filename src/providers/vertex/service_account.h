@@ -37,7 +37,4 @@ Result<std::string> jwt_assertion(std::string_view client_email, std::string_vie
                                   std::string_view private_key_id, std::string_view audience,
                                   int64_t issued_at);
 
-// base64url (RFC 4648 section 5) without padding, as JWTs use it.
-std::string base64url_encode(std::string_view bytes);
-
 }  // namespace nexus::providers::vertex

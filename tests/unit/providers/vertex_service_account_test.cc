@@ -146,13 +146,5 @@ TEST(VertexServiceAccount, UnusableKeyIsAnError) {
   EXPECT_EQ(ERR_peek_error(), 0U);  // nothing left in OpenSSL's queue for the next TLS call
 }
 
-TEST(VertexServiceAccount, Base64Url) {
-  EXPECT_EQ(base64url_encode(""), "");
-  EXPECT_EQ(base64url_encode("f"), "Zg");
-  EXPECT_EQ(base64url_encode("fo"), "Zm8");
-  EXPECT_EQ(base64url_encode("foo"), "Zm9v");
-  EXPECT_EQ(base64url_encode("\xfb\xff\xbf"), "-_-_");
-}
-
 }  // namespace
 }  // namespace nexus::providers::vertex
