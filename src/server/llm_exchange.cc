@@ -102,6 +102,15 @@ asio::awaitable<Outcome> LlmExchange::run() {
   if (const auto* beta = http1::find_header(request.headers, "anthropic-beta")) {
     anthropic_beta_ = beta->value;  // forwarded on the passthrough path
   }
+  const auto* credential = worker_.snapshot().has_splits
+                               ? http1::find_header(request.headers, "authorization")
+                               : nullptr;
+  if (credential == nullptr && worker_.snapshot().has_splits) {
+    credential = http1::find_header(request.headers, "x-api-key");
+  }
+  if (credential != nullptr) {
+    credential_ = credential->value;
+  }
   if (endpoint_ == Endpoint::kNone) {
     const std::string what = std::string(request.method) + " " + std::string(path);
     downstream_.release_head();
@@ -171,16 +180,18 @@ asio::awaitable<Result<void>> LlmExchange::read_request_body() {
 
 asio::awaitable<Outcome> LlmExchange::list_models(std::string_view id, bool anthropic) {
   const Snapshot& snapshot = worker_.snapshot();
-  auto write_model = [&](std::string& out, const Snapshot::LlmModel& model) {
+  // owned_by: the provider of the group's first deployment ("nexus" for a split).
+  auto write_model = [&](std::string& out, const Snapshot::LlmGroup& group) {
     out += anthropic ? R"({"type":"model","id":")" : R"({"id":")";
-    append_json_escaped(out, model.model->name);
+    append_json_escaped(out, group.model->name);
     if (anthropic) {
       out += R"(","display_name":")";
-      append_json_escaped(out, model.model->name);
+      append_json_escaped(out, group.model->name);
       out += R"(","created_at":"1970-01-01T00:00:00Z"})";
     } else {
       out += R"(","object":"model","created":0,"owned_by":")";
-      append_json_escaped(out, model.provider->name);
+      append_json_escaped(out, group.count > 0 ? snapshot.deployments[group.first].provider->name
+                                               : std::string_view("nexus"));
       out += "\"}";
     }
   };
@@ -215,148 +226,7 @@ asio::awaitable<Outcome> LlmExchange::list_models(std::string_view id, bool anth
   co_return co_await reply_json(200, std::move(out));
 }
 
-asio::awaitable<Outcome> LlmExchange::complete_chat() {
-  boost::json::value parsed;
-  if (const Snapshot::LlmModel* target = passthrough_target(parsed); target != nullptr) {
-    auto token = co_await access_token(*target);
-    if (!token) {
-      Error error = std::move(token.error());
-      co_return co_await reply_error(std::move(error));
-    }
-    const ProviderCall call = passthrough_call(*target, parsed.get_object(), *token);
-    co_return co_await call_provider(call, *target);
-  }
-  auto request = llm::decode_client_request(dialect_, body_);
-  if (!request) {
-    Error error = std::move(request.error());
-    co_return co_await reply_error(std::move(error));
-  }
-  const auto& models = worker_.snapshot().models;
-  const auto target = models.find(request->model);
-  if (target == models.end()) {
-    const llm::ApiError missing =
-        model_not_found(request->model, dialect_ == llm::Dialect::kAnthropic);
-    co_return co_await reply_error(missing);
-  }
-  if (target->second.provider->type == config::ProviderType::kEcho) {
-    co_return co_await answer_in_process(*request, target->second);
-  }
-  auto token = co_await access_token(target->second);
-  if (!token) {
-    Error error = std::move(token.error());
-    co_return co_await reply_error(std::move(error));
-  }
-  ProviderCall call{.stream = request->stream, .include_usage = request->include_usage};
-  if (auto encoded =
-          llm::encode_upstream_request(*target->second.provider, *request,
-                                       target->second.model->model, call.head, call.body, *token);
-      !encoded) {
-    Error error = std::move(encoded.error());
-    co_return co_await reply_error(std::move(error));
-  }
-  co_return co_await call_provider(call, target->second);
-}
-
-// Embeddings, legacy completions, Anthropic's count_tokens and Cohere's rerank have no IR: they
-// go to a provider that speaks the client's API, with only the model replaced, and come back as
-// it answered.
-asio::awaitable<Outcome> LlmExchange::forward_to_provider() {
-  boost::system::error_code ec;
-  boost::json::value parsed = boost::json::parse(body_, ec);
-  boost::json::object* request = ec ? nullptr : parsed.if_object();
-  if (request == nullptr) {
-    Error error(ErrorCode::kBadRequest, "the request body is not a JSON object");
-    co_return co_await reply_error(std::move(error));
-  }
-  const boost::json::value* model = request->if_contains("model");
-  if (model == nullptr || !model->is_string()) {
-    Error error(ErrorCode::kBadRequest, "model is required (a string)", "model");
-    co_return co_await reply_error(std::move(error));
-  }
-  if (endpoint_ == Endpoint::kRerank) {
-    if (auto checked = llm::check_rerank_request(*request); !checked) {
-      Error error = std::move(checked.error());
-      co_return co_await reply_error(std::move(error));
-    }
-  }
-  const auto& models = worker_.snapshot().models;
-  const auto found = models.find(std::string_view(model->get_string()));
-  if (found == models.end()) {
-    const llm::ApiError missing =
-        model_not_found(model->get_string(), dialect_ == llm::Dialect::kAnthropic);
-    co_return co_await reply_error(missing);
-  }
-  if (endpoint_ == Endpoint::kEmbeddings &&
-      found->second.provider->type == config::ProviderType::kEcho) {
-    co_return co_await embed_in_process(found->second);
-  }
-  if (endpoint_ == Endpoint::kEmbeddings && llm::translates_embeddings(*found->second.provider)) {
-    co_return co_await embed_translated(found->second);
-  }
-  const config::ProviderType type = found->second.provider->type;
-  bool served = config::speaks_openai_api(type);
-  if (endpoint_ == Endpoint::kCountTokens) {
-    served = type == config::ProviderType::kAnthropic;
-  } else if (endpoint_ == Endpoint::kRerank) {
-    served = llm::serves_rerank(*found->second.provider);
-  }
-  if (!served) {
-    std::string message = "the provider of model '";
-    message += found->first;
-    message += "' ('";
-    message += found->second.provider->name;
-    message += "') does not serve ";
-    message += downstream_.state().log_target;
-    Error error(ErrorCode::kBadRequest, std::move(message), "model");
-    co_return co_await reply_error(std::move(error));
-  }
-  std::string_view suffix = "/messages/count_tokens";
-  if (endpoint_ == Endpoint::kEmbeddings) {
-    suffix = "/embeddings";
-  } else if (endpoint_ == Endpoint::kCompletions) {
-    suffix = "/completions";
-  } else if (endpoint_ == Endpoint::kRerank) {
-    suffix = "/rerank";
-  }
-  auto token = co_await access_token(found->second);
-  if (!token) {
-    Error error = std::move(token.error());
-    co_return co_await reply_error(std::move(error));
-  }
-  const bool rerank = endpoint_ == Endpoint::kRerank;
-  ProviderCall call{.passthrough = true, .check_stream = false, .rerank = rerank};
-  const bool streamed =
-      llm::passthrough_request(*found->second.provider, *request, found->second.model->model,
-                               suffix, call.head, call.body, anthropic_beta_, *token);
-  call.stream = streamed && !rerank;  // rerank has no stream: its answer is read whole
-  co_return co_await call_provider(call, found->second);
-}
-
-// A client of a provider that speaks its API (OpenAI to OpenAI-shaped, Anthropic to Anthropic):
-// the body is only checked for a model that is configured; the provider validates the rest, and
-// every field it knows reaches it (Anthropic's server tools and betas too).
-const Snapshot::LlmModel* LlmExchange::passthrough_target(boost::json::value& parsed) {
-  boost::system::error_code ec;
-  parsed = boost::json::parse(body_, ec);
-  const boost::json::object* request = ec ? nullptr : parsed.if_object();
-  const boost::json::value* model = request != nullptr ? request->if_contains("model") : nullptr;
-  if (model == nullptr || !model->is_string()) {
-    return nullptr;  // the decoder says what is wrong
-  }
-  const auto& models = worker_.snapshot().models;
-  const auto found = models.find(std::string_view(model->get_string()));
-  if (found == models.end()) {
-    return nullptr;
-  }
-  const config::ProviderType type = found->second.provider->type;
-  if (dialect_ == llm::Dialect::kAnthropic ? type != config::ProviderType::kAnthropic
-                                           : !config::speaks_openai_api(type)) {
-    return nullptr;
-  }
-  return &found->second;
-}
-
-ProviderCall LlmExchange::passthrough_call(const Snapshot::LlmModel& target,
+ProviderCall LlmExchange::passthrough_call(const Snapshot::LlmDeployment& target,
                                            boost::json::object& request,
                                            std::string_view access_token) {
   const bool anthropic = dialect_ == llm::Dialect::kAnthropic;
@@ -364,17 +234,17 @@ ProviderCall LlmExchange::passthrough_call(const Snapshot::LlmModel& target,
   if (!anthropic) {
     call.include_usage = llm::ask_stream_usage(request);
   }
-  call.stream = llm::passthrough_request(*target.provider, request, target.model->model,
+  call.stream = llm::passthrough_request(*target.provider, request, target.upstream_model(),
                                          anthropic ? "/messages" : "/chat/completions", call.head,
                                          call.body, anthropic_beta_, access_token);
   return call;
 }
 
 asio::awaitable<Outcome> LlmExchange::answer_in_process(const llm::Request& request,
-                                                        const Snapshot::LlmModel& target) {
+                                                        const Snapshot::LlmDeployment& target) {
   std::string storage;
   std::vector<llm::StreamEvent> events;
-  providers::echo::answer(request, target.model->model, storage, events);
+  providers::echo::answer(request, target.upstream_model(), storage, events);
   meter(target);
   for (const auto& event : events) {
     if (event.kind == llm::StreamEventKind::kUsage) {
@@ -384,19 +254,21 @@ asio::awaitable<Outcome> LlmExchange::answer_in_process(const llm::Request& requ
   co_return co_await answer_events(events, request.stream, request.include_usage);
 }
 
-void LlmExchange::meter(const Snapshot::LlmModel& target) {
-  downstream_.record.llm.model = target.model->name;
+void LlmExchange::meter(const Snapshot::LlmDeployment& target) {
+  answered_by_ = &target;
+  downstream_.record.llm.model = target.group->name;
   downstream_.record.llm.provider = target.provider->name;
 }
 
-asio::awaitable<Outcome> LlmExchange::embed_in_process(const Snapshot::LlmModel& target) {
+asio::awaitable<Outcome> LlmExchange::embed_in_process(const Snapshot::LlmDeployment& target) {
   auto request = dialects::openai::decode_embeddings_request(body_);
   if (!request) {
     Error error = std::move(request.error());
     co_return co_await reply_error(std::move(error));
   }
   meter(target);
-  const llm::EmbeddingsResponse response = providers::echo::embed(*request, target.model->model);
+  const llm::EmbeddingsResponse response =
+      providers::echo::embed(*request, target.upstream_model());
   downstream_.record.llm.usage = response.usage;
   std::string out;
   dialects::openai::encode_embeddings_response(response, request->base64, out);
@@ -437,6 +309,7 @@ asio::awaitable<Outcome> LlmExchange::reply_json(
   if (content_type.empty()) {
     content_type = kJson;
   }
+  add_routing_headers(headers);
   filter::LocalReply reply{.status = status,
                            .content_type = std::move(content_type),
                            .body = std::move(body),
@@ -452,6 +325,7 @@ asio::awaitable<Outcome> LlmExchange::reply_error(const llm::ApiError& error,
   if (!retry_after.empty()) {
     headers.emplace_back("retry-after", std::string(retry_after));
   }
+  add_routing_headers(headers);
   filter::LocalReply reply{.status = error.status,
                            .content_type = std::string(kJson),
                            .body = std::move(body),
@@ -472,6 +346,7 @@ asio::awaitable<Outcome> LlmExchange::reply_error(Error error) {
   llm::encode_client_error(dialect_, llm::api_error(error), body);
   filter::LocalReply reply{
       .status = error.http_status(), .content_type = std::string(kJson), .body = std::move(body)};
+  add_routing_headers(reply.headers);
   reply.error = error;
   co_return co_await downstream_.reply_filter(std::move(reply));
 }
@@ -482,6 +357,11 @@ asio::awaitable<bool> LlmExchange::start_stream() {
   response.status = 200;
   response.reason = "OK";
   response.headers = {{"content-type", "text/event-stream"}, {"cache-control", "no-cache"}};
+  stream_headers_.clear();
+  add_routing_headers(stream_headers_);
+  for (const auto& [name, value] : stream_headers_) {
+    response.headers.push_back({name, value});
+  }
   response.framing = http1::BodyFraming::kChunked;
   if (downstream_.filters.has_hook(filter::kResponseHeadersHook)) {
     filter::Verdict verdict =

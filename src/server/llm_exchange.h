@@ -19,8 +19,10 @@
 
 #include "llm/codecs.h"
 #include "llm/oauth_token.h"
+#include "llm/routing/request_needs.h"
 #include "nexus/config/config.h"
 #include "server/downstream.h"
+#include "server/llm_routing.h"
 #include "server/snapshot.h"
 #include "server/token_cache.h"
 
@@ -92,6 +94,18 @@ struct ProviderCall {
   bool rerank = false;
 };
 
+// How one attempt at a deployment ended: the client got its answer (or the start of a
+// stream), or it failed before any byte reached the client and another deployment may be
+// tried.
+struct AttemptResult {
+  std::optional<Outcome> outcome;  // set: the client was answered; nothing more to try
+  AttemptVerdict verdict = AttemptVerdict::kSuccess;
+  std::optional<Error> error;  // a failure on the way (connect, reset, timeout, malformed)
+  llm::ApiError api_error;     // or the provider's error answer
+  std::string retry_after;
+  std::chrono::steady_clock::duration first_byte{};
+};
+
 class LlmExchange {
  public:
   enum class Endpoint : uint8_t {
@@ -114,25 +128,43 @@ class LlmExchange {
   boost::asio::awaitable<Outcome> list_models(std::string_view id, bool anthropic);
   boost::asio::awaitable<Outcome> complete_chat();
   boost::asio::awaitable<Outcome> forward_to_provider();
+
+  // Model routing (llm_attempts.cc): the group a model name names (an A/B split's variant
+  // for this client), then attempts at its deployments and fallbacks until one answers.
+  boost::asio::awaitable<Outcome> serve_model(std::string name);
+  boost::asio::awaitable<Outcome> serve(const Snapshot::LlmGroup& group);
+  boost::asio::awaitable<AttemptResult> attempt(const Snapshot::LlmDeployment& target);
+  // Answers that need no failover: in process (echo), or several calls (translated
+  // embeddings).
+  boost::asio::awaitable<Outcome> answer_directly(const Snapshot::LlmDeployment& target);
+  boost::asio::awaitable<Outcome> reply_failure(AttemptResult& failed);
+  // What makes a user stick to one variant of a split: the request's user, else its key,
+  // else the client's address.
+  std::string sticky_key();
+  // x-nexus-provider, -model, -attempts and -variant, for every answer once a model resolved.
+  void add_routing_headers(std::vector<std::pair<std::string, std::string>>& headers) const;
   // The echo provider: the events are made here, then written like an upstream's.
   boost::asio::awaitable<Outcome> answer_in_process(const llm::Request& request,
-                                                    const Snapshot::LlmModel& target);
+                                                    const Snapshot::LlmDeployment& target);
   // Embeddings from the echo provider, or from a provider whose embeddings API is not OpenAI's.
-  boost::asio::awaitable<Outcome> embed_in_process(const Snapshot::LlmModel& target);
-  boost::asio::awaitable<Outcome> embed_translated(const Snapshot::LlmModel& target);
+  boost::asio::awaitable<Outcome> embed_in_process(const Snapshot::LlmDeployment& target);
+  boost::asio::awaitable<Outcome> embed_translated(const Snapshot::LlmDeployment& target);
   // The exchange's record names the model and its provider (for the log, metrics, budgets).
-  void meter(const Snapshot::LlmModel& target);
+  void meter(const Snapshot::LlmDeployment& target);
   boost::asio::awaitable<Outcome> answer_events(const std::vector<llm::StreamEvent>& events,
                                                 bool stream, bool include_usage);
 
   // The provider over HTTP (llm_upstream.cc).
-  // The passthrough fast path when the client speaks the provider's API: its model, and the
-  // client's body parsed into `parsed` (null when the fast path does not apply).
-  const Snapshot::LlmModel* passthrough_target(boost::json::value& parsed);
-  ProviderCall passthrough_call(const Snapshot::LlmModel& target, boost::json::object& request,
+  // The passthrough fast path when the client speaks the provider's API: the client's body
+  // with only the model (and the usage option) rewritten.
+  ProviderCall passthrough_call(const Snapshot::LlmDeployment& target, boost::json::object& request,
                                 std::string_view access_token);
-  boost::asio::awaitable<Outcome> call_provider(const ProviderCall& call,
-                                                const Snapshot::LlmModel& target);
+  boost::asio::awaitable<AttemptResult> call_provider(const ProviderCall& call,
+                                                      const Snapshot::LlmDeployment& target);
+  // A stream's first bytes (its first event, usually), within the first-byte timeout: until
+  // then nothing has reached the client, and a failure may still go to another deployment.
+  boost::asio::awaitable<Result<void>> await_first_bytes(proxy::UpstreamConnection& upstream,
+                                                         UpstreamBody& body);
   // Sends a request to an endpoint of `cluster` (the provider's, or its token endpoint's) and
   // reads its answer's head within `first_byte`.
   boost::asio::awaitable<Result<ProviderAnswer>> open_call(const std::string& head,
@@ -145,15 +177,16 @@ class LlmExchange {
   // token endpoint (over the token URL's cluster, like a
   // provider call), shared by the requests that need it meanwhile. An error names the provider
   // and what the token endpoint said; the caller answers the client with it.
-  boost::asio::awaitable<Result<std::string>> access_token(const Snapshot::LlmModel& target);
-  boost::asio::awaitable<Result<std::string>> refresh_token(const Snapshot::LlmModel& target,
+  boost::asio::awaitable<Result<std::string>> access_token(const Snapshot::LlmDeployment& target);
+  boost::asio::awaitable<Result<std::string>> refresh_token(const Snapshot::LlmDeployment& target,
                                                             TokenCache::Entry& entry);
-  boost::asio::awaitable<Result<llm::AccessToken>> fetch_token(const Snapshot::LlmModel& target);
+  boost::asio::awaitable<Result<llm::AccessToken>> fetch_token(
+      const Snapshot::LlmDeployment& target);
   // After the answer's body: the connection goes back to the pool when it can serve another.
   void close_call(ProviderAnswer& answer, bool reusable);
   boost::asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> send_upstream(
       proxy::ClusterRuntime& cluster, size_t endpoint, const std::string& head,
-      const std::string& body);
+      const std::string& body, bool pooled);
   // Reads the whole response body (an answer or an error) into memory, bounded.
   boost::asio::awaitable<Result<std::string>> read_whole_body(proxy::UpstreamConnection& upstream,
                                                               const UpstreamBody& body,
@@ -182,13 +215,22 @@ class LlmExchange {
   const config::Route& route_;
   Endpoint endpoint_ = Endpoint::kNone;
   llm::Dialect dialect_ = llm::Dialect::kOpenAi;
-  std::string body_;            // the request body
-  std::string anthropic_beta_;  // the client's anthropic-beta header, for passthrough
+  std::string body_;                // the request body
+  std::string anthropic_beta_;      // the client's anthropic-beta header, for passthrough
+  std::string credential_;          // its Authorization or x-api-key: a split's sticky key
+  boost::json::value parsed_;       // the body as JSON (null when it is not an object)
+  std::optional<llm::Request> ir_;  // the body decoded, once a deployment needs it
+  llm::routing::RequestNeeds needs_;
+  // For the x-nexus-* headers: the deployment that answered (or was tried last).
+  const Snapshot::LlmDeployment* answered_by_ = nullptr;
+  uint32_t attempts_ = 0;
+  std::string variant_;
   bool stream_started_ = false;
   bool stream_chunked_ = false;
   bool stream_filtered_ = false;
   bool stream_head_pending_ = false;
   std::string_view stream_head_;
+  std::vector<std::pair<std::string, std::string>> stream_headers_;  // the x-nexus-* ones
 };
 
 }  // namespace nexus::server

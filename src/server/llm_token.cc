@@ -43,7 +43,8 @@ Error token_error(const config::Provider& provider, const Error& reason) {
 
 }  // namespace
 
-asio::awaitable<Result<std::string>> LlmExchange::access_token(const Snapshot::LlmModel& target) {
+asio::awaitable<Result<std::string>> LlmExchange::access_token(
+    const Snapshot::LlmDeployment& target) {
   if (target.provider->oauth.grant == config::TokenGrant::kNone) {
     co_return std::string();  // a static key, or none: nothing to fetch
   }
@@ -101,8 +102,8 @@ class FetchScope {
   std::shared_ptr<TokenCache::Fetch> fetch_;
 };
 
-asio::awaitable<Result<std::string>> LlmExchange::refresh_token(const Snapshot::LlmModel& target,
-                                                                TokenCache::Entry& entry) {
+asio::awaitable<Result<std::string>> LlmExchange::refresh_token(
+    const Snapshot::LlmDeployment& target, TokenCache::Entry& entry) {
   auto fetch = std::make_shared<TokenCache::Fetch>(worker_.io());
   fetch->done.expires_after(TokenCache::kWaitLimit);
   const FetchScope scope(entry, fetch);
@@ -135,7 +136,7 @@ asio::awaitable<Result<std::string>> LlmExchange::refresh_token(const Snapshot::
 }
 
 asio::awaitable<Result<llm::AccessToken>> LlmExchange::fetch_token(
-    const Snapshot::LlmModel& target) {
+    const Snapshot::LlmDeployment& target) {
   const config::Provider& provider = *target.provider;
   if (target.token_cluster == Snapshot::kNoCluster) {
     co_return fail(ErrorCode::kInternal, "the provider has no token endpoint");

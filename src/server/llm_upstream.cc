@@ -62,15 +62,26 @@ asio::awaitable<Result<ProviderAnswer>> LlmExchange::open_call(
   }
   record.upstream_start = Clock::now();
   InFlight in_flight(cluster, *endpoint);
-  auto upstream = co_await send_upstream(cluster, *endpoint, head, body);
-  if (!upstream) {
-    co_return std::unexpected(std::move(upstream.error()));
-  }
-  auto head_size = co_await read_upstream_head(
-      downstream_, **upstream, worker_.snapshot().response_limits, first_byte, "POST");
-  if (!head_size) {
+  Result<std::unique_ptr<proxy::UpstreamConnection>> upstream;
+  Result<size_t> head_size = 0;
+  // A pooled connection the provider closed while idle fails before any answer byte: the
+  // request goes once more, on a new connection (as the plain proxy does).
+  for (bool pooled = true;; pooled = false) {
+    upstream = co_await send_upstream(cluster, *endpoint, head, body, pooled);
+    if (!upstream) {
+      co_return std::unexpected(std::move(upstream.error()));
+    }
+    head_size = co_await read_upstream_head(downstream_, **upstream,
+                                            worker_.snapshot().response_limits, first_byte, "POST");
+    if (head_size) {
+      break;
+    }
     record.upstream = nullptr;
-    co_return std::unexpected(std::move(head_size.error()));
+    const bool stale = (*upstream)->reused() && (*upstream)->in().empty() &&
+                       head_size.error().code() == ErrorCode::kUpstreamReset;
+    if (!stale || !pooled || record.client_gone) {
+      co_return std::unexpected(std::move(head_size.error()));
+    }
   }
   record.upstream_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - record.upstream_start).count();
@@ -104,22 +115,33 @@ void LlmExchange::close_call(ProviderAnswer& answer, bool reusable) {
   }
 }
 
-asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
-                                                    const Snapshot::LlmModel& target) {
-  const llm::Wire wire = llm::wire_of(*target.provider, target.model->model);
-  meter(target);
+// One attempt: the answer goes to the client when it is a success (or not worth trying
+// elsewhere, which the caller decides from the result); a failure is returned unanswered.
+asio::awaitable<AttemptResult> LlmExchange::call_provider(const ProviderCall& call,
+                                                          const Snapshot::LlmDeployment& target) {
+  const llm::Wire wire = llm::wire_of(*target.provider, target.upstream_model());
+  AttemptResult result;
+  const auto started = Clock::now();
   auto answer = co_await open_call(call.head, call.body, target.cluster, *target.provider,
                                    route_.timeouts.first_byte);
+  result.first_byte = Clock::now() - started;
   if (!answer) {
-    co_return co_await reply_error(std::move(answer.error()));
+    result.error = std::move(answer.error());
+    co_return result;
   }
   const int status = answer->status;
   bool reusable = false;
-  Outcome outcome = Outcome::kClose;
   if (status >= 200 && status < 300 && call.stream) {
-    outcome = co_await relay_stream(*answer->connection, answer->body, wire, call, reusable);
+    auto first = co_await await_first_bytes(*answer->connection, answer->body);
+    result.first_byte = Clock::now() - started;
+    if (!first) {
+      close_call(*answer, /*reusable=*/false);
+      result.error = std::move(first.error());
+      co_return result;
+    }
+    result.outcome = co_await relay_stream(*answer->connection, answer->body, wire, call, reusable);
     close_call(*answer, reusable);
-    co_return outcome;
+    co_return result;
   }
   // Rerank's answer goes back with its content type, taken before the body read ends the
   // head's views (only then: the chat path makes no copy).
@@ -134,19 +156,18 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
   close_call(*answer, reusable);
   ExchangeRecord& record = downstream_.record;
   if (!whole) {
-    outcome = co_await reply_error(std::move(whole.error()));
+    result.error = std::move(whole.error());
   } else if (status < 200 || status >= 300) {
-    const llm::ApiError error =
-        llm::decode_upstream_error(wire, status, *whole, answer->error_type);
-    outcome = co_await reply_error(error, answer->retry_after);
+    result.api_error = llm::decode_upstream_error(wire, status, *whole, answer->error_type);
+    result.retry_after = std::move(answer->retry_after);
   } else if (call.passthrough && call.rerank) {
     record.llm.usage = llm::decode_rerank_usage(*whole);
-    outcome = co_await reply_json(status, std::move(*whole), {}, std::move(content_type));
+    result.outcome = co_await reply_json(status, std::move(*whole), {}, std::move(content_type));
   } else if (call.passthrough) {
     record.llm.usage = llm::decode_upstream_usage(wire, *whole);
-    outcome = co_await reply_json(200, std::move(*whole));
+    result.outcome = co_await reply_json(200, std::move(*whole));
   } else if (auto decoded = llm::decode_upstream_response(wire, *whole); !decoded) {
-    outcome = co_await reply_error(std::move(decoded.error()));
+    result.error = std::move(decoded.error());
   } else {
     record.llm.usage = decoded->usage;
     if (decoded->model.empty()) {
@@ -157,15 +178,42 @@ asio::awaitable<Outcome> LlmExchange::call_provider(const ProviderCall& call,
     }
     std::string out;
     llm::encode_client_response(dialect_, *decoded, static_cast<int64_t>(std::time(nullptr)), out);
-    outcome = co_await reply_json(200, std::move(out));
+    result.outcome = co_await reply_json(200, std::move(out));
   }
-  co_return outcome;
+  co_return result;
+}
+
+asio::awaitable<Result<void>> LlmExchange::await_first_bytes(proxy::UpstreamConnection& upstream,
+                                                             UpstreamBody& body) {
+  if (body.framing == http1::BodyFraming::kNone) {
+    co_return Result<void>{};
+  }
+  upstream.in().consume(body.head_size);  // the head's views die here
+  body.head_size = 0;
+  // The first-byte deadline set for the head still runs: it bounds the time to first token.
+  const AwaitingUpstream awaiting(downstream_);
+  while (upstream.in().empty()) {
+    auto [error, n] = co_await upstream.stream().async_read_some(
+        upstream.in().prepare(kReadChunk, kMaxBodyBuffer), kAwait);
+    if (error == asio::error::eof && body.framing == http1::BodyFraming::kUntilClose) {
+      co_return Result<void>{};  // an empty stream: the decoder says it is incomplete
+    }
+    if (error && downstream_.timed_out(Phase::kUpstreamFirstByte)) {
+      co_return fail(ErrorCode::kUpstreamTimeout, "the provider sent no token in time");
+    }
+    if (error) {
+      co_return fail(ErrorCode::kUpstreamReset,
+                     "the provider's stream ended before its first event: " + error.message());
+    }
+    upstream.in().commit(n);
+  }
+  co_return Result<void>{};
 }
 
 // Embeddings from a provider whose embeddings API is not OpenAI's: one or more calls (Bedrock's
 // Titan and Nova models take one text per call), their vectors put together in the inputs'
 // order and written in OpenAI's shape.
-asio::awaitable<Outcome> LlmExchange::embed_translated(const Snapshot::LlmModel& target) {
+asio::awaitable<Outcome> LlmExchange::embed_translated(const Snapshot::LlmDeployment& target) {
   const config::Provider& provider = *target.provider;
   auto request = dialects::openai::decode_embeddings_request(body_);
   if (!request) {
@@ -177,7 +225,7 @@ asio::awaitable<Outcome> LlmExchange::embed_translated(const Snapshot::LlmModel&
     Error error = std::move(token.error());
     co_return co_await reply_error(std::move(error));
   }
-  auto calls = llm::encode_upstream_embeddings(provider, *request, target.model->model, *token);
+  auto calls = llm::encode_upstream_embeddings(provider, *request, target.upstream_model(), *token);
   if (!calls) {
     Error error = std::move(calls.error());
     co_return co_await reply_error(std::move(error));
@@ -197,11 +245,12 @@ asio::awaitable<Outcome> LlmExchange::embed_translated(const Snapshot::LlmModel&
       co_return co_await reply_error(std::move(whole.error()));
     }
     if (answer->status < 200 || answer->status >= 300) {
-      const llm::ApiError error = llm::decode_upstream_error(
-          llm::wire_of(provider, target.model->model), answer->status, *whole, answer->error_type);
+      const llm::ApiError error =
+          llm::decode_upstream_error(llm::wire_of(provider, target.upstream_model()),
+                                     answer->status, *whole, answer->error_type);
       co_return co_await reply_error(error, answer->retry_after);
     }
-    if (auto decoded = llm::decode_upstream_embeddings(provider, target.model->model, *whole,
+    if (auto decoded = llm::decode_upstream_embeddings(provider, target.upstream_model(), *whole,
                                                        answer->input_tokens, response);
         !decoded) {
       co_return co_await reply_error(std::move(decoded.error()));
@@ -235,14 +284,16 @@ void LlmExchange::name_answer(llm::StreamEvent& start, std::string& storage) con
   }
 }
 
-// A pooled connection first; one that fails before any response byte may have been closed by
-// the provider while idle, so the request (whole in memory) is sent once more on a new one.
+// A pooled connection first (unless `pooled` is false); one whose write fails may have been
+// closed by the provider while idle, so the request (whole in memory) is sent once more on a
+// new one.
 asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> LlmExchange::send_upstream(
     proxy::ClusterRuntime& cluster, size_t endpoint, const std::string& head,
-    const std::string& body) {
+    const std::string& body, bool pooled) {
   ExchangeRecord& record = downstream_.record;
   for (int attempt = 0;; ++attempt) {
-    auto connected = co_await connect_upstream(downstream_, cluster, endpoint, attempt == 0);
+    auto connected =
+        co_await connect_upstream(downstream_, cluster, endpoint, pooled && attempt == 0);
     if (!connected) {
       co_return connected;
     }

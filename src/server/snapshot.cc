@@ -1,10 +1,78 @@
 #include "server/snapshot.h"
 
+#include <algorithm>
 #include <set>
 
 #include "http/filter/filter.h"
 
 namespace nexus::server {
+
+namespace {
+
+size_t cluster_id(const Snapshot& snapshot, const std::string& name) {
+  for (size_t i = 0; i < snapshot.clusters.size(); ++i) {
+    if (!name.empty() && snapshot.clusters[i]->name == name) {
+      return i;
+    }
+  }
+  return Snapshot::kNoCluster;
+}
+
+bool restricts(const config::Deployment& deployment) {
+  const config::Capabilities& can = deployment.capabilities;
+  return can.context_window != 0 || !can.tools || !can.vision || !can.json_schema ||
+         deployment.tpm != 0;
+}
+
+// Groups and their deployments; references between groups become pointers (the config
+// checked that they resolve).
+void build_model_groups(Snapshot& snapshot) {
+  const config::Config& cfg = snapshot.config;
+  for (const config::Model& model : cfg.models) {
+    Snapshot::LlmGroup group{.model = &model,
+                             .first = snapshot.deployments.size(),
+                             .count = model.deployments.size(),
+                             .id = snapshot.models.size()};
+    for (const config::Deployment& deployment : model.deployments) {
+      const config::Provider& provider = cfg.providers.at(deployment.provider);
+      snapshot.deployments.push_back({.group = &model,
+                                      .deployment = &deployment,
+                                      .provider = &provider,
+                                      .cluster = cluster_id(snapshot, provider.cluster),
+                                      .token_cluster = cluster_id(snapshot, provider.oauth.cluster),
+                                      .id = snapshot.deployments.size()});
+    }
+    snapshot.models.emplace(model.name, std::move(group));
+  }
+  for (auto& [name, group] : snapshot.models) {
+    const config::Model& model = *group.model;
+    for (const std::string& fallback : model.fallbacks) {
+      group.fallbacks.push_back(&snapshot.models.at(fallback));
+    }
+    if (!model.context_fallback.empty()) {
+      group.context_fallback = &snapshot.models.at(model.context_fallback);
+    }
+    for (const config::Variant& variant : model.split) {
+      group.variants.push_back(&snapshot.models.at(variant.model));
+    }
+    snapshot.has_splits = snapshot.has_splits || !group.variants.empty();
+  }
+  auto inspects = [&](const Snapshot::LlmGroup& group) {
+    return group.model->strategy == config::RoutingStrategy::kCost ||
+           std::ranges::any_of(snapshot.deployments_of(group), [](const auto& deployment) {
+             return restricts(*deployment.deployment);
+           });
+  };
+  for (auto& [name, group] : snapshot.models) {
+    group.inspects_requests =
+        inspects(group) || std::ranges::any_of(group.fallbacks, [&](const auto* fallback) {
+          return inspects(*fallback);
+        });
+  }
+  snapshot.usage = std::make_unique<llm::routing::UsageWindow[]>(snapshot.deployments.size());
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
   auto snapshot = std::make_shared<Snapshot>();
@@ -40,21 +108,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
     }
     snapshot->route_cluster.push_back(id);
   }
-  for (const config::Model& model : cfg.models) {
-    const config::Provider& provider = cfg.providers.at(model.provider);
-    size_t id = Snapshot::kNoCluster;
-    size_t token_id = Snapshot::kNoCluster;
-    for (size_t i = 0; i < snapshot->clusters.size(); ++i) {
-      if (!provider.cluster.empty() && snapshot->clusters[i]->name == provider.cluster) {
-        id = i;
-      }
-      if (!provider.oauth.cluster.empty() &&
-          snapshot->clusters[i]->name == provider.oauth.cluster) {
-        token_id = i;
-      }
-    }
-    snapshot->models.emplace(model.name, Snapshot::LlmModel{&model, &provider, id, token_id});
-  }
+  build_model_groups(*snapshot);
   for (size_t i = 0; i < cfg.server.listen.size(); ++i) {
     const auto& listener_tls = cfg.server.listen[i].tls;
     std::unique_ptr<net::ServerTls> tls;

@@ -71,6 +71,7 @@ Worker::Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCou
     clusters_.push_back(std::make_unique<proxy::ClusterRuntime>(
         io_, *snapshot_->clusters[i], snapshot_->cluster_tls[i].get(), index * 7919 + i + 1));
   }
+  llm_routing_.reset(*snapshot_, index);
 }
 
 Worker::~Worker() {

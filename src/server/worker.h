@@ -15,6 +15,7 @@
 #include "obs/logging.h"
 #include "proxy/upstream/cluster_runtime.h"
 #include "server/exchange_state.h"
+#include "server/llm_routing.h"
 #include "server/load_shedding.h"
 #include "server/snapshot.h"
 #include "server/token_cache.h"
@@ -54,6 +55,7 @@ class Worker {
   [[nodiscard]] const Snapshot& snapshot() const { return *snapshot_; }
   proxy::ClusterRuntime& cluster(size_t id) { return *clusters_[id]; }
   TokenCache& tokens() { return tokens_; }
+  LlmRouting& llm_routing() { return llm_routing_; }
   LoadCounters& load() { return counters_.load; }
   [[nodiscard]] bool draining() const { return draining_; }
   std::unique_ptr<ExchangeState> take_exchange_state();
@@ -74,6 +76,7 @@ class Worker {
   std::unordered_set<ClientConnection*> connections_;
   std::vector<std::unique_ptr<ExchangeState>> spare_states_;
   TokenCache tokens_;
+  LlmRouting llm_routing_;
   boost::asio::steady_timer tick_timer_;
   std::atomic<uint32_t> open_connections_{0};
   bool draining_ = false;

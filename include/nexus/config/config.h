@@ -275,11 +275,57 @@ struct Provider {
   OAuthClient oauth;
 };
 
-// A model clients may name, and where it goes.
-struct Model {
-  std::string name;      // what clients send as "model"
+// What a deployment can take: capability-aware routing passes over deployments that cannot
+// serve a request before the strategy picks (docs/routing.md).
+struct Capabilities {
+  uint64_t context_window = 0;  // tokens; 0: not known, never filtered on
+  bool tools = true;
+  bool vision = true;  // images in messages
+  bool json_schema = true;
+};
+
+// USD per million tokens, for the cost strategy.
+struct Price {
+  double input = 0;
+  double output = 0;
+};
+
+// One place a model is served: a provider, its model id, and what it may get.
+struct Deployment {
   std::string provider;  // a key of Config::providers
-  std::string model;     // the upstream's model id (default: name)
+  std::string model;     // the upstream's model id (default: the group's name)
+  uint32_t weight = 1;
+  uint32_t rpm = 0;  // requests per minute, all workers together; 0 = no limit
+  uint64_t tpm = 0;  // tokens per minute (input and output), all workers; 0 = no limit
+  Capabilities capabilities;
+  std::optional<Price> price;
+};
+
+enum class RoutingStrategy { kWeighted, kRoundRobin, kLeastBusy, kLeastLatency, kCost, kUsage };
+
+// An A/B split: a model name that sends each user to one of other models, by percentage.
+struct Variant {
+  std::string model;  // a name in Config::models
+  uint32_t percent = 0;
+};
+
+// A model clients may name (a model group): where it goes, how a deployment is chosen, and
+// what is tried when the chosen one fails (docs/routing.md).
+struct Model {
+  std::string name;                     // what clients send as "model"
+  std::vector<Deployment> deployments;  // empty only for a split
+  RoutingStrategy strategy = RoutingStrategy::kWeighted;
+  double exploration = 0.05;    // least_latency: share of requests sent to a random other
+  Duration latency_ceiling{0};  // cost: deployments slower than this are passed over; 0 = none
+  std::vector<std::string> fallbacks;  // groups tried in order once every deployment failed
+  std::string context_fallback;        // the group for requests too long for this one
+  std::vector<Variant> split;          // non-empty: an A/B split, no deployments of its own
+  // Passive health of the deployments (per worker): on by default when the group has an
+  // alternative (two deployments, or fallbacks), so that one failing provider is passed over.
+  CircuitBreaker circuit_breaker;
+  Duration rate_limit_cool_down{5000};      // after a 429 without Retry-After
+  Duration misconfigured_cool_down{60000};  // after a 401 or 403: the key is wrong
+  RetryBudget retry_budget;                 // failovers within the group (per worker)
 };
 
 struct Route {

@@ -391,42 +391,4 @@ Result<void> parse_providers(const Reader& r, const Field& field,
   return {};
 }
 
-Result<void> parse_models(const Reader& r, const Field& field,
-                          const std::map<std::string, config::Provider>& providers,
-                          const std::set<std::string>& left_out, std::vector<config::Model>& out) {
-  auto items = r.items(field, /*non_empty=*/false);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
-  }
-  std::set<std::string> names;
-  for (const Field& item : *items) {
-    if (!item.node.IsMap()) {
-      return r.error(item, "expected a mapping with name, provider (and model)");
-    }
-    NEXUS_CONFIG_TRY(r.check_mapping(item, {"name", "provider", "model"}));
-    config::Model model;
-    NEXUS_CONFIG_TRY(r.require(r.child(item, "name")));
-    NEXUS_CONFIG_TRY(r.require(r.child(item, "provider")));
-    NEXUS_CONFIG_TRY(r.read(item, "name", model.name));
-    NEXUS_CONFIG_TRY(r.read(item, "provider", model.provider));
-    model.model = model.name;
-    NEXUS_CONFIG_TRY(r.read(item, "model", model.model));
-    if (model.name.empty() || model.model.empty()) {
-      return r.error(item, "name and model cannot be empty");
-    }
-    if (!names.insert(model.name).second) {
-      return r.error(r.child(item, "name"), "model '" + model.name + "' is listed twice");
-    }
-    if (left_out.contains(model.provider)) {
-      continue;  // an optional provider without its API key
-    }
-    if (!providers.contains(model.provider)) {
-      return r.error(r.child(item, "provider"),
-                     "unknown provider '" + model.provider + "' (not defined in providers)");
-    }
-    out.push_back(std::move(model));
-  }
-  return {};
-}
-
 }  // namespace nexus::control::config_internal

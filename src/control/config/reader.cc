@@ -1,9 +1,11 @@
 #include "control/config/reader.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <set>
 #include <system_error>
@@ -108,6 +110,11 @@ Result<std::vector<std::pair<std::string, Field>>> Reader::entries(const Field& 
 
 Result<void> Reader::check_mapping(const Field& field,
                                    std::initializer_list<std::string_view> allowed) const {
+  return check_mapping(field, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+Result<void> Reader::check_mapping(const Field& field,
+                                   std::span<const std::string_view> allowed) const {
   auto pairs = entries(field);
   if (!pairs) {
     return std::unexpected(std::move(pairs.error()));
@@ -224,6 +231,23 @@ Result<config::Duration> Reader::duration(const Field& field) const {
                             "limit), got '" + *text + "'");
   }
   return *value;
+}
+
+Result<double> Reader::number(const Field& field, double min, double max) const {
+  auto text = scalar(field, "a number");
+  if (!text) {
+    return std::unexpected(std::move(text.error()));
+  }
+  double value = 0;
+  const char* end = text->data() + text->size();
+  const auto [stop, error] = std::from_chars(text->data(), end, value);
+  if (error != std::errc{} || stop != end) {
+    return this->error(field, "expected a number, got '" + *text + "'");
+  }
+  if (value < min || value > max) {
+    return this->error(field, fmt::format("must be between {} and {}", min, max));
+  }
+  return value;
 }
 
 Result<uint64_t> Reader::size(const Field& field, uint64_t min, uint64_t max) const {

@@ -70,6 +70,8 @@ class Reader {
   [[nodiscard]] Result<void> require(const Field& field) const;
   // `field` must be a mapping (null counts as empty) with unique keys, all in `allowed`.
   [[nodiscard]] Result<void> check_mapping(const Field& field,
+                                           std::span<const std::string_view> allowed) const;
+  [[nodiscard]] Result<void> check_mapping(const Field& field,
                                            std::initializer_list<std::string_view> allowed) const;
   // The key/value pairs of a mapping (null: none), keys interpolation-free and unique.
   [[nodiscard]] Result<std::vector<std::pair<std::string, Field>>> entries(
@@ -93,6 +95,8 @@ class Reader {
   [[nodiscard]] Result<bool> boolean(const Field& field) const;
   [[nodiscard]] Result<uint64_t> integer(const Field& field, uint64_t min, uint64_t max) const;
   [[nodiscard]] Result<config::Duration> duration(const Field& field) const;
+  // A decimal number (prices, shares) in [min, max].
+  [[nodiscard]] Result<double> number(const Field& field, double min, double max) const;
   [[nodiscard]] Result<uint64_t> size(const Field& field, uint64_t min, uint64_t max) const;
   // A string from `choices`; otherwise "unknown value 'x' (expected a, b, c)".
   [[nodiscard]] Result<std::string> one_of(const Field& field,

@@ -16,6 +16,12 @@ Result<void> parse_server(const Reader& reader, const Field& field, config::Serv
 Result<void> parse_clusters(const Reader& reader, const Field& field,
                             std::map<std::string, config::Cluster>& out);
 
+// A cluster's (or model group's) `circuit_breaker`: true, false or a mapping of settings.
+Result<void> parse_circuit_breaker(const Reader& reader, const Field& field,
+                                   config::CircuitBreaker& out);
+// A `retry_budget` mapping (percent, min_per_second).
+Result<void> parse_retry_budget(const Reader& reader, const Field& field, config::RetryBudget& out);
+
 // `providers`: a mapping from name to LLM provider. Each provider reached over the network adds
 // its cluster ("provider:<name>") to `clusters`. An optional provider without its API key is
 // left out, its name put in `left_out`.

@@ -8,6 +8,8 @@ faithfully or gets the fault the test set, decided when the connection is accept
     proxy.set(Fault.error(503), share=0.8)         # 80 % of new connections answer 503
     proxy.set(Fault.truncate(after=300), first=1)  # only the next connection is cut short
     proxy.down(); proxy.up()                       # refuse connections, then accept again
+    proxy.drop_connections()                       # open connections end: the fault set now
+                                                   # applies to the next ones
 
 Faults that end the connection (reset, truncate, error: "Connection: close") make the next
 request open a new connection and so draw again: a per-request failure rate for a client that
@@ -157,6 +159,17 @@ class FaultProxy:
             self.listener = listener
             self.port = listener.getsockname()[1]
         threading.Thread(target=self._accept_loop, args=(listener,), daemon=True).start()
+
+    def drop_connections(self):
+        """Ends every open connection, so that a client that pools them connects again and
+        meets the fault set now (a provider that turns slow or flaky for everyone)."""
+        with self.lock:
+            sockets = list(self.sockets)
+        for s in sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def count(self, kind):
         with self.lock:

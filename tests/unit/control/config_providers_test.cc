@@ -38,8 +38,8 @@ TEST(ConfigProviders, BaseUrlBecomesACluster) {
   EXPECT_TRUE(claude.drop_unsupported_params);
   EXPECT_TRUE(loaded->clusters.at("provider:claude").tls.enabled);
   ASSERT_EQ(loaded->models.size(), 2U);
-  EXPECT_EQ(loaded->models[0].model, "qwen3");
-  EXPECT_EQ(loaded->models[1].model, "claude");  // defaults to the name
+  EXPECT_EQ(loaded->models[0].deployments.at(0).model, "qwen3");
+  EXPECT_EQ(loaded->models[1].deployments.at(0).model, "claude");  // defaults to the name
   EXPECT_TRUE(loaded->routes[0].llm);
 }
 

@@ -1,0 +1,339 @@
+"""Model groups on the LLM route: deployments chosen by strategy, failover between them and to
+fallback groups, context-window fallbacks, capability filtering, A/B splits, the 429 and 401
+reactions, rpm limits, and the x-nexus-* headers. Each deployment's provider is a replaying
+test upstream behind its own fault proxy (the chaos harness), so faults hit one deployment."""
+
+import json
+import time
+import unittest
+from collections import Counter
+
+from harness.fault_proxy import Fault, FaultProxy
+from harness.llm import replay
+from nexus_harness import NexusTestCase, free_port, request, wait_until
+
+OK = "openai/pydantic__test_openai_chat_prompt_cache_e2e.0.json"  # answers "OK"
+STREAM = "openai/vercel__openai-text.chunks.txt"
+CLAUDE = "anthropic/ddtrace__completion_anthropic.json"
+HELLO = [{"role": "user", "content": "Hello Nexus"}]
+CONTEXT_ERROR = (b'{"error":{"message":"This model\'s maximum context length is 50 tokens.",'
+                 b'"type":"invalid_request_error","param":"messages",'
+                 b'"code":"context_length_exceeded"}}')
+
+
+class RoutingTestCase(NexusTestCase):
+    def deployment_providers(self, names, kind="openai_compatible"):
+        """One replaying upstream behind a fault proxy per provider name."""
+        self.proxies = getattr(self, "proxies", {})
+        self.upstreams = getattr(self, "upstreams", {})
+        providers = {}
+        for name in names:
+            up = self.upstream(replay(), name=name)
+            proxy = FaultProxy(up.address)
+            self.addCleanup(proxy.stop)
+            self.proxies[name], self.upstreams[name] = proxy, up
+            base = f"http://{proxy.address}/v1"
+            key = "sk-ant-" + name if kind == "anthropic" else "sk-" + name
+            providers[name] = {"type": kind, "base_url": base, "api_key": key}
+        return providers
+
+    def start(self, providers, models, timeouts=None, workers=1):
+        route = {"match": {"prefix": "/v1/"}, "llm": {}}
+        if timeouts:
+            route["timeouts"] = timeouts
+        config = {"server": {"listen": [f"127.0.0.1:{free_port()}"], "workers": workers},
+                  "providers": providers, "models": models, "routes": [route],
+                  "logging": {"level": "info", "access_log": {"enabled": False}}}
+        self.nx = self.nexus(config)
+
+    def chat(self, model, messages=HELLO, **fields):
+        body = dict({"model": model, "messages": messages}, **fields)
+        return request(self.nx.port, "POST", "/v1/chat/completions",
+                       {"content-type": "application/json", "authorization": "Bearer sk-client"},
+                       json.dumps(body).encode(), timeout=15)
+
+    def served_by(self, response):
+        return response.header("x-nexus-provider")
+
+
+class FailoverTest(RoutingTestCase):
+    def test_a_down_provider_fails_over_within_the_request(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.proxies["a"].down()
+        self.start(providers, [{"name": "gpt", "strategy": "round_robin", "deployments": [
+            {"provider": "a", "model": OK}, {"provider": "b", "model": OK}]}])
+        responses = [self.chat("gpt") for _ in range(10)]
+        self.assertEqual([r.status for r in responses], [200] * 10)
+        self.assertEqual({self.served_by(r) for r in responses}, {"b"})
+        first = responses[0]
+        self.assertEqual(first.header("x-nexus-attempts"), "2")  # a refused, then b
+        self.assertEqual(first.header("x-nexus-model"), OK)
+        self.assertEqual(json.loads(first.body)["choices"][0]["message"]["content"], "OK")
+        # After 5 failures in a row a's breaker is open: the later requests go to b at once.
+        self.assertEqual(responses[-1].header("x-nexus-attempts"), "1")
+
+    def test_5xx_fails_over_and_every_deployment_down_is_a_clean_503(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.proxies["a"].set(Fault.error(500))
+        self.start(providers, [{"name": "gpt", "strategy": "round_robin", "deployments": [
+            {"provider": "a", "model": OK}, {"provider": "b", "model": OK}]}])
+        r = self.chat("gpt")
+        self.assertEqual((r.status, self.served_by(r), r.header("x-nexus-attempts")),
+                         (200, "b", "2"))
+        self.proxies["b"].set(Fault.error(502))
+        self.proxies["b"].drop_connections()
+        r = self.chat("gpt")
+        self.assertIn(r.status, (500, 502), r.body)  # the last failure, in OpenAI's shape
+        self.assertIn("error", json.loads(r.body))
+        self.assertEqual(r.header("x-nexus-attempts"), "2")
+
+    def test_fallback_chain_reaches_another_model_group_in_another_dialect(self):
+        providers = self.deployment_providers(["a"])
+        providers.update(self.deployment_providers(["claude"], kind="anthropic"))
+        self.proxies["a"].down()
+        self.start(providers, [
+            {"name": "gpt", "provider": "a", "model": OK, "fallbacks": ["sonnet"]},
+            {"name": "sonnet", "provider": "claude", "model": CLAUDE}])
+        r = self.chat("gpt")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual((self.served_by(r), r.header("x-nexus-model")), ("claude", CLAUDE))
+        body = json.loads(r.body)
+        self.assertEqual(body["object"], "chat.completion")  # translated to the client's API
+        self.assertEqual(self.upstreams["claude"].requests[-1].path, "/v1/messages")
+
+    def test_4xx_from_the_provider_is_not_retried(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.proxies["a"].set(Fault.error(400, body=b'{"error":{"message":"bad temperature",'
+                                                    b'"type":"invalid_request_error"}}'))
+        self.start(providers, [{"name": "gpt", "strategy": "round_robin", "deployments": [
+            {"provider": "a", "model": OK}, {"provider": "b", "model": OK}]}])
+        r = self.chat("gpt")
+        self.assertEqual(r.status, 400)
+        self.assertEqual(json.loads(r.body)["error"]["message"], "bad temperature")
+        self.assertEqual(r.header("x-nexus-attempts"), "1")
+        self.assertEqual(self.upstreams["b"].count(), 0)
+
+    def test_retry_budget_bounds_failovers_when_everything_fails(self):
+        providers = self.deployment_providers(["a", "b", "c"])
+        for name in ("a", "b", "c"):
+            self.proxies[name].set(Fault.error(503))
+        self.start(providers, [{"name": "gpt", "circuit_breaker": False,
+                                "retry_budget": {"percent": 20, "min_per_second": 0},
+                                "deployments": [{"provider": n, "model": OK}
+                                                for n in ("a", "b", "c")]}])
+        statuses = [self.chat("gpt").status for _ in range(20)]
+        self.assertEqual(statuses, [503] * 20)
+        attempts = sum(self.proxies[n].count("error") for n in ("a", "b", "c"))
+        # 20 first attempts, and failovers up to 20 % of them: not 60 attempts.
+        self.assertEqual(attempts, 24, attempts)
+
+
+class ProviderSignalsTest(RoutingTestCase):
+    def test_429_rests_the_deployment_for_its_retry_after(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.proxies["a"].set(Fault.error(429, headers=[("Retry-After", "1")]))
+        self.start(providers, [{"name": "gpt", "strategy": "round_robin", "deployments": [
+            {"provider": "a", "model": OK}, {"provider": "b", "model": OK}]}])
+        served = [self.served_by(self.chat("gpt")) for _ in range(6)]
+        self.assertEqual(served, ["b"] * 6)
+        self.assertEqual(self.proxies["a"].count("error"), 1, "a was asked again while resting")
+        self.proxies["a"].clear()
+        back = wait_until(lambda: self.served_by(self.chat("gpt")) == "a", timeout=5)
+        self.assertTrue(back, "a got no traffic after its Retry-After passed")
+
+    def test_401_marks_the_deployment_misconfigured_and_says_so_in_the_log(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.start(providers, [{"name": "gpt", "strategy": "round_robin", "deployments": [
+            {"provider": "a", "model": "openai/ddtrace__chat_completion_error.json"},
+            {"provider": "b", "model": OK}]}])
+        served = [self.served_by(self.chat("gpt")) for _ in range(5)]
+        self.assertEqual(served, ["b"] * 5)
+        self.assertEqual(self.upstreams["a"].count(), 1, "a misconfigured key was tried again")
+        logged = wait_until(lambda: "refused Nexus's credentials" in self.nx.stderr())
+        self.assertTrue(logged)
+
+    def test_context_length_error_moves_to_the_context_fallback(self):
+        providers = self.deployment_providers(["small", "big"])
+        self.proxies["small"].set(Fault.error(400, body=CONTEXT_ERROR))
+        self.start(providers, [
+            {"name": "gpt", "provider": "small", "model": OK, "context_fallback": "gpt-long"},
+            {"name": "gpt-long", "provider": "big", "model": OK}])
+        r = self.chat("gpt")
+        self.assertEqual((r.status, self.served_by(r), r.header("x-nexus-attempts")),
+                         (200, "big", "2"))
+
+
+class CapabilitiesTest(RoutingTestCase):
+    def test_too_long_for_the_context_window_goes_to_the_context_fallback_first(self):
+        providers = self.deployment_providers(["small", "big"])
+        self.start(providers, [
+            {"name": "gpt", "provider": "small", "model": OK, "context_window": 50,
+             "context_fallback": "gpt-long"},
+            {"name": "gpt-long", "provider": "big", "model": OK, "context_window": 100000}])
+        short = self.chat("gpt")
+        self.assertEqual(self.served_by(short), "small")
+        long = self.chat("gpt", [{"role": "user", "content": "word " * 400}])
+        self.assertEqual((long.status, self.served_by(long)), (200, "big"))
+        self.assertEqual(self.upstreams["small"].count(), 1, "the long request reached small")
+
+    def test_deployments_that_cannot_serve_a_request_are_passed_over(self):
+        providers = self.deployment_providers(["text", "vision"])
+        self.start(providers, [
+            {"name": "gpt", "strategy": "round_robin", "deployments": [
+                {"provider": "text", "model": OK, "vision": False},
+                {"provider": "vision", "model": OK}]},
+            {"name": "no-tools", "provider": "text", "model": OK, "tools": False}])
+        image = [{"role": "user", "content": [
+            {"type": "text", "text": "what is this?"},
+            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]}]
+        served = {self.served_by(self.chat("gpt", image)) for _ in range(4)}
+        self.assertEqual(served, {"vision"})
+        tools = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
+        r = self.chat("no-tools", tools=tools)
+        err = self.assertErrorJson(r, 400)
+        self.assertIn("needs tools", err["message"])
+
+
+class StrategiesTest(RoutingTestCase):
+    def test_weighted_split_follows_the_weights(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.start(providers, [{"name": "gpt", "deployments": [
+            {"provider": "a", "model": OK, "weight": 3}, {"provider": "b", "model": OK}]}])
+        served = Counter(self.served_by(self.chat("gpt")) for _ in range(200))
+        self.assertTrue(120 <= served["a"] <= 180, served)  # 150 expected
+
+    def test_cost_picks_the_cheapest_unless_it_is_over_the_latency_ceiling(self):
+        providers = self.deployment_providers(["cheap", "dear"])
+        self.start(providers, [{"name": "gpt", "strategy": "cost", "latency_ceiling": "150ms",
+                                "deployments": [
+                                    {"provider": "dear", "model": OK,
+                                     "price": {"input": 5, "output": 15}},
+                                    {"provider": "cheap", "model": OK,
+                                     "price": {"input": 0.15, "output": 0.6}}]}])
+        self.assertEqual({self.served_by(self.chat("gpt")) for _ in range(5)}, {"cheap"})
+        self.proxies["cheap"].set(Fault.latency(0.6))  # one answer lifts its average over 150 ms
+        self.proxies["cheap"].drop_connections()
+        slow = self.chat("gpt")  # cheap is still the pick until its latency is measured
+        self.assertEqual(self.served_by(slow), "cheap")
+        served = [self.served_by(self.chat("gpt")) for _ in range(5)]
+        self.assertEqual(served, ["dear"] * 5)
+
+    def test_least_latency_moves_traffic_away_from_a_slow_deployment(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.start(providers, [{"name": "gpt", "strategy": "least_latency", "exploration": 0.1,
+                                "deployments": [{"provider": "a", "model": OK},
+                                                {"provider": "b", "model": OK}]}])
+
+        def slow_down(name, delay):
+            self.proxies[name].set(Fault.latency(delay) if delay else Fault.passthrough())
+            self.proxies[name].drop_connections()
+
+        def share_of(name, count):
+            return [self.served_by(self.chat("gpt")) for _ in range(count)].count(name) / count
+
+        slow_down("b", 0.05)
+        self.assertGreaterEqual(share_of("a", 30), 0.8)  # b is slower: a gets the traffic
+        slow_down("b", 0)
+        slow_down("a", 0.1)
+        slowed = time.monotonic()
+        recent = []
+
+        def shifted():
+            recent.append(self.served_by(self.chat("gpt")))
+            return len(recent) >= 20 and recent[-20:].count("b") >= 16
+
+        self.assertTrue(wait_until(shifted, timeout=10, interval=0))
+        took = time.monotonic() - slowed
+        self.assertLess(took, 5.0, f"traffic moved to b only after {took:.2f} s")
+        print(f"\nleast_latency: 80 % of traffic on the fast deployment {took:.2f} s after the "
+              f"other turned slow", flush=True)
+
+    def test_usage_strategy_keeps_each_deployment_under_its_rpm(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.start(providers, [{"name": "gpt", "strategy": "usage", "deployments": [
+            {"provider": "a", "model": OK, "rpm": 3}, {"provider": "b", "model": OK, "rpm": 5}]}])
+        responses = [self.chat("gpt") for _ in range(10)]
+        served = Counter(self.served_by(r) for r in responses if r.status == 200)
+        self.assertEqual((served["a"], served["b"]), (3, 5))
+        self.assertEqual([r.status for r in responses[8:]], [429, 429])
+        self.assertIn("per minute limit", json.loads(responses[-1].body)["error"]["message"])
+
+    def test_a_b_split_is_sticky_per_user_and_follows_the_percentages(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.start(providers, [
+            {"name": "gpt", "split": [{"model": "gpt-a", "percent": 70},
+                                      {"model": "gpt-b", "percent": 30}]},
+            {"name": "gpt-a", "provider": "a", "model": OK},
+            {"name": "gpt-b", "provider": "b", "model": OK}])
+        variants = {}
+        for user in range(60):
+            r = self.chat("gpt", user=f"user-{user}")
+            variants[user] = r.header("x-nexus-variant")
+            self.assertEqual(self.served_by(r), {"gpt-a": "a", "gpt-b": "b"}[variants[user]])
+        for user in range(0, 60, 7):  # the same user, the same variant
+            self.assertEqual(self.chat("gpt", user=f"user-{user}").header("x-nexus-variant"),
+                             variants[user])
+        share = Counter(variants.values())["gpt-a"] / 60
+        self.assertTrue(0.5 <= share <= 0.9, share)
+
+
+class StreamsTest(RoutingTestCase):
+    def stream(self, model):
+        body = {"model": model, "messages": HELLO, "stream": True}
+        return request(self.nx.port, "POST", "/v1/chat/completions",
+                       {"content-type": "application/json"}, json.dumps(body).encode(), timeout=15)
+
+    def test_no_first_token_in_time_fails_over_before_the_client_saw_anything(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.proxies["a"].set(Fault.blackhole())
+        self.start(providers, [{"name": "gpt", "strategy": "round_robin", "deployments": [
+            {"provider": "a", "model": STREAM}, {"provider": "b", "model": STREAM}]}],
+            timeouts={"first_byte": "300ms"})
+        r = self.stream("gpt")
+        self.assertEqual((r.status, self.served_by(r), r.header("x-nexus-attempts")),
+                         (200, "b", "2"))
+        self.assertTrue(r.body.rstrip().endswith(b"data: [DONE]"), r.body[-200:])
+
+    def test_a_stream_cut_after_its_first_token_ends_with_an_error_and_is_not_repeated(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.start(providers, [{"name": "gpt", "strategy": "round_robin", "deployments": [
+            {"provider": "a", "model": STREAM}, {"provider": "b", "model": STREAM}]}])
+        whole = self.stream("gpt")  # from a: round robin starts there
+        self.assertEqual(self.served_by(whole), "a")
+        self.proxies["a"].set(Fault.truncate(after=1100))  # the head and the first tokens
+        self.proxies["a"].drop_connections()
+        self.stream("gpt")  # b's turn
+        r = self.stream("gpt")
+        self.assertEqual((r.status, self.served_by(r), r.header("x-nexus-attempts")),
+                         (200, "a", "1"))
+        events = [line for line in r.body.split(b"\n") if line.startswith(b"data:")]
+        self.assertIn(b'"error"', events[-1])  # the client learns why the stream ends
+        text, whole_text = content_of(r.body), content_of(whole.body)
+        self.assertTrue(text and whole_text.startswith(text) and len(text) < len(whole_text),
+                        (text, whole_text[:80]))  # the start of the answer, once
+        self.assertEqual(self.upstreams["b"].count(), 1, "the cut stream was sent again to b")
+
+
+def content_of(body):
+    """The text of an OpenAI stream's content deltas, in order."""
+    text = ""
+    for line in body.split(b"\n"):
+        if line.startswith(b"data: {"):
+            event = json.loads(line[6:])
+            for choice in event.get("choices", []):
+                text += choice.get("delta", {}).get("content") or ""
+    return text
+
+
+class HeadersTest(RoutingTestCase):
+    def test_every_answer_names_provider_model_and_attempts(self):
+        self.start({"echo": {"type": "echo"}}, [{"name": "e", "provider": "echo",
+                                                   "model": "echo-1"}])
+        r = self.chat("e")
+        self.assertEqual((r.header("x-nexus-provider"), r.header("x-nexus-model"),
+                          r.header("x-nexus-attempts")), ("echo", "echo-1", "1"))
+        self.assertIsNone(r.header("x-nexus-variant"))
+
+
+if __name__ == "__main__":
+    unittest.main()
