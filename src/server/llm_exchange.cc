@@ -257,6 +257,8 @@ asio::awaitable<Outcome> LlmExchange::answer_in_process(const llm::Request& requ
 void LlmExchange::meter(const Snapshot::LlmDeployment& target) {
   answered_by_ = &target;
   downstream_.record.llm.model = target.group->name;
+  downstream_.record.llm.variant = variant_;
+  downstream_.record.llm.attempts = attempts_;
   downstream_.record.llm.provider = target.provider->name;
 }
 

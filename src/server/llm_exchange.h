@@ -224,7 +224,7 @@ class LlmExchange {
   // For the x-nexus-* headers: the deployment that answered (or was tried last).
   const Snapshot::LlmDeployment* answered_by_ = nullptr;
   uint32_t attempts_ = 0;
-  std::string variant_;
+  std::string_view variant_;  // the split's variant (the snapshot's text)
   bool stream_started_ = false;
   bool stream_chunked_ = false;
   bool stream_filtered_ = false;

@@ -89,6 +89,16 @@ void add_llm_field(AccessLogField field, const filter::LlmUse* llm, JsonLine& li
     line.add_string("provider", llm->provider);
     return;
   }
+  if (field == AccessLogField::kVariant) {
+    if (!llm->variant.empty()) {
+      line.add_string("variant", llm->variant);
+    }
+    return;
+  }
+  if (field == AccessLogField::kAttempts) {
+    line.add_number("attempts", llm->attempts);
+    return;
+  }
   if (!llm->usage) {
     return;
   }

@@ -34,6 +34,8 @@ enum class AccessLogField {
   // reported no usage).
   kModel,
   kProvider,
+  kVariant,   // an A/B split's variant, when the model was one
+  kAttempts,  // deployments tried (failovers + 1)
   kInputTokens,
   kOutputTokens,
   kCacheReadTokens,

@@ -36,6 +36,8 @@ struct LocalReply {
 struct LlmUse {
   std::string_view model;
   std::string_view provider;
+  std::string_view variant;         // the A/B split's variant the request went to, if any
+  uint32_t attempts = 0;            // deployments tried: 1 + failovers
   std::optional<llm::Usage> usage;  // absent: the provider reported none (an error, an endpoint
                                     // without usage, a stream cut before its usage)
 };
