@@ -71,8 +71,10 @@ class HealthCheckTest(NexusTestCase):
         self.assertEqual(bodies.count(b"a"), 5, bodies)  # healthy from the start: round robin
 
         self.bad.set(Fault.error(503))
+        failing_at = time.monotonic()
         self.assertTrue(wait_until(lambda: self.log_count("is unhealthy") >= 1, timeout=5),
                         "the endpoint answering 503 to its checks was never marked unhealthy")
+        taken_out = time.monotonic() - failing_at
         self.assert_all_go_to_the_good_one()
 
         self.bad.clear()
@@ -84,8 +86,9 @@ class HealthCheckTest(NexusTestCase):
         self.assertEqual(bodies.count(b"a"), 5, bodies)  # back in the round robin
         self.assertEqual(self.log_count("is unhealthy"), 1, "state changes are logged once")
         self.assertEqual(self.log_count("is healthy again"), 1)
-        print(f"\n  back in the rotation {recovery * 1000:.0f} ms after the upstream healed "
-              f"(interval {INTERVAL * 1000:.0f} ms, healthy_threshold 2)")
+        print(f"\n  out of the rotation {taken_out * 1000:.0f} ms after the upstream failed, back "
+              f"{recovery * 1000:.0f} ms after it healed (interval {INTERVAL * 1000:.0f} ms, "
+              f"both thresholds 2)")
 
     def test_a_refused_connection_fails_the_check_until_the_endpoint_listens_again(self):
         self.two_endpoints()
@@ -138,9 +141,12 @@ class HealthCheckTest(NexusTestCase):
         time.sleep(2.0)  # a measuring window, not a wait for a condition
         elapsed = time.monotonic() - started
         expected = elapsed / 0.2  # 10 in 2 s; one checker per worker would send 20
-        for name, count in (("a", checks(a) - first_a), ("b", checks(b) - first_b)):
+        counts = {"a": checks(a) - first_a, "b": checks(b) - first_b}
+        for name, count in counts.items():
             self.assertGreaterEqual(count, expected * 0.5, f"{name}: too few checks: {count}")
             self.assertLessEqual(count, expected * 1.3 + 1, f"{name}: too many checks: {count}")
+        print(f"\n  2 workers, interval 200 ms: {counts['a']} and {counts['b']} checks per "
+              f"endpoint in {elapsed:.1f} s")
         self.assertEqual(traffic(a) + traffic(b), 0, "checks are the only requests")
         check = a.last()
         self.assertEqual(check.method, "GET")
