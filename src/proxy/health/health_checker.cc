@@ -186,13 +186,13 @@ void HealthChecker::judge(size_t endpoint, const Result<int>& outcome) {
   health_.set(endpoint, healthy);
   const std::string& name = connector_.endpoint_name(endpoint);
   if (healthy) {
-    spdlog::info("cluster {}: endpoint {} is healthy again ({} checks of {} passed)", cluster_.name,
-                 name, config_.healthy_threshold, config_.path);
+    spdlog::info("cluster {}: endpoint {} is healthy again: {} passed check(s) of {} in a row",
+                 cluster_.name, name, config_.healthy_threshold, config_.path);
     return;
   }
   const std::string last =
       outcome ? "status " + std::to_string(*outcome) : outcome.error().message();
-  spdlog::warn("cluster {}: endpoint {} is unhealthy ({} checks of {} failed; last: {})",
+  spdlog::warn("cluster {}: endpoint {} is unhealthy: {} failed check(s) of {} in a row, last: {}",
                cluster_.name, name, config_.unhealthy_threshold, config_.path, last);
 }
 
