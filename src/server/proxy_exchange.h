@@ -27,7 +27,7 @@ class ProxyExchange {
   boost::asio::awaitable<Outcome> run();
 
  private:
-  // Passive health and retries (proxy_resilience.cc).
+  // Endpoint health (breakers, health checks) and retries (proxy_resilience.cc).
   std::optional<size_t> pick_endpoint(proxy::ClusterRuntime& cluster,
                                       const proxy::LbContext& context);
   boost::asio::awaitable<Outcome> reply_all_open(proxy::ClusterRuntime& cluster);

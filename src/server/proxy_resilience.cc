@@ -1,5 +1,6 @@
-// The proxy exchange's passive health and retries: which endpoint an attempt goes to, how it is
-// judged for the endpoint's circuit breaker, and whether a failed attempt is tried again.
+// The proxy exchange's use of endpoint health (passive and active) and its retries: which endpoint
+// an attempt goes to, how it is judged for the endpoint's circuit breaker, and whether a failed
+// attempt is tried again.
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -44,23 +45,45 @@ Clock::duration backoff(const config::RetryPolicy& policy, uint32_t retry) {
 
 }  // namespace
 
-// The balancer's choice, passed over while its circuit breaker is open: each endpoint is
-// offered at most once per pick, so with every breaker open the request is refused at once.
+// The balancer's choice, passed over while its circuit breaker is open or it fails its active
+// health checks. Each endpoint is offered about once per pick; when the balancer keeps offering
+// passed-over ones (random draws, a consistent hash's fixed choice), the endpoints after its
+// last offer are tried in order. With every breaker open the request is refused at once. When
+// every endpoint fails its checks they are ignored (Envoy's panic mode): trying them all beats
+// refusing everything on what may be a broken check.
 std::optional<size_t> ProxyExchange::pick_endpoint(proxy::ClusterRuntime& cluster,
                                                    const proxy::LbContext& context) {
   const auto now = Clock::now();
+  const bool panic = !cluster.any_healthy();
+  const size_t count = cluster.config().endpoints.size();
+  auto usable = [&](size_t candidate) {
+    if (!panic && !cluster.healthy(candidate)) {
+      admission_ = proxy::CircuitBreaker::Admission::kRefused;
+      return false;
+    }
+    admission_ = cluster.admit(candidate, now);
+    return admission_ != proxy::CircuitBreaker::Admission::kRefused;
+  };
   std::optional<size_t> endpoint;
-  for (size_t offered = 0; offered < cluster.config().endpoints.size(); ++offered) {
+  for (size_t offered = 0; offered < count; ++offered) {
     endpoint = cluster.load_balancer().pick(context);
     if (!endpoint) {
       return std::nullopt;
     }
-    admission_ = cluster.admit(*endpoint, now);
-    if (admission_ != proxy::CircuitBreaker::Admission::kRefused) {
-      break;
+    if (usable(*endpoint)) {
+      return endpoint;
     }
   }
-  return endpoint;
+  if (!endpoint) {
+    return std::nullopt;
+  }
+  for (size_t step = 1; step < count; ++step) {
+    const size_t candidate = (*endpoint + step) % count;
+    if (usable(candidate)) {
+      return candidate;
+    }
+  }
+  return endpoint;  // refused (admission_): every endpoint is passed over
 }
 
 // 503 with Retry-After: the seconds until the first breaker lets a probe through.

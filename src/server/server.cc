@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "obs/logging.h"
+#include "proxy/health/health_checker.h"
 #include "server/snapshot.h"
 #include "server/worker.h"
 
@@ -20,13 +21,17 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// Per cluster id: its health checker, or null without a health_check.
+using HealthCheckers = std::vector<std::unique_ptr<proxy::HealthChecker>>;
+
 // Resolves the DNS endpoints of every cluster, now and then every dns_refresh, and hands the
-// addresses to each worker on its own thread (workers never share a resolver or lock).
+// addresses to each worker on its own thread (workers never share a resolver or lock), and to
+// the cluster's health checker, which runs on this same thread.
 class DnsRefresher {
  public:
   DnsRefresher(asio::io_context& io, const Snapshot& snapshot,
-               std::vector<std::unique_ptr<Worker>>& workers)
-      : io_(io), snapshot_(snapshot), workers_(workers), resolver_(io) {}
+               std::vector<std::unique_ptr<Worker>>& workers, HealthCheckers& checkers)
+      : io_(io), snapshot_(snapshot), workers_(workers), checkers_(checkers), resolver_(io) {}
 
   void start() {
     for (size_t c = 0; c < snapshot_.clusters.size(); ++c) {
@@ -63,6 +68,9 @@ class DnsRefresher {
                 w->cluster(cluster_id).set_addresses(endpoint, addresses);
               });
             }
+            if (auto& checker = checkers_[cluster_id]) {
+              checker->set_addresses(endpoint, std::move(addresses));
+            }
           }
           if (cluster.dns_refresh.count() > 0) {
             auto timer = std::make_shared<asio::steady_timer>(io_, cluster.dns_refresh);
@@ -78,6 +86,7 @@ class DnsRefresher {
   asio::io_context& io_;
   const Snapshot& snapshot_;
   std::vector<std::unique_ptr<Worker>>& workers_;
+  HealthCheckers& checkers_;
   tcp::resolver resolver_;
 };
 
@@ -109,6 +118,12 @@ Result<void> run_server(config::Config config) {
   if (snap.config.server.limits.max_memory > 0) {  // known before the first request; then ticks
     counters.load.resident_bytes = resident_bytes();
   }
+  for (const config::Cluster* cluster : snap.clusters) {
+    counters.health.push_back(
+        cluster->health_check.enabled
+            ? std::make_unique<proxy::EndpointHealth>(cluster->endpoints.size())
+            : nullptr);
+  }
   std::vector<std::unique_ptr<Worker>> workers;
   const size_t count = worker_count(snap.config.server);
   for (size_t i = 0; i < count; ++i) {
@@ -119,7 +134,19 @@ Result<void> run_server(config::Config config) {
   }
 
   asio::io_context main_io(1);
-  DnsRefresher dns(main_io, snap, workers);
+  // Active health checks run here, on the main thread, once for the process: W workers each
+  // checking would multiply the probe traffic by W and disagree about an endpoint's state. The
+  // thread is otherwise idle (signals, DNS), so a busy worker never delays a check; results reach
+  // the workers through the atomic flags in counters.health.
+  HealthCheckers checkers(snap.clusters.size());
+  for (size_t c = 0; c < snap.clusters.size(); ++c) {
+    if (counters.health[c]) {
+      checkers[c] = std::make_unique<proxy::HealthChecker>(
+          main_io, *snap.clusters[c], snap.cluster_tls[c].get(), *counters.health[c]);
+      checkers[c]->start();
+    }
+  }
+  DnsRefresher dns(main_io, snap, workers, checkers);
   dns.start();
   std::vector<std::thread> threads;
   threads.reserve(workers.size());

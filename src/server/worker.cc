@@ -70,6 +70,9 @@ Worker::Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCou
   for (size_t i = 0; i < snapshot_->clusters.size(); ++i) {
     clusters_.push_back(std::make_unique<proxy::ClusterRuntime>(
         io_, *snapshot_->clusters[i], snapshot_->cluster_tls[i].get(), index * 7919 + i + 1));
+    if (i < counters_.health.size()) {
+      clusters_.back()->watch_health(counters_.health[i].get());
+    }
   }
   llm_routing_.reset(*snapshot_, index);
 }

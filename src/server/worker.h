@@ -25,10 +25,14 @@ namespace nexus::server {
 class ClientConnection;
 
 // State shared by all workers: the connection count is touched once per connection, the load
-// counters per request only when load shedding is configured.
+// counters per request only when load shedding is configured, the health flags per pick only
+// for clusters with a health_check.
 struct SharedCounters {
   std::atomic<uint32_t> connections{0};  // open client connections, all workers
   LoadCounters load;
+  // Per cluster id: its endpoints' active health, set by the process's one health checker
+  // (server.cc); null for clusters without a health_check. Filled before the workers exist.
+  std::vector<std::unique_ptr<proxy::EndpointHealth>> health;
 };
 
 class Worker {

@@ -140,6 +140,26 @@ struct RetryBudget {
   uint32_t min_per_second = 3;
 };
 
+// An inclusive range of HTTP status codes ("200-299"; a single code is first == last).
+struct StatusRange {
+  int first = 200;
+  int last = 299;
+};
+
+// Active health of each endpoint (proxy/health/): a GET to `path` every `interval`, once per
+// process. Endpoints start healthy; `unhealthy_threshold` failed checks in a row take one out of
+// the load balancer's picks, `healthy_threshold` passed checks in a row put it back.
+struct HealthCheck {
+  bool enabled = false;  // set when clusters.NAME.health_check is present
+  std::string path;      // request target, starts with '/'
+  std::string host;      // Host header; empty: the endpoint's host[:port]
+  Duration interval{5000};
+  Duration timeout{1000};                        // connect and the whole answer's head
+  std::vector<StatusRange> expected_status{{}};  // passes when the status is in one of them
+  uint32_t unhealthy_threshold = 2;
+  uint32_t healthy_threshold = 2;
+};
+
 struct Cluster {
   std::string name;
   std::vector<Endpoint> endpoints;
@@ -152,6 +172,7 @@ struct Cluster {
   Pool pool;
   CircuitBreaker circuit_breaker;
   RetryBudget retry_budget;
+  HealthCheck health_check;
 };
 
 struct HeaderMatch {

@@ -159,40 +159,6 @@ Result<void> parse_pool(const Reader& r, const Field& field, config::Pool& out) 
   return {};
 }
 
-Result<void> parse_protocol(const Reader& r, const Field& field, config::UpstreamProtocol& out) {
-  if (!field.present) {
-    return {};
-  }
-  static constexpr std::string_view kChoices[] = {"http1", "h2"};
-  auto value = r.one_of(field, kChoices);
-  if (!value) {
-    return std::unexpected(std::move(value.error()));
-  }
-  out = *value == "h2" ? config::UpstreamProtocol::kHttp2 : config::UpstreamProtocol::kHttp1;
-  return {};
-}
-
-Result<void> parse_cluster(const Reader& r, const Field& field, config::Cluster& out) {
-  if (!field.node.IsMap()) {
-    return r.error(field, "expected a mapping with endpoints (and lb, tls, ...)");
-  }
-  NEXUS_CONFIG_TRY(
-      r.check_mapping(field, {"endpoints", "protocol", "lb", "hash", "connect_timeout",
-                              "dns_refresh", "tls", "pool", "circuit_breaker", "retry_budget"}));
-  NEXUS_CONFIG_TRY(parse_endpoints(r, r.child(field, "endpoints"), out.endpoints));
-  NEXUS_CONFIG_TRY(parse_protocol(r, r.child(field, "protocol"), out.protocol));
-  NEXUS_CONFIG_TRY(parse_lb(r, r.child(field, "lb"), out.lb));
-  NEXUS_CONFIG_TRY(parse_hash(r, field, out));
-  NEXUS_CONFIG_TRY(r.read(field, "connect_timeout", out.connect_timeout));
-  NEXUS_CONFIG_TRY(r.read(field, "dns_refresh", out.dns_refresh));
-  NEXUS_CONFIG_TRY(parse_upstream_tls(r, r.child(field, "tls"), out.tls));
-  NEXUS_CONFIG_TRY(parse_pool(r, r.child(field, "pool"), out.pool));
-  NEXUS_CONFIG_TRY(
-      parse_circuit_breaker(r, r.child(field, "circuit_breaker"), out.circuit_breaker));
-  NEXUS_CONFIG_TRY(parse_retry_budget(r, r.child(field, "retry_budget"), out.retry_budget));
-  return {};
-}
-
 }  // namespace
 
 // `circuit_breaker: true` (the defaults) or a mapping of them; absent or false: no breaker.
@@ -247,6 +213,45 @@ Result<void> parse_retry_budget(const Reader& r, const Field& field, config::Ret
   NEXUS_CONFIG_TRY(r.read_integer(field, "min_per_second", out.min_per_second, 0, 1000000));
   return {};
 }
+
+namespace {
+
+Result<void> parse_protocol(const Reader& r, const Field& field, config::UpstreamProtocol& out) {
+  if (!field.present) {
+    return {};
+  }
+  static constexpr std::string_view kChoices[] = {"http1", "h2"};
+  auto value = r.one_of(field, kChoices);
+  if (!value) {
+    return std::unexpected(std::move(value.error()));
+  }
+  out = *value == "h2" ? config::UpstreamProtocol::kHttp2 : config::UpstreamProtocol::kHttp1;
+  return {};
+}
+
+Result<void> parse_cluster(const Reader& r, const Field& field, config::Cluster& out) {
+  if (!field.node.IsMap()) {
+    return r.error(field, "expected a mapping with endpoints (and lb, tls, ...)");
+  }
+  NEXUS_CONFIG_TRY(r.check_mapping(
+      field, {"endpoints", "protocol", "lb", "hash", "connect_timeout", "dns_refresh", "tls",
+              "pool", "circuit_breaker", "retry_budget", "health_check"}));
+  NEXUS_CONFIG_TRY(parse_endpoints(r, r.child(field, "endpoints"), out.endpoints));
+  NEXUS_CONFIG_TRY(parse_protocol(r, r.child(field, "protocol"), out.protocol));
+  NEXUS_CONFIG_TRY(parse_lb(r, r.child(field, "lb"), out.lb));
+  NEXUS_CONFIG_TRY(parse_hash(r, field, out));
+  NEXUS_CONFIG_TRY(r.read(field, "connect_timeout", out.connect_timeout));
+  NEXUS_CONFIG_TRY(r.read(field, "dns_refresh", out.dns_refresh));
+  NEXUS_CONFIG_TRY(parse_upstream_tls(r, r.child(field, "tls"), out.tls));
+  NEXUS_CONFIG_TRY(parse_pool(r, r.child(field, "pool"), out.pool));
+  NEXUS_CONFIG_TRY(
+      parse_circuit_breaker(r, r.child(field, "circuit_breaker"), out.circuit_breaker));
+  NEXUS_CONFIG_TRY(parse_retry_budget(r, r.child(field, "retry_budget"), out.retry_budget));
+  NEXUS_CONFIG_TRY(parse_health_check(r, r.child(field, "health_check"), out));
+  return {};
+}
+
+}  // namespace
 
 Result<void> parse_clusters(const Reader& r, const Field& field,
                             std::map<std::string, config::Cluster>& out) {

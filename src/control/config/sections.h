@@ -54,4 +54,7 @@ config::FilterChain global_chain(const std::vector<config::FilterEntry>& global)
 // `logging`: level and access log.
 Result<void> parse_logging(const Reader& reader, const Field& field, config::Logging& out);
 
+// A cluster's `health_check` (absent: off); needs the cluster's protocol already parsed.
+Result<void> parse_health_check(const Reader& reader, const Field& field, config::Cluster& cluster);
+
 }  // namespace nexus::control::config_internal

@@ -11,6 +11,7 @@
 
 #include "nexus/config/config.h"
 #include "nexus/core/result.h"
+#include "proxy/health/endpoint_health.h"
 #include "proxy/lb/load_balancer.h"
 #include "proxy/resilience/circuit_breaker.h"
 #include "proxy/resilience/retry_budget.h"
@@ -39,6 +40,14 @@ class ClusterRuntime {
   CircuitBreaker::Admission admit(size_t endpoint, CircuitBreaker::Clock::time_point now);
   void report(size_t endpoint, CircuitBreaker::Admission admission, CircuitBreaker::Verdict verdict,
               CircuitBreaker::Clock::time_point now);
+  // Active health (config().health_check): the process-wide flags the health checker sets,
+  // handed over once before the worker runs; without them every endpoint counts as healthy.
+  void watch_health(const EndpointHealth* health) { health_ = health; }
+  [[nodiscard]] bool healthy(size_t endpoint) const {
+    return health_ == nullptr || health_->healthy(endpoint);
+  }
+  // False when every endpoint failed its checks: then the picks ignore them (panic mode).
+  [[nodiscard]] bool any_healthy() const { return health_ == nullptr || health_->any_healthy(); }
   // Retries to this cluster from this worker (config().retry_budget).
   RetryBudget& retry_budget() { return retry_budget_; }
   // The earliest time an open breaker of this cluster lets a probe through (now if none is open).
@@ -105,6 +114,7 @@ class ClusterRuntime {
   const config::Cluster& cluster_;
   boost::asio::ssl::context* tls_;
   std::unique_ptr<LoadBalancer> lb_;
+  const EndpointHealth* health_ = nullptr;  // owned by the server, outlives the workers
   RetryBudget retry_budget_;
   std::vector<EndpointState> endpoints_;
   boost::asio::steady_timer sweep_timer_;

@@ -171,7 +171,7 @@ const std::vector<BadCase> kClusters = {
      "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    lbb: x\n" HEALTH_ROUTE,
      "bad.yaml:5: clusters.backend: unknown key 'lbb' (expected one of: "
      "endpoints, protocol, lb, hash, connect_timeout, dns_refresh, tls, pool, circuit_breaker, "
-     "retry_budget)"},
+     "retry_budget, health_check)"},
     {"unknown protocol",
      SERVER_LINE
      "clusters:\n  backend:\n    endpoints: [\"127.0.0.1:9000\"]\n    protocol: h3\n" HEALTH_ROUTE,
@@ -260,6 +260,54 @@ const std::vector<BadCase> kClusters = {
      SERVER_LINE
      "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    retry_budget: { percent: 101 }\n" HEALTH_ROUTE,
      "bad.yaml:5: clusters.b.retry_budget.percent: expected an integer from 0 to 100"},
+    {"health check without a path",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    health_check: { interval: 1s "
+                 "}\n" HEALTH_ROUTE,
+     "bad.yaml:5: clusters.b.health_check.path: required key is missing"},
+    {"health check path without a slash",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    health_check:\n"
+                 "      path: healthz\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.b.health_check.path: expected a path starting with '/'"},
+    {"health check unknown key",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    health_check:\n"
+                 "      path: /h\n      method: HEAD\n" HEALTH_ROUTE,
+     "bad.yaml:7: clusters.b.health_check: unknown key 'method'"},
+    {"health check zero interval",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    health_check:\n"
+                 "      path: /h\n      interval: 0s\n" HEALTH_ROUTE,
+     "bad.yaml:7: clusters.b.health_check.interval: must be above 0"},
+    {"health check zero timeout",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    health_check:\n"
+                 "      path: /h\n      timeout: 0ms\n" HEALTH_ROUTE,
+     "bad.yaml:7: clusters.b.health_check.timeout: must be above 0"},
+    {"health check zero threshold",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    health_check:\n"
+                 "      path: /h\n      unhealthy_threshold: 0\n" HEALTH_ROUTE,
+     "bad.yaml:7: clusters.b.health_check.unhealthy_threshold: expected an integer from 1 to "
+     "1000000"},
+    {"health check healthy threshold zero",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    health_check:\n"
+                 "      path: /h\n      healthy_threshold: 0\n" HEALTH_ROUTE,
+     "bad.yaml:7: clusters.b.health_check.healthy_threshold: expected an integer from 1 to "
+     "1000000"},
+    {"health check status out of range",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    health_check:\n"
+                 "      path: /h\n      expected_status: [200, 600]\n" HEALTH_ROUTE,
+     "bad.yaml:7: clusters.b.health_check.expected_status[1]: expected a status code from 100 to "
+     "599 or a range like 200-299, got '600'"},
+    {"health check status range backwards",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    health_check:\n"
+                 "      path: /h\n      expected_status: [\"299-200\"]\n" HEALTH_ROUTE,
+     "bad.yaml:7: clusters.b.health_check.expected_status[0]: expected a status code from 100 to "
+     "599 or a range like 200-299, got '299-200'"},
+    {"health check empty status list",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    health_check:\n"
+                 "      path: /h\n      expected_status: []\n" HEALTH_ROUTE,
+     "bad.yaml:7: clusters.b.health_check.expected_status: must list at least one entry"},
+    {"health check on an h2 cluster",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    protocol: h2\n"
+                 "    health_check: { path: /h }\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.b.health_check: not supported with protocol: h2"},
 };
 
 #define BACKEND "clusters: { backend: { endpoints: [\"a:1\"] } }\n"

@@ -296,6 +296,58 @@ routes:
   EXPECT_EQ(loaded->routes[0].timeouts.total, milliseconds(0));
 }
 
+TEST(ConfigLoader, HealthCheckDefaultsAndForms) {
+  auto loaded = load_config_text(R"(
+server: { listen: ["127.0.0.1:1"] }
+clusters:
+  none: { endpoints: ["backend:80"] }
+  plain: { endpoints: ["backend:80"], health_check: { path: /healthz } }
+  full:
+    endpoints: ["backend:80"]
+    health_check:
+      path: /ready?deep=1
+      host: status.internal
+      interval: 2s
+      timeout: 250ms
+      expected_status: [200, "300-399"]
+      unhealthy_threshold: 3
+      healthy_threshold: 1
+  single: { endpoints: ["backend:80"], health_check: { path: /, expected_status: 204 } }
+routes:
+  - { match: { prefix: / }, cluster: plain }
+)",
+                                 "c.yaml");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_FALSE(loaded->clusters.at("none").health_check.enabled);
+  const config::HealthCheck& plain = loaded->clusters.at("plain").health_check;
+  EXPECT_TRUE(plain.enabled);
+  EXPECT_EQ(plain.path, "/healthz");
+  EXPECT_EQ(plain.host, "");
+  EXPECT_EQ(plain.interval, milliseconds(5000));
+  EXPECT_EQ(plain.timeout, milliseconds(1000));
+  ASSERT_EQ(plain.expected_status.size(), 1U);
+  EXPECT_EQ(plain.expected_status[0].first, 200);
+  EXPECT_EQ(plain.expected_status[0].last, 299);
+  EXPECT_EQ(plain.unhealthy_threshold, 2U);
+  EXPECT_EQ(plain.healthy_threshold, 2U);
+  const config::HealthCheck& full = loaded->clusters.at("full").health_check;
+  EXPECT_EQ(full.path, "/ready?deep=1");
+  EXPECT_EQ(full.host, "status.internal");
+  EXPECT_EQ(full.interval, milliseconds(2000));
+  EXPECT_EQ(full.timeout, milliseconds(250));
+  ASSERT_EQ(full.expected_status.size(), 2U);
+  EXPECT_EQ(full.expected_status[0].first, 200);
+  EXPECT_EQ(full.expected_status[0].last, 200);
+  EXPECT_EQ(full.expected_status[1].first, 300);
+  EXPECT_EQ(full.expected_status[1].last, 399);
+  EXPECT_EQ(full.unhealthy_threshold, 3U);
+  EXPECT_EQ(full.healthy_threshold, 1U);
+  const config::HealthCheck& single = loaded->clusters.at("single").health_check;
+  ASSERT_EQ(single.expected_status.size(), 1U);
+  EXPECT_EQ(single.expected_status[0].first, 204);
+  EXPECT_EQ(single.expected_status[0].last, 204);
+}
+
 // Sets (or unsets, with nullptr) an environment variable for the scope of a test.
 class ScopedEnv {
  public:

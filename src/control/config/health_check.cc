@@ -1,0 +1,111 @@
+// A cluster's `health_check` (active health, proxy/health/): validated here, run by the server.
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/config/sections.h"
+
+namespace nexus::control::config_internal {
+namespace {
+
+// "200" or "200-299", each code from 100 to 599.
+std::optional<config::StatusRange> parse_status_range(std::string_view text) {
+  auto number = [](std::string_view digits) -> std::optional<int> {
+    int value = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (error != std::errc{} || end != digits.data() + digits.size() || value < 100 ||
+        value > 599) {
+      return std::nullopt;
+    }
+    return value;
+  };
+  const size_t dash = text.find('-');
+  const auto first = number(text.substr(0, dash));
+  const auto last = dash == std::string_view::npos ? first : number(text.substr(dash + 1));
+  if (!first || !last || *last < *first) {
+    return std::nullopt;
+  }
+  return config::StatusRange{*first, *last};
+}
+
+Result<void> parse_expected_status(const Reader& r, const Field& field,
+                                   std::vector<config::StatusRange>& out) {
+  if (!field.present) {
+    return {};
+  }
+  std::vector<Field> items;
+  if (field.node.IsScalar()) {  // a single code or range, without the list
+    items.push_back(field);
+  } else {
+    auto list = r.items(field, /*non_empty=*/true);
+    if (!list) {
+      return std::unexpected(std::move(list.error()));
+    }
+    items = std::move(*list);
+  }
+  out.clear();
+  for (const Field& item : items) {
+    auto text = r.string(item);
+    if (!text) {
+      return std::unexpected(std::move(text.error()));
+    }
+    const auto range = parse_status_range(*text);
+    if (!range) {
+      return r.error(item, "expected a status code from 100 to 599 or a range like 200-299, got '" +
+                               *text + "'");
+    }
+    out.push_back(*range);
+  }
+  return {};
+}
+
+// Printable ASCII without spaces: the path and host go into the check's request head as they are.
+bool is_head_safe(std::string_view text) {
+  return std::ranges::all_of(text, [](char c) { return c > ' ' && c < 0x7f; });
+}
+
+}  // namespace
+
+// { path, host, interval, timeout, expected_status, unhealthy_threshold, healthy_threshold };
+// absent: no active checks.
+Result<void> parse_health_check(const Reader& r, const Field& field, config::Cluster& cluster) {
+  if (!field.present) {
+    return {};
+  }
+  config::HealthCheck& out = cluster.health_check;
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"path", "host", "interval", "timeout", "expected_status",
+                                           "unhealthy_threshold", "healthy_threshold"}));
+  out.enabled = true;
+  const Field path = r.child(field, "path");
+  NEXUS_CONFIG_TRY(r.require(path));
+  NEXUS_CONFIG_TRY(r.read(field, "path", out.path));
+  if (!out.path.starts_with('/') || !is_head_safe(out.path)) {
+    return r.error(path, "expected a path starting with '/' (no spaces or control characters)");
+  }
+  NEXUS_CONFIG_TRY(r.read(field, "host", out.host));
+  if (const Field host = r.child(field, "host");
+      host.present && (out.host.empty() || !is_head_safe(out.host))) {
+    return r.error(host, "expected a host name (no spaces or control characters)");
+  }
+  NEXUS_CONFIG_TRY(r.read(field, "interval", out.interval));
+  NEXUS_CONFIG_TRY(r.read(field, "timeout", out.timeout));
+  if (out.interval.count() <= 0) {
+    return r.error(r.child(field, "interval"), "must be above 0");
+  }
+  if (out.timeout.count() <= 0) {
+    return r.error(r.child(field, "timeout"), "must be above 0");
+  }
+  NEXUS_CONFIG_TRY(
+      parse_expected_status(r, r.child(field, "expected_status"), out.expected_status));
+  NEXUS_CONFIG_TRY(
+      r.read_integer(field, "unhealthy_threshold", out.unhealthy_threshold, 1, 1000000));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "healthy_threshold", out.healthy_threshold, 1, 1000000));
+  if (cluster.protocol == config::UpstreamProtocol::kHttp2) {
+    return r.error(field, "not supported with protocol: h2 yet (checks speak HTTP/1.1)");
+  }
+  return {};
+}
+
+}  // namespace nexus::control::config_internal
