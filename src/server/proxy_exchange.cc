@@ -150,7 +150,11 @@ asio::awaitable<Outcome> ProxyExchange::run() {
 
   record.deadline = route_.timeouts.total.count() == 0 ? Clock::time_point::max()
                                                        : Clock::now() + route_.timeouts.total;
-  cluster.retry_budget().on_first_attempt(Clock::now());
+  // The budget's counts only matter to a route that can retry (one clock read less otherwise).
+  if (route_.retries.attempts > 1) {
+    cluster.retry_budget().on_first_attempt(Clock::now());
+  }
+  const bool breaker = cluster.config().circuit_breaker.enabled;
   Outcome outcome = Outcome::kClose;
   for (size_t current = *endpoint;;) {
     record.upstream_name = &cluster.endpoint_name(current);
@@ -162,7 +166,9 @@ asio::awaitable<Outcome> ProxyExchange::run() {
       outcome = co_await exchange(cluster, current);
     }
     cluster.load_balancer().on_request_end(current);
-    cluster.report(current, admission_, verdict_, Clock::now());
+    if (breaker) {
+      cluster.report(current, admission_, verdict_, Clock::now());
+    }
     if (!retry_in_) {
       break;
     }

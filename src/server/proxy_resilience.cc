@@ -48,6 +48,10 @@ Clock::duration backoff(const config::RetryPolicy& policy, uint32_t retry) {
 // offered at most once per pick, so with every breaker open the request is refused at once.
 std::optional<size_t> ProxyExchange::pick_endpoint(proxy::ClusterRuntime& cluster,
                                                    const proxy::LbContext& context) {
+  if (!cluster.config().circuit_breaker.enabled) {  // every pick is admitted: no clock read
+    admission_ = proxy::CircuitBreaker::Admission::kAdmitted;
+    return cluster.load_balancer().pick(context);
+  }
   const auto now = Clock::now();
   std::optional<size_t> endpoint;
   for (size_t offered = 0; offered < cluster.config().endpoints.size(); ++offered) {
