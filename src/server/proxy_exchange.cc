@@ -270,7 +270,9 @@ asio::awaitable<Outcome> ProxyExchange::upstream_failed(Error error) {
     co_return co_await reply_for_filter();
   }
   if (error.source() == ErrorSource::kUpstream) {
-    co_return co_await reply_unreachable(std::move(error));
+    // A full pool (the cluster's bulkhead) is congestion of the moment: come back in a second.
+    std::string retry_after = error.code() == ErrorCode::kUpstreamUnavailable ? "1" : "";
+    co_return co_await reply_unreachable(std::move(error), std::move(retry_after));
   }
   co_return co_await downstream_.reply_error(std::move(error));
 }
@@ -334,34 +336,6 @@ asio::awaitable<Result<size_t>> ProxyExchange::read_response_head(
     proxy::UpstreamConnection& upstream) {
   co_return co_await read_upstream_head(downstream_, upstream, worker_.snapshot().response_limits,
                                         route_.timeouts.first_byte, downstream_.state().log_method);
-}
-
-asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> connect_upstream(
-    Downstream& downstream, proxy::ClusterRuntime& cluster, size_t endpoint, bool pooled) {
-  ExchangeRecord& record = downstream.record;
-  std::unique_ptr<proxy::UpstreamConnection> upstream;
-  if (pooled) {
-    upstream = cluster.take_idle(endpoint);
-  }
-  if (!upstream) {
-    auto created = cluster.create(endpoint);
-    if (!created) {
-      co_return std::unexpected(std::move(created.error()));
-    }
-    upstream = std::move(*created);
-    record.upstream = upstream.get();
-    downstream.set_deadline(cluster.config().connect_timeout, Phase::kUpstreamConnect);
-    auto opened = co_await cluster.open(*upstream);
-    if (!opened) {
-      record.upstream = nullptr;
-      if (downstream.timed_out(Phase::kUpstreamConnect)) {
-        co_return fail(ErrorCode::kUpstreamTimeout, "connecting to the upstream timed out");
-      }
-      co_return std::unexpected(std::move(opened.error()));
-    }
-  }
-  record.upstream = upstream.get();
-  co_return upstream;
 }
 
 asio::awaitable<Result<size_t>> read_upstream_head(Downstream& downstream,

@@ -256,6 +256,18 @@ const std::vector<BadCase> kClusters = {
      SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    circuit_breaker:\n"
                  "      window: 5ms\n" HEALTH_ROUTE,
      "bad.yaml:6: clusters.b.circuit_breaker.window: the window must be at least 10ms"},
+    {"pool queue_timeout without max_pending",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    pool:\n"
+                 "      queue_timeout: 2s\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.b.pool.queue_timeout: queue_timeout needs max_pending"},
+    {"pool max_pending not an integer",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    pool:\n"
+                 "      max_pending: lots\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.b.pool.max_pending: expected an integer from 0 to 1000000"},
+    {"pool max_pending on an h2 cluster",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    protocol: h2\n    pool:\n"
+                 "      max_pending: 2\n" HEALTH_ROUTE,
+     "bad.yaml:7: clusters.b.pool.max_pending: not supported with protocol: h2"},
     {"retry budget over 100 percent",
      SERVER_LINE
      "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    retry_budget: { percent: 101 }\n" HEALTH_ROUTE,
