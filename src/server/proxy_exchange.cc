@@ -17,14 +17,6 @@ namespace nexus::server {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-double elapsed_ms(Clock::time_point since) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
-}
-
-}  // namespace
-
 asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) {
   ExchangeState& state = downstream.state();
   const http1::RequestHead& request = state.request;
@@ -239,13 +231,18 @@ void ProxyExchange::response_head_arrived() {
   replayable_bytes_ = 0;
   request_replayable_ = false;
   ExchangeRecord& record = downstream_.record;
-  record.upstream_ms = elapsed_ms(record.upstream_start);
+  const auto now = Clock::now();
+  record.upstream_ms =
+      std::chrono::duration<double, std::milli>(now - record.upstream_start).count();
+  const int status = downstream_.state().response.status;
+  if (status < 500 && first_byte_from_ != Clock::time_point{}) {
+    cluster_->observe_first_byte(now - first_byte_from_);
+  }
   using Verdict = proxy::CircuitBreaker::Verdict;
   const config::CircuitBreaker& breaker = cluster_->config().circuit_breaker;
-  if (downstream_.state().response.status >= 500) {
+  if (status >= 500) {
     verdict_ = Verdict::kFailure;
-  } else if (breaker.slow_call.count() > 0 &&
-             Clock::now() - record.upstream_start > breaker.slow_call) {
+  } else if (breaker.slow_call.count() > 0 && now - record.upstream_start > breaker.slow_call) {
     verdict_ = Verdict::kSlowSuccess;
   } else {
     verdict_ = Verdict::kSuccess;
@@ -334,8 +331,34 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(proxy::UpstreamConnect
 
 asio::awaitable<Result<size_t>> ProxyExchange::read_response_head(
     proxy::UpstreamConnection& upstream) {
-  co_return co_await read_upstream_head(downstream_, upstream, worker_.snapshot().response_limits,
-                                        route_.timeouts.first_byte, downstream_.state().log_method);
+  const std::chrono::milliseconds timeout = start_first_byte_wait();
+  auto head = co_await read_upstream_head(downstream_, upstream, worker_.snapshot().response_limits,
+                                          timeout, downstream_.state().log_method);
+  if (!head) {
+    first_byte_failed(head.error());
+  }
+  co_return head;
+}
+
+std::chrono::milliseconds ProxyExchange::start_first_byte_wait() {
+  const config::AdaptiveTimeout& adaptive = route_.timeouts.adaptive_first_byte;
+  std::chrono::milliseconds timeout = route_.timeouts.first_byte;
+  if (adaptive.enabled) {
+    timeout = cluster_->first_byte_times(adaptive).current();
+  }
+  if (cluster_->tracks_first_byte()) {
+    first_byte_from_ = Clock::now();
+  }
+  return timeout;
+}
+
+// Observed as a sample of the time waited: otherwise an upstream that slowed down for good
+// would see every request time out and the adaptive timeout never learn of it.
+void ProxyExchange::first_byte_failed(const Error& error) {
+  if (error.code() == ErrorCode::kUpstreamTimeout && first_byte_from_ != Clock::time_point{} &&
+      downstream_.timed_out(Phase::kUpstreamFirstByte)) {
+    cluster_->observe_first_byte(Clock::now() - first_byte_from_);
+  }
 }
 
 asio::awaitable<Result<size_t>> read_upstream_head(Downstream& downstream,

@@ -1,4 +1,5 @@
-"""Bulkheads (pool.max_pending: a bounded queue for a full pool), against a slow upstream."""
+"""Bulkheads (pool.max_pending: a bounded queue for a full pool) and the adaptive first-byte
+timeout (routes[].timeouts.adaptive_first_byte), against a slow upstream."""
 
 import threading
 import time
@@ -107,6 +108,50 @@ class BulkheadTest(NexusTestCase):
         self.assertTrue(placed, "the place of the client that left was not freed")
         self.assertEqual(held.read_response().status, 200)
         self.assertEqual([r.target for r in self.up.requests], ["/held", "/probe"])
+
+
+class AdaptiveFirstByteTest(NexusTestCase):
+    FLOOR = 0.3
+
+    def start(self, adaptive, **route_extra):
+        def handler(req, conn):
+            if req.target.startswith("/slow"):
+                time.sleep(self.FLOOR * 3)
+            return ok()(req, conn)
+        self.up = self.upstream(handler)
+        route = {"match": {"prefix": "/"}, "cluster": "up",
+                 "timeouts": {"adaptive_first_byte": adaptive}}
+        route.update(route_extra)
+        self.nx = self.nexus(make_config(free_port(), {"up": cluster(self.up)}, [route]))
+
+    def timed(self, path):
+        began = time.monotonic()
+        r = request(self.nx.port, "GET", path, timeout=15)
+        return r, time.monotonic() - began
+
+    def test_after_fast_answers_a_slow_one_times_out_near_the_floor(self):
+        self.start({"floor": "300ms", "min_samples": 20})
+        r, _ = self.timed("/slow-first")
+        self.assertEqual(r.status, 200, "before min_samples the ceiling (60 s) applies")
+        for i in range(30):
+            self.assertEqual(request(self.nx.port, "GET", f"/fast{i}").status, 200)
+        r, elapsed = self.timed("/slow")
+        self.assertErrorJson(r, 504, code="upstream_timeout")
+        self.assertGreaterEqual(elapsed, self.FLOOR * 0.9)
+        self.assertLess(elapsed, self.FLOOR * 2.5, "not the floor: the fixed 60 s timeout?")
+        print(f"\n  adaptive first-byte timeout after 30 fast answers: {elapsed * 1000:.0f} ms "
+              f"(floor 300 ms, the upstream needed 900 ms)")
+
+    def test_an_adaptive_timeout_is_retried_like_any_first_byte_timeout(self):
+        self.start({"floor": "300ms", "min_samples": 5},
+                   retries={"attempts": 2, "on": ["timeout"], "backoff": {"base": "1ms"}})
+        for i in range(10):
+            self.assertEqual(request(self.nx.port, "GET", f"/fast{i}").status, 200)
+        before = self.up.count()
+        r, elapsed = self.timed("/slow")
+        self.assertErrorJson(r, 504, code="upstream_timeout")
+        self.assertEqual(self.up.count() - before, 2, "the timeout was not retried")
+        self.assertLess(elapsed, self.FLOOR * 2 * 2.5)
 
 
 if __name__ == "__main__":

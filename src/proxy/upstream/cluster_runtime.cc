@@ -55,6 +55,21 @@ void ClusterRuntime::report(size_t endpoint, CircuitBreaker::Admission admission
   }
 }
 
+AdaptiveTimeout& ClusterRuntime::first_byte_times(const config::AdaptiveTimeout& config) {
+  for (const auto& held : first_byte_times_) {
+    if (&held->config() == &config) {
+      return *held;
+    }
+  }
+  return *first_byte_times_.emplace_back(std::make_unique<AdaptiveTimeout>(config));
+}
+
+void ClusterRuntime::observe_first_byte(Clock::duration elapsed) {
+  for (const auto& held : first_byte_times_) {
+    held->observe(elapsed);
+  }
+}
+
 CircuitBreaker::Clock::time_point ClusterRuntime::next_probe(
     CircuitBreaker::Clock::time_point now) const {
   auto earliest = CircuitBreaker::Clock::time_point::max();

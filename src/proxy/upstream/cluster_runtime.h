@@ -12,6 +12,7 @@
 #include "nexus/config/config.h"
 #include "nexus/core/result.h"
 #include "proxy/lb/load_balancer.h"
+#include "proxy/resilience/adaptive_timeout.h"
 #include "proxy/resilience/circuit_breaker.h"
 #include "proxy/resilience/retry_budget.h"
 #include "proxy/upstream/connection_slots.h"
@@ -42,6 +43,13 @@ class ClusterRuntime {
               CircuitBreaker::Clock::time_point now);
   // Retries to this cluster from this worker (config().retry_budget).
   RetryBudget& retry_budget() { return retry_budget_; }
+  // Adaptive first-byte timeouts (routes[].timeouts.adaptive_first_byte): one per route config
+  // (made on first use), each fed with every answered request of the cluster on this worker.
+  AdaptiveTimeout& first_byte_times(const config::AdaptiveTimeout& config);
+  [[nodiscard]] bool tracks_first_byte() const { return !first_byte_times_.empty(); }
+  // A response head that was not a 5xx arrived `elapsed` after the request was sent (or the
+  // first-byte timeout passed after `elapsed`: a slowing upstream must raise the timeout).
+  void observe_first_byte(std::chrono::steady_clock::duration elapsed);
   // The earliest time an open breaker of this cluster lets a probe through (now if none is open).
   [[nodiscard]] CircuitBreaker::Clock::time_point next_probe(
       CircuitBreaker::Clock::time_point now) const;
@@ -121,6 +129,7 @@ class ClusterRuntime {
   std::vector<EndpointState> endpoints_;
   boost::asio::steady_timer sweep_timer_;
   std::shared_ptr<ConnectionSlots> slots_;
+  std::vector<std::unique_ptr<AdaptiveTimeout>> first_byte_times_;
   uint64_t next_generation_ = 1;
   bool shut_down_ = false;
 };
