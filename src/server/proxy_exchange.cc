@@ -17,14 +17,6 @@ namespace nexus::server {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-double elapsed_ms(Clock::time_point since) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
-}
-
-}  // namespace
-
 asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) {
   ExchangeState& state = downstream.state();
   const http1::RequestHead& request = state.request;
@@ -150,7 +142,11 @@ asio::awaitable<Outcome> ProxyExchange::run() {
 
   record.deadline = route_.timeouts.total.count() == 0 ? Clock::time_point::max()
                                                        : Clock::now() + route_.timeouts.total;
-  cluster.retry_budget().on_first_attempt(Clock::now());
+  // The budget's counts only matter to a route that can retry (one clock read less otherwise).
+  if (route_.retries.attempts > 1) {
+    cluster.retry_budget().on_first_attempt(Clock::now());
+  }
+  const bool breaker = cluster.config().circuit_breaker.enabled;
   Outcome outcome = Outcome::kClose;
   for (size_t current = *endpoint;;) {
     record.upstream_name = &cluster.endpoint_name(current);
@@ -162,7 +158,9 @@ asio::awaitable<Outcome> ProxyExchange::run() {
       outcome = co_await exchange(cluster, current);
     }
     cluster.load_balancer().on_request_end(current);
-    cluster.report(current, admission_, verdict_, Clock::now());
+    if (breaker) {
+      cluster.report(current, admission_, verdict_, Clock::now());
+    }
     if (!retry_in_) {
       break;
     }
@@ -233,13 +231,18 @@ void ProxyExchange::response_head_arrived() {
   replayable_bytes_ = 0;
   request_replayable_ = false;
   ExchangeRecord& record = downstream_.record;
-  record.upstream_ms = elapsed_ms(record.upstream_start);
+  const auto now = Clock::now();
+  record.upstream_ms =
+      std::chrono::duration<double, std::milli>(now - record.upstream_start).count();
+  const int status = downstream_.state().response.status;
+  if (status < 500 && first_byte_from_ != Clock::time_point{}) {
+    cluster_->observe_first_byte(now - first_byte_from_);
+  }
   using Verdict = proxy::CircuitBreaker::Verdict;
   const config::CircuitBreaker& breaker = cluster_->config().circuit_breaker;
-  if (downstream_.state().response.status >= 500) {
+  if (status >= 500) {
     verdict_ = Verdict::kFailure;
-  } else if (breaker.slow_call.count() > 0 &&
-             Clock::now() - record.upstream_start > breaker.slow_call) {
+  } else if (breaker.slow_call.count() > 0 && now - record.upstream_start > breaker.slow_call) {
     verdict_ = Verdict::kSlowSuccess;
   } else {
     verdict_ = Verdict::kSuccess;
@@ -264,7 +267,9 @@ asio::awaitable<Outcome> ProxyExchange::upstream_failed(Error error) {
     co_return co_await reply_for_filter();
   }
   if (error.source() == ErrorSource::kUpstream) {
-    co_return co_await reply_unreachable(std::move(error));
+    // A full pool (the cluster's bulkhead) is congestion of the moment: come back in a second.
+    std::string retry_after = error.code() == ErrorCode::kUpstreamUnavailable ? "1" : "";
+    co_return co_await reply_unreachable(std::move(error), std::move(retry_after));
   }
   co_return co_await downstream_.reply_error(std::move(error));
 }
@@ -326,36 +331,34 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(proxy::UpstreamConnect
 
 asio::awaitable<Result<size_t>> ProxyExchange::read_response_head(
     proxy::UpstreamConnection& upstream) {
-  co_return co_await read_upstream_head(downstream_, upstream, worker_.snapshot().response_limits,
-                                        route_.timeouts.first_byte, downstream_.state().log_method);
+  const std::chrono::milliseconds timeout = start_first_byte_wait();
+  auto head = co_await read_upstream_head(downstream_, upstream, worker_.snapshot().response_limits,
+                                          timeout, downstream_.state().log_method);
+  if (!head) {
+    first_byte_failed(head.error());
+  }
+  co_return head;
 }
 
-asio::awaitable<Result<std::unique_ptr<proxy::UpstreamConnection>>> connect_upstream(
-    Downstream& downstream, proxy::ClusterRuntime& cluster, size_t endpoint, bool pooled) {
-  ExchangeRecord& record = downstream.record;
-  std::unique_ptr<proxy::UpstreamConnection> upstream;
-  if (pooled) {
-    upstream = cluster.take_idle(endpoint);
+std::chrono::milliseconds ProxyExchange::start_first_byte_wait() {
+  const config::AdaptiveTimeout& adaptive = route_.timeouts.adaptive_first_byte;
+  std::chrono::milliseconds timeout = route_.timeouts.first_byte;
+  if (adaptive.enabled) {
+    timeout = cluster_->first_byte_times(adaptive).current();
   }
-  if (!upstream) {
-    auto created = cluster.create(endpoint);
-    if (!created) {
-      co_return std::unexpected(std::move(created.error()));
-    }
-    upstream = std::move(*created);
-    record.upstream = upstream.get();
-    downstream.set_deadline(cluster.config().connect_timeout, Phase::kUpstreamConnect);
-    auto opened = co_await cluster.open(*upstream);
-    if (!opened) {
-      record.upstream = nullptr;
-      if (downstream.timed_out(Phase::kUpstreamConnect)) {
-        co_return fail(ErrorCode::kUpstreamTimeout, "connecting to the upstream timed out");
-      }
-      co_return std::unexpected(std::move(opened.error()));
-    }
+  if (cluster_->tracks_first_byte()) {
+    first_byte_from_ = Clock::now();
   }
-  record.upstream = upstream.get();
-  co_return upstream;
+  return timeout;
+}
+
+// Observed as a sample of the time waited: otherwise an upstream that slowed down for good
+// would see every request time out and the adaptive timeout never learn of it.
+void ProxyExchange::first_byte_failed(const Error& error) {
+  if (error.code() == ErrorCode::kUpstreamTimeout && first_byte_from_ != Clock::time_point{} &&
+      downstream_.timed_out(Phase::kUpstreamFirstByte)) {
+    cluster_->observe_first_byte(Clock::now() - first_byte_from_);
+  }
 }
 
 asio::awaitable<Result<size_t>> read_upstream_head(Downstream& downstream,

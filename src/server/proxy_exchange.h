@@ -44,6 +44,10 @@ class ProxyExchange {
   boost::asio::awaitable<Outcome> exchange(proxy::ClusterRuntime& cluster, size_t endpoint);
   boost::asio::awaitable<Outcome> upstream_failed(Error error);
   void response_head_arrived();
+  // The first-byte timeout of this attempt (adaptive when the route says so), and the time it
+  // starts from; a timeout that passed is observed like a (late) answer.
+  std::chrono::milliseconds start_first_byte_wait();
+  void first_byte_failed(const Error& error);
   boost::asio::awaitable<Result<void>> send_request(proxy::UpstreamConnection& upstream,
                                                     bool& replayable);
   boost::asio::awaitable<Result<size_t>> read_response_head(proxy::UpstreamConnection& upstream);
@@ -86,6 +90,9 @@ class ProxyExchange {
   bool request_touched_ = false;
   bool request_replayable_ = true;
   std::optional<std::chrono::steady_clock::duration> retry_in_;
+  // When the wait for the response head began, only when the cluster tracked first-byte times
+  // then (a tracker made meanwhile by another request must not get a sample from the epoch).
+  std::chrono::steady_clock::time_point first_byte_from_{};
   size_t replayable_bytes_ = 0;    // request body input kept for a possible retry
   bool upstream_chunked_ = false;  // the request body goes to an HTTP/1.1 upstream chunked
   std::optional<filter::LocalReply> filter_reply_;

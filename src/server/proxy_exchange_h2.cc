@@ -238,7 +238,7 @@ asio::awaitable<Result<void>> ProxyExchange::send_request(Http2Call& call, bool&
 
 asio::awaitable<Result<void>> ProxyExchange::read_response_head(Http2Call& call) {
   http2::ClientStream& stream = call.stream();
-  downstream_.set_deadline(route_.timeouts.first_byte, Phase::kUpstreamFirstByte);
+  downstream_.set_deadline(start_first_byte_wait(), Phase::kUpstreamFirstByte);
   const AwaitingUpstream awaiting(downstream_);
   while (!stream.head_received && !stream.closed && !call.aborted()) {
     co_await call.wait();
@@ -248,7 +248,9 @@ asio::awaitable<Result<void>> ProxyExchange::read_response_head(Http2Call& call)
     co_return Result<void>{};
   }
   if (call.aborted() && downstream_.timed_out(Phase::kUpstreamFirstByte)) {
-    co_return fail(ErrorCode::kUpstreamTimeout, "the upstream did not respond in time");
+    const Error timeout(ErrorCode::kUpstreamTimeout, "the upstream did not respond in time");
+    first_byte_failed(timeout);
+    co_return std::unexpected(timeout);
   }
   if (stream.head_too_large) {
     co_return fail(ErrorCode::kUpstreamProtocolError, "the upstream response head is too large");

@@ -53,6 +53,10 @@ Clock::duration backoff(const config::RetryPolicy& policy, uint32_t retry) {
 // refusing everything on what may be a broken check.
 std::optional<size_t> ProxyExchange::pick_endpoint(proxy::ClusterRuntime& cluster,
                                                    const proxy::LbContext& context) {
+  if (!cluster.config().circuit_breaker.enabled) {  // every pick is admitted: no clock read
+    admission_ = proxy::CircuitBreaker::Admission::kAdmitted;
+    return cluster.load_balancer().pick(context);
+  }
   const auto now = Clock::now();
   const bool panic = !cluster.any_healthy();
   const size_t count = cluster.config().endpoints.size();

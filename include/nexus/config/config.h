@@ -112,6 +112,10 @@ struct Pool {
   uint32_t max_connections = 1024;            // per worker, per cluster
   Duration idle_timeout{60000};               // pooled keep-alive connection lifetime when idle
   uint32_t max_streams_per_connection = 100;  // HTTP/2: also bounded by the peer's SETTINGS
+  // Bulkhead (HTTP/1.1 clusters): requests that may wait, per worker, for a connection when
+  // max_connections are open (0: none, a full pool answers 503 at once), and for how long.
+  uint32_t max_pending = 0;
+  Duration queue_timeout{1000};
 };
 
 // How Nexus talks to a cluster's endpoints. kHttp2: over TLS via ALPN h2, in cleartext with
@@ -191,10 +195,23 @@ struct RouteMatch {
   std::vector<HeaderMatch> headers;
 };
 
+// A first-byte timeout that follows the upstream: clamp(p<percentile> of its recent first-byte
+// times x multiplier, floor, ceiling), the ceiling until min_samples were seen
+// (proxy/resilience/adaptive_timeout.h).
+struct AdaptiveTimeout {
+  bool enabled = false;
+  uint32_t percentile = 95;
+  double multiplier = 2;
+  Duration floor{1000};
+  Duration ceiling{60000};  // in a route: defaults to its timeouts.first_byte
+  uint32_t min_samples = 20;
+};
+
 struct RouteTimeouts {
-  Duration first_byte{60000};  // request fully sent -> first byte of the response head
-  Duration idle{60000};        // between two reads of the response body (stream idle)
-  Duration total{0};           // whole exchange; 0 = none
+  Duration first_byte{60000};           // request fully sent -> first byte of the response head
+  Duration idle{60000};                 // between two reads of the response body (stream idle)
+  Duration total{0};                    // whole exchange; 0 = none
+  AdaptiveTimeout adaptive_first_byte;  // replaces first_byte when enabled
 };
 
 // What a route tries again, on another pick of its cluster (docs/resilience.md). Never once a

@@ -151,11 +151,17 @@ Result<void> parse_upstream_tls(const Reader& r, const Field& field, config::Ups
 
 Result<void> parse_pool(const Reader& r, const Field& field, config::Pool& out) {
   NEXUS_CONFIG_TRY(
-      r.check_mapping(field, {"max_connections", "idle_timeout", "max_streams_per_connection"}));
+      r.check_mapping(field, {"max_connections", "idle_timeout", "max_streams_per_connection",
+                              "max_pending", "queue_timeout"}));
   NEXUS_CONFIG_TRY(r.read_integer(field, "max_connections", out.max_connections, 1, kMaxU32));
   NEXUS_CONFIG_TRY(r.read(field, "idle_timeout", out.idle_timeout));
   NEXUS_CONFIG_TRY(r.read_integer(field, "max_streams_per_connection",
                                   out.max_streams_per_connection, 1, 1000000));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "max_pending", out.max_pending, 0, 1000000));
+  NEXUS_CONFIG_TRY(r.read(field, "queue_timeout", out.queue_timeout));
+  if (Field timeout = r.child(field, "queue_timeout"); timeout.present && out.max_pending == 0) {
+    return r.error(timeout, "queue_timeout needs max_pending (the requests that may wait)");
+  }
   return {};
 }
 
@@ -244,6 +250,11 @@ Result<void> parse_cluster(const Reader& r, const Field& field, config::Cluster&
   NEXUS_CONFIG_TRY(r.read(field, "dns_refresh", out.dns_refresh));
   NEXUS_CONFIG_TRY(parse_upstream_tls(r, r.child(field, "tls"), out.tls));
   NEXUS_CONFIG_TRY(parse_pool(r, r.child(field, "pool"), out.pool));
+  if (out.protocol == config::UpstreamProtocol::kHttp2 && out.pool.max_pending > 0) {
+    // An h2 request waits for a stream, not a connection: that queue is not built yet.
+    return r.error(r.child(r.child(field, "pool"), "max_pending"),
+                   "not supported with protocol: h2 (a full h2 pool answers 503 at once)");
+  }
   NEXUS_CONFIG_TRY(
       parse_circuit_breaker(r, r.child(field, "circuit_breaker"), out.circuit_breaker));
   NEXUS_CONFIG_TRY(parse_retry_budget(r, r.child(field, "retry_budget"), out.retry_budget));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <string>
 #include <utility>
 
@@ -179,12 +180,70 @@ Result<void> parse_direct_response(const Reader& r, const Field& field,
   return {};
 }
 
+// A multiplier like 2 or 1.5, from 1 (the quantile itself) to 100.
+Result<void> parse_multiplier(const Reader& r, const Field& field, double& out) {
+  if (!field.present) {
+    return {};
+  }
+  auto text = r.string(field);
+  if (!text) {
+    return std::unexpected(std::move(text.error()));
+  }
+  double value = 0;
+  const char* end = text->data() + text->size();
+  const auto [stop, error] = std::from_chars(text->data(), end, value);
+  if (error != std::errc{} || stop != end || !(value >= 1 && value <= 100)) {
+    return r.error(field, "expected a number from 1 to 100, got '" + *text + "'");
+  }
+  out = value;
+  return {};
+}
+
+// `adaptive_first_byte: true` (the defaults) or {percentile, multiplier, floor, ceiling,
+// min_samples}; the ceiling defaults to the route's first_byte.
+Result<void> parse_adaptive_first_byte(const Reader& r, const Field& field,
+                                       config::Duration first_byte, config::AdaptiveTimeout& out) {
+  if (!field.present) {
+    return {};
+  }
+  out.ceiling = first_byte;
+  if (!field.node.IsMap()) {
+    auto enabled = r.boolean(field);
+    if (!enabled) {
+      return r.error(field, "expected true, false or a mapping (percentile, multiplier, ...)");
+    }
+    out.enabled = *enabled;
+  } else {
+    NEXUS_CONFIG_TRY(
+        r.check_mapping(field, {"percentile", "multiplier", "floor", "ceiling", "min_samples"}));
+    out.enabled = true;
+    NEXUS_CONFIG_TRY(r.read_integer(field, "percentile", out.percentile, 1, 100));
+    NEXUS_CONFIG_TRY(parse_multiplier(r, r.child(field, "multiplier"), out.multiplier));
+    NEXUS_CONFIG_TRY(r.read(field, "floor", out.floor));
+    NEXUS_CONFIG_TRY(r.read(field, "ceiling", out.ceiling));
+    NEXUS_CONFIG_TRY(r.read_integer(field, "min_samples", out.min_samples, 1, 1000000));
+  }
+  if (!out.enabled) {
+    return {};
+  }
+  if (out.ceiling.count() == 0) {
+    return r.error(field,
+                   "needs a ceiling: set ceiling, or a timeouts.first_byte other than 0 (none)");
+  }
+  if (out.floor.count() == 0 || out.floor > out.ceiling) {
+    return r.error(r.child(field, "floor"), "must be above 0 and not above the ceiling (" +
+                                                std::to_string(out.ceiling.count()) + "ms)");
+  }
+  return {};
+}
+
 Result<void> parse_route_timeouts(const Reader& r, const Field& field, config::RouteTimeouts& out) {
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"first_byte", "idle", "total"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"first_byte", "idle", "total", "adaptive_first_byte"}));
   NEXUS_CONFIG_TRY(r.read(field, "first_byte", out.first_byte));
   NEXUS_CONFIG_TRY(r.read(field, "idle", out.idle));
   NEXUS_CONFIG_TRY(r.read(field, "total", out.total));
-  return {};
+  return parse_adaptive_first_byte(r, r.child(field, "adaptive_first_byte"), out.first_byte,
+                                   out.adaptive_first_byte);
 }
 
 // retries: { attempts, on: [connect_failure, reset, timeout, 5xx, 429], backoff: {base, max} }
@@ -232,6 +291,10 @@ Result<void> parse_upstream_options(const Reader& r, const Field& field, config:
     if (Field option = r.child(field, key); option.present && out.llm) {
       return r.error(option, "only allowed with cluster (an llm route's upstream is a provider)");
     }
+  }
+  if (Field adaptive = r.child(r.child(field, "timeouts"), "adaptive_first_byte");
+      adaptive.present && out.llm) {
+    return r.error(adaptive, "only allowed with cluster (not yet on llm routes)");
   }
   if (Field rewrite = r.child(field, "prefix_rewrite"); rewrite.present) {
     if (!out.match.prefix) {

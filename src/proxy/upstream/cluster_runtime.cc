@@ -23,7 +23,9 @@ ClusterRuntime::ClusterRuntime(asio::io_context& io, const config::Cluster& clus
       lb_(make_load_balancer(cluster, seed)),
       retry_budget_(cluster.retry_budget),
       endpoints_(cluster.endpoints.size()),
-      sweep_timer_(io) {
+      sweep_timer_(io),
+      slots_(std::make_shared<ConnectionSlots>(cluster.pool.max_connections,
+                                               cluster.pool.max_pending)) {
   for (size_t i = 0; i < cluster.endpoints.size(); ++i) {
     endpoints_[i].name =
         cluster.endpoints[i].host + ":" + std::to_string(cluster.endpoints[i].port);
@@ -50,6 +52,21 @@ void ClusterRuntime::report(size_t endpoint, CircuitBreaker::Admission admission
                             CircuitBreaker::Clock::time_point now) {
   if (auto& breaker = endpoints_[endpoint].breaker) {
     breaker->report(admission, verdict, now);
+  }
+}
+
+AdaptiveTimeout& ClusterRuntime::first_byte_times(const config::AdaptiveTimeout& config) {
+  for (const auto& held : first_byte_times_) {
+    if (&held->config() == &config) {
+      return *held;
+    }
+  }
+  return *first_byte_times_.emplace_back(std::make_unique<AdaptiveTimeout>(config));
+}
+
+void ClusterRuntime::observe_first_byte(Clock::duration elapsed) {
+  for (const auto& held : first_byte_times_) {
+    held->observe(elapsed);
   }
 }
 
@@ -92,6 +109,12 @@ void ClusterRuntime::give_back(std::unique_ptr<UpstreamConnection> connection) {
     return;
   }
   connection->mark_reused();
+  if (const ConnectionSlots::Waiter* waiter = slots_->oldest(); waiter != nullptr) {
+    if (waiter->endpoint() == connection->endpoint()) {
+      slots_->hand_over(std::move(connection));
+    }
+    return;  // otherwise closed here: its slot goes to the oldest waiter
+  }
   connection->idle_since = Clock::now();
   connection->idle_generation = next_generation_++;
   endpoints_[connection->endpoint()].idle.push_back(std::move(connection));
@@ -126,17 +149,52 @@ void ClusterRuntime::on_idle_readable(size_t endpoint, UpstreamConnection* conne
   }
 }
 
-Result<std::unique_ptr<UpstreamConnection>> ClusterRuntime::create(size_t endpoint) {
-  if (*open_count_ >= cluster_.pool.max_connections) {
-    return fail(ErrorCode::kUpstreamUnavailable,
-                "cluster '" + cluster_.name + "' is at its connection limit");
-  }
+Result<std::unique_ptr<UpstreamConnection>> ClusterRuntime::create(
+    size_t endpoint, ConnectionSlots::Waiter* waiter) {
   if (endpoints_[endpoint].addresses.empty()) {
     return fail(ErrorCode::kUpstreamUnavailable, "endpoint " + cluster_.endpoints[endpoint].host +
                                                      " of cluster '" + cluster_.name +
                                                      "' has no resolved address");
   }
-  return std::make_unique<UpstreamConnection>(net::tcp::socket(io_), tls_, endpoint, open_count_);
+  const bool granted = waiter != nullptr && waiter->claim_slot();
+  if (!granted && !make_room()) {
+    return std::unexpected(full_pool_error());
+  }
+  return std::make_unique<UpstreamConnection>(net::tcp::socket(io_), tls_, endpoint, slots_);
+}
+
+bool ClusterRuntime::make_room() {
+  if (slots_->has_room()) {
+    return true;
+  }
+  // Idle connections count against the limit too: one to another endpoint (or to this one, when
+  // the caller wants a fresh connection) is closed rather than refusing the request. The
+  // oldest goes, and when requests are waiting, the slot it frees is theirs.
+  EndpointState* oldest = nullptr;
+  for (EndpointState& state : endpoints_) {
+    if (!state.idle.empty() &&
+        (oldest == nullptr || state.idle.front()->idle_since < oldest->idle.front()->idle_since)) {
+      oldest = &state;
+    }
+  }
+  if (oldest != nullptr) {
+    oldest->idle.erase(oldest->idle.begin());
+  }
+  return slots_->has_room();
+}
+
+Error ClusterRuntime::full_pool_error() const {
+  std::string message = "cluster '";
+  message += cluster_.name;
+  message += "' is at its connection limit (";
+  message += std::to_string(slots_->max_connections());
+  message += ")";
+  if (cluster_.pool.max_pending > 0) {
+    message += " and ";
+    message += std::to_string(slots_->waiting());
+    message += slots_->waiting() == 1 ? " request is queued" : " requests are queued";
+  }
+  return {ErrorCode::kUpstreamUnavailable, std::move(message)};
 }
 
 asio::awaitable<Result<void>> ClusterRuntime::open(UpstreamConnection& connection) {

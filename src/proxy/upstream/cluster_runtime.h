@@ -13,8 +13,10 @@
 #include "nexus/core/result.h"
 #include "proxy/health/endpoint_health.h"
 #include "proxy/lb/load_balancer.h"
+#include "proxy/resilience/adaptive_timeout.h"
 #include "proxy/resilience/circuit_breaker.h"
 #include "proxy/resilience/retry_budget.h"
+#include "proxy/upstream/connection_slots.h"
 #include "proxy/upstream/http2_upstream.h"
 #include "proxy/upstream/upstream_connection.h"
 
@@ -50,6 +52,13 @@ class ClusterRuntime {
   [[nodiscard]] bool any_healthy() const { return health_ == nullptr || health_->any_healthy(); }
   // Retries to this cluster from this worker (config().retry_budget).
   RetryBudget& retry_budget() { return retry_budget_; }
+  // Adaptive first-byte timeouts (routes[].timeouts.adaptive_first_byte): one per route config
+  // (made on first use), each fed with every answered request of the cluster on this worker.
+  AdaptiveTimeout& first_byte_times(const config::AdaptiveTimeout& config);
+  [[nodiscard]] bool tracks_first_byte() const { return !first_byte_times_.empty(); }
+  // A response head that was not a 5xx arrived `elapsed` after the request was sent (or the
+  // first-byte timeout passed after `elapsed`: a slowing upstream must raise the timeout).
+  void observe_first_byte(std::chrono::steady_clock::duration elapsed);
   // The earliest time an open breaker of this cluster lets a probe through (now if none is open).
   [[nodiscard]] CircuitBreaker::Clock::time_point next_probe(
       CircuitBreaker::Clock::time_point now) const;
@@ -57,14 +66,25 @@ class ClusterRuntime {
   // The most recently pooled idle connection to `endpoint`, or null.
   std::unique_ptr<UpstreamConnection> take_idle(size_t endpoint);
 
-  // Pools a connection after a complete exchange. It is closed instead when the pool is being
-  // shut down; while pooled, the upstream closing it (or sending anything) removes it.
+  // Pools a connection after a complete exchange, or hands it to the oldest request waiting for
+  // a connection (closing it when that one waits for another endpoint, which frees a slot for
+  // it). It is closed instead when the pool is being shut down; while pooled, the upstream
+  // closing it (or sending anything) removes it.
   void give_back(std::unique_ptr<UpstreamConnection> connection);
 
-  // A new, unconnected connection to `endpoint` (null with an error when the cluster is at its
-  // per-worker connection limit or the endpoint has no address). The caller may close() its
-  // socket to abort open(), e.g. on a connect timeout.
-  Result<std::unique_ptr<UpstreamConnection>> create(size_t endpoint);
+  // A new, unconnected connection to `endpoint` (an error when the cluster is at its per-worker
+  // connection limit or the endpoint has no address). `waiter`: a queued request that was
+  // granted a slot, which the connection takes. The caller may close() its socket to abort
+  // open(), e.g. on a connect timeout.
+  Result<std::unique_ptr<UpstreamConnection>> create(size_t endpoint,
+                                                     ConnectionSlots::Waiter* waiter = nullptr);
+
+  // Bulkhead (pool.max_pending): whether create() has room for one more connection now, after
+  // closing an idle connection to another endpoint if that makes room. When it has not, a
+  // request may wait in slots() (if slots().can_queue()) or fails with full_pool_error().
+  bool make_room();
+  [[nodiscard]] const std::shared_ptr<ConnectionSlots>& slots() const { return slots_; }
+  [[nodiscard]] Error full_pool_error() const;
 
   // Connects (and for TLS clusters, handshakes; an h2 cluster's upstream must agree to h2).
   boost::asio::awaitable<Result<void>> open(UpstreamConnection& connection);
@@ -118,7 +138,8 @@ class ClusterRuntime {
   RetryBudget retry_budget_;
   std::vector<EndpointState> endpoints_;
   boost::asio::steady_timer sweep_timer_;
-  std::shared_ptr<uint32_t> open_count_ = std::make_shared<uint32_t>(0);
+  std::shared_ptr<ConnectionSlots> slots_;
+  std::vector<std::unique_ptr<AdaptiveTimeout>> first_byte_times_;
   uint64_t next_generation_ = 1;
   bool shut_down_ = false;
 };

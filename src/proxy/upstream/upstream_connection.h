@@ -9,20 +9,21 @@
 #include "net/byte_buffer.h"
 #include "net/stream.h"
 #include "proxy/upstream/abortable.h"
+#include "proxy/upstream/connection_slots.h"
 
 namespace nexus::proxy {
 
 class UpstreamConnection final : public Abortable {
  public:
   UpstreamConnection(net::tcp::socket socket, boost::asio::ssl::context* tls, size_t endpoint,
-                     std::shared_ptr<uint32_t> open_count)
+                     std::shared_ptr<ConnectionSlots> slots)
       : stream_(tls != nullptr ? std::make_unique<net::Stream>(std::move(socket), *tls)
                                : std::make_unique<net::Stream>(std::move(socket))),
         endpoint_(endpoint),
-        open_count_(std::move(open_count)) {
-    ++*open_count_;
+        slots_(std::move(slots)) {
+    slots_->on_open();
   }
-  ~UpstreamConnection() { --*open_count_; }
+  ~UpstreamConnection() { slots_->on_close(); }
   void abort() override { stream_->close(); }
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
@@ -47,7 +48,7 @@ class UpstreamConnection final : public Abortable {
   size_t endpoint_;
   // The owning cluster's count of open connections (same worker). Shared because a connection
   // held by an unfinished request may outlive the cluster at process exit.
-  std::shared_ptr<uint32_t> open_count_;
+  std::shared_ptr<ConnectionSlots> slots_;
   bool reused_ = false;
 };
 

@@ -256,6 +256,18 @@ const std::vector<BadCase> kClusters = {
      SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    circuit_breaker:\n"
                  "      window: 5ms\n" HEALTH_ROUTE,
      "bad.yaml:6: clusters.b.circuit_breaker.window: the window must be at least 10ms"},
+    {"pool queue_timeout without max_pending",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    pool:\n"
+                 "      queue_timeout: 2s\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.b.pool.queue_timeout: queue_timeout needs max_pending"},
+    {"pool max_pending not an integer",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    pool:\n"
+                 "      max_pending: lots\n" HEALTH_ROUTE,
+     "bad.yaml:6: clusters.b.pool.max_pending: expected an integer from 0 to 1000000"},
+    {"pool max_pending on an h2 cluster",
+     SERVER_LINE "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    protocol: h2\n    pool:\n"
+                 "      max_pending: 2\n" HEALTH_ROUTE,
+     "bad.yaml:7: clusters.b.pool.max_pending: not supported with protocol: h2"},
     {"retry budget over 100 percent",
      SERVER_LINE
      "clusters:\n  b:\n    endpoints: [\"a:1\"]\n    retry_budget: { percent: 101 }\n" HEALTH_ROUTE,
@@ -326,6 +338,47 @@ const std::vector<BadCase> kRoutes = {
      SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    retries:\n"
                          "      backoff: { base: 1s, max: 100ms }\n",
      "bad.yaml:7: routes[0].retries.backoff.max: must not be below base"},
+    {"adaptive first byte not a mapping",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    timeouts:\n"
+                         "      adaptive_first_byte: 95\n",
+     "bad.yaml:7: routes[0].timeouts.adaptive_first_byte: expected true, false or a mapping"},
+    {"adaptive first byte unknown key",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    timeouts:\n"
+                         "      adaptive_first_byte: { p: 99 }\n",
+     "bad.yaml:7: routes[0].timeouts.adaptive_first_byte: unknown key 'p'"},
+    {"adaptive first byte percentile over 100",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    timeouts:\n"
+                         "      adaptive_first_byte:\n        percentile: 101\n",
+     "bad.yaml:8: routes[0].timeouts.adaptive_first_byte.percentile: expected an integer from 1 "
+     "to 100"},
+    {"adaptive first byte multiplier below 1",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    timeouts:\n"
+                         "      adaptive_first_byte:\n        multiplier: 0.5\n",
+     "bad.yaml:8: routes[0].timeouts.adaptive_first_byte.multiplier: expected a number from 1 to "
+     "100, got '0.5'"},
+    {"adaptive first byte multiplier not a number",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    timeouts:\n"
+                         "      adaptive_first_byte:\n        multiplier: 2x\n",
+     "bad.yaml:8: routes[0].timeouts.adaptive_first_byte.multiplier: expected a number from 1 to "
+     "100, got '2x'"},
+    {"adaptive first byte floor above the ceiling",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    timeouts:\n"
+                         "      adaptive_first_byte:\n        floor: 5s\n        ceiling: 2s\n",
+     "bad.yaml:8: routes[0].timeouts.adaptive_first_byte.floor: must be above 0 and not above the "
+     "ceiling (2000ms)"},
+    {"adaptive first byte without a ceiling",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    timeouts:\n"
+                         "      first_byte: 0\n      adaptive_first_byte: true\n",
+     "bad.yaml:8: routes[0].timeouts.adaptive_first_byte: needs a ceiling"},
+    {"adaptive first byte zero min_samples",
+     SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n    timeouts:\n"
+                         "      adaptive_first_byte: { min_samples: 0 }\n",
+     "bad.yaml:7: routes[0].timeouts.adaptive_first_byte.min_samples: expected an integer from 1 "
+     "to 1000000"},
+    {"adaptive first byte on an llm route",
+     SERVER_LINE "routes:\n  - match: {}\n    llm: {}\n    timeouts:\n"
+                 "      adaptive_first_byte: true\n",
+     "bad.yaml:6: routes[0].timeouts.adaptive_first_byte: only allowed with cluster"},
     {"fallback response with a bad status",
      SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n"
                          "    fallback_response: { status: 99 }\n",
