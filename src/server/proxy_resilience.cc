@@ -53,7 +53,8 @@ Clock::duration backoff(const config::RetryPolicy& policy, uint32_t retry) {
 // refusing everything on what may be a broken check.
 std::optional<size_t> ProxyExchange::pick_endpoint(proxy::ClusterRuntime& cluster,
                                                    const proxy::LbContext& context) {
-  if (!cluster.config().circuit_breaker.enabled) {  // every pick is admitted: no clock read
+  // Neither breakers nor health checks: every pick is admitted, without a clock read.
+  if (!cluster.config().circuit_breaker.enabled && !cluster.config().health_check.enabled) {
     admission_ = proxy::CircuitBreaker::Admission::kAdmitted;
     return cluster.load_balancer().pick(context);
   }
