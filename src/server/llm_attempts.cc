@@ -183,14 +183,34 @@ asio::awaitable<Outcome> LlmExchange::serve(const Snapshot::LlmGroup& group) {
         (endpoint_ == Endpoint::kEmbeddings && llm::translates_embeddings(*target->provider));
     if (direct) {
       const Outcome outcome = co_await answer_directly(*target);
-      plan.finish(AttemptVerdict::kSuccess, {}, {}, 0, Clock::now());
+      plan.finish(AttemptOutcome{.tokens = used_tokens()}, Clock::now());
       co_return outcome;
     }
+    const config::AdaptiveTimeout& adaptive = route_.timeouts.adaptive_first_byte;
+    llm::routing::DeploymentState& state = worker_.llm_routing().state(target->id);
+    if (adaptive.enabled &&
+        (!state.first_byte_timeout || &state.first_byte_timeout->config() != &adaptive)) {
+      state.first_byte_timeout.emplace(adaptive);
+    }
+    first_byte_timeout_ =
+        adaptive.enabled ? state.first_byte_timeout->current() : route_.timeouts.first_byte;
     const auto started = Clock::now();
     AttemptResult result = co_await attempt(*target);
-    const AttemptVerdict verdict = judge(result, downstream_.record.client_gone);
-    const bool again = plan.finish(verdict, result.first_byte, Clock::now() - started,
-                                   seconds_of(result.retry_after), Clock::now());
+    if (adaptive.enabled) {
+      // Answers that are not 5xx teach it the deployment's latency, and so do timeouts: a
+      // deployment that slows down for good must see its timeout grow.
+      const bool timed_out = result.error && result.error->code() == ErrorCode::kUpstreamTimeout;
+      const bool answered = result.outcome || (!result.error && result.api_error.status < 500);
+      if (timed_out || answered) {
+        state.first_byte_timeout->observe(result.first_byte);
+      }
+    }
+    const bool again = plan.finish({.verdict = judge(result, downstream_.record.client_gone),
+                                    .first_byte = result.first_byte,
+                                    .total = Clock::now() - started,
+                                    .retry_after_seconds = seconds_of(result.retry_after),
+                                    .tokens = used_tokens()},
+                                   Clock::now());
     if (result.outcome) {
       co_return *result.outcome;
     }
@@ -290,6 +310,11 @@ asio::awaitable<Outcome> LlmExchange::reply_failure(AttemptResult& failed) {
     co_return co_await reply_error(std::move(error));
   }
   co_return co_await reply_error(failed.api_error, failed.retry_after);
+}
+
+std::optional<uint64_t> LlmExchange::used_tokens() const {
+  const std::optional<llm::Usage>& usage = downstream_.record.llm.usage;
+  return usage ? std::optional<uint64_t>(usage->total()) : std::nullopt;
 }
 
 std::string LlmExchange::sticky_key() {

@@ -99,9 +99,8 @@ struct ProviderCall {
 // tried.
 struct AttemptResult {
   std::optional<Outcome> outcome;  // set: the client was answered; nothing more to try
-  AttemptVerdict verdict = AttemptVerdict::kSuccess;
-  std::optional<Error> error;  // a failure on the way (connect, reset, timeout, malformed)
-  llm::ApiError api_error;     // or the provider's error answer
+  std::optional<Error> error;      // a failure on the way (connect, reset, timeout, malformed)
+  llm::ApiError api_error;         // or the provider's error answer
   std::string retry_after;
   std::chrono::steady_clock::duration first_byte{};
 };
@@ -141,6 +140,8 @@ class LlmExchange {
   // What makes a user stick to one variant of a split: the request's user, else its key,
   // else the client's address.
   std::string sticky_key();
+  // The tokens the answer used, when the provider reported them (rpm/tpm accounting).
+  [[nodiscard]] std::optional<uint64_t> used_tokens() const;
   // x-nexus-provider, -model, -attempts and -variant, for every answer once a model resolved.
   void add_routing_headers(std::vector<std::pair<std::string, std::string>>& headers) const;
   // The echo provider: the events are made here, then written like an upstream's.
@@ -224,6 +225,8 @@ class LlmExchange {
   // For the x-nexus-* headers: the deployment that answered (or was tried last).
   const Snapshot::LlmDeployment* answered_by_ = nullptr;
   uint32_t attempts_ = 0;
+  // The first-byte timeout of the attempt in progress (the route's, or its adaptive one).
+  std::chrono::milliseconds first_byte_timeout_{0};
   std::string_view variant_;  // the split's variant (the snapshot's text)
   bool stream_started_ = false;
   bool stream_chunked_ = false;

@@ -124,6 +124,10 @@ const Snapshot::LlmDeployment* AttemptPlan::choose(const Snapshot::LlmGroup& gro
       at_limit_ = true;
       continue;
     }
+    if (!usage.has_capacity(deployment.max_concurrent)) {
+      at_capacity_ = true;
+      continue;
+    }
     candidates.push_back({.deployment = &deployment, .state = &state, .usage = &usage});
     targets.push_back(&target);
   }
@@ -139,7 +143,8 @@ const Snapshot::LlmDeployment* AttemptPlan::choose(const Snapshot::LlmGroup& gro
     admission_ = state.breaker ? state.breaker->allow(now) : Admission::kAdmitted;
     if (admission_ != Admission::kRefused) {
       const Snapshot::LlmDeployment* chosen = targets[i];
-      snapshot_.usage[chosen->id].add_request(needs.prompt_tokens, now);
+      expected_tokens_ = needs.prompt_tokens;
+      snapshot_.usage[chosen->id].add_request(expected_tokens_, now);
       return chosen;
     }
     resting_ = true;
@@ -149,16 +154,19 @@ const Snapshot::LlmDeployment* AttemptPlan::choose(const Snapshot::LlmGroup& gro
   return nullptr;
 }
 
-bool AttemptPlan::finish(AttemptVerdict verdict, Clock::duration first_byte, Clock::duration total,
-                         uint64_t retry_after_seconds, Clock::time_point now) {
+bool AttemptPlan::finish(const AttemptOutcome& outcome, Clock::time_point now) {
+  const AttemptVerdict verdict = outcome.verdict;
+  const Clock::duration first_byte = outcome.first_byte;
   routing::DeploymentState& state = routing_.state(current_->id);
   --state.in_flight;
+  snapshot_.usage[current_->id].end_request(expected_tokens_,
+                                            outcome.tokens.value_or(expected_tokens_), now);
   BreakerVerdict breaker = BreakerVerdict::kNeutral;
   bool again = true;
   switch (verdict) {
     case AttemptVerdict::kSuccess:
       state.first_byte.add(first_byte);
-      state.total.add(total);
+      state.total.add(outcome.total);
       breaker = BreakerVerdict::kSuccess;
       again = false;
       break;
@@ -173,8 +181,9 @@ bool AttemptPlan::finish(AttemptVerdict verdict, Clock::duration first_byte, Clo
         break;  // resting it would only turn the provider's 429s into Nexus's 503s
       }
       Clock::duration rest = current_->group->rate_limit_cool_down;
-      if (retry_after_seconds > 0) {
-        rest = std::min<Clock::duration>(std::chrono::seconds(retry_after_seconds), kMaxRetryAfter);
+      if (outcome.retry_after_seconds > 0) {
+        rest = std::min<Clock::duration>(std::chrono::seconds(outcome.retry_after_seconds),
+                                         kMaxRetryAfter);
       }
       state.resting_until = now + rest;
       break;
@@ -224,7 +233,7 @@ bool AttemptPlan::finish(AttemptVerdict verdict, Clock::duration first_byte, Clo
 
 std::chrono::seconds AttemptPlan::retry_after(Clock::time_point now) const {
   if (!resting_) {
-    return std::chrono::seconds(0);
+    return std::chrono::seconds(at_capacity_ ? 1 : 0);
   }
   return std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(back_at_ - now));
 }
@@ -246,9 +255,13 @@ Error AttemptPlan::none_left(const std::string& model_name, std::string_view end
     return {ErrorCode::kBadRequest,
             "no deployment of " + model + " can serve this request: it needs " + lacking_};
   }
-  if (at_limit_ && !resting_) {
+  if (at_limit_ && !resting_ && !at_capacity_) {
     return {ErrorCode::kRateLimited,
             "every deployment of " + model + " is at its requests or tokens per minute limit"};
+  }
+  if (at_capacity_ && !resting_) {
+    return {ErrorCode::kUpstreamUnavailable,
+            "every deployment of " + model + " is at its limit of concurrent requests"};
   }
   return {ErrorCode::kUpstreamUnavailable,
           "every deployment of " + model +

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -41,6 +42,15 @@ enum class AttemptVerdict : uint8_t {
   kNeutral,        // the client left, or a pool was full: says nothing of the deployment
 };
 
+// What finish() is told of an attempt.
+struct AttemptOutcome {
+  AttemptVerdict verdict = AttemptVerdict::kSuccess;
+  std::chrono::steady_clock::duration first_byte{};  // to the head, or a stream's first bytes
+  std::chrono::steady_clock::duration total{};
+  uint64_t retry_after_seconds = 0;  // the provider's Retry-After (0: none)
+  std::optional<uint64_t> tokens;    // used, when the provider reported usage
+};
+
 // One request's way through the deployments: the group's first (each tried at most once),
 // then its fallbacks' in order; a request too long for a group moves to the group's
 // context_fallback instead.
@@ -57,10 +67,9 @@ class AttemptPlan {
   // is left.
   const Snapshot::LlmDeployment* next(const llm::routing::RequestNeeds& needs,
                                       Clock::time_point now);
-  // The attempt at the deployment next() returned is over. `retry_after`: the provider's
-  // Retry-After in seconds (0: none). Returns whether another attempt may follow.
-  bool finish(AttemptVerdict verdict, Clock::duration first_byte, Clock::duration total,
-              uint64_t retry_after_seconds, Clock::time_point now);
+  // The attempt at the deployment next() returned is over. Returns whether another attempt
+  // may follow.
+  bool finish(const AttemptOutcome& outcome, Clock::time_point now);
 
   [[nodiscard]] uint32_t attempts() const { return attempts_; }
   // Why next() found nothing, when nothing was tried: for the client's error.
@@ -93,6 +102,8 @@ class AttemptPlan {
   bool resting_ = false;
   Clock::time_point back_at_{};  // the earliest a resting deployment is back
   bool at_limit_ = false;
+  bool at_capacity_ = false;
+  uint64_t expected_tokens_ = 0;  // of the attempt in progress, counted against tpm
   bool unserved_ = false;
 };
 

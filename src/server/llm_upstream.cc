@@ -123,7 +123,7 @@ asio::awaitable<AttemptResult> LlmExchange::call_provider(const ProviderCall& ca
   AttemptResult result;
   const auto started = Clock::now();
   auto answer = co_await open_call(call.head, call.body, target.cluster, *target.provider,
-                                   route_.timeouts.first_byte);
+                                   first_byte_timeout_);
   result.first_byte = Clock::now() - started;
   if (!answer) {
     result.error = std::move(answer.error());

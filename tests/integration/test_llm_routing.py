@@ -4,6 +4,7 @@ reactions, rpm limits, and the x-nexus-* headers. Each deployment's provider is 
 test upstream behind its own fault proxy (the chaos harness), so faults hit one deployment."""
 
 import json
+import threading
 import time
 import unittest
 from collections import Counter
@@ -323,6 +324,56 @@ def content_of(body):
             for choice in event.get("choices", []):
                 text += choice.get("delta", {}).get("content") or ""
     return text
+
+
+class TimeoutsAndLimitsTest(RoutingTestCase):
+    def test_adaptive_first_byte_timeout_fails_over_after_a_few_times_the_usual_latency(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.start(providers, [
+            {"name": "gpt", "provider": "a", "model": OK, "fallbacks": ["gpt-b"]},
+            {"name": "gpt-b", "provider": "b", "model": OK}],
+            timeouts={"first_byte": "30s",
+                      "adaptive_first_byte": {"floor": "300ms", "min_samples": 10}})
+        for _ in range(12):  # a's usual latency: about a millisecond
+            self.assertEqual(self.served_by(self.chat("gpt")), "a")
+        self.proxies["a"].set(Fault.latency(3.0))
+        self.proxies["a"].drop_connections()
+        started = time.monotonic()
+        r = self.chat("gpt")
+        took = time.monotonic() - started
+        self.assertEqual((r.status, self.served_by(r), r.header("x-nexus-attempts")),
+                         (200, "b", "2"))
+        self.assertLess(took, 2.0, "the adaptive timeout (the 300 ms floor) did not apply")
+
+    def test_max_concurrent_sends_the_excess_elsewhere_or_fails_fast(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.proxies["a"].set(Fault.latency(0.5))
+        self.start(providers, [
+            {"name": "gpt", "provider": "a", "model": OK, "max_concurrent": 1,
+             "fallbacks": ["gpt-b"]},
+            {"name": "solo", "provider": "a", "model": OK, "max_concurrent": 1},
+            {"name": "gpt-b", "provider": "b", "model": OK}])
+        results = {}
+
+        def slow_call(name):
+            results[name] = self.chat(name)
+
+        first = threading.Thread(target=slow_call, args=("gpt",))
+        first.start()
+        self.assertTrue(wait_until(lambda: self.upstreams["a"].count() >= 1, timeout=5))
+        second = self.chat("gpt")  # a is busy: b takes it
+        self.assertEqual(self.served_by(second), "b")
+        first.join(10)
+        self.assertEqual(self.served_by(results["gpt"]), "a")
+        other = threading.Thread(target=slow_call, args=("solo",))
+        other.start()
+        self.assertTrue(wait_until(lambda: self.upstreams["a"].count() >= 2, timeout=5))
+        refused = self.chat("solo")  # nowhere else to go: a fast 503
+        err = self.assertErrorJson(refused, 503)
+        self.assertIn("concurrent requests", err["message"])
+        self.assertEqual(refused.header("retry-after"), "1")
+        other.join(10)
+        self.assertEqual(results["solo"].status, 200)
 
 
 class HeadersTest(RoutingTestCase):

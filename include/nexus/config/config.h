@@ -335,6 +335,9 @@ struct Deployment {
   uint32_t weight = 1;
   uint32_t rpm = 0;  // requests per minute, all workers together; 0 = no limit
   uint64_t tpm = 0;  // tokens per minute (input and output), all workers; 0 = no limit
+  // Requests in flight at once, all workers (a bulkhead); beyond it the request goes to another
+  // deployment, or fails fast; 0 = no limit.
+  uint32_t max_concurrent = 0;
   Capabilities capabilities;
   std::optional<Price> price;
 };

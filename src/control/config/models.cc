@@ -16,8 +16,9 @@ namespace {
 constexpr uint64_t kMaxU32 = std::numeric_limits<uint32_t>::max();
 
 // The keys of one deployment; the short form writes them on the group itself.
-constexpr std::array<std::string_view, 9> kDeploymentKeys = {
-    "provider", "model", "rpm", "tpm", "context_window", "tools", "vision", "json_schema", "price"};
+constexpr std::array<std::string_view, 10> kDeploymentKeys = {
+    "provider",       "model", "rpm",    "tpm",         "max_concurrent",
+    "context_window", "tools", "vision", "json_schema", "price"};
 
 // What the group parsers need to know of the `providers` section.
 struct KnownProviders {
@@ -41,6 +42,7 @@ Result<void> parse_deployment(const Reader& r, const Field& field, const std::st
   NEXUS_CONFIG_TRY(r.read_integer(field, "weight", out.weight, 1, 65535));
   NEXUS_CONFIG_TRY(r.read_integer(field, "rpm", out.rpm, 0, kMaxU32));
   NEXUS_CONFIG_TRY(r.read_integer(field, "tpm", out.tpm, 0, uint64_t{1} << 50));
+  NEXUS_CONFIG_TRY(r.read_integer(field, "max_concurrent", out.max_concurrent, 0, 1000000));
   config::Capabilities& can = out.capabilities;
   NEXUS_CONFIG_TRY(
       r.read_integer(field, "context_window", can.context_window, 0, uint64_t{1} << 40));

@@ -292,10 +292,6 @@ Result<void> parse_upstream_options(const Reader& r, const Field& field, config:
       return r.error(option, "only allowed with cluster (an llm route's upstream is a provider)");
     }
   }
-  if (Field adaptive = r.child(r.child(field, "timeouts"), "adaptive_first_byte");
-      adaptive.present && out.llm) {
-    return r.error(adaptive, "only allowed with cluster (not yet on llm routes)");
-  }
   if (Field rewrite = r.child(field, "prefix_rewrite"); rewrite.present) {
     if (!out.match.prefix) {
       return r.error(rewrite, "only allowed when match has a prefix");

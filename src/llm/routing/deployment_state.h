@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "proxy/resilience/adaptive_timeout.h"
 #include "proxy/resilience/circuit_breaker.h"
 
 namespace nexus::llm::routing {
@@ -42,6 +43,9 @@ struct DeploymentState {
   Clock::time_point resting_until{};             // 429 cool-down or misconfigured key
   bool misconfigured = false;                    // resting because of a 401/403
   int64_t round_robin_weight = 0;                // smooth weighted round robin's running weight
+  // The route's adaptive first-byte timeout (timeouts.adaptive_first_byte), learnt from this
+  // deployment's times to first token.
+  std::optional<proxy::AdaptiveTimeout> first_byte_timeout;
 
   [[nodiscard]] bool resting(Clock::time_point now) const { return now < resting_until; }
 };

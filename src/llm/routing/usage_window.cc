@@ -65,16 +65,26 @@ double UsageWindow::utilisation(uint32_t rpm, uint64_t tpm, Clock::time_point no
   return share;
 }
 
+bool UsageWindow::has_capacity(uint32_t max_concurrent) {
+  if (max_concurrent == 0) {
+    return true;
+  }
+  const std::scoped_lock lock(mutex_);
+  return in_flight_ < max_concurrent;
+}
+
 void UsageWindow::add_request(uint64_t tokens, Clock::time_point now) {
   const std::scoped_lock lock(mutex_);
   roll(now);
   ++requests_;
+  ++in_flight_;
   tokens_ += tokens;
 }
 
-void UsageWindow::correct_tokens(uint64_t expected, uint64_t used, Clock::time_point now) {
+void UsageWindow::end_request(uint64_t expected, uint64_t used, Clock::time_point now) {
   const std::scoped_lock lock(mutex_);
   roll(now);
+  in_flight_ -= std::min<uint32_t>(in_flight_, 1);
   if (used >= expected) {
     tokens_ += used - expected;
   } else {

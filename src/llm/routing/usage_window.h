@@ -1,5 +1,6 @@
-// Requests and tokens a deployment got over the last minute, across all workers, so that the
-// deployment's configured rpm and tpm (the provider's own limits, usually) are not exceeded.
+// Requests and tokens a deployment got over the last minute, and its requests in flight,
+// across all workers, so that the deployment's configured rpm, tpm and max_concurrent (the
+// provider's own limits, usually) are not exceeded.
 //
 // Shared between workers because the limits are the provider's, for the whole process: a
 // mutex per deployment, taken twice per LLM request (when it starts and when its usage is
@@ -20,13 +21,15 @@ class UsageWindow {
 
   // Whether one more request of about `tokens` stays within `rpm` and `tpm` (0: no limit).
   [[nodiscard]] bool has_room(uint32_t rpm, uint64_t tpm, uint64_t tokens, Clock::time_point now);
+  // Whether one more may be in flight with `max_concurrent` (0: no limit).
+  [[nodiscard]] bool has_capacity(uint32_t max_concurrent);
   // The share of its limits the deployment used over the last minute: the larger of the two
   // (0 when it has no limits).
   [[nodiscard]] double utilisation(uint32_t rpm, uint64_t tpm, Clock::time_point now);
-  // A request starts, expected to use about `tokens`.
+  // A request starts (in flight until end_request()), expected to use about `tokens`.
   void add_request(uint64_t tokens, Clock::time_point now);
-  // Its real usage is known: the difference to what was expected is added.
-  void correct_tokens(uint64_t expected, uint64_t used, Clock::time_point now);
+  // It ended, having used `used` tokens (the difference to `expected` is added).
+  void end_request(uint64_t expected, uint64_t used, Clock::time_point now);
 
  private:
   struct Estimate {
@@ -40,6 +43,7 @@ class UsageWindow {
   int64_t minute_ = -1;  // the current minute, since the clock's epoch
   uint64_t requests_ = 0, tokens_ = 0;
   uint64_t previous_requests_ = 0, previous_tokens_ = 0;
+  uint32_t in_flight_ = 0;
 };
 
 }  // namespace nexus::llm::routing

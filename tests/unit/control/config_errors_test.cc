@@ -375,10 +375,6 @@ const std::vector<BadCase> kRoutes = {
                          "      adaptive_first_byte: { min_samples: 0 }\n",
      "bad.yaml:7: routes[0].timeouts.adaptive_first_byte.min_samples: expected an integer from 1 "
      "to 1000000"},
-    {"adaptive first byte on an llm route",
-     SERVER_LINE "routes:\n  - match: {}\n    llm: {}\n    timeouts:\n"
-                 "      adaptive_first_byte: true\n",
-     "bad.yaml:6: routes[0].timeouts.adaptive_first_byte: only allowed with cluster"},
     {"fallback response with a bad status",
      SERVER_LINE BACKEND "routes:\n  - match: {}\n    cluster: backend\n"
                          "    fallback_response: { status: 99 }\n",

@@ -116,7 +116,8 @@ const BadCase kBad[] = {
     {"weight on the short form", HEAD "  - { name: m, provider: a, weight: 2 }\n",
      "m.yaml:7: models[0]: unknown key 'weight' (expected one of: name, strategy, exploration, "
      "latency_ceiling, fallbacks, context_fallback, circuit_breaker, rate_limit_cool_down, "
-     "misconfigured_cool_down, retry_budget, provider, model, rpm, tpm, context_window, tools, "
+     "misconfigured_cool_down, retry_budget, provider, model, rpm, tpm, max_concurrent, "
+     "context_window, tools, "
      "vision, json_schema, price)"},
     {"price not a number", HEAD "  - { name: m, provider: a, price: { input: x, output: 1 } }\n",
      "m.yaml:7: models[0].price.input: expected a number, got 'x'"},

@@ -21,7 +21,7 @@ TEST(UsageWindow, RpmAndTpmLimitsWithinAMinute) {
   EXPECT_FALSE(window.has_room(3, 0, 0, kMinute + 2s));
   EXPECT_TRUE(window.has_room(0, 400, 100, kMinute + 2s));
   EXPECT_FALSE(window.has_room(0, 400, 101, kMinute + 2s));
-  window.correct_tokens(100, 10, kMinute + 3s);  // used less than expected
+  window.end_request(100, 10, kMinute + 3s);  // used less than expected
   EXPECT_TRUE(window.has_room(0, 400, 190, kMinute + 3s));
   EXPECT_NEAR(window.utilisation(6, 0, kMinute + 3s), 0.5, 1e-9);
 }
@@ -37,6 +37,17 @@ TEST(UsageWindow, ThePreviousMinuteFadesOutOverTheNext) {
   EXPECT_TRUE(window.has_room(9, 0, 0, kMinute + 75s));
   // Two minutes later nothing counts.
   EXPECT_NEAR(window.utilisation(10, 0, kMinute + 150s), 0.0, 1e-9);
+}
+
+TEST(UsageWindow, MaxConcurrentCountsRequestsInFlight) {
+  UsageWindow window;
+  window.add_request(0, kMinute);
+  window.add_request(0, kMinute);
+  EXPECT_TRUE(window.has_capacity(0));
+  EXPECT_TRUE(window.has_capacity(3));
+  EXPECT_FALSE(window.has_capacity(2));
+  window.end_request(0, 0, kMinute + 1s);
+  EXPECT_TRUE(window.has_capacity(2));
 }
 
 }  // namespace
