@@ -73,6 +73,30 @@ class FailoverTest(RoutingTestCase):
         # After 5 failures in a row a's breaker is open: the later requests go to b at once.
         self.assertEqual(responses[-1].header("x-nexus-attempts"), "1")
 
+    def test_mostly_failing_deployment_is_broken_out_and_recovers_when_healed(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.proxies["a"].set(Fault.error(500), share=0.8)
+        self.start(providers, [{"name": "gpt", "strategy": "round_robin",
+                                "circuit_breaker": {"consecutive_failures": 3,
+                                                    "failure_percent": 50, "min_requests": 5,
+                                                    "cool_down": "1s", "close_after": 2},
+                                "deployments": [{"provider": "a", "model": OK},
+                                                {"provider": "b", "model": OK}]}])
+        statuses = [self.chat("gpt").status for _ in range(20)]
+        self.assertEqual(statuses, [200] * 20)  # every failure of a was failed over to b
+        errors = self.proxies["a"].count("error")
+        more = [self.served_by(self.chat("gpt")) for _ in range(10)]
+        self.assertEqual(more, ["b"] * 10)  # open: nothing goes to a
+        self.assertEqual(self.proxies["a"].count("error"), errors)
+        self.proxies["a"].clear()
+        self.proxies["a"].drop_connections()
+        healed = time.monotonic()
+        back = wait_until(lambda: self.served_by(self.chat("gpt")) == "a", timeout=5)
+        self.assertTrue(back, "the healed deployment got no traffic back")
+        print(f"\nLLM breaker: the healed deployment served again "
+              f"{(time.monotonic() - healed) * 1000:.0f} ms after healing (cool_down 1 s)",
+              flush=True)
+
     def test_5xx_fails_over_and_every_deployment_down_is_a_clean_503(self):
         providers = self.deployment_providers(["a", "b"])
         self.proxies["a"].set(Fault.error(500))
