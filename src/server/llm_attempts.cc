@@ -186,25 +186,10 @@ asio::awaitable<Outcome> LlmExchange::serve(const Snapshot::LlmGroup& group) {
       plan.finish(AttemptOutcome{.tokens = used_tokens()}, Clock::now());
       co_return outcome;
     }
-    const config::AdaptiveTimeout& adaptive = route_.timeouts.adaptive_first_byte;
-    llm::routing::DeploymentState& state = worker_.llm_routing().state(target->id);
-    if (adaptive.enabled &&
-        (!state.first_byte_timeout || &state.first_byte_timeout->config() != &adaptive)) {
-      state.first_byte_timeout.emplace(adaptive);
-    }
-    first_byte_timeout_ =
-        adaptive.enabled ? state.first_byte_timeout->current() : route_.timeouts.first_byte;
+    first_byte_timeout_ = first_byte_timeout_for(*target);
     const auto started = Clock::now();
     AttemptResult result = co_await attempt(*target);
-    if (adaptive.enabled) {
-      // Answers that are not 5xx teach it the deployment's latency, and so do timeouts: a
-      // deployment that slows down for good must see its timeout grow.
-      const bool timed_out = result.error && result.error->code() == ErrorCode::kUpstreamTimeout;
-      const bool answered = result.outcome || (!result.error && result.api_error.status < 500);
-      if (timed_out || answered) {
-        state.first_byte_timeout->observe(result.first_byte);
-      }
-    }
+    learn_first_byte(*target, result);
     const bool again = plan.finish({.verdict = judge(result, downstream_.record.client_gone),
                                     .first_byte = result.first_byte,
                                     .total = Clock::now() - started,
@@ -227,6 +212,36 @@ asio::awaitable<Outcome> LlmExchange::serve(const Snapshot::LlmGroup& group) {
   const auto wait = plan.retry_after(Clock::now());
   const std::string retry_after = wait.count() > 0 ? std::to_string(wait.count()) : "";
   co_return co_await reply_error(api_error, retry_after);
+}
+
+// The route's first-byte timeout, or with adaptive_first_byte the one learnt from the
+// deployment's recent times to first token.
+std::chrono::milliseconds LlmExchange::first_byte_timeout_for(
+    const Snapshot::LlmDeployment& target) {
+  const config::AdaptiveTimeout& adaptive = route_.timeouts.adaptive_first_byte;
+  if (!adaptive.enabled) {
+    return route_.timeouts.first_byte;
+  }
+  auto& learnt = worker_.llm_routing().state(target.id).first_byte_timeout;
+  if (!learnt || &learnt->config() != &adaptive) {
+    learnt.emplace(adaptive);
+  }
+  return learnt->current();
+}
+
+// Answers that are not 5xx teach the adaptive timeout the deployment's latency, and so do
+// timeouts: a deployment that slows down for good must see its timeout grow.
+void LlmExchange::learn_first_byte(const Snapshot::LlmDeployment& target,
+                                   const AttemptResult& result) {
+  auto& learnt = worker_.llm_routing().state(target.id).first_byte_timeout;
+  if (!route_.timeouts.adaptive_first_byte.enabled || !learnt) {
+    return;
+  }
+  const bool timed_out = result.error && result.error->code() == ErrorCode::kUpstreamTimeout;
+  const bool answered = result.outcome || (!result.error && result.api_error.status < 500);
+  if (timed_out || answered) {
+    learnt->observe(result.first_byte);
+  }
 }
 
 asio::awaitable<Outcome> LlmExchange::answer_directly(const Snapshot::LlmDeployment& target) {

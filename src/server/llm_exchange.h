@@ -137,6 +137,9 @@ class LlmExchange {
   // embeddings).
   boost::asio::awaitable<Outcome> answer_directly(const Snapshot::LlmDeployment& target);
   boost::asio::awaitable<Outcome> reply_failure(AttemptResult& failed);
+  // The first-byte timeout of an attempt at `target`, and what its result teaches it.
+  std::chrono::milliseconds first_byte_timeout_for(const Snapshot::LlmDeployment& target);
+  void learn_first_byte(const Snapshot::LlmDeployment& target, const AttemptResult& result);
   // What makes a user stick to one variant of a split: the request's user, else its key,
   // else the client's address.
   std::string sticky_key();
