@@ -85,6 +85,14 @@ AttemptVerdict judge(const AttemptResult& result, bool client_gone) {
   return AttemptVerdict::kClientError;
 }
 
+// Failures that leave the client without any answer from a provider: a route's
+// fallback_response may stand in for them (a provider's own error answers are never replaced).
+bool cannot_reach(ErrorCode code) {
+  return code == ErrorCode::kUpstreamConnectFailed || code == ErrorCode::kUpstreamReset ||
+         code == ErrorCode::kUpstreamTimeout || code == ErrorCode::kUpstreamProtocolError ||
+         code == ErrorCode::kUpstreamUnavailable;
+}
+
 uint64_t seconds_of(std::string_view retry_after) {
   uint64_t seconds = 0;
   const auto [end, error] =
@@ -205,9 +213,16 @@ asio::awaitable<Outcome> LlmExchange::serve(const Snapshot::LlmGroup& group) {
     }
   }
   if (last) {
+    if (route_.fallback_response && last->error && cannot_reach(last->error->code())) {
+      Error error = std::move(*last->error);
+      co_return co_await reply_fallback(std::move(error));
+    }
     co_return co_await reply_failure(*last);
   }
   const Error error = plan.none_left(group.model->name, downstream_.state().log_target);
+  if (route_.fallback_response && error.code() == ErrorCode::kUpstreamUnavailable) {
+    co_return co_await reply_fallback(error);
+  }
   llm::ApiError api_error = llm::api_error(error);
   const auto wait = plan.retry_after(Clock::now());
   const std::string retry_after = wait.count() > 0 ? std::to_string(wait.count()) : "";
@@ -317,6 +332,19 @@ asio::awaitable<AttemptResult> LlmExchange::attempt(const Snapshot::LlmDeploymen
     co_return result;
   }
   co_return co_await call_provider(call, target);
+}
+
+// The route's fallback_response, with x-nexus-fallback naming why (the access log keeps the
+// error).
+asio::awaitable<Outcome> LlmExchange::reply_fallback(Error error) {
+  const config::DirectResponse& fallback = *route_.fallback_response;
+  filter::LocalReply reply{.status = fallback.status,
+                           .content_type = fallback.content_type,
+                           .body = fallback.body,
+                           .headers = {{"x-nexus-fallback", std::string(error.code_name())}}};
+  add_routing_headers(reply.headers);
+  reply.error = std::move(error);
+  co_return co_await downstream_.reply_filter(std::move(reply));
 }
 
 asio::awaitable<Outcome> LlmExchange::reply_failure(AttemptResult& failed) {

@@ -137,6 +137,8 @@ class LlmExchange {
   // embeddings).
   boost::asio::awaitable<Outcome> answer_directly(const Snapshot::LlmDeployment& target);
   boost::asio::awaitable<Outcome> reply_failure(AttemptResult& failed);
+  // By value: see reply_error(Error).
+  boost::asio::awaitable<Outcome> reply_fallback(Error error);
   // The first-byte timeout of an attempt at `target`, and what its result teaches it.
   std::chrono::milliseconds first_byte_timeout_for(const Snapshot::LlmDeployment& target);
   void learn_first_byte(const Snapshot::LlmDeployment& target, const AttemptResult& result);

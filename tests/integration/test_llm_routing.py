@@ -38,8 +38,8 @@ class RoutingTestCase(NexusTestCase):
             providers[name] = {"type": kind, "base_url": base, "api_key": key}
         return providers
 
-    def start(self, providers, models, timeouts=None, workers=1):
-        route = {"match": {"prefix": "/v1/"}, "llm": {}}
+    def start(self, providers, models, timeouts=None, workers=1, **route_options):
+        route = dict({"match": {"prefix": "/v1/"}, "llm": {}}, **route_options)
         if timeouts:
             route["timeouts"] = timeouts
         config = {"server": {"listen": [f"127.0.0.1:{free_port()}"], "workers": workers},
@@ -111,6 +111,21 @@ class FailoverTest(RoutingTestCase):
         self.assertIn(r.status, (500, 502), r.body)  # the last failure, in OpenAI's shape
         self.assertIn("error", json.loads(r.body))
         self.assertEqual(r.header("x-nexus-attempts"), "2")
+
+    def test_route_fallback_response_stands_in_when_no_provider_can_be_reached(self):
+        providers = self.deployment_providers(["a", "b"])
+        self.proxies["a"].down()
+        self.proxies["b"].set(Fault.error(500))
+        fallback = {"status": 200, "body": '{"choices":[{"message":{"content":"Busy, sorry"}}]}'}
+        self.start(providers, [{"name": "down", "provider": "a", "model": OK},
+                               {"name": "failing", "provider": "b", "model": OK}],
+                   fallback_response=fallback)
+        r = self.chat("down")
+        self.assertEqual((r.status, r.header("x-nexus-fallback")), (200, "upstream_connect_failed"))
+        self.assertIn(b"Busy, sorry", r.body)
+        self.assertEqual(r.header("x-nexus-provider"), "a")
+        failing = self.chat("failing")  # the provider's own answer is never replaced
+        self.assertEqual((failing.status, failing.header("x-nexus-fallback")), (500, None))
 
     def test_fallback_chain_reaches_another_model_group_in_another_dialect(self):
         providers = self.deployment_providers(["a"])

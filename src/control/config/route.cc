@@ -287,7 +287,7 @@ Result<void> parse_upstream_options(const Reader& r, const Field& field, config:
       return r.error(option, "only allowed with cluster, not with direct_response");
     }
   }
-  for (std::string_view key : {"prefix_rewrite", "host_rewrite", "retries", "fallback_response"}) {
+  for (std::string_view key : {"prefix_rewrite", "host_rewrite", "retries"}) {
     if (Field option = r.child(field, key); option.present && out.llm) {
       return r.error(option, "only allowed with cluster (an llm route's upstream is a provider)");
     }
