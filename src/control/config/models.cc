@@ -53,8 +53,8 @@ Result<void> parse_deployment(const Reader& r, const Field& field, const std::st
     NEXUS_CONFIG_TRY(r.check_mapping(price, {"input", "output"}));
     NEXUS_CONFIG_TRY(r.require(r.child(price, "input")));
     NEXUS_CONFIG_TRY(r.require(r.child(price, "output")));
-    auto input = r.number(r.child(price, "input"), 0, 1e6);
-    auto output = r.number(r.child(price, "output"), 0, 1e6);
+    auto input = r.number(r.child(price, "input"), 0, 10000);
+    auto output = r.number(r.child(price, "output"), 0, 10000);
     if (!input || !output) {
       return std::unexpected(std::move(!input ? input.error() : output.error()));
     }

@@ -241,11 +241,9 @@ Result<double> Reader::number(const Field& field, double min, double max) const 
   double value = 0;
   const char* end = text->data() + text->size();
   const auto [stop, error] = std::from_chars(text->data(), end, value);
-  if (error != std::errc{} || stop != end) {
-    return this->error(field, "expected a number, got '" + *text + "'");
-  }
-  if (value < min || value > max) {
-    return this->error(field, fmt::format("must be between {} and {}", min, max));
+  if (error != std::errc{} || stop != end || !(value >= min && value <= max)) {
+    return this->error(field,
+                       fmt::format("expected a number from {} to {}, got '{}'", min, max, *text));
   }
   return value;
 }

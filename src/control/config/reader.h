@@ -95,7 +95,7 @@ class Reader {
   [[nodiscard]] Result<bool> boolean(const Field& field) const;
   [[nodiscard]] Result<uint64_t> integer(const Field& field, uint64_t min, uint64_t max) const;
   [[nodiscard]] Result<config::Duration> duration(const Field& field) const;
-  // A decimal number (prices, shares) in [min, max].
+  // A decimal number (prices, shares, multipliers) from min to max.
   [[nodiscard]] Result<double> number(const Field& field, double min, double max) const;
   [[nodiscard]] Result<uint64_t> size(const Field& field, uint64_t min, uint64_t max) const;
   // A string from `choices`; otherwise "unknown value 'x' (expected a, b, c)".

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <string>
 #include <utility>
 
@@ -180,25 +179,6 @@ Result<void> parse_direct_response(const Reader& r, const Field& field,
   return {};
 }
 
-// A multiplier like 2 or 1.5, from 1 (the quantile itself) to 100.
-Result<void> parse_multiplier(const Reader& r, const Field& field, double& out) {
-  if (!field.present) {
-    return {};
-  }
-  auto text = r.string(field);
-  if (!text) {
-    return std::unexpected(std::move(text.error()));
-  }
-  double value = 0;
-  const char* end = text->data() + text->size();
-  const auto [stop, error] = std::from_chars(text->data(), end, value);
-  if (error != std::errc{} || stop != end || !(value >= 1 && value <= 100)) {
-    return r.error(field, "expected a number from 1 to 100, got '" + *text + "'");
-  }
-  out = value;
-  return {};
-}
-
 // `adaptive_first_byte: true` (the defaults) or {percentile, multiplier, floor, ceiling,
 // min_samples}; the ceiling defaults to the route's first_byte.
 Result<void> parse_adaptive_first_byte(const Reader& r, const Field& field,
@@ -218,7 +198,14 @@ Result<void> parse_adaptive_first_byte(const Reader& r, const Field& field,
         r.check_mapping(field, {"percentile", "multiplier", "floor", "ceiling", "min_samples"}));
     out.enabled = true;
     NEXUS_CONFIG_TRY(r.read_integer(field, "percentile", out.percentile, 1, 100));
-    NEXUS_CONFIG_TRY(parse_multiplier(r, r.child(field, "multiplier"), out.multiplier));
+    // From 1 (the quantile itself) to 100.
+    if (const Field multiplier = r.child(field, "multiplier"); multiplier.present) {
+      auto value = r.number(multiplier, 1, 100);
+      if (!value) {
+        return std::unexpected(std::move(value.error()));
+      }
+      out.multiplier = *value;
+    }
     NEXUS_CONFIG_TRY(r.read(field, "floor", out.floor));
     NEXUS_CONFIG_TRY(r.read(field, "ceiling", out.ceiling));
     NEXUS_CONFIG_TRY(r.read_integer(field, "min_samples", out.min_samples, 1, 1000000));

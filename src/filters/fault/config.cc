@@ -1,7 +1,5 @@
 #include "filters/fault/config.h"
 
-#include <charconv>
-
 #include "filters/fault/fault_filter.h"
 
 namespace nexus::filters {
@@ -12,17 +10,11 @@ Result<void> read_percentage(const Reader& r, const Field& map, double& out) {
   if (!field.present) {
     return {};
   }
-  auto text = r.string(field);
-  if (!text) {
-    return std::unexpected(std::move(text.error()));
+  auto value = r.number(field, 0, 100);
+  if (!value) {
+    return std::unexpected(std::move(value.error()));
   }
-  double value = 0;
-  const char* end = text->data() + text->size();
-  const auto [ptr, ec] = std::from_chars(text->data(), end, value);
-  if (ec != std::errc() || ptr != end || !(value >= 0 && value <= 100)) {
-    return r.error(field, "expected a percentage from 0 to 100, got '" + *text + "'");
-  }
-  out = value;
+  out = *value;
   return {};
 }
 

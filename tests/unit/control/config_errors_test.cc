@@ -61,7 +61,7 @@ const std::vector<BadCase> kSyntaxAndStructure = {
      "bad.yaml:4: filters[0].fault: expected at least one of delay, abort and header_control"},
     {"fault percentage",
      SERVER_LINE HEALTH_ROUTE "filters:\n  - fault:\n      abort: {status: 503, percentage: 150}\n",
-     "bad.yaml:5: filters[0].fault.abort.percentage: expected a percentage from 0 to 100"},
+     "bad.yaml:5: filters[0].fault.abort.percentage: expected a number from 0 to 100"},
     {"access_log field",
      SERVER_LINE HEALTH_ROUTE "filters:\n  - access_log: {fields: [status, colour]}\n",
      "bad.yaml:4: filters[0].access_log.fields[1]: unknown field 'colour'"},

@@ -120,9 +120,9 @@ const BadCase kBad[] = {
      "context_window, tools, "
      "vision, json_schema, price)"},
     {"price not a number", HEAD "  - { name: m, provider: a, price: { input: x, output: 1 } }\n",
-     "m.yaml:7: models[0].price.input: expected a number, got 'x'"},
+     "m.yaml:7: models[0].price.input: expected a number from 0 to 10000, got 'x'"},
     {"exploration too large", HEAD "  - { name: m, provider: a, exploration: 0.9 }\n",
-     "m.yaml:7: models[0].exploration: must be between 0 and 0.5"},
+     "m.yaml:7: models[0].exploration: expected a number from 0 to 0.5, got '0.9'"},
     {"empty deployments", HEAD "  - { name: m, deployments: [] }\n",
      "m.yaml:7: models[0].deployments: must list at least one entry"},
 };

@@ -112,10 +112,10 @@ TEST(FaultConfig, ErrorsNameTheKey) {
        "test.yaml:5: filters[0].fault: expected at least one of delay, abort and header_control"},
       {"  - fault: {delay: {percentage: 10}}\n", "test.yaml:5: filters[0].fault.delay.duration: "},
       {"  - fault: {delay: {duration: 1s, percentage: 101}}\n",
-       "test.yaml:5: filters[0].fault.delay.percentage: expected a percentage from 0 to 100, got "
+       "test.yaml:5: filters[0].fault.delay.percentage: expected a number from 0 to 100, got "
        "'101'"},
       {"  - fault: {abort: {percentage: ten}}\n",
-       "test.yaml:5: filters[0].fault.abort.percentage: expected a percentage"},
+       "test.yaml:5: filters[0].fault.abort.percentage: expected a number from 0 to 100"},
       {"  - fault: {abort: {status: 600}}\n", "test.yaml:5: filters[0].fault.abort.status: "},
       {"  - fault: {abort: {status: 500, code: x}}\n",
        "test.yaml:5: filters[0].fault.abort: unknown key 'code'"},
