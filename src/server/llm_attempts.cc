@@ -146,14 +146,7 @@ asio::awaitable<Outcome> LlmExchange::serve_model(std::string name) {
   const auto& models = worker_.snapshot().models;
   const auto found = models.find(name);
   if (found == models.end()) {
-    std::string message = "The model '" + name + "' does not exist or is not configured";
-    const bool anthropic = dialect_ == llm::Dialect::kAnthropic;
-    const llm::ApiError missing{.status = 404,
-                                .type = anthropic ? "not_found_error" : "invalid_request_error",
-                                .message = std::move(message),
-                                .param = "model",
-                                .code = "model_not_found"};
-    co_return co_await reply_error(missing);
+    co_return co_await reply_model_not_found(name);
   }
   const Snapshot::LlmGroup* group = &found->second;
   if (!group->variants.empty()) {

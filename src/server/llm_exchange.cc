@@ -199,8 +199,7 @@ asio::awaitable<Outcome> LlmExchange::list_models(std::string_view id, bool anth
   if (!id.empty()) {
     const auto found = snapshot.models.find(id);
     if (found == snapshot.models.end()) {
-      const llm::ApiError missing = model_not_found(id, anthropic);
-      co_return co_await reply_error(missing);
+      co_return co_await reply_model_not_found(id);
     }
     write_model(out, found->second);
     co_return co_await reply_json(200, std::move(out));
@@ -301,6 +300,12 @@ asio::awaitable<Outcome> LlmExchange::answer_events(const std::vector<llm::Strea
     co_return downstream_.cut_short(200, sent.error());
   }
   co_return downstream_.end_response(200);
+}
+
+// Not a coroutine: the error is encoded before it returns.
+asio::awaitable<Outcome> LlmExchange::reply_model_not_found(std::string_view model) {
+  const llm::ApiError missing = model_not_found(model, dialect_ == llm::Dialect::kAnthropic);
+  return reply_error(missing);
 }
 
 // Not coroutines: the reply is built here and moved into reply_filter's frame before they

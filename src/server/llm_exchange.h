@@ -208,6 +208,8 @@ class LlmExchange {
       std::string content_type = {});
   boost::asio::awaitable<Outcome> reply_error(const llm::ApiError& error,
                                               std::string_view retry_after = {});
+  // 404 model_not_found in the client's dialect.
+  boost::asio::awaitable<Outcome> reply_model_not_found(std::string_view model);
   // By value: g++ 12 may destroy a temporary bound to a coroutine's reference parameter before
   // the coroutine is done with it.
   boost::asio::awaitable<Outcome> reply_error(Error error);
