@@ -330,6 +330,9 @@ asio::awaitable<AttemptResult> LlmExchange::attempt(const Snapshot::LlmDeploymen
 // The route's fallback_response, with x-nexus-fallback naming why (the access log keeps the
 // error).
 asio::awaitable<Outcome> LlmExchange::reply_fallback(Error error) {
+  if (!route_.fallback_response.has_value()) {
+    co_return co_await reply_error(std::move(error));
+  }
   const config::DirectResponse& fallback = *route_.fallback_response;
   filter::LocalReply reply{.status = fallback.status,
                            .content_type = fallback.content_type,
@@ -340,12 +343,12 @@ asio::awaitable<Outcome> LlmExchange::reply_fallback(Error error) {
   co_return co_await downstream_.reply_filter(std::move(reply));
 }
 
+// Not a coroutine: both replies take what they need before it returns.
 asio::awaitable<Outcome> LlmExchange::reply_failure(AttemptResult& failed) {
-  if (failed.error) {
-    Error error = std::move(*failed.error);
-    co_return co_await reply_error(std::move(error));
+  if (failed.error.has_value()) {
+    return reply_error(std::move(*failed.error));
   }
-  co_return co_await reply_error(failed.api_error, failed.retry_after);
+  return reply_error(failed.api_error, failed.retry_after);
 }
 
 std::optional<uint64_t> LlmExchange::used_tokens() const {

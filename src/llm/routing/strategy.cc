@@ -89,9 +89,9 @@ size_t cheapest(const config::Model& group, std::span<const Candidate> candidate
     return ceiling > 0 && latency.known() && latency.micros() > ceiling;
   };
   const bool all_too_slow = std::ranges::all_of(candidates, too_slow);
-  const double output =
+  const auto output =
       static_cast<double>(needs.max_output != 0 ? needs.max_output : kAssumedOutputTokens);
-  const double input = static_cast<double>(needs.prompt_tokens);
+  const auto input = static_cast<double>(needs.prompt_tokens);
   return lowest(candidates, random, [&](const Candidate& candidate) {
     // Unpriced after every priced one, slow after every fast one.
     double cost = std::numeric_limits<double>::max() / 4;
