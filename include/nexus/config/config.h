@@ -159,9 +159,9 @@ struct HealthCheck {
   std::string host;      // Host header; empty: the endpoint's host[:port]
   Duration interval{5000};
   Duration timeout{1000};  // connect and the whole answer's head
-  // Passes when the status is in one of them (spelled out: GCC 12 warns of `{{}}` as
-  // maybe-uninitialized wherever a config holding one is copied).
-  std::vector<StatusRange> expected_status{StatusRange{.first = 200, .last = 299}};
+  // Passes when the status is in one of them; one default range, 2xx. (Not `{{}}`: GCC 12 warns
+  // that an initializer list's element may be used uninitialized where a Deployment is built.)
+  std::vector<StatusRange> expected_status = std::vector<StatusRange>(1);
   uint32_t unhealthy_threshold = 2;
   uint32_t healthy_threshold = 2;
 };
