@@ -59,6 +59,12 @@ class ClientStreamEncoder {
 enum class Wire : uint8_t { kOpenAi, kAnthropic, kGemini, kCohere, kBedrock };
 Wire wire_of(const config::Provider& provider, std::string_view model);
 
+// The authentication headers (the provider's key in the header its API wants, or `access_token`
+// as a bearer token when set) and the provider's extra headers, each as "\r\nname: value",
+// appended to a head being written (its last line not yet ended).
+void append_upstream_auth(const config::Provider& provider, std::string_view access_token,
+                          std::string& head);
+
 // The upstream request for `request`, sent to `model` (the upstream's id): the HTTP/1.1 head
 // (path under the provider's base URL, Host, authentication, the provider's extra headers) and
 // the body. `access_token`: for a provider that fetches OAuth tokens (provider.oauth), the

@@ -133,6 +133,27 @@ void write_upstream_head(const config::Provider& provider, std::string_view endp
   } else {
     head += "\r\naccept: text/event-stream";
   }
+  append_upstream_auth(provider, access_token, head);
+  head += "\r\n\r\n";
+}
+
+// One embeddings call's body for a provider whose loop is encode_upstream_embeddings' own.
+Result<void> encode_embeddings_call(config::ProviderType type, const EmbeddingsRequest& part,
+                                    std::string_view model, std::string& body) {
+  switch (type) {
+    case config::ProviderType::kCohere:
+      return providers::cohere::encode_embeddings_request(part, model, body);
+    case config::ProviderType::kVertex:
+      return providers::gemini::encode_vertex_embeddings_request(part, body);
+    default:
+      return providers::gemini::encode_embeddings_request(part, model, body);
+  }
+}
+
+}  // namespace
+
+void append_upstream_auth(const config::Provider& provider, std::string_view access_token,
+                          std::string& head) {
   if (!access_token.empty()) {
     head += "\r\nauthorization: Bearer ";
     head += access_token;
@@ -157,23 +178,7 @@ void write_upstream_head(const config::Provider& provider, std::string_view endp
     head += ": ";
     head += value;
   }
-  head += "\r\n\r\n";
 }
-
-// One embeddings call's body for a provider whose loop is encode_upstream_embeddings' own.
-Result<void> encode_embeddings_call(config::ProviderType type, const EmbeddingsRequest& part,
-                                    std::string_view model, std::string& body) {
-  switch (type) {
-    case config::ProviderType::kCohere:
-      return providers::cohere::encode_embeddings_request(part, model, body);
-    case config::ProviderType::kVertex:
-      return providers::gemini::encode_vertex_embeddings_request(part, body);
-    default:
-      return providers::gemini::encode_embeddings_request(part, model, body);
-  }
-}
-
-}  // namespace
 
 Wire wire_of(const config::Provider& provider, std::string_view model) {
   switch (provider.type) {

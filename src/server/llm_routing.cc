@@ -26,7 +26,9 @@ bool fails_over(const Snapshot::LlmDeployment& deployment) {
 
 }  // namespace
 
-void LlmRouting::reset(const Snapshot& snapshot, size_t worker_index) {
+void LlmRouting::reset(const Snapshot& snapshot, size_t worker_index,
+                       const proxy::EndpointHealth* health) {
+  health_ = health;
   deployments_.assign(snapshot.deployments.size(), {});
   for (const Snapshot::LlmDeployment& deployment : snapshot.deployments) {
     if (deployment.group->circuit_breaker.enabled) {
@@ -111,6 +113,14 @@ const Snapshot::LlmDeployment* AttemptPlan::choose(const Snapshot::LlmGroup& gro
     const bool open = state.breaker &&
                       state.breaker->state() == proxy::CircuitBreaker::State::kOpen &&
                       now < state.breaker->reopens_at();
+    // Failing its active checks: out until they pass again (no panic mode, the group's
+    // fallbacks are there for that); back at the next check at the earliest.
+    if (!routing_.healthy(target.id)) {
+      const Clock::time_point back = now + deployment.health_check.interval;
+      back_at_ = resting_ ? std::min(back_at_, back) : back;
+      resting_ = true;
+      continue;
+    }
     if (state.resting(now) || open) {
       const Clock::time_point back =
           std::max(state.resting_until, open ? state.breaker->reopens_at() : now);

@@ -11,6 +11,7 @@
 
 #include "llm/routing/deployment_state.h"
 #include "llm/routing/request_needs.h"
+#include "proxy/health/endpoint_health.h"
 #include "proxy/resilience/retry_budget.h"
 #include "server/snapshot.h"
 
@@ -19,13 +20,20 @@ namespace nexus::server {
 // Per worker: the state of every deployment of the snapshot, and each group's retry budget.
 class LlmRouting {
  public:
-  void reset(const Snapshot& snapshot, size_t worker_index);
+  // `health`: the deployments' active health flags (null: none is checked).
+  void reset(const Snapshot& snapshot, size_t worker_index,
+             const proxy::EndpointHealth* health = nullptr);
 
   llm::routing::DeploymentState& state(size_t deployment) { return deployments_[deployment]; }
   proxy::RetryBudget& budget(size_t group) { return budgets_[group]; }
   std::minstd_rand& random() { return random_; }
+  // False while the deployment's active health checks fail (health_check).
+  [[nodiscard]] bool healthy(size_t deployment) const {
+    return health_ == nullptr || health_->healthy(deployment);
+  }
 
  private:
+  const proxy::EndpointHealth* health_ = nullptr;
   std::vector<llm::routing::DeploymentState> deployments_;
   std::vector<proxy::RetryBudget> budgets_;
   std::minstd_rand random_;

@@ -12,6 +12,7 @@
 
 #include "obs/logging.h"
 #include "proxy/health/health_checker.h"
+#include "server/llm_health_checker.h"
 #include "server/snapshot.h"
 #include "server/worker.h"
 
@@ -30,8 +31,14 @@ using HealthCheckers = std::vector<std::unique_ptr<proxy::HealthChecker>>;
 class DnsRefresher {
  public:
   DnsRefresher(asio::io_context& io, const Snapshot& snapshot,
-               std::vector<std::unique_ptr<Worker>>& workers, HealthCheckers& checkers)
-      : io_(io), snapshot_(snapshot), workers_(workers), checkers_(checkers), resolver_(io) {}
+               std::vector<std::unique_ptr<Worker>>& workers, HealthCheckers& checkers,
+               LlmHealthChecker* llm_checker)
+      : io_(io),
+        snapshot_(snapshot),
+        workers_(workers),
+        checkers_(checkers),
+        llm_checker_(llm_checker),
+        resolver_(io) {}
 
   void start() {
     for (size_t c = 0; c < snapshot_.clusters.size(); ++c) {
@@ -68,6 +75,9 @@ class DnsRefresher {
                 w->cluster(cluster_id).set_addresses(endpoint, addresses);
               });
             }
+            if (llm_checker_ != nullptr) {
+              llm_checker_->set_addresses(cluster_id, endpoint, addresses);
+            }
             if (auto& checker = checkers_[cluster_id]) {
               checker->set_addresses(endpoint, std::move(addresses));
             }
@@ -87,6 +97,7 @@ class DnsRefresher {
   const Snapshot& snapshot_;
   std::vector<std::unique_ptr<Worker>>& workers_;
   HealthCheckers& checkers_;
+  LlmHealthChecker* llm_checker_;  // null: no deployment is checked
   tcp::resolver resolver_;
 };
 
@@ -124,6 +135,9 @@ Result<void> run_server(config::Config config) {
             ? std::make_unique<proxy::EndpointHealth>(cluster->endpoints.size())
             : nullptr);
   }
+  if (LlmHealthChecker::wanted(snap)) {
+    counters.llm_health = std::make_unique<proxy::EndpointHealth>(snap.deployments.size());
+  }
   std::vector<std::unique_ptr<Worker>> workers;
   const size_t count = worker_count(snap.config.server);
   for (size_t i = 0; i < count; ++i) {
@@ -146,7 +160,12 @@ Result<void> run_server(config::Config config) {
       checkers[c]->start();
     }
   }
-  DnsRefresher dns(main_io, snap, workers, checkers);
+  std::unique_ptr<LlmHealthChecker> llm_checker;  // the same, for the LLM deployments
+  if (counters.llm_health) {
+    llm_checker = std::make_unique<LlmHealthChecker>(main_io, snap, *counters.llm_health);
+    llm_checker->start();
+  }
+  DnsRefresher dns(main_io, snap, workers, checkers, llm_checker.get());
   dns.start();
   std::vector<std::thread> threads;
   threads.reserve(workers.size());

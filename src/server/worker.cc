@@ -74,7 +74,7 @@ Worker::Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCou
       clusters_.back()->watch_health(counters_.health[i].get());
     }
   }
-  llm_routing_.reset(*snapshot_, index);
+  llm_routing_.reset(*snapshot_, index, counters_.llm_health.get());
 }
 
 Worker::~Worker() {

@@ -33,6 +33,9 @@ struct SharedCounters {
   // Per cluster id: its endpoints' active health, set by the process's one health checker
   // (server.cc); null for clusters without a health_check. Filled before the workers exist.
   std::vector<std::unique_ptr<proxy::EndpointHealth>> health;
+  // Per LLM deployment id: its active health (LlmHealthChecker); null when no deployment has a
+  // health_check. Filled before the workers exist.
+  std::unique_ptr<proxy::EndpointHealth> llm_health;
 };
 
 class Worker {

@@ -10,7 +10,7 @@ import unittest
 from collections import Counter
 
 from harness.fault_proxy import Fault, FaultProxy
-from harness.llm import replay
+from harness.llm import replay, with_model_list
 from nexus_harness import NexusTestCase, free_port, request, wait_until
 
 OK = "openai/pydantic__test_openai_chat_prompt_cache_e2e.0.json"  # answers "OK"
@@ -23,13 +23,14 @@ CONTEXT_ERROR = (b'{"error":{"message":"This model\'s maximum context length is 
 
 
 class RoutingTestCase(NexusTestCase):
-    def deployment_providers(self, names, kind="openai_compatible"):
-        """One replaying upstream behind a fault proxy per provider name."""
+    def deployment_providers(self, names, kind="openai_compatible", handler=None):
+        """One replaying upstream behind a fault proxy per provider name (`handler(name)`: the
+        upstream's handler instead of replay())."""
         self.proxies = getattr(self, "proxies", {})
         self.upstreams = getattr(self, "upstreams", {})
         providers = {}
         for name in names:
-            up = self.upstream(replay(), name=name)
+            up = self.upstream(handler(name) if handler else replay(), name=name)
             proxy = FaultProxy(up.address)
             self.addCleanup(proxy.stop)
             self.proxies[name], self.upstreams[name] = proxy, up
@@ -423,6 +424,150 @@ class HeadersTest(RoutingTestCase):
         self.assertEqual((r.header("x-nexus-provider"), r.header("x-nexus-model"),
                           r.header("x-nexus-attempts")), ("echo", "echo-1", "1"))
         self.assertIsNone(r.header("x-nexus-variant"))
+
+
+class HealthCheckTest(RoutingTestCase):
+    """Opt-in active checks of deployments (health_check): a GET of the provider's model list,
+    once per process, whose failures take a deployment out before a client request meets them."""
+
+    INTERVAL = 0.1  # seconds between two checks of one deployment
+
+    def checked_providers(self, names):
+        """Providers whose upstreams answer their model list with self.lists[name]["status"]."""
+        self.lists = {name: {"status": 200} for name in names}
+        return self.deployment_providers(names, handler=lambda n: with_model_list(self.lists[n]))
+
+    def health_check(self, **overrides):
+        check = {"interval": f"{int(self.INTERVAL * 1000)}ms", "timeout": "500ms",
+                 "unhealthy_threshold": 2, "healthy_threshold": 2}
+        check.update(overrides)
+        return check
+
+    def checks(self, name):
+        up = self.upstreams[name]
+        with up.lock:
+            return sum(1 for r in up.requests if r.method == "GET" and r.path.endswith("/models"))
+
+    def completions(self, name):
+        up = self.upstreams[name]
+        with up.lock:
+            return sum(1 for r in up.requests if r.method == "POST")
+
+    def log_count(self, text):
+        return (self.nx.stderr() + self.nx.stdout()).count(text)
+
+    def two_checked(self, **overrides):
+        providers = self.checked_providers(["a", "b"])
+        check = self.health_check(**overrides)
+        self.start(providers, [{"name": "gpt", "strategy": "round_robin", "deployments": [
+            {"provider": "a", "model": OK, "health_check": check},
+            {"provider": "b", "model": OK, "health_check": check}]}])
+        self.assertTrue(wait_until(lambda: self.checks("a") >= 1 and self.checks("b") >= 1,
+                                   timeout=5), "no check reached the providers")
+
+    def assert_all_served_by_b_at_once(self, n=10):
+        responses = [self.chat("gpt") for _ in range(n)]
+        self.assertEqual([(r.status, self.served_by(r), r.header("x-nexus-attempts"))
+                          for r in responses], [(200, "b", "1")] * n,
+                         "a request failed, or went to the unhealthy deployment first")
+
+    def test_failing_checks_take_a_deployment_out_before_requests_fail_and_bring_it_back(self):
+        self.two_checked()
+        self.proxies["a"].set(Fault.error(503))  # the provider fails, before any client request
+        failing_at = time.monotonic()
+        self.assertTrue(wait_until(lambda: self.log_count("is unhealthy") >= 1, timeout=5),
+                        "the deployment whose checks get 503 was never marked unhealthy")
+        taken_out = time.monotonic() - failing_at
+        self.assertIn("last: status 503", self.nx.stderr() + self.nx.stdout())
+        self.assert_all_served_by_b_at_once()
+
+        self.proxies["a"].clear()
+        healed_at = time.monotonic()
+        self.assertTrue(wait_until(lambda: self.log_count("is healthy again") >= 1, timeout=5),
+                        "the healed deployment was never marked healthy again")
+        recovery = time.monotonic() - healed_at
+        self.assertTrue(wait_until(lambda: self.served_by(self.chat("gpt")) == "a", timeout=5),
+                        "the healed deployment got no traffic back")
+        self.assertEqual(self.log_count("is unhealthy"), 1, "state changes are logged once")
+        self.assertEqual(self.log_count("is healthy again"), 1)
+        print(f"\nLLM health checks: out {taken_out * 1000:.0f} ms after the provider failed, "
+              f"back {recovery * 1000:.0f} ms after it healed (interval "
+              f"{self.INTERVAL * 1000:.0f} ms, both thresholds 2)", flush=True)
+
+    def test_a_refused_connection_fails_the_check(self):
+        self.two_checked()
+        self.proxies["a"].down()
+        self.assertTrue(wait_until(lambda: self.log_count("is unhealthy") >= 1, timeout=5))
+        self.assertIn("connect failed", self.nx.stderr() + self.nx.stdout())
+        self.assert_all_served_by_b_at_once()
+
+    def test_a_401_on_the_check_marks_the_deployment_out(self):
+        providers = self.checked_providers(["a", "b"])
+        self.lists["a"]["status"] = 401  # the key is wrong (completions would pass here)
+        check = self.health_check(unhealthy_threshold=1)
+        self.start(providers, [{"name": "gpt", "strategy": "round_robin", "deployments": [
+            {"provider": "a", "model": OK, "health_check": check},
+            {"provider": "b", "model": OK}]}])
+        self.assertTrue(wait_until(lambda: self.log_count("is unhealthy") >= 1, timeout=5))
+        logs = self.nx.stderr() + self.nx.stdout()
+        self.assertIn("last: status 401", logs)
+        self.assertIn("check its api_key", logs)
+        self.assert_all_served_by_b_at_once()
+        self.assertEqual(self.completions("a"), 0)
+
+    def test_a_429_on_the_check_passes(self):
+        providers = self.checked_providers(["a", "b"])
+        self.lists["a"]["status"] = 429  # reachable; its rate limits are passive health's
+        check = self.health_check(unhealthy_threshold=1)
+        self.start(providers, [{"name": "gpt", "strategy": "round_robin", "deployments": [
+            {"provider": "a", "model": OK, "health_check": check},
+            {"provider": "b", "model": OK}]}])
+        self.assertTrue(wait_until(lambda: self.checks("a") >= 3, timeout=5))
+        self.assertEqual(self.log_count("is unhealthy"), 0)
+        served = [self.served_by(self.chat("gpt")) for _ in range(4)]
+        self.assertEqual(sorted(served), ["a", "a", "b", "b"])
+
+    def test_a_group_with_every_deployment_unhealthy_goes_to_its_fallbacks(self):
+        providers = self.checked_providers(["a", "b"])
+        self.proxies["a"].down()
+        check = self.health_check(unhealthy_threshold=1)
+        self.start(providers, [
+            {"name": "gpt", "provider": "a", "model": OK, "health_check": check,
+             "fallbacks": ["backup"]},
+            {"name": "solo", "provider": "a", "model": OK, "health_check": check},
+            {"name": "backup", "provider": "b", "model": OK}])
+        self.assertTrue(wait_until(lambda: self.log_count("is unhealthy") >= 2, timeout=5))
+        r = self.chat("gpt")  # no panic mode: the fallback group serves it, at the first try
+        self.assertEqual((r.status, self.served_by(r), r.header("x-nexus-attempts")),
+                         (200, "b", "1"))
+        refused = self.chat("solo")  # nowhere else to go: unavailable, without trying a
+        err = self.assertErrorJson(refused, 503)
+        self.assertIn("unavailable", err["message"])
+        self.assertIsNotNone(refused.header("retry-after"))
+
+    def test_checks_run_once_per_process_not_per_worker(self):
+        """Two workers, one checked deployment: about one check per interval, with the key."""
+        providers = self.checked_providers(["a"])
+        self.start(providers, [{"name": "gpt", "provider": "a", "model": OK,
+                                "health_check": self.health_check(interval="200ms")}],
+                   workers=2)
+        self.assertTrue(wait_until(lambda: self.checks("a") >= 1, timeout=5))
+        first, started = self.checks("a"), time.monotonic()
+        time.sleep(2.0)  # a measuring window, not a wait for a condition
+        elapsed = time.monotonic() - started
+        expected = elapsed / 0.2  # 10 in 2 s; one checker per worker would send 20
+        count = self.checks("a") - first
+        self.assertGreaterEqual(count, expected * 0.5, f"too few checks: {count}")
+        self.assertLessEqual(count, expected * 1.3 + 1, f"too many checks: {count}")
+        print(f"\n  2 workers, interval 200 ms: {count} checks of the deployment in "
+              f"{elapsed:.1f} s", flush=True)
+        self.assertEqual(self.completions("a"), 0, "checks are the only requests")
+        check = self.upstreams["a"].last()
+        self.assertEqual((check.method, check.target), ("GET", "/v1/models"))
+        self.assertEqual(check.header("authorization"), "Bearer sk-a")
+        self.assertEqual(check.header("host"), self.proxies["a"].address)
+        self.assertEqual(check.header("user-agent"), "nexus-health-check")
+        self.assertEqual(check.body, b"")
 
 
 if __name__ == "__main__":

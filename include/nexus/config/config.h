@@ -158,8 +158,10 @@ struct HealthCheck {
   std::string path;      // request target, starts with '/'
   std::string host;      // Host header; empty: the endpoint's host[:port]
   Duration interval{5000};
-  Duration timeout{1000};                        // connect and the whole answer's head
-  std::vector<StatusRange> expected_status{{}};  // passes when the status is in one of them
+  Duration timeout{1000};  // connect and the whole answer's head
+  // Passes when the status is in one of them; one default range, 2xx. (Not `{{}}`: GCC 12 warns
+  // that an initializer list's element may be used uninitialized where a Deployment is built.)
+  std::vector<StatusRange> expected_status = std::vector<StatusRange>(1);
   uint32_t unhealthy_threshold = 2;
   uint32_t healthy_threshold = 2;
 };
@@ -340,6 +342,10 @@ struct Deployment {
   uint32_t max_concurrent = 0;
   Capabilities capabilities;
   std::optional<Price> price;
+  // Active checks (opt-in: they call the provider): the provider's cheapest free call, its model
+  // list, every interval; `path` and `host` are not used (the provider's own are), and
+  // expected_status is 2xx and 429 (reachable, and the key is accepted).
+  HealthCheck health_check;
 };
 
 enum class RoutingStrategy { kWeighted, kRoundRobin, kLeastBusy, kLeastLatency, kCost, kUsage };

@@ -1,8 +1,11 @@
-// A cluster's `health_check` (active health, proxy/health/): validated here, run by the server.
+// A cluster's and an LLM deployment's `health_check` (active health, proxy/health/): validated
+// here, run by the server.
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "control/config/sections.h"
@@ -104,6 +107,81 @@ Result<void> parse_health_check(const Reader& r, const Field& field, config::Clu
   NEXUS_CONFIG_TRY(r.read_integer(field, "healthy_threshold", out.healthy_threshold, 1, 1000000));
   if (cluster.protocol == config::UpstreamProtocol::kHttp2) {
     return r.error(field, "not supported with protocol: h2 yet (checks speak HTTP/1.1)");
+  }
+  return {};
+}
+
+namespace {
+
+// Why a provider type's deployments cannot be checked for free, or empty when they can.
+std::string_view unchecked_because(const config::Provider& provider) {
+  switch (provider.type) {
+    case config::ProviderType::kEcho:
+      return "not for type: echo (it answers in-process: there is nothing to reach)";
+    case config::ProviderType::kBedrock:
+      return "not supported for type: bedrock (its model list is on another host, "
+             "bedrock.<region>.amazonaws.com, and needs a SigV4 signature of its own); passive "
+             "health (circuit_breaker) covers it";
+    case config::ProviderType::kVertex:
+      return "not supported for type: vertex (listing models needs Vertex AI's v1beta1 API and "
+             "an OAuth access token); passive health (circuit_breaker) covers it";
+    default:
+      break;
+  }
+  if (provider.oauth.grant != config::TokenGrant::kNone) {
+    return "not supported with a fetched OAuth token (the checks do not fetch tokens); passive "
+           "health (circuit_breaker) covers it";
+  }
+  return {};
+}
+
+}  // namespace
+
+// true (the defaults), false, or { interval, timeout, unhealthy_threshold, healthy_threshold };
+// absent: no active checks. `provider`: the deployment's, null when it was left out (optional,
+// no key), whose deployment is dropped anyway.
+Result<void> parse_deployment_health_check(const Reader& r, const Field& field,
+                                           const config::Provider* provider,
+                                           config::HealthCheck& out) {
+  if (!field.present) {
+    return {};
+  }
+  // Defaults for a paid API: a check a minute, a slow answer is not a dead provider, and one
+  // passed check is enough to bring a deployment back (the breakers still guard it).
+  out.interval = std::chrono::seconds(60);
+  out.timeout = std::chrono::seconds(10);
+  out.unhealthy_threshold = 2;
+  out.healthy_threshold = 1;
+  // 2xx, and 429: the provider is reachable and takes the key; its rate limits are passive
+  // health's business (rate_limit_cool_down).
+  out.expected_status = {config::StatusRange{.first = 200, .last = 299},
+                         config::StatusRange{.first = 429, .last = 429}};
+  if (!field.node.IsMap()) {
+    auto enabled = r.boolean(field);
+    if (!enabled) {
+      return r.error(field, "expected true, false or a mapping (interval, timeout, ...)");
+    }
+    out.enabled = *enabled;
+  } else {
+    NEXUS_CONFIG_TRY(r.check_mapping(
+        field, {"interval", "timeout", "unhealthy_threshold", "healthy_threshold"}));
+    out.enabled = true;
+    NEXUS_CONFIG_TRY(r.read(field, "interval", out.interval));
+    NEXUS_CONFIG_TRY(r.read(field, "timeout", out.timeout));
+    if (out.interval.count() <= 0) {
+      return r.error(r.child(field, "interval"), "must be above 0");
+    }
+    if (out.timeout.count() <= 0) {
+      return r.error(r.child(field, "timeout"), "must be above 0");
+    }
+    NEXUS_CONFIG_TRY(
+        r.read_integer(field, "unhealthy_threshold", out.unhealthy_threshold, 1, 1000000));
+    NEXUS_CONFIG_TRY(r.read_integer(field, "healthy_threshold", out.healthy_threshold, 1, 1000000));
+  }
+  if (out.enabled && provider != nullptr) {
+    if (const std::string_view reason = unchecked_because(*provider); !reason.empty()) {
+      return r.error(field, std::string(reason));
+    }
   }
   return {};
 }

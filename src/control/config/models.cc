@@ -16,9 +16,9 @@ namespace {
 constexpr uint64_t kMaxU32 = std::numeric_limits<uint32_t>::max();
 
 // The keys of one deployment; the short form writes them on the group itself.
-constexpr std::array<std::string_view, 10> kDeploymentKeys = {
-    "provider",       "model", "rpm",    "tpm",         "max_concurrent",
-    "context_window", "tools", "vision", "json_schema", "price"};
+constexpr std::array<std::string_view, 11> kDeploymentKeys = {
+    "provider", "model",  "rpm",         "tpm",   "max_concurrent", "context_window",
+    "tools",    "vision", "json_schema", "price", "health_check"};
 
 // What the group parsers need to know of the `providers` section.
 struct KnownProviders {
@@ -60,7 +60,10 @@ Result<void> parse_deployment(const Reader& r, const Field& field, const std::st
     }
     out.price = config::Price{.input = *input, .output = *output};
   }
-  return {};
+  const auto provider = providers.defined.find(out.provider);
+  return parse_deployment_health_check(
+      r, r.child(field, "health_check"),
+      provider == providers.defined.end() ? nullptr : &provider->second, out.health_check);
 }
 
 Result<void> parse_strategy(const Reader& r, const Field& field, config::RoutingStrategy& out) {

@@ -56,5 +56,10 @@ Result<void> parse_logging(const Reader& reader, const Field& field, config::Log
 
 // A cluster's `health_check` (absent: off); needs the cluster's protocol already parsed.
 Result<void> parse_health_check(const Reader& reader, const Field& field, config::Cluster& cluster);
+// A model deployment's `health_check` (absent: off): true, false or a mapping; refused for
+// provider types whose check would not be free. `provider`: null when it was left out.
+Result<void> parse_deployment_health_check(const Reader& reader, const Field& field,
+                                           const config::Provider* provider,
+                                           config::HealthCheck& out);
 
 }  // namespace nexus::control::config_internal

@@ -39,8 +39,6 @@ class HealthChecker {
 
  private:
   boost::asio::awaitable<void> check_forever(size_t endpoint);
-  // One check: the answer's status, or why there was none.
-  boost::asio::awaitable<Result<int>> check(size_t endpoint);
   // Feeds one outcome to the endpoint's tracker; publishes and logs a change of state.
   void judge(size_t endpoint, const Result<int>& outcome);
 
@@ -48,10 +46,8 @@ class HealthChecker {
   const config::Cluster& cluster_;
   const config::HealthCheck& config_;
   EndpointHealth& health_;
-  // The cluster's settings without its per-worker connection limit, which means nothing here:
-  // checks of different endpoints run side by side and must not refuse each other.
-  config::Cluster connect_config_;
-  ClusterRuntime connector_;  // connects as the workers do: address rotation, TLS, SNI
+  config::Cluster connect_config_;  // without_connection_limit(cluster)
+  ClusterRuntime connector_;        // connects as the workers do: address rotation, TLS, SNI
   std::vector<HealthTracker> trackers_;
   std::vector<std::string> requests_;  // per endpoint, built once
   std::vector<bool> resolved_;         // has had an address (IP literal, or resolved once)

@@ -86,6 +86,23 @@ def replay(piece_size=None):
     return handler
 
 
+def with_model_list(state, then=None):
+    """Upstream handler: answers GET .../models (a provider's model list, what a deployment's
+    health_check calls) with state["status"] (200 unless set) and a JSON list, and hands every
+    other request to `then` (replay() by default)."""
+    then = then or replay()
+
+    def handler(req, conn):
+        if req.method == "GET" and req.path.endswith("/models"):
+            status = state.get("status", 200)
+            body = (json.dumps({"object": "list", "data": [{"id": "m", "object": "model"}]})
+                    if status == 200 else '{"error":{"message":"from the test","type":"x"}}')
+            conn.respond(status, body.encode(), [("Content-Type", "application/json")])
+            return True
+        return then(req, conn)
+    return handler
+
+
 def llm_config(port, upstream=None, models=(), filters=None, provider_options=None):
     """A config with the echo provider, and seven providers at `upstream` when given: "oai"
     (OpenAI-compatible), "claude" (Anthropic), "gem" (Gemini), "vx" (Vertex AI), "coh" (Cohere),

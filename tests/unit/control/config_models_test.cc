@@ -118,13 +118,57 @@ const BadCase kBad[] = {
      "latency_ceiling, fallbacks, context_fallback, circuit_breaker, rate_limit_cool_down, "
      "misconfigured_cool_down, retry_budget, provider, model, rpm, tpm, max_concurrent, "
      "context_window, tools, "
-     "vision, json_schema, price)"},
+     "vision, json_schema, price, health_check)"},
     {"price not a number", HEAD "  - { name: m, provider: a, price: { input: x, output: 1 } }\n",
      "m.yaml:7: models[0].price.input: expected a number from 0 to 10000, got 'x'"},
     {"exploration too large", HEAD "  - { name: m, provider: a, exploration: 0.9 }\n",
      "m.yaml:7: models[0].exploration: expected a number from 0 to 0.5, got '0.9'"},
     {"empty deployments", HEAD "  - { name: m, deployments: [] }\n",
      "m.yaml:7: models[0].deployments: must list at least one entry"},
+    {"health check not a mapping", HEAD "  - { name: m, provider: a, health_check: often }\n",
+     "m.yaml:7: models[0].health_check: expected true, false or a mapping (interval, timeout, "
+     "...)"},
+    {"health check with a path",
+     HEAD "  - { name: m, deployments: [{ provider: a, health_check: { path: /x } }] }\n",
+     "m.yaml:7: models[0].deployments[0].health_check: unknown key 'path' (expected one of: "
+     "interval, timeout, unhealthy_threshold, healthy_threshold)"},
+    {"health check interval of zero",
+     HEAD "  - { name: m, provider: a, health_check: { interval: 0s } }\n",
+     "m.yaml:7: models[0].health_check.interval: must be above 0"},
+    {"health check threshold of zero",
+     HEAD "  - { name: m, provider: a, health_check: { healthy_threshold: 0 } }\n",
+     "m.yaml:7: models[0].health_check.healthy_threshold: expected an integer from 1 to "
+     "1000000, got '0'"},
+};
+
+// Provider types whose health check would not be free, or is not implemented: refused with
+// the reason.
+#define UNCHECKED_HEAD                                                                   \
+  "server: { listen: [\"127.0.0.1:8080\"] }\n"                                           \
+  "routes: [{ match: { prefix: /v1/ }, llm: {} }]\n"                                     \
+  "providers:\n"                                                                         \
+  "  e: { type: echo }\n"                                                                \
+  "  w: { type: bedrock, region: eu-west-3, access_key_id: AK, secret_access_key: S }\n" \
+  "  v: { type: vertex, project: p, location: us-central1, api_key: t }\n"               \
+  "  z: { type: azure_openai, base_url: \"https://r.openai.azure.com/openai\",\n"        \
+  "       tenant_id: t.onmicrosoft.com, client_id: app, client_secret: s }\n"            \
+  "models:\n"
+
+const BadCase kUnchecked[] = {
+    {"echo", UNCHECKED_HEAD "  - { name: m, provider: e, health_check: true }\n",
+     "m.yaml:10: models[0].health_check: not for type: echo (it answers in-process: there is "
+     "nothing to reach)"},
+    {"bedrock", UNCHECKED_HEAD "  - { name: m, provider: w, health_check: true }\n",
+     "m.yaml:10: models[0].health_check: not supported for type: bedrock (its model list is on "
+     "another host, bedrock.<region>.amazonaws.com, and needs a SigV4 signature of its own); "
+     "passive health (circuit_breaker) covers it"},
+    {"vertex", UNCHECKED_HEAD "  - { name: m, provider: v, health_check: {} }\n",
+     "m.yaml:10: models[0].health_check: not supported for type: vertex (listing models needs "
+     "Vertex AI's v1beta1 API and an OAuth access token); passive health (circuit_breaker) "
+     "covers it"},
+    {"fetched token", UNCHECKED_HEAD "  - { name: m, provider: z, health_check: true }\n",
+     "m.yaml:10: models[0].health_check: not supported with a fetched OAuth token (the checks "
+     "do not fetch tokens); passive health (circuit_breaker) covers it"},
 };
 
 TEST(ConfigModels, ErrorsNameFileLineAndKey) {
@@ -133,6 +177,51 @@ TEST(ConfigModels, ErrorsNameFileLineAndKey) {
     ASSERT_FALSE(loaded.has_value()) << bad.name;
     EXPECT_EQ(loaded.error().message(), bad.message) << bad.name;
   }
+}
+
+TEST(ConfigModels, HealthChecksOfProvidersWithoutAFreeCallAreRefused) {
+  for (const BadCase& bad : kUnchecked) {
+    auto loaded = load(bad.yaml);
+    ASSERT_FALSE(loaded.has_value()) << bad.name;
+    EXPECT_EQ(loaded.error().message(), bad.message) << bad.name;
+  }
+  // Off, they are fine.
+  auto loaded = load(UNCHECKED_HEAD "  - { name: m, provider: w, health_check: false }\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_FALSE(loaded->models[0].deployments[0].health_check.enabled);
+}
+
+TEST(ConfigModels, HealthChecksAreOffUnlessSet) {
+  auto loaded =
+      load(HEAD
+           "  - name: gpt\n"
+           "    deployments:\n"
+           "      - { provider: a, model: gpt-4o,\n"
+           "          health_check: { interval: 30s, timeout: 5s, unhealthy_threshold: 3,\n"
+           "                          healthy_threshold: 2 } }\n"
+           "      - { provider: a, model: gpt-4o-mini }\n"
+           "  - { name: claude, provider: b, health_check: true }\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  const config::HealthCheck& set = loaded->models[0].deployments[0].health_check;
+  EXPECT_TRUE(set.enabled);
+  EXPECT_EQ(set.interval, std::chrono::seconds(30));
+  EXPECT_EQ(set.timeout, std::chrono::seconds(5));
+  EXPECT_EQ(set.unhealthy_threshold, 3U);
+  EXPECT_EQ(set.healthy_threshold, 2U);
+  EXPECT_FALSE(loaded->models[0].deployments[1].health_check.enabled);
+  // true: the defaults (a minute apart, 10 s to answer, out after 2 failures, back after 1).
+  const config::HealthCheck& defaults = loaded->models[1].deployments[0].health_check;
+  EXPECT_TRUE(defaults.enabled);
+  EXPECT_EQ(defaults.interval, std::chrono::seconds(60));
+  EXPECT_EQ(defaults.timeout, std::chrono::seconds(10));
+  EXPECT_EQ(defaults.unhealthy_threshold, 2U);
+  EXPECT_EQ(defaults.healthy_threshold, 1U);
+  // 2xx and 429 pass; 401, 403 and 5xx do not.
+  ASSERT_EQ(defaults.expected_status.size(), 2U);
+  EXPECT_EQ(defaults.expected_status[0].first, 200);
+  EXPECT_EQ(defaults.expected_status[0].last, 299);
+  EXPECT_EQ(defaults.expected_status[1].first, 429);
+  EXPECT_EQ(defaults.expected_status[1].last, 429);
 }
 
 }  // namespace
