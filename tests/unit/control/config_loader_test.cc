@@ -438,7 +438,8 @@ TEST(ConfigLoader, QuickstartExampleLoads) {
   EXPECT_EQ(loaded->logging.access_log.path, "stdout");
 }
 
-// Offline, only the echo model; each real provider joins when its API key is set.
+// Offline, only the echo model (the assistant group has no deployment left); each real provider
+// joins when its API key is set.
 TEST(ConfigLoader, QuickstartProvidersFollowTheirApiKeys) {
   {
     ScopedEnv openai("OPENAI_API_KEY", nullptr);
@@ -454,8 +455,10 @@ TEST(ConfigLoader, QuickstartProvidersFollowTheirApiKeys) {
   ScopedEnv anthropic("ANTHROPIC_API_KEY", nullptr);
   auto loaded = load_config_file(std::string(NEXUS_SOURCE_DIR) + "/examples/quickstart.yaml");
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
-  ASSERT_EQ(loaded->models.size(), 2U);
+  ASSERT_EQ(loaded->models.size(), 3U);
   EXPECT_EQ(loaded->models[1].name, "gpt-4o-mini");
+  EXPECT_EQ(loaded->models[2].name, "assistant");  // the group, with the one provider set
+  EXPECT_EQ(loaded->models[2].deployments.size(), 1U);
   const config::Provider& provider = loaded->providers.at("openai");
   EXPECT_EQ(provider.api_key, "sk-test");
   EXPECT_EQ(provider.host, "api.openai.com");
