@@ -69,6 +69,21 @@ bool is_head_safe(std::string_view text) {
   return std::ranges::all_of(text, [](char c) { return c > ' ' && c < 0x7f; });
 }
 
+// The keys both kinds of checks share: interval, timeout and the two thresholds.
+Result<void> parse_check_pace(const Reader& r, const Field& field, config::HealthCheck& out) {
+  NEXUS_CONFIG_TRY(r.read(field, "interval", out.interval));
+  NEXUS_CONFIG_TRY(r.read(field, "timeout", out.timeout));
+  if (out.interval.count() <= 0) {
+    return r.error(r.child(field, "interval"), "must be above 0");
+  }
+  if (out.timeout.count() <= 0) {
+    return r.error(r.child(field, "timeout"), "must be above 0");
+  }
+  NEXUS_CONFIG_TRY(
+      r.read_integer(field, "unhealthy_threshold", out.unhealthy_threshold, 1, 1000000));
+  return r.read_integer(field, "healthy_threshold", out.healthy_threshold, 1, 1000000);
+}
+
 }  // namespace
 
 // { path, host, interval, timeout, expected_status, unhealthy_threshold, healthy_threshold };
@@ -92,19 +107,9 @@ Result<void> parse_health_check(const Reader& r, const Field& field, config::Clu
       host.present && (out.host.empty() || !is_head_safe(out.host))) {
     return r.error(host, "expected a host name (no spaces or control characters)");
   }
-  NEXUS_CONFIG_TRY(r.read(field, "interval", out.interval));
-  NEXUS_CONFIG_TRY(r.read(field, "timeout", out.timeout));
-  if (out.interval.count() <= 0) {
-    return r.error(r.child(field, "interval"), "must be above 0");
-  }
-  if (out.timeout.count() <= 0) {
-    return r.error(r.child(field, "timeout"), "must be above 0");
-  }
+  NEXUS_CONFIG_TRY(parse_check_pace(r, field, out));
   NEXUS_CONFIG_TRY(
       parse_expected_status(r, r.child(field, "expected_status"), out.expected_status));
-  NEXUS_CONFIG_TRY(
-      r.read_integer(field, "unhealthy_threshold", out.unhealthy_threshold, 1, 1000000));
-  NEXUS_CONFIG_TRY(r.read_integer(field, "healthy_threshold", out.healthy_threshold, 1, 1000000));
   if (cluster.protocol == config::UpstreamProtocol::kHttp2) {
     return r.error(field, "not supported with protocol: h2 yet (checks speak HTTP/1.1)");
   }
@@ -166,17 +171,7 @@ Result<void> parse_deployment_health_check(const Reader& r, const Field& field,
     NEXUS_CONFIG_TRY(r.check_mapping(
         field, {"interval", "timeout", "unhealthy_threshold", "healthy_threshold"}));
     out.enabled = true;
-    NEXUS_CONFIG_TRY(r.read(field, "interval", out.interval));
-    NEXUS_CONFIG_TRY(r.read(field, "timeout", out.timeout));
-    if (out.interval.count() <= 0) {
-      return r.error(r.child(field, "interval"), "must be above 0");
-    }
-    if (out.timeout.count() <= 0) {
-      return r.error(r.child(field, "timeout"), "must be above 0");
-    }
-    NEXUS_CONFIG_TRY(
-        r.read_integer(field, "unhealthy_threshold", out.unhealthy_threshold, 1, 1000000));
-    NEXUS_CONFIG_TRY(r.read_integer(field, "healthy_threshold", out.healthy_threshold, 1, 1000000));
+    NEXUS_CONFIG_TRY(parse_check_pace(r, field, out));
   }
   if (out.enabled && provider != nullptr) {
     if (const std::string_view reason = unchecked_because(*provider); !reason.empty()) {
