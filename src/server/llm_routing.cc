@@ -17,6 +17,12 @@ namespace {
 // The longest rest a provider's Retry-After may impose on a deployment.
 constexpr auto kMaxRetryAfter = std::chrono::seconds(300);
 
+// Only a deployment with rpm, tpm or max_concurrent is counted in its shared usage window: the
+// others never take its mutex, which every worker would otherwise contend for per request.
+bool counts_usage(const config::Deployment& deployment) {
+  return deployment.rpm != 0 || deployment.tpm != 0 || deployment.max_concurrent != 0;
+}
+
 // A deployment whose group has somewhere else to go: only then is it left out while it rests
 // after a 429 or 401 (a lone deployment's clients get the provider's answer each time).
 bool fails_over(const Snapshot::LlmDeployment& deployment) {
@@ -154,7 +160,9 @@ const Snapshot::LlmDeployment* AttemptPlan::choose(const Snapshot::LlmGroup& gro
     if (admission_ != Admission::kRefused) {
       const Snapshot::LlmDeployment* chosen = targets[i];
       expected_tokens_ = needs.prompt_tokens;
-      snapshot_.usage[chosen->id].add_request(expected_tokens_, now);
+      if (counts_usage(*chosen->deployment)) {
+        snapshot_.usage[chosen->id].add_request(expected_tokens_, now);
+      }
       return chosen;
     }
     resting_ = true;
@@ -169,8 +177,10 @@ bool AttemptPlan::finish(const AttemptOutcome& outcome, Clock::time_point now) {
   const Clock::duration first_byte = outcome.first_byte;
   routing::DeploymentState& state = routing_.state(current_->id);
   --state.in_flight;
-  snapshot_.usage[current_->id].end_request(expected_tokens_,
-                                            outcome.tokens.value_or(expected_tokens_), now);
+  if (counts_usage(*current_->deployment)) {
+    snapshot_.usage[current_->id].end_request(expected_tokens_,
+                                              outcome.tokens.value_or(expected_tokens_), now);
+  }
   BreakerVerdict breaker = BreakerVerdict::kNeutral;
   bool again = true;
   switch (verdict) {
