@@ -53,12 +53,9 @@ Result<void> parse_deployment(const Reader& r, const Field& field, const std::st
     NEXUS_CONFIG_TRY(r.check_mapping(price, {"input", "output"}));
     NEXUS_CONFIG_TRY(r.require(r.child(price, "input")));
     NEXUS_CONFIG_TRY(r.require(r.child(price, "output")));
-    auto input = r.number(r.child(price, "input"), 0, 10000);
-    auto output = r.number(r.child(price, "output"), 0, 10000);
-    if (!input || !output) {
-      return std::unexpected(std::move(!input ? input.error() : output.error()));
-    }
-    out.price = config::Price{.input = *input, .output = *output};
+    config::Price& prices = out.price.emplace();
+    NEXUS_CONFIG_TRY(r.read_number(price, "input", prices.input, 0, 10000));
+    NEXUS_CONFIG_TRY(r.read_number(price, "output", prices.output, 0, 10000));
   }
   const auto provider = providers.defined.find(out.provider);
   return parse_deployment_health_check(
@@ -114,13 +111,7 @@ Result<void> parse_split(const Reader& r, const Field& field, config::Model& out
 // A group's policies: strategy, fallbacks and how failures of its deployments are handled.
 Result<void> parse_group_policies(const Reader& r, const Field& item, config::Model& out) {
   NEXUS_CONFIG_TRY(parse_strategy(r, r.child(item, "strategy"), out.strategy));
-  if (const Field field = r.child(item, "exploration"); field.present) {
-    auto share = r.number(field, 0, 0.5);
-    if (!share) {
-      return std::unexpected(std::move(share.error()));
-    }
-    out.exploration = *share;
-  }
+  NEXUS_CONFIG_TRY(r.read_number(item, "exploration", out.exploration, 0, 0.5));
   NEXUS_CONFIG_TRY(r.read(item, "latency_ceiling", out.latency_ceiling));
   auto fallbacks = r.strings(r.child(item, "fallbacks"), /*non_empty=*/false);
   if (!fallbacks) {

@@ -248,6 +248,20 @@ Result<double> Reader::number(const Field& field, double min, double max) const 
   return value;
 }
 
+Result<void> Reader::read_number(const Field& map, std::string_view key, double& out, double min,
+                                 double max) const {
+  const Field field = child(map, key);
+  if (!field.present) {
+    return {};
+  }
+  auto value = number(field, min, max);
+  if (!value) {
+    return std::unexpected(std::move(value.error()));
+  }
+  out = *value;
+  return {};
+}
+
 Result<uint64_t> Reader::size(const Field& field, uint64_t min, uint64_t max) const {
   static constexpr std::string_view kExpected =
       "a size like 64KiB or 1048576 (units B, KiB, MiB, GiB)";

@@ -111,6 +111,8 @@ class Reader {
   [[nodiscard]] Result<void> read(const Field& map, std::string_view key, bool& out) const;
   [[nodiscard]] Result<void> read(const Field& map, std::string_view key,
                                   config::Duration& out) const;
+  [[nodiscard]] Result<void> read_number(const Field& map, std::string_view key, double& out,
+                                         double min, double max) const;
   template <std::unsigned_integral T>
   [[nodiscard]] Result<void> read_integer(const Field& map, std::string_view key, T& out,
                                           uint64_t min, uint64_t max) const {

@@ -199,13 +199,7 @@ Result<void> parse_adaptive_first_byte(const Reader& r, const Field& field,
     out.enabled = true;
     NEXUS_CONFIG_TRY(r.read_integer(field, "percentile", out.percentile, 1, 100));
     // From 1 (the quantile itself) to 100.
-    if (const Field multiplier = r.child(field, "multiplier"); multiplier.present) {
-      auto value = r.number(multiplier, 1, 100);
-      if (!value) {
-        return std::unexpected(std::move(value.error()));
-      }
-      out.multiplier = *value;
-    }
+    NEXUS_CONFIG_TRY(r.read_number(field, "multiplier", out.multiplier, 1, 100));
     NEXUS_CONFIG_TRY(r.read(field, "floor", out.floor));
     NEXUS_CONFIG_TRY(r.read(field, "ceiling", out.ceiling));
     NEXUS_CONFIG_TRY(r.read_integer(field, "min_samples", out.min_samples, 1, 1000000));

@@ -6,16 +6,7 @@ namespace nexus::filters {
 namespace {
 
 Result<void> read_percentage(const Reader& r, const Field& map, double& out) {
-  Field field = r.child(map, "percentage");
-  if (!field.present) {
-    return {};
-  }
-  auto value = r.number(field, 0, 100);
-  if (!value) {
-    return std::unexpected(std::move(value.error()));
-  }
-  out = *value;
-  return {};
+  return r.read_number(map, "percentage", out, 0, 100);
 }
 
 }  // namespace
