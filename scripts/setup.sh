@@ -14,6 +14,8 @@ packages=(
   libssl-dev libnghttp2-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libre2-dev zlib1g-dev libbrotli-dev libzstd-dev libmimalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # governance: the embedded store, and PostgreSQL and Redis for instances that share one
+  libsqlite3-dev sqlite3 libpq-dev libhiredis-dev postgresql redis-server
   # integration tests and benchmarks
   python3 python3-h2 nodejs openssl curl nginx-light wrk nghttp2-client procps valgrind
 )
@@ -52,7 +54,12 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# nginx is only used as a benchmark peer, started by bench/run.sh on its own config.
-if command -v systemctl >/dev/null 2>&1; then $sudo systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+# nginx is only a benchmark peer (bench/run.sh starts it on its own config), and PostgreSQL and
+# Redis are started by the tests that need them on loopback ports of their own: none of them
+# runs as a system service.
+for service in nginx postgresql redis-server; do
+  if command -v systemctl >/dev/null 2>&1; then $sudo systemctl disable --now "$service" >/dev/null 2>&1 || true; fi
+  $sudo service "$service" stop >/dev/null 2>&1 || true
+done
 $sudo pkill -x nginx 2>/dev/null || true
 install_npm_packages

@@ -406,6 +406,32 @@ struct Logging {
   AccessLog access_log;
 };
 
+// Virtual keys, teams, budgets and the usage ledger (docs/governance.md). Off unless the
+// `governance` section is present; then every llm route needs a virtual key.
+struct Governance {
+  bool enabled = false;
+  // Where organizations, keys and the ledger live: "sqlite:<path>" (default) or a postgres:// URL.
+  std::string store = "sqlite:./data/nexus.db";
+  // Mixed into every key hash, so that a stolen database alone cannot be used to test keys.
+  // From `pepper_file`; without one, generated at first start next to a SQLite store (0600).
+  std::string pepper_file;
+  std::string time_zone = "UTC";  // budget periods are calendar days, weeks, months here
+  // The output tokens a budget reserves for a request that sets no max_tokens.
+  uint32_t default_max_tokens = 4096;
+  // How often keys are reread from a store other instances share (a local change is seen at
+  // once).
+  std::chrono::milliseconds key_refresh{5000};
+  // The usage ledger: records waiting to be written beyond which new requests are refused (503),
+  // and the most written in one transaction.
+  uint32_t ledger_queue = 10000;
+  uint32_t ledger_batch = 500;
+  // The admin API (/admin/v1) on its own listener; absent: no admin API.
+  struct Admin {
+    std::optional<Listener> listen;
+    std::string key_sha256;  // hex SHA-256 of the admin key (role admin)
+  } admin;
+};
+
 struct Config {
   std::string source_file;  // path it was loaded from, for messages
   Server server;
@@ -416,6 +442,7 @@ struct Config {
   std::vector<FilterEntry> filters;  // the global chain, as written (sorted by priority)
   FilterChain global_filters;        // the global chain, for requests that match no route
   Logging logging;
+  Governance governance;
 };
 
 }  // namespace nexus::config

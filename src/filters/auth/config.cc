@@ -67,7 +67,7 @@ Result<void> parse_api_keys(const Reader& r, const Field& field, AuthConfig& con
     NEXUS_CONFIG_TRY(r.read(item, "name", key.name));
     NEXUS_CONFIG_TRY(r.read(item, "id", key.id));
     NEXUS_CONFIG_TRY(r.read(item, "sha256", hex));
-    auto hash = auth::sha256_from_hex(hex);
+    auto hash = sha256_from_hex(hex);
     if (!hash) {
       return r.error(
           r.child(item, "sha256"),

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "filters/auth/encoding.h"
+#include "core/encoding.h"
 
 namespace nexus::filters::auth {
 

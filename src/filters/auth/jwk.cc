@@ -8,7 +8,7 @@
 #include <boost/json.hpp>
 #include <optional>
 
-#include "filters/auth/encoding.h"
+#include "core/encoding.h"
 
 namespace nexus::filters::auth {
 namespace {

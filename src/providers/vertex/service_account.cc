@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "filters/auth/encoding.h"
+#include "core/encoding.h"
 #include "llm/json_fields.h"
 
 namespace nexus::providers::vertex {
@@ -94,9 +94,9 @@ Result<std::string> jwt_assertion(std::string_view client_email, std::string_vie
                                       {"aud", audience},
                                       {"iat", issued_at},
                                       {"exp", issued_at + kAssertionLifetimeSeconds}};
-  std::string out = filters::auth::base64url_encode(boost::json::serialize(header));
+  std::string out = base64url_encode(boost::json::serialize(header));
   out += '.';
-  out += filters::auth::base64url_encode(boost::json::serialize(claims));
+  out += base64url_encode(boost::json::serialize(claims));
   const PrivateKey key = load_rsa_key(private_key_pem);
   const std::unique_ptr<EVP_MD_CTX, DigestFree> context(EVP_MD_CTX_new());
   size_t size = 0;
@@ -113,7 +113,7 @@ Result<std::string> jwt_assertion(std::string_view client_email, std::string_vie
     return fail(ErrorCode::kInternal, "signing the token request with the service account failed");
   }
   out += '.';
-  out += filters::auth::base64url_encode(
+  out += base64url_encode(
       std::string_view(reinterpret_cast<const char*>(signature.data()), size));
   return out;
 }

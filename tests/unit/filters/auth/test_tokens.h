@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "filters/auth/encoding.h"
+#include "core/encoding.h"
 #include "filters/auth/jwk.h"
 
 namespace nexus::filters::auth::testing {

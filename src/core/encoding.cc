@@ -1,4 +1,4 @@
-#include "filters/auth/encoding.h"
+#include "core/encoding.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <memory>
 
-namespace nexus::filters::auth {
+namespace nexus {
 namespace {
 
 bool is_base64_char(char c) {
@@ -141,4 +141,4 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace nexus::filters::auth
+}  // namespace nexus

@@ -1,5 +1,6 @@
-// Small codecs the auth filter needs around OpenSSL: base64 (standard for Basic credentials and
-// PBKDF2 salts, base64url without padding for JWTs and JWKs), hex, and SHA-256.
+// Small codecs around OpenSSL (the auth filter, provider signatures, virtual keys): base64
+// (standard for Basic credentials and PBKDF2 salts, base64url without padding for JWTs, JWKs and
+// key secrets), hex, and SHA-256.
 #pragma once
 
 #include <array>
@@ -8,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace nexus::filters::auth {
+namespace nexus {
 
 using Sha256 = std::array<unsigned char, 32>;
 
@@ -28,4 +29,4 @@ std::string to_hex(const unsigned char* bytes, size_t size);
 // lengths differ (lengths are not secret here: they are fixed by the hash or algorithm).
 bool constant_time_equal(std::string_view a, std::string_view b);
 
-}  // namespace nexus::filters::auth
+}  // namespace nexus
