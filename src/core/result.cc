@@ -16,7 +16,7 @@ struct ErrorTraits {
 };
 
 // Indexed by ErrorCode; keep in the enum's order.
-constexpr std::array<ErrorTraits, 22> kTraits = {{
+constexpr std::array<ErrorTraits, 23> kTraits = {{
     {400, ErrorSource::kClient, false, "bad_request", "invalid_request_error"},
     {401, ErrorSource::kClient, false, "unauthorized", "authentication_error"},
     {403, ErrorSource::kClient, false, "forbidden", "permission_error"},
@@ -27,6 +27,7 @@ constexpr std::array<ErrorTraits, 22> kTraits = {{
     {414, ErrorSource::kClient, false, "uri_too_long", "invalid_request_error"},
     {415, ErrorSource::kClient, false, "unsupported_media_type", "invalid_request_error"},
     {429, ErrorSource::kClient, false, "rate_limit_exceeded", "rate_limit_error"},
+    {402, ErrorSource::kClient, false, "budget_exceeded", "insufficient_quota"},
     {431, ErrorSource::kClient, false, "headers_too_large", "invalid_request_error"},
     {501, ErrorSource::kClient, false, "not_implemented", "invalid_request_error"},
     {505, ErrorSource::kClient, false, "http_version_not_supported", "invalid_request_error"},
@@ -78,6 +79,8 @@ std::string_view reason_phrase(int status) {
       return "Bad Request";
     case 401:
       return "Unauthorized";
+    case 402:
+      return "Payment Required";
     case 403:
       return "Forbidden";
     case 404:

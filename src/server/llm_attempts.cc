@@ -155,11 +155,20 @@ asio::awaitable<Outcome> LlmExchange::serve_model(std::string name) {
     group = group->variants[variant];
   }
   const boost::json::object* request = parsed_.if_object();
-  if (group->inspects_requests && request != nullptr) {
+  const bool chat = endpoint_ == Endpoint::kChat || endpoint_ == Endpoint::kMessages;
+  if ((group->inspects_requests || (grant_ != nullptr && chat)) && request != nullptr) {
     needs_ = llm::routing::needs_of(*request, dialect_ == llm::Dialect::kAnthropic);
   } else if (request != nullptr) {
     const auto* stream = request->if_contains("stream");
     needs_.stream = stream != nullptr && stream->is_bool() && stream->get_bool();
+    needs_.prompt_tokens = (body_.size() + 3) / 4;  // embeddings, rerank: the input, roughly
+  }
+  if (auto refused = admit_request(*group, name)) {
+    const std::string retry_after = refused->retry_after_seconds == 0
+                                        ? std::string()
+                                        : std::to_string(refused->retry_after_seconds);
+    llm::ApiError error = llm::api_error(refused->error);
+    co_return co_await reply_error(error, retry_after);
   }
   co_return co_await serve(*group);
 }
@@ -386,6 +395,9 @@ void LlmExchange::add_routing_headers(
   }
   if (!variant_.empty()) {
     headers.emplace_back("x-nexus-variant", variant_);
+  }
+  if (!request_id_.empty()) {
+    headers.emplace_back("x-nexus-request-id", request_id_);
   }
 }
 

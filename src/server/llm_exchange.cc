@@ -78,9 +78,20 @@ void restyle_for_llm_client(const http1::RequestHead& request, filter::LocalRepl
   reply.content_type = kJson;
 }
 
+// Whatever way the exchange ended, an admitted request is settled: the scopes get back what it
+// reserved and the ledger gets its record (successful answers settled before their last bytes).
+asio::awaitable<Outcome> LlmExchange::run() {
+  const Outcome outcome = co_await serve_request();
+  if (admission_.active()) {
+    const int status = downstream_.record.client_gone ? 499 : downstream_.state().response.status;
+    co_await settle_usage(status, /*wait_until_durable=*/false);
+  }
+  co_return outcome;
+}
+
 // Errors and replies passed to co_await calls are named locals first: g++ 12 mishandles class
 // temporaries (std::string members) that live across a co_await.
-asio::awaitable<Outcome> LlmExchange::run() {
+asio::awaitable<Outcome> LlmExchange::serve_request() {
   const http1::RequestHead& request = downstream_.state().request;
   const std::string_view path = request.path;
   // The path names the endpoint and the dialect; elsewhere (models, unknown paths) the
@@ -92,6 +103,11 @@ asio::awaitable<Outcome> LlmExchange::run() {
   dialect_ = anthropic_endpoint || (anthropic_client && endpoint_ == Endpoint::kNone)
                  ? llm::Dialect::kAnthropic
                  : llm::Dialect::kOpenAi;
+  if (auto refused = authenticate_key()) {
+    downstream_.release_head();
+    Error error = std::move(*refused);
+    co_return co_await reply_error(std::move(error));
+  }
   if (request.method == "GET" &&
       (ends_with(path, "/models") || path.find("/models/") != std::string_view::npos)) {
     const size_t slash = path.find("/models/");
@@ -198,25 +214,32 @@ asio::awaitable<Outcome> LlmExchange::list_models(std::string_view id, bool anth
   std::string out;
   if (!id.empty()) {
     const auto found = snapshot.models.find(id);
-    if (found == snapshot.models.end()) {
+    if (found == snapshot.models.end() || !may_list_model(id)) {
       co_return co_await reply_model_not_found(id);
     }
     write_model(out, found->second);
     co_return co_await reply_json(200, std::move(out));
   }
   out += anthropic ? R"({"data":[)" : R"({"object":"list","data":[)";
+  std::string_view first;  // a virtual key lists only the models it may use
+  std::string_view last;
   for (const auto& [name, model] : snapshot.models) {
+    if (!may_list_model(name)) {
+      continue;
+    }
     if (out.back() == '}') {
       out += ',';
     }
     write_model(out, model);
+    first = first.empty() ? std::string_view(name) : first;
+    last = name;
   }
   out += ']';
-  if (anthropic && !snapshot.models.empty()) {
+  if (anthropic && !first.empty()) {
     out += R"(,"has_more":false,"first_id":")";
-    append_json_escaped(out, snapshot.models.begin()->first);
+    append_json_escaped(out, first);
     out += R"(","last_id":")";
-    append_json_escaped(out, snapshot.models.rbegin()->first);
+    append_json_escaped(out, last);
     out += '"';
   } else if (anthropic) {
     out += R"(,"has_more":false,"first_id":null,"last_id":null)";
@@ -316,12 +339,15 @@ asio::awaitable<Outcome> LlmExchange::reply_json(
   if (content_type.empty()) {
     content_type = kJson;
   }
+  if (admission_.active() && status < 400) {
+    co_await settle_usage(status, /*wait_until_durable=*/true);
+  }
   add_routing_headers(headers);
   filter::LocalReply reply{.status = status,
                            .content_type = std::move(content_type),
                            .body = std::move(body),
                            .headers = std::move(headers)};
-  return downstream_.reply_filter(std::move(reply));
+  co_return co_await downstream_.reply_filter(std::move(reply));
 }
 
 asio::awaitable<Outcome> LlmExchange::reply_error(const llm::ApiError& error,
@@ -399,6 +425,9 @@ asio::awaitable<Result<void>> LlmExchange::send_stream(std::string& piece, bool 
     if (verdict != filter::Verdict::kContinue) {
       co_return fail(ErrorCode::kInternal, "a response body filter stopped the event stream");
     }
+  }
+  if (last && admission_.active()) {
+    co_await settle_usage(200, /*wait_until_durable=*/true);
   }
   GatherWriter gather;
   if (stream_head_pending_) {

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "governance/governance.h"
 #include "llm/codecs.h"
 #include "llm/oauth_token.h"
 #include "llm/routing/request_needs.h"
@@ -123,6 +124,7 @@ class LlmExchange {
   boost::asio::awaitable<Outcome> run();
 
  private:
+  boost::asio::awaitable<Outcome> serve_request();
   boost::asio::awaitable<Result<void>> read_request_body();
   boost::asio::awaitable<Outcome> list_models(std::string_view id, bool anthropic);
   boost::asio::awaitable<Outcome> complete_chat();
@@ -159,6 +161,18 @@ class LlmExchange {
   void meter(const Snapshot::LlmDeployment& target);
   boost::asio::awaitable<Outcome> answer_events(const std::vector<llm::StreamEvent>& events,
                                                 bool stream, bool include_usage);
+
+  // Governance (llm_governance.cc), when the process has it: the request's virtual key (an
+  // error to answer with when it has none that is valid), its admission to a model group, and
+  // its settlement: `wait_until_durable` holds the exchange until the ledger has the record.
+  std::optional<Error> authenticate_key();
+  [[nodiscard]] bool may_list_model(std::string_view model) const;
+  std::optional<governance::Refused> admit_request(const Snapshot::LlmGroup& group,
+                                                   std::string_view model);
+  [[nodiscard]] governance::NanoUsd worst_case_cost(const Snapshot::LlmGroup& group,
+                                                    uint64_t input, uint64_t output) const;
+  [[nodiscard]] governance::UsageRecord usage_record(int status) const;
+  boost::asio::awaitable<void> settle_usage(int status, bool wait_until_durable);
 
   // The provider over HTTP (llm_upstream.cc).
   // The passthrough fast path when the client speaks the provider's API: the client's body
@@ -235,6 +249,10 @@ class LlmExchange {
   // The first-byte timeout of the attempt in progress (the route's, or its adaptive one).
   std::chrono::milliseconds first_byte_timeout_{0};
   std::string_view variant_;  // the split's variant (the snapshot's text)
+  std::shared_ptr<const governance::Grant> grant_;  // the virtual key's, when governed
+  governance::Admission admission_;                 // held from admission to settlement
+  std::string request_id_;                          // the ledger's id (x-nexus-request-id)
+  uint64_t generated_bytes_ = 0;  // text streamed so far, to bill a stream cut short
   bool stream_started_ = false;
   bool stream_chunked_ = false;
   bool stream_filtered_ = false;

@@ -159,6 +159,7 @@ asio::awaitable<Outcome> LlmExchange::relay_stream(proxy::UpstreamConnection& up
           usage = ir_event.usage;
         } else {
           usage_only = false;
+          generated_bytes_ += ir_event.text.size();  // to bill a stream cut before its usage
         }
         if (ir_event.kind == llm::StreamEventKind::kMessageStart) {
           name_answer(ir_event, answer_id);

@@ -13,6 +13,7 @@
 #include "obs/logging.h"
 #include "proxy/health/health_checker.h"
 #include "server/llm_health_checker.h"
+#include "governance/governance.h"
 #include "server/snapshot.h"
 #include "server/worker.h"
 
@@ -126,6 +127,19 @@ Result<void> run_server(config::Config config) {
   }
 
   SharedCounters counters;
+  // Declared before the workers, so that it outlives them: a settling exchange may still be
+  // writing to its ledger while they stop.
+  std::unique_ptr<governance::Governance> governance;
+  if (snap.config.governance.enabled) {
+    auto opened = governance::Governance::open(snap.config.governance);
+    if (!opened) {
+      return std::unexpected(opened.error());
+    }
+    governance = std::move(*opened);
+    counters.governance = governance.get();
+    spdlog::info("governance: virtual keys required on llm routes; store {}",
+                 snap.config.governance.store);
+  }
   if (snap.config.server.limits.max_memory > 0) {  // known before the first request; then ticks
     counters.load.resident_bytes = resident_bytes();
   }

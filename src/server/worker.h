@@ -20,6 +20,10 @@
 #include "server/snapshot.h"
 #include "server/token_cache.h"
 
+namespace nexus::governance {
+class Governance;
+}
+
 namespace nexus::server {
 
 class ClientConnection;
@@ -36,6 +40,9 @@ struct SharedCounters {
   // Per LLM deployment id: its active health (LlmHealthChecker); null when no deployment has a
   // health_check. Filled before the workers exist.
   std::unique_ptr<proxy::EndpointHealth> llm_health;
+  // Virtual keys, limits, budgets and the usage ledger (null: no governance section); owned by
+  // run_server, outlives the workers.
+  governance::Governance* governance = nullptr;
 };
 
 class Worker {
@@ -64,6 +71,7 @@ class Worker {
   TokenCache& tokens() { return tokens_; }
   LlmRouting& llm_routing() { return llm_routing_; }
   LoadCounters& load() { return counters_.load; }
+  [[nodiscard]] governance::Governance* governance() const { return counters_.governance; }
   [[nodiscard]] bool draining() const { return draining_; }
   std::unique_ptr<ExchangeState> take_exchange_state();
   void give_back(std::unique_ptr<ExchangeState> state);

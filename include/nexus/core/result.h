@@ -27,6 +27,7 @@ enum class ErrorCode {
   kUriTooLong,            // 414: request line over the limit
   kUnsupportedMediaType,  // 415: a request Content-Encoding that cannot be decoded
   kRateLimited,           // 429: a rate_limit filter's limit was reached
+  kBudgetExceeded,        // 402: a virtual key's (or its team's...) budget cannot pay for it
   kHeadersTooLarge,       // 431: header block or count over the limit
   kNotImplemented,        // 501: unsupported transfer coding or method
   kVersionNotSupported,   // 505: HTTP/2+ in an HTTP/1 request line

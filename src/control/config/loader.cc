@@ -78,7 +78,8 @@ Result<config::Config> parse_document(const Reader& r, const YAML::Node& documen
     return r.error(root, "expected a mapping with server, clusters, routes, filters, logging");
   }
   NEXUS_CONFIG_TRY(r.check_mapping(
-      root, {"server", "clusters", "providers", "models", "routes", "filters", "logging"}));
+      root, {"server", "clusters", "providers", "models", "routes", "filters", "logging",
+             "governance"}));
   config::Config out;
   out.source_file = source_name;
   NEXUS_CONFIG_TRY(config_internal::parse_server(r, r.child(root, "server"), out.server));
@@ -89,6 +90,8 @@ Result<config::Config> parse_document(const Reader& r, const YAML::Node& documen
   NEXUS_CONFIG_TRY(config_internal::parse_models(r, r.child(root, "models"), out.providers,
                                                  left_out, out.models));
   NEXUS_CONFIG_TRY(config_internal::parse_logging(r, r.child(root, "logging"), out.logging));
+  NEXUS_CONFIG_TRY(
+      config_internal::parse_governance(r, r.child(root, "governance"), out.governance));
   NEXUS_CONFIG_TRY(config_internal::parse_filter_list(r, r.child(root, "filters"),
                                                       /*in_route=*/false, out.filters));
   add_default_access_log(out);

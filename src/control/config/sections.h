@@ -51,6 +51,12 @@ config::FilterChain merge_filters(const std::vector<config::FilterEntry>& global
                                   const std::vector<config::FilterEntry>& route);
 config::FilterChain global_chain(const std::vector<config::FilterEntry>& global);
 
+// One listener: "IP:port" or a mapping with address, tls and http2.
+Result<void> parse_listener(const Reader& reader, const Field& field, config::Listener& out);
+
+// `governance` (absent: off): store, pepper, time zone, ledger bounds, admin listener.
+Result<void> parse_governance(const Reader& reader, const Field& field, config::Governance& out);
+
 // `logging`: level and access log.
 Result<void> parse_logging(const Reader& reader, const Field& field, config::Logging& out);
 

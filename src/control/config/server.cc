@@ -34,6 +34,8 @@ Result<void> parse_certificate(const Reader& r, const Field& field, config::TlsC
   return {};
 }
 
+}  // namespace
+
 Result<void> parse_listener_tls(const Reader& r, const Field& field, config::ListenerTls& out) {
   static constexpr std::array<std::string_view, 2> kVersions = {"1.2", "1.3"};
   NEXUS_CONFIG_TRY(r.check_mapping(field, {"certificates", "min_version"}));
@@ -84,6 +86,8 @@ Result<void> parse_listener(const Reader& r, const Field& field, config::Listene
   out.port = parsed->port;
   return {};
 }
+
+namespace {
 
 Result<void> parse_listeners(const Reader& r, const Field& field,
                              std::vector<config::Listener>& out) {

@@ -1,0 +1,171 @@
+// Governance on the LLM path (docs/governance.md): the virtual key a request carries, its
+// admission by every scope's limits and budget before any provider is called, and its
+// settlement once the answer is known: the scopes learn what it used, the ledger records it,
+// and a successful answer's last bytes wait until that record is durable (so a response a client
+// received whole is never missing from the ledger, even after a kill -9).
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+
+#include "governance/governance.h"
+#include "governance/key_secret.h"
+#include "llm/pricing/price_table.h"
+#include "server/io_constants.h"
+#include "server/llm_exchange.h"
+#include "server/worker.h"
+
+namespace nexus::server {
+namespace asio = boost::asio;
+
+namespace {
+
+governance::UnixMillis wall_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The secret from "Authorization: Bearer <key>" or x-api-key (Anthropic's SDKs).
+std::string_view presented_key(const http1::RequestHead& request) {
+  if (const auto* authorization = http1::find_header(request.headers, "authorization")) {
+    std::string_view value = authorization->value;
+    constexpr std::string_view kBearer = "Bearer ";
+    if (value.size() > kBearer.size() &&
+        std::equal(kBearer.begin(), kBearer.end(), value.begin(),
+                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      value.remove_prefix(kBearer.size());
+      return value;
+    }
+  }
+  if (const auto* api_key = http1::find_header(request.headers, "x-api-key")) {
+    return api_key->value;
+  }
+  return {};
+}
+
+// A conservative count of generated tokens when the provider reported none (a stream the
+// client left): three bytes per token, more tokens than English text has (about four) and
+// about as many as CJK text has (one character of three bytes).
+uint64_t tokens_in_text(uint64_t bytes) { return (bytes + 2) / 3; }
+
+}  // namespace
+
+std::optional<Error> LlmExchange::authenticate_key() {
+  governance::Governance* governance = worker_.governance();
+  if (governance == nullptr) {
+    return std::nullopt;
+  }
+  const std::string_view secret = presented_key(downstream_.state().request);
+  auto grant = governance->authenticate(secret, downstream_.client_ip(), wall_now());
+  if (!grant) {
+    return std::move(grant.error());
+  }
+  grant_ = std::move(*grant);
+  request_id_ = governance::generate_id("req");
+  return std::nullopt;
+}
+
+bool LlmExchange::may_list_model(std::string_view model) const {
+  return grant_ == nullptr || grant_->allows_model(model);
+}
+
+governance::NanoUsd LlmExchange::worst_case_cost(const Snapshot::LlmGroup& group,
+                                                 uint64_t input, uint64_t output) const {
+  const Snapshot& snapshot = worker_.snapshot();
+  governance::NanoUsd most = 0;
+  auto consider = [&](const Snapshot::LlmGroup& candidate) {
+    for (size_t i = candidate.first; i < candidate.first + candidate.count; ++i) {
+      if (const llm::pricing::ModelPrice* price = snapshot.deployments[i].price) {
+        most = std::max(most, llm::pricing::worst_case(*price, input, output));
+      }
+    }
+  };
+  consider(group);
+  for (const Snapshot::LlmGroup* fallback : group.fallbacks) {
+    consider(*fallback);
+  }
+  if (group.context_fallback != nullptr) {
+    consider(*group.context_fallback);
+  }
+  return most;
+}
+
+std::optional<governance::Refused> LlmExchange::admit_request(const Snapshot::LlmGroup& group,
+                                                std::string_view model) {
+  governance::Governance* governance = worker_.governance();
+  if (governance == nullptr || grant_ == nullptr) {
+    return std::nullopt;
+  }
+  const uint64_t output =
+      needs_.max_output != 0 ? needs_.max_output : governance->config().default_max_tokens;
+  // Limits count the estimate; the budget reserves a bound: no prompt has more tokens than its
+  // body has bytes, so the reservation is never less than the cost.
+  const uint64_t input_bound = body_.size();
+  const governance::NanoUsd reserve = worst_case_cost(group, input_bound, output);
+  const governance::UnixMillis now = wall_now();
+  auto admitted = governance->admit(grant_, model, needs_.prompt_tokens + output, reserve, now);
+  if (!admitted) {
+    return std::move(admitted.error());
+  }
+  admission_ = std::move(*admitted);
+  return std::nullopt;
+}
+
+governance::UsageRecord LlmExchange::usage_record(int status) const {
+  governance::UsageRecord record{.request_id = request_id_, .time = wall_now()};
+  const governance::Grant& grant = admission_.grant();
+  record.key_id = grant.key_id;
+  record.user_id = grant.user_id;
+  record.team_id = grant.team_id;
+  record.org_id = grant.org_id;
+  record.model = admission_.demand().model;
+  record.status = status;
+  record.latency_ms = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::steady_clock::now() -
+                                                downstream_.record.start)
+                                                .count());
+  if (answered_by_ == nullptr) {
+    return record;
+  }
+  record.provider = answered_by_->provider->name;
+  record.deployment_model = answered_by_->upstream_model();
+  if (const auto& usage = downstream_.record.llm.usage) {
+    record.usage = *usage;
+  } else if (generated_bytes_ > 0) {
+    // The stream was cut before the provider said what it used: bill what was generated.
+    record.usage = {.input = needs_.prompt_tokens, .output = tokens_in_text(generated_bytes_)};
+    record.usage_estimated = true;
+  }
+  if (answered_by_->price != nullptr) {
+    record.cost = llm::pricing::cost(*answered_by_->price, record.usage);
+  }
+  return record;
+}
+
+asio::awaitable<void> LlmExchange::settle_usage(int status, bool wait_until_durable) {
+  governance::Governance* governance = worker_.governance();
+  if (governance == nullptr || !admission_.active()) {
+    co_return;
+  }
+  governance::UsageRecord record = usage_record(status);
+  if (!wait_until_durable) {
+    governance->settle(admission_, std::move(record), nullptr);
+    co_return;
+  }
+  // The ledger's thread wakes this exchange by cancelling the timer on its worker's thread.
+  auto durable = std::make_shared<asio::steady_timer>(downstream_.executor(),
+                                                      asio::steady_timer::time_point::max());
+  auto executor = downstream_.executor();
+  governance->settle(admission_, std::move(record),
+                     [durable, executor](const Result<void>& written) {
+                       if (!written) {
+                         spdlog::error("governance: the usage ledger could not be written (it "
+                                       "is retried): {}",
+                                       written.error().message());
+                       }
+                       asio::post(executor, [durable] { durable->cancel(); });
+                     });
+  co_await durable->async_wait(kAwait);
+}
+
+}  // namespace nexus::server

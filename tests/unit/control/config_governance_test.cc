@@ -1,0 +1,96 @@
+// The `governance` section: defaults, every key, and the errors (file, line, key).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "control/config/loader.h"
+
+namespace nexus::control {
+namespace {
+
+#define HEAD                                   \
+  "server: { listen: [\"127.0.0.1:8080\"] }\n" \
+  "routes: [{ match: {}, direct_response: {} }]\n"
+
+Result<config::Config> load(const std::string& yaml) { return load_config_text(yaml, "g.yaml"); }
+
+TEST(ConfigGovernance, AbsentMeansOff) {
+  auto loaded = load(HEAD);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_FALSE(loaded->governance.enabled);
+}
+
+TEST(ConfigGovernance, EmptySectionTakesEveryDefault) {
+  auto loaded = load(HEAD "governance:\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  const config::Governance& governance = loaded->governance;
+  EXPECT_TRUE(governance.enabled);
+  EXPECT_TRUE(governance.store.starts_with("sqlite:")) << governance.store;
+  EXPECT_TRUE(governance.store.ends_with("data/nexus.db")) << governance.store;
+  EXPECT_EQ(governance.time_zone, "UTC");
+  EXPECT_EQ(governance.default_max_tokens, 4096U);
+  EXPECT_FALSE(governance.admin.listen.has_value());
+}
+
+TEST(ConfigGovernance, EveryKey) {
+  auto loaded = load(HEAD
+                     "governance:\n"
+                     "  store: sqlite:/tmp/nexus-test/gov.db\n"
+                     "  time_zone: Europe/Paris\n"
+                     "  default_max_tokens: 1000\n"
+                     "  key_refresh: 2s\n"
+                     "  ledger_queue: 500\n"
+                     "  ledger_batch: 50\n"
+                     "  admin:\n"
+                     "    listen: 127.0.0.1:9091\n"
+                     "    key_sha256: "
+                     "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  const config::Governance& governance = loaded->governance;
+  EXPECT_EQ(governance.store, "sqlite:/tmp/nexus-test/gov.db");
+  EXPECT_EQ(governance.time_zone, "Europe/Paris");
+  EXPECT_EQ(governance.default_max_tokens, 1000U);
+  EXPECT_EQ(governance.key_refresh, std::chrono::seconds(2));
+  EXPECT_EQ(governance.ledger_queue, 500U);
+  EXPECT_EQ(governance.ledger_batch, 50U);
+  ASSERT_TRUE(governance.admin.listen.has_value());
+  EXPECT_EQ(governance.admin.listen->port, 9091);
+  EXPECT_EQ(governance.admin.key_sha256.size(), 64U);
+}
+
+struct BadCase {
+  const char* yaml;
+  const char* prefix;
+};
+
+TEST(ConfigGovernance, ErrorsNameTheFileLineAndKey) {
+  const BadCase cases[] = {
+      {HEAD "governance: { store: \"redis://x\" }\n",
+       "g.yaml:3: governance.store: expected sqlite:<path to the database file>"},
+      {HEAD "governance: { time_zone: Mars/Olympus }\n",
+       "g.yaml:3: governance.time_zone: unknown time zone \"Mars/Olympus\""},
+      {HEAD "governance: { default_max_tokens: 0 }\n",
+       "g.yaml:3: governance.default_max_tokens: expected an integer from 1"},
+      {HEAD "governance: { key_refresh: 10ms }\n",
+       "g.yaml:3: governance.key_refresh: expected at least 100ms"},
+      {HEAD "governance: { budgets: {} }\n", "g.yaml:3: governance: unknown key 'budgets'"},
+      {HEAD "governance:\n  admin: { listen: 127.0.0.1:9091 }\n",
+       "g.yaml:4: governance.admin.key_sha256: required key is missing"},
+      {HEAD "governance:\n  admin: { listen: 127.0.0.1:9091, key_sha256: abc }\n",
+       "g.yaml:4: governance.admin.key_sha256: expected the admin key's SHA-256 as 64 hex digits"},
+      {HEAD "governance:\n  admin: { key_sha256: abc }\n",
+       "g.yaml:4: governance.admin.listen: required key is missing"},
+      {HEAD "governance: { pepper_file: /nonexistent/pepper }\n",
+       "g.yaml:3: governance.pepper_file: "},
+  };
+  for (const BadCase& bad : cases) {
+    auto loaded = load(bad.yaml);
+    ASSERT_FALSE(loaded.has_value()) << bad.yaml;
+    EXPECT_EQ(loaded.error().code(), ErrorCode::kInvalidConfig);
+    EXPECT_TRUE(loaded.error().message().starts_with(bad.prefix))
+        << "got:      " << loaded.error().message() << "\nexpected: " << bad.prefix;
+  }
+}
+
+}  // namespace
+}  // namespace nexus::control
