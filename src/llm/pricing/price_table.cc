@@ -83,8 +83,8 @@ std::optional<std::string_view> strip_date_suffix(std::string_view model) {
   return std::nullopt;
 }
 
-void PriceTable::set(const std::string& provider, const std::string& model, Entry entry) {
-  entries_[provider].insert_or_assign(model, std::move(entry));
+void PriceTable::set(const std::string& provider, const std::string& model, const Entry& entry) {
+  entries_[provider].insert_or_assign(model, entry);
 }
 
 const PriceTable::Entry* PriceTable::entry(std::string_view provider,

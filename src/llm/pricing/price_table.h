@@ -95,7 +95,7 @@ class PriceTable {
   using Entries = std::map<std::string, std::map<std::string, Entry, std::less<>>, std::less<>>;
 
   // Adds the entry, or replaces the one with the same provider and model.
-  void set(const std::string& provider, const std::string& model, Entry entry);
+  void set(const std::string& provider, const std::string& model, const Entry& entry);
 
   // The price of `model` at `provider`: the entry (provider, model); else the provider-less
   // entry of `model`; else, for a dated snapshot id, the same two lookups of the undated name,
