@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/prices.h"
 #include "control/config/loader.h"
 #include "obs/logging.h"
 #include "server/server.h"
@@ -65,6 +66,15 @@ int run(int argc, char** argv) {
 
   auto* version_cmd = app.add_subcommand("version", "Print the version and exit");
 
+  auto* prices_cmd = app.add_subcommand("prices", "The price table (docs/pricing.md)");
+  prices_cmd->require_subcommand(1);
+  auto* check_cmd = prices_cmd->add_subcommand(
+      "check", "List the deployments without a price (exit 1 when there are any)");
+  check_cmd->add_option("-c,--config", config_path, "YAML configuration file")->required();
+  auto* list_cmd = prices_cmd->add_subcommand(
+      "list", "Print the price table (the built-in one, or a config's with its overrides)");
+  list_cmd->add_option("-c,--config", config_path, "YAML configuration file");
+
   try {  // CLI11 reports usage errors by exception; this is the process boundary
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -76,6 +86,12 @@ int run(int argc, char** argv) {
   }
   if (*validate_cmd) {
     return validate(config_path);
+  }
+  if (*check_cmd) {
+    return prices_check(config_path);
+  }
+  if (*list_cmd) {
+    return prices_list(config_path);
   }
   return serve(config_path, log_level);
 }

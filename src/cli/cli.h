@@ -1,4 +1,4 @@
-// The `nexus` command line: serve, validate, version.
+// The `nexus` command line: serve, validate, version, prices check|list.
 #pragma once
 
 namespace nexus::cli {

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "control/storage/sqlite_store.h"
 #include "governance/key_secret.h"
 #include "llm/pricing/money.h"
 
@@ -83,8 +82,9 @@ void Admission::release() {
   }
 }
 
-Governance::Governance(const config::Governance& config, std::unique_ptr<Store> store,
-                       std::string pepper, std::shared_ptr<const TimeZone> zone)
+Governance::Governance(Passkey /*only open() makes one*/, const config::Governance& config,
+                       std::unique_ptr<Store> store, std::string pepper,
+                       std::shared_ptr<const TimeZone> zone)
     : config_(config),
       store_(std::move(store)),
       pepper_(std::move(pepper)),
@@ -100,7 +100,7 @@ Result<std::unique_ptr<Governance>> Governance::open(const config::Governance& c
                     config.store);
   }
   const std::filesystem::path path = config.store.substr(kSqlite.size());
-  auto store = storage::open_sqlite_store(path.string());
+  auto store = open_sqlite_store(path.string());
   if (!store) {
     return std::unexpected(std::move(store.error()));
   }
@@ -120,8 +120,8 @@ Result<std::unique_ptr<Governance>> Governance::open(const config::Governance& c
   if (!zone) {
     return std::unexpected(std::move(zone.error()));
   }
-  std::unique_ptr<Governance> governance(
-      new Governance(config, std::move(store), std::move(pepper), std::move(*zone)));
+  auto governance = std::make_unique<Governance>(Passkey{}, config, std::move(store),
+                                                 std::move(pepper), std::move(*zone));
   if (auto loaded = governance->reload_keys(); !loaded) {
     return std::unexpected(std::move(loaded.error()));
   }

@@ -90,6 +90,14 @@ class Governance {
   // Ditto, on a store the caller made (tests, the admin API's own tests).
   static Result<std::unique_ptr<Governance>> open(const config::Governance& config,
                                                   std::unique_ptr<Store> store, std::string pepper);
+  // Only open() can make one (a public constructor, for make_unique).
+  class Passkey {
+    friend class Governance;
+    Passkey() = default;
+  };
+  Governance(Passkey /*only open() makes one*/, const config::Governance& config,
+             std::unique_ptr<Store> store, std::string pepper,
+             std::shared_ptr<const TimeZone> zone);
   Governance(const Governance&) = delete;
   Governance& operator=(const Governance&) = delete;
   // Writes the ledger's queue out (bounded) and stops the threads.
@@ -128,8 +136,6 @@ class Governance {
   [[nodiscard]] std::shared_ptr<ScopeState> scope(ScopeKind kind, std::string_view id) const;
 
  private:
-  Governance(const config::Governance& config, std::unique_ptr<Store> store, std::string pepper,
-             std::shared_ptr<const TimeZone> zone);
   using Directory = std::unordered_map<std::string, std::shared_ptr<const Grant>>;
 
   // The scope's state, made on first sight with its spend in the current period read from the

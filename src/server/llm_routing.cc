@@ -144,7 +144,8 @@ const Snapshot::LlmDeployment* AttemptPlan::choose(const Snapshot::LlmGroup& gro
       at_capacity_ = true;
       continue;
     }
-    candidates.push_back({.deployment = &deployment, .state = &state, .usage = &usage});
+    candidates.push_back(
+        {.deployment = &deployment, .state = &state, .usage = &usage, .price = target.price});
     targets.push_back(&target);
   }
   // A failover is a retry: the group's budget bounds them, so that an outage of every

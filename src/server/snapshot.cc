@@ -4,6 +4,7 @@
 #include <set>
 
 #include "http/filter/filter.h"
+#include "llm/pricing/deployment_price.h"
 
 namespace nexus::server {
 
@@ -40,7 +41,8 @@ void build_model_groups(Snapshot& snapshot) {
                                       .provider = &provider,
                                       .cluster = cluster_id(snapshot, provider.cluster),
                                       .token_cluster = cluster_id(snapshot, provider.oauth.cluster),
-                                      .id = snapshot.deployments.size()});
+                                      .id = snapshot.deployments.size(),
+                                      .price = llm::pricing::deployment_price(cfg, deployment)});
     }
     snapshot.models.emplace(model.name, std::move(group));
   }

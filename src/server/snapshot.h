@@ -11,6 +11,7 @@
 
 #include "http/http1/parser.h"
 #include "http/http2/server_session.h"
+#include "llm/pricing/price_table.h"
 #include "llm/routing/usage_window.h"
 #include "net/tls.h"
 #include "nexus/config/config.h"
@@ -30,6 +31,9 @@ struct Snapshot {
     size_t cluster;  // the provider's cluster id; kNoCluster for in-process providers (echo)
     size_t token_cluster = kNoCluster;  // its token endpoint's (provider->oauth), if any
     size_t id = 0;                      // index in `deployments` (per-worker state, usage)
+    // What it charges: its own price, else the price table's (llm/pricing/deployment_price.h);
+    // null: unpriced. Points into `config`.
+    const llm::pricing::ModelPrice* price = nullptr;
 
     [[nodiscard]] const std::string& upstream_model() const { return deployment->model; }
   };

@@ -18,6 +18,11 @@ namespace nexus::filter {
 class FilterFactory;
 }
 
+namespace nexus::llm::pricing {  // llm/pricing/price_table.h
+struct ModelPrice;
+class PriceTable;
+}  // namespace nexus::llm::pricing
+
 namespace nexus::config {
 
 // A filter chain: the factories of its filters, in the order they see the request.
@@ -283,7 +288,10 @@ struct OAuthClient {
 struct Provider {
   std::string name;
   ProviderType type = ProviderType::kEcho;
-  std::string preset;     // openai_compatible: the preset the defaults came from
+  std::string preset;  // openai_compatible: the preset the defaults came from
+  // What prices are looked up by (docs/pricing.md): the type as written ("openai", "bedrock",
+  // "openai_compatible"...), or an openai_compatible provider's preset ("groq").
+  std::string kind;
   std::string api_key;    // sent as Authorization: Bearer (OpenAI-shaped), x-api-key (Anthropic)
                           // or x-goog-api-key (Gemini)
   std::string base_url;   // "https://api.openai.com/v1"
@@ -324,12 +332,6 @@ struct Capabilities {
   bool json_schema = true;
 };
 
-// USD per million tokens, for the cost strategy.
-struct Price {
-  double input = 0;
-  double output = 0;
-};
-
 // One place a model is served: a provider, its model id, and what it may get.
 struct Deployment {
   std::string provider;  // a key of Config::providers
@@ -341,7 +343,8 @@ struct Deployment {
   // deployment, or fails fast; 0 = no limit.
   uint32_t max_concurrent = 0;
   Capabilities capabilities;
-  std::optional<Price> price;
+  // Its own price (`price`), which wins over the price table's; null: the table's, if any.
+  std::shared_ptr<const llm::pricing::ModelPrice> price;
   // Active checks (opt-in: they call the provider): the provider's cheapest free call, its model
   // list, every interval; `path` and `host` are not used (the provider's own are), and
   // expected_status is 2xx and 429 (reachable, and the key is accepted).
@@ -443,6 +446,9 @@ struct Config {
   FilterChain global_filters;        // the global chain, for requests that match no route
   Logging logging;
   Governance governance;
+  // What tokens cost by provider kind and model (docs/pricing.md): the built-in table with the
+  // `prices` section's file and entries applied. Never null in a loaded config.
+  std::shared_ptr<const llm::pricing::PriceTable> prices;
 };
 
 }  // namespace nexus::config

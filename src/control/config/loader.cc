@@ -77,9 +77,8 @@ Result<config::Config> parse_document(const Reader& r, const YAML::Node& documen
   if (!document.IsNull() && !document.IsMap()) {
     return r.error(root, "expected a mapping with server, clusters, routes, filters, logging");
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(
-      root, {"server", "clusters", "providers", "models", "routes", "filters", "logging",
-             "governance"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(root, {"server", "clusters", "providers", "models", "prices",
+                                          "routes", "filters", "logging", "governance"}));
   config::Config out;
   out.source_file = source_name;
   NEXUS_CONFIG_TRY(config_internal::parse_server(r, r.child(root, "server"), out.server));
@@ -89,6 +88,7 @@ Result<config::Config> parse_document(const Reader& r, const YAML::Node& documen
                                                     out.providers, left_out));
   NEXUS_CONFIG_TRY(config_internal::parse_models(r, r.child(root, "models"), out.providers,
                                                  left_out, out.models));
+  NEXUS_CONFIG_TRY(config_internal::parse_prices(r, r.child(root, "prices"), out.prices));
   NEXUS_CONFIG_TRY(config_internal::parse_logging(r, r.child(root, "logging"), out.logging));
   NEXUS_CONFIG_TRY(
       config_internal::parse_governance(r, r.child(root, "governance"), out.governance));
@@ -153,6 +153,30 @@ int second_document_line(const std::string& yaml) {
 
 Result<config::Config> load(std::string_view yaml, const std::string& source_name,
                             const std::filesystem::path& base_dir) {
+  config::Config out;
+  auto parsed = config_internal::parse_yaml_document(
+      yaml, source_name, base_dir,
+      [&](const Reader& reader, const YAML::Node& document) -> Result<void> {
+        auto config = parse_document(reader, document, source_name);
+        if (!config) {
+          return std::unexpected(std::move(config.error()));
+        }
+        out = std::move(*config);
+        return {};
+      });
+  if (!parsed) {
+    return std::unexpected(std::move(parsed.error()));
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace config_internal {
+
+Result<void> parse_yaml_document(std::string_view yaml, const std::string& source_name,
+                                 const std::filesystem::path& base_dir,
+                                 const DocumentParser& parse) {
   Reader reader(source_name, base_dir);
   try {
     const std::string text(yaml);
@@ -161,7 +185,7 @@ Result<config::Config> load(std::string_view yaml, const std::string& source_nam
       // The second document would be ignored silently; a stray "---" is more likely a mistake.
       return reader.error(line, "", "only one YAML document is allowed");
     }
-    return parse_document(reader, document, source_name);
+    return parse(reader, document);
   } catch (const YAML::Exception& e) {
     return fail(ErrorCode::kInvalidConfig,
                 source_name + ":" + std::to_string(line_of(e.mark)) + ": syntax error: " + e.msg);
@@ -170,9 +194,7 @@ Result<config::Config> load(std::string_view yaml, const std::string& source_nam
   }
 }
 
-}  // namespace
-
-Result<config::Config> load_config_file(const std::string& path) {
+Result<std::string> read_text_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     return fail(ErrorCode::kInvalidConfig, path + ": cannot read: is a directory");
@@ -186,8 +208,18 @@ Result<config::Config> load_config_file(const std::string& path) {
   if (in.bad()) {
     return fail(ErrorCode::kInvalidConfig, path + ": cannot read: " + std::strerror(errno));
   }
+  return text.str();
+}
+
+}  // namespace config_internal
+
+Result<config::Config> load_config_file(const std::string& path) {
+  auto text = config_internal::read_text_file(path);
+  if (!text) {
+    return std::unexpected(std::move(text.error()));
+  }
   // Relative paths inside the file (certificates, CA, log file) are relative to the file itself.
-  return load(text.str(), path, std::filesystem::path(path).parent_path());
+  return load(*text, path, std::filesystem::path(path).parent_path());
 }
 
 Result<config::Config> load_config_text(std::string_view yaml, const std::string& source_name) {

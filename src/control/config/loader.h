@@ -6,6 +6,7 @@
 // environment before a value is checked; an unset ${VAR} without a default is an error.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,9 @@ Result<config::Config> load_config_file(const std::string& path);
 
 // The same from text; `source_name` stands in for the file name in messages.
 Result<config::Config> load_config_text(std::string_view yaml, const std::string& source_name);
+
+// The price table shipped in the binary (data/prices.yaml, docs/pricing.md), parsed once; what
+// a config without a `prices` section uses.
+Result<std::shared_ptr<const llm::pricing::PriceTable>> builtin_price_table();
 
 }  // namespace nexus::control

@@ -49,14 +49,7 @@ Result<void> parse_deployment(const Reader& r, const Field& field, const std::st
   NEXUS_CONFIG_TRY(r.read(field, "tools", can.tools));
   NEXUS_CONFIG_TRY(r.read(field, "vision", can.vision));
   NEXUS_CONFIG_TRY(r.read(field, "json_schema", can.json_schema));
-  if (const Field price = r.child(field, "price"); price.present) {
-    NEXUS_CONFIG_TRY(r.check_mapping(price, {"input", "output"}));
-    NEXUS_CONFIG_TRY(r.require(r.child(price, "input")));
-    NEXUS_CONFIG_TRY(r.require(r.child(price, "output")));
-    config::Price& prices = out.price.emplace();
-    NEXUS_CONFIG_TRY(r.read_number(price, "input", prices.input, 0, 10000));
-    NEXUS_CONFIG_TRY(r.read_number(price, "output", prices.output, 0, 10000));
-  }
+  NEXUS_CONFIG_TRY(parse_deployment_price(r, r.child(field, "price"), out.price));
   const auto provider = providers.defined.find(out.provider);
   return parse_deployment_health_check(
       r, r.child(field, "health_check"),

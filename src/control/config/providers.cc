@@ -107,6 +107,7 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
   if (preset_field.present && *type != "openai_compatible") {
     return r.error(preset_field, "only allowed with type: openai_compatible");
   }
+  out.kind = *type;  // a preset's name replaces it below
   if (*type == "echo") {
     out.type = config::ProviderType::kEcho;
     return false;
@@ -161,6 +162,7 @@ Result<bool> parse_type(const Reader& r, const Field& field, config::Provider& o
   }
   out.base_url = preset->base_url;
   out.reasoning_content = preset->reasoning_content;
+  out.kind = out.preset;
   return preset->needs_api_key;
 }
 

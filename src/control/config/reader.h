@@ -58,6 +58,8 @@ class Reader {
   // Relative file paths in the config are resolved against `base_dir` (empty: the working dir).
   Reader(std::string source_name, std::filesystem::path base_dir, EnvLookup lookup = getenv_lookup);
 
+  // The file name errors start with.
+  [[nodiscard]] const std::string& source_name() const { return source_name_; }
   [[nodiscard]] std::unexpected<Error> error(const Field& at, std::string_view message) const;
   [[nodiscard]] std::unexpected<Error> error(int line, std::string_view path,
                                              std::string_view message) const;

@@ -1,7 +1,12 @@
 // One parser per top-level section of the configuration; loader.cc runs them in order.
 #pragma once
 
+#include <filesystem>
+#include <functional>
+#include <memory>
 #include <set>
+#include <string>
+#include <string_view>
 
 #include "control/config/reader.h"
 #include "nexus/config/config.h"
@@ -56,6 +61,24 @@ Result<void> parse_listener(const Reader& reader, const Field& field, config::Li
 
 // `governance` (absent: off): store, pepper, time zone, ledger bounds, admin listener.
 Result<void> parse_governance(const Reader& reader, const Field& field, config::Governance& out);
+
+// `prices` (docs/pricing.md): the built-in table, unless `builtin: false`, with the section's
+// `file` and then its `models` applied; absent: the built-in table as it is.
+Result<void> parse_prices(const Reader& reader, const Field& field,
+                          std::shared_ptr<const llm::pricing::PriceTable>& out);
+// A deployment's `price` (absent: `out` stays null): the rate keys of a table entry.
+Result<void> parse_deployment_price(const Reader& reader, const Field& field,
+                                    std::shared_ptr<const llm::pricing::ModelPrice>& out);
+
+// Another YAML document than the config (a price file): one document, parsed by `parse` with a
+// Reader of its own (messages name `source_name`; relative paths resolve against `base_dir`).
+// yaml-cpp's exceptions become errors here, as for the config itself.
+using DocumentParser = std::function<Result<void>(const Reader&, const YAML::Node&)>;
+Result<void> parse_yaml_document(std::string_view yaml, const std::string& source_name,
+                                 const std::filesystem::path& base_dir,
+                                 const DocumentParser& parse);
+// A whole file's bytes; errors read "PATH: cannot read: reason".
+Result<std::string> read_text_file(const std::string& path);
 
 // `logging`: level and access log.
 Result<void> parse_logging(const Reader& reader, const Field& field, config::Logging& out);

@@ -89,14 +89,13 @@ size_t cheapest(const config::Model& group, std::span<const Candidate> candidate
     return ceiling > 0 && latency.known() && latency.micros() > ceiling;
   };
   const bool all_too_slow = std::ranges::all_of(candidates, too_slow);
-  const auto output =
-      static_cast<double>(needs.max_output != 0 ? needs.max_output : kAssumedOutputTokens);
-  const auto input = static_cast<double>(needs.prompt_tokens);
+  const Usage estimate{.input = needs.prompt_tokens,
+                       .output = needs.max_output != 0 ? needs.max_output : kAssumedOutputTokens};
   return lowest(candidates, random, [&](const Candidate& candidate) {
     // Unpriced after every priced one, slow after every fast one.
     double cost = std::numeric_limits<double>::max() / 4;
-    if (const auto& price = candidate.deployment->price) {
-      cost = (input * price->input + output * price->output) / 1e6;
+    if (candidate.price != nullptr) {
+      cost = static_cast<double>(pricing::cost(*candidate.price, estimate));
     }
     if (!all_too_slow && too_slow(candidate)) {
       cost += std::numeric_limits<double>::max() / 2;

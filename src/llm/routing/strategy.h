@@ -6,6 +6,7 @@
 #include <span>
 #include <string_view>
 
+#include "llm/pricing/price_table.h"
 #include "llm/routing/deployment_state.h"
 #include "llm/routing/request_needs.h"
 #include "llm/routing/usage_window.h"
@@ -18,6 +19,8 @@ struct Candidate {
   const config::Deployment* deployment;
   DeploymentState* state;  // this worker's
   UsageWindow* usage;      // all workers'
+  // What it charges (llm/pricing/deployment_price.h, resolved in the snapshot); null: unpriced.
+  const pricing::ModelPrice* price = nullptr;
 };
 
 // The position in `candidates` (not empty) of the one `group.strategy` picks:
@@ -27,7 +30,8 @@ struct Candidate {
 // - least_latency: the lowest moving average of time to first token (streams) or of the whole
 //   answer; a deployment never measured first; and a share (`exploration`) at random, so that
 //   the slower ones keep being measured and a recovered one is noticed;
-// - cost: the lowest price for the request's estimated tokens; deployments slower than
+// - cost: the lowest cost (pricing::cost) of the request's estimated tokens: its prompt at the
+//   uncached input rate, max_tokens (or 500) of output; deployments slower than
 //   `latency_ceiling` only when all are; unpriced ones last;
 // - usage: the lowest share of its rpm/tpm used over the last minute.
 size_t pick(const config::Model& group, std::span<const Candidate> candidates,

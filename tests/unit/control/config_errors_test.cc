@@ -34,8 +34,7 @@ const std::vector<BadCase> kSyntaxAndStructure = {
      "bad.yaml:1: (root): expected a mapping with server, clusters, routes, filters, logging"},
     {"unknown top-level key", SERVER_LINE HEALTH_ROUTE "logg: {}\n",
      "bad.yaml:3: (root): unknown key 'logg' (expected one of: server, clusters, providers, "
-     "models, routes, "
-     "filters, logging)"},
+     "models, prices, routes, filters, logging)"},
     // Filter lists: the entry's own keys, then the filter's config through its parser.
     {"filter entry not a mapping", SERVER_LINE HEALTH_ROUTE "filters:\n  - cors\n",
      "bad.yaml:4: filters[0]: expected a mapping like '- cors: {...}'"},
@@ -476,6 +475,63 @@ const std::vector<BadCase> kLogging = {
      "bad.yaml:4: logging.access_log.path: expected stdout, stderr or a file path"},
 };
 
+// The `prices` section (docs/pricing.md); an entry starts on line 5.
+#define PRICES SERVER_LINE HEALTH_ROUTE "prices:\n  models:\n"
+const std::vector<BadCase> kPrices = {
+    {"prices not a mapping", SERVER_LINE HEALTH_ROUTE "prices: [a]\n", "bad.yaml:3: prices: "},
+    {"prices unknown key", SERVER_LINE HEALTH_ROUTE "prices: { files: x }\n",
+     "bad.yaml:3: prices: unknown key 'files' (expected one of: builtin, file, models)"},
+    {"builtin not a boolean", SERVER_LINE HEALTH_ROUTE "prices: { builtin: maybe }\n",
+     "bad.yaml:3: prices.builtin: "},
+    {"missing price file", SERVER_LINE HEALTH_ROUTE "prices: { file: /nonexistent/p.yaml }\n",
+     "bad.yaml:3: prices.file: cannot read file '/nonexistent/p.yaml': "},
+    {"models not a list", SERVER_LINE HEALTH_ROUTE "prices: { models: { a: 1 } }\n",
+     "bad.yaml:3: prices.models: expected a list"},
+    {"entry without model", PRICES "    - { provider: openai, input: 1, output: 1 }\n",
+     "bad.yaml:5: prices.models[0].model: required key is missing"},
+    {"entry without output", PRICES "    - { model: m, input: 1 }\n",
+     "bad.yaml:5: prices.models[0].output: required key is missing"},
+    {"entry unknown key", PRICES "    - { model: m, input: 1, output: 1, inputs: 2 }\n",
+     "bad.yaml:5: prices.models[0]: unknown key 'inputs'"},
+    {"empty provider kind", PRICES "    - { provider: \"\", model: m, input: 1, output: 1 }\n",
+     "bad.yaml:5: prices.models[0].provider: the provider kind cannot be empty"},
+    {"empty provider in a list",
+     PRICES "    - { provider: [a, \"\"], model: m, input: 1, output: 1 }\n",
+     "bad.yaml:5: prices.models[0].provider[1]: the provider kind cannot be empty"},
+    {"empty model id", PRICES "    - { model: \"\", input: 1, output: 1 }\n",
+     "bad.yaml:5: prices.models[0].model: the model id cannot be empty"},
+    {"negative rate", PRICES "    - { model: m, input: -1, output: 1 }\n",
+     "bad.yaml:5: prices.models[0].input: expected a number from 0 to 10000, got '-1'"},
+    {"exponent", PRICES "    - { model: m, input: 1, output: 2e-1 }\n",
+     "bad.yaml:5: prices.models[0].output: expected a number from 0 to 10000, got '2e-1'"},
+    {"rate too large", PRICES "    - { model: m, input: 10000.5, output: 1 }\n",
+     "bad.yaml:5: prices.models[0].input: expected a number from 0 to 10000, got '10000.5'"},
+    {"rate too precise", PRICES "    - { model: m, input: 1, output: 1, cache_read: 0.0000001 }\n",
+     "bad.yaml:5: prices.models[0].cache_read: expected a number from 0 to 10000 with at most 6 "
+     "decimal places (a millionth of a dollar per million tokens), got '0.0000001'"},
+    {"fee too precise",
+     PRICES "    - { model: m, input: 1, output: 1, per_request: 0.0000000001 }\n",
+     "bad.yaml:5: prices.models[0].per_request: expected a number from 0 to 1000 with at most 9 "
+     "decimal places (a billionth of a dollar), got '0.0000000001'"},
+    {"tier without threshold",
+     PRICES "    - { model: m, input: 1, output: 1, long_context: { input: 2, output: 2 } }\n",
+     "bad.yaml:5: prices.models[0].long_context.above_input_tokens: required key is missing"},
+    {"tier threshold 0",
+     PRICES "    - { model: m, input: 1, output: 1,\n"
+            "        long_context: { above_input_tokens: 0, input: 2, output: 2 } }\n",
+     "bad.yaml:6: prices.models[0].long_context.above_input_tokens: expected an integer from 1 "},
+    {"tier without rates",
+     PRICES "    - { model: m, input: 1, output: 1, long_context: { above_input_tokens: 9 } }\n",
+     "bad.yaml:5: prices.models[0].long_context.input: required key is missing"},
+    {"batch with a fee",
+     PRICES "    - { model: m, input: 1, output: 1,\n"
+            "        batch: { input: 1, output: 1, per_request: 1 } }\n",
+     "bad.yaml:6: prices.models[0].batch: unknown key 'per_request'"},
+    {"dated_snapshots not a boolean",
+     PRICES "    - { model: m, input: 1, output: 1, dated_snapshots: often }\n",
+     "bad.yaml:5: prices.models[0].dated_snapshots: "},
+};
+
 void expect_errors(const std::vector<BadCase>& cases) {
   ::unsetenv("NEXUS_T_UNSET_VAR");
   for (const BadCase& c : cases) {
@@ -493,6 +549,7 @@ TEST(ConfigErrors, Server) { expect_errors(kServer); }
 TEST(ConfigErrors, Clusters) { expect_errors(kClusters); }
 TEST(ConfigErrors, Routes) { expect_errors(kRoutes); }
 TEST(ConfigErrors, Logging) { expect_errors(kLogging); }
+TEST(ConfigErrors, Prices) { expect_errors(kPrices); }
 
 // A fresh directory per test under /tmp, removed afterwards.
 class TempDir {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "control/config/loader.h"
+#include "llm/pricing/price_table.h"
 
 namespace nexus::control {
 namespace {
@@ -51,8 +52,9 @@ TEST(ConfigModels, GroupWithDeploymentsAndPolicies) {
   EXPECT_EQ(first.capabilities.context_window, 128000U);
   EXPECT_FALSE(first.capabilities.vision);
   EXPECT_TRUE(first.capabilities.tools);
-  ASSERT_TRUE(first.price.has_value());
-  EXPECT_DOUBLE_EQ(first.price.value_or(config::Price{}).input, 2.5);
+  ASSERT_NE(first.price, nullptr);
+  EXPECT_EQ(first.price->tokens.input, 2'500'000);  // micro-USD per million tokens
+  EXPECT_EQ(first.price->tokens.output, 10'000'000);
   EXPECT_EQ(gpt.deployments[1].model, "gpt");  // defaults to the group's name
   const config::Model& claude = loaded->models[1];
   ASSERT_EQ(claude.deployments.size(), 1U);
@@ -121,6 +123,15 @@ const BadCase kBad[] = {
      "vision, json_schema, price, health_check)"},
     {"price not a number", HEAD "  - { name: m, provider: a, price: { input: x, output: 1 } }\n",
      "m.yaml:7: models[0].price.input: expected a number from 0 to 10000, got 'x'"},
+    {"price without output", HEAD "  - { name: m, provider: a, price: { input: 1 } }\n",
+     "m.yaml:7: models[0].price.output: required key is missing"},
+    {"price cache rate not a number",
+     HEAD "  - { name: m, provider: a, price: { input: 1, output: 2, cache_read: x } }\n",
+     "m.yaml:7: models[0].price.cache_read: expected a number from 0 to 10000, got 'x'"},
+    {"price names no model",
+     HEAD "  - { name: m, provider: a, price: { model: x, input: 1, output: 2 } }\n",
+     "m.yaml:7: models[0].price: unknown key 'model' (expected one of: input, output, "
+     "cache_read, cache_write, reasoning, per_request, per_image, long_context, batch)"},
     {"exploration too large", HEAD "  - { name: m, provider: a, exploration: 0.9 }\n",
      "m.yaml:7: models[0].exploration: expected a number from 0 to 0.5, got '0.9'"},
     {"empty deployments", HEAD "  - { name: m, deployments: [] }\n",

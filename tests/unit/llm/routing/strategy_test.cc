@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -109,17 +110,24 @@ TEST(RoutingStrategy, EwmaFollowsAChangeWithinAFewSamples) {
   EXPECT_GT(ewma.micros(), 160000);  // 1 - 0.7^5 of the step
 }
 
+// USD per million tokens as the pricing unit (micro-USD per million tokens).
+pricing::ModelPrice price(double input, double output) {
+  pricing::ModelPrice out;
+  out.tokens.input = std::llround(input * 1e6);
+  out.tokens.output = std::llround(output * 1e6);
+  return out;
+}
+
 TEST(RoutingStrategy, CostTakesTheCheapestForTheRequestUnlessTooSlow) {
-  config::Deployment dear = weighted(1);
-  dear.price = config::Price{.input = 5, .output = 15};
-  config::Deployment cheap = weighted(1);
-  cheap.price = config::Price{.input = 0.15, .output = 0.6};
-  config::Deployment unpriced = weighted(1);
-  Fixture f({unpriced, dear, cheap}, config::RoutingStrategy::kCost);
+  Fixture f({weighted(1), weighted(1), weighted(1)}, config::RoutingStrategy::kCost);
+  pricing::ModelPrice dear = price(5, 15);
+  pricing::ModelPrice cheap = price(0.15, 0.6);
+  f.candidates[1].price = &dear;
+  f.candidates[2].price = &cheap;  // candidates[0] is unpriced
   EXPECT_EQ(f.picks(20), (std::map<size_t, int>{{2, 20}}));
   // Output-heavy against input-heavy prices: the request's own tokens decide.
-  f.deployments[1].price = config::Price{.input = 0.1, .output = 20};
-  f.deployments[2].price = config::Price{.input = 1, .output = 1};
+  dear = price(0.1, 20);
+  cheap = price(1, 1);
   EXPECT_EQ(f.pick(RequestNeeds{.prompt_tokens = 100000, .max_output = 10}), 1U);
   EXPECT_EQ(f.pick(RequestNeeds{.prompt_tokens = 10, .max_output = 100000}), 2U);
   // Over the latency ceiling: the next cheapest; all over it: the cheapest again.
@@ -129,6 +137,22 @@ TEST(RoutingStrategy, CostTakesTheCheapestForTheRequestUnlessTooSlow) {
   f.states[1].total.add(300ms);
   f.states[0].total.add(300ms);
   EXPECT_EQ(f.pick(RequestNeeds{.prompt_tokens = 10, .max_output = 100000}), 2U);
+}
+
+TEST(RoutingStrategy, CostCountsTheLongContextTierAndPerRequestFees) {
+  Fixture f({weighted(1), weighted(1)}, config::RoutingStrategy::kCost);
+  pricing::ModelPrice tiered = price(1, 1);
+  tiered.long_context =
+      pricing::LongContextTier{.above_input_tokens = 1000, .rates = price(10, 10).tokens};
+  pricing::ModelPrice flat = price(2, 2);
+  f.candidates[0].price = &tiered;
+  f.candidates[1].price = &flat;
+  EXPECT_EQ(f.pick(RequestNeeds{.prompt_tokens = 1000, .max_output = 10}), 0U);
+  EXPECT_EQ(f.pick(RequestNeeds{.prompt_tokens = 1001, .max_output = 10}), 1U);  // the tier
+  // A fee per request outweighs cheaper tokens on small requests.
+  tiered.long_context.reset();
+  tiered.per_request = 1'000'000;  // $0.001
+  EXPECT_EQ(f.pick(RequestNeeds{.prompt_tokens = 100, .max_output = 10}), 1U);
 }
 
 TEST(RoutingStrategy, UsageTakesTheLeastUsedShareOfItsLimits) {
