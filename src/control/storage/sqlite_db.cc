@@ -1,5 +1,7 @@
 #include "control/storage/sqlite_db.h"
 
+#include <spdlog/spdlog.h>
+
 #include <utility>
 
 namespace nexus::storage {
@@ -159,8 +161,11 @@ Result<Transaction> Transaction::begin(SqliteDb& db, std::string_view operation)
 Transaction::~Transaction() {
   // After a failed statement SQLite may already have rolled the transaction back itself.
   if (db_ != nullptr && sqlite3_get_autocommit(db_->handle()) == 0) {
-    if (auto statement = db_->prepare(operation_, "ROLLBACK")) {
-      (void)statement->run();  // nothing better to do: the connection reports it next time
+    auto statement = db_->prepare(operation_, "ROLLBACK");
+    Result<void> rolled_back = statement ? statement->run() : std::unexpected(statement.error());
+    if (!rolled_back) {
+      // Rare (the connection is broken): the next BEGIN fails and reports it to its caller.
+      spdlog::error("rollback after a failed {}: {}", operation_, rolled_back.error().message());
     }
   }
 }

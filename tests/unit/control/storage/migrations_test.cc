@@ -59,9 +59,7 @@ TEST(SqliteMigrationsTest, AnOlderDatabaseIsMigratedAndKeepsItsData) {
   }
   auto store = governance::open_sqlite_store(path);
   ASSERT_TRUE(store) << store.error().message();
-  auto org = (*store)->get_org("org_old");
-  ASSERT_TRUE(org && org->has_value());
-  EXPECT_EQ((*org)->name, "Old");
+  EXPECT_EQ(testing::must_find((*store)->get_org("org_old")).name, "Old");
   const std::vector<governance::UsageRecord> usage{testing::usage_record("req-1", 1, 1)};
   EXPECT_TRUE((*store)->append_usage(usage)) << "the ledger's migration ran";
 
