@@ -1,6 +1,8 @@
 #include "control/storage/sqlite_db.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <utility>
 
@@ -108,6 +110,13 @@ bool Statement::is_null(int column) const {
 }
 
 Result<SqliteDb> SqliteDb::open(const std::string& path) {
+  // A new database is created readable by its owner only: it holds key hashes, usage and the
+  // audit log. (SQLite would create it 0644 less the umask; it accepts an empty file as an empty
+  // database, and gives its -wal and -shm files the database's permissions.)
+  const int created = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (created >= 0) {
+    ::close(created);
+  }
   sqlite3* raw = nullptr;
   // NOMUTEX: the owner serialises all use of the connection, SQLite's own lock would be a second.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;

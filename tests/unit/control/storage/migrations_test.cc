@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "governance/store.h"
 #include "store_test_support.h"
 
@@ -39,6 +41,10 @@ TEST(SqliteMigrationsTest, AnEmptyDatabaseIsBroughtToTheLatestVersion) {
   EXPECT_GT(query_int(db, "SELECT MIN(applied_at) FROM schema_migrations"), 1'700'000'000'000)
       << "applied_at is a Unix time in milliseconds";
   EXPECT_EQ(query_text(db, "PRAGMA journal_mode"), "wal");
+  const auto permissions = std::filesystem::status(path).permissions();
+  EXPECT_EQ(permissions & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none)
+      << "key hashes and usage are for the owner only";
   EXPECT_EQ(query_int(db,
                       "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                       "('orgs', 'teams', 'users', 'keys', 'usage', 'audit', 'meta')"),

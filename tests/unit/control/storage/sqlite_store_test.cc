@@ -157,6 +157,13 @@ TEST_F(SqliteStoreTest, ReferencesAreChecked) {
   EXPECT_EQ(same_name.error().code(), ErrorCode::kBadRequest);
   EXPECT_NE(same_name.error().message().find("UNIQUE"), std::string::npos);
 
+  VirtualKey bad_metadata = make_key("key_a");
+  bad_metadata.metadata = "{not json";
+  auto refused = store_->put_key(bad_metadata);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kBadRequest);
+  EXPECT_NE(refused.error().message().find("CHECK"), std::string::npos);
+
   ASSERT_TRUE(store_->put_key(make_key("key_a")));
   VirtualKey same_hash = make_key("key_b");
   same_hash.hash = "hash-of-key_a";
