@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -37,11 +38,37 @@ models:
             "model mine: provider self (openai_compatible), model my-model: no price\n");
 }
 
-TEST(PricesCli, TheQuickstartIsPricedWithEveryProvider) {
-  for (const char* key : {"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY",
-                          "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}) {
-    ::setenv(key, "test-key", /*overwrite=*/0);
+// Sets an environment variable for a scope, then puts back what was there (other tests read
+// the same keys).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) {
+      old_ = old;
+    }
+    ::setenv(name, value, 1);
   }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+TEST(PricesCli, TheQuickstartIsPricedWithEveryProvider) {
+  const ScopedEnv openai("OPENAI_API_KEY", "test-key");
+  const ScopedEnv anthropic("ANTHROPIC_API_KEY", "test-key");
+  const ScopedEnv gemini("GEMINI_API_KEY", "test-key");
+  const ScopedEnv aws_key("AWS_ACCESS_KEY_ID", "test-key");
+  const ScopedEnv aws_secret("AWS_SECRET_ACCESS_KEY", "test-key");
   auto config = control::load_config_file(NEXUS_SOURCE_DIR "/examples/quickstart.yaml");
   ASSERT_TRUE(config.has_value()) << config.error().message();
   ASSERT_GT(config->models.size(), 5U);  // the optional providers are in
