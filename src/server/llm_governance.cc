@@ -5,6 +5,7 @@
 // received whole is never missing from the ledger, even after a kill -9).
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
 #include <chrono>
 
 #include "governance/governance.h"

@@ -27,8 +27,6 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
     } else {
       return r.error(store, "expected sqlite:<path to the database file>");
     }
-  } else {
-    out.store = "sqlite:" + r.resolve_path("data/nexus.db");
   }
   if (const Field pepper = r.child(field, "pepper_file"); pepper.present) {
     auto path = r.readable_file(pepper);

@@ -34,7 +34,7 @@ const std::vector<BadCase> kSyntaxAndStructure = {
      "bad.yaml:1: (root): expected a mapping with server, clusters, routes, filters, logging"},
     {"unknown top-level key", SERVER_LINE HEALTH_ROUTE "logg: {}\n",
      "bad.yaml:3: (root): unknown key 'logg' (expected one of: server, clusters, providers, "
-     "models, prices, routes, filters, logging)"},
+     "models, prices, routes, filters, logging, governance)"},
     // Filter lists: the entry's own keys, then the filter's config through its parser.
     {"filter entry not a mapping", SERVER_LINE HEALTH_ROUTE "filters:\n  - cors\n",
      "bad.yaml:4: filters[0]: expected a mapping like '- cors: {...}'"},
