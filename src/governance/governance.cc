@@ -10,7 +10,6 @@
 #include <sstream>
 
 #include "governance/key_secret.h"
-#include "llm/pricing/money.h"
 
 namespace nexus::governance {
 namespace {
@@ -90,6 +89,7 @@ Governance::Governance(Passkey /*only open() makes one*/, const config::Governan
       pepper_(std::move(pepper)),
       zone_(std::move(zone)),
       ledger_(std::make_unique<LedgerWriter>(*store_, config.ledger_batch)),
+      limiter_(std::make_unique<LocalLimiter>(zone_)),
       directory_(std::make_shared<const Directory>()) {}
 
 Result<std::unique_ptr<Governance>> Governance::open(const config::Governance& config) {
@@ -316,43 +316,34 @@ Result<std::shared_ptr<const Grant>> Governance::authenticate(std::string_view s
   return found->second;
 }
 
-std::expected<Admission, Refused> Governance::admit(std::shared_ptr<const Grant> grant,
-                                                    std::string_view model, uint64_t tokens,
-                                                    NanoUsd reserve, UnixMillis now) {
+void Governance::admit(std::shared_ptr<const Grant> grant, std::string_view model,
+                       uint64_t tokens, NanoUsd reserve, UnixMillis now, Admitted admitted) {
   if (!grant->allows_model(model)) {
-    return std::unexpected(
-        Refused{.error = Error(ErrorCode::kForbidden, "the virtual key " + grant->key_prefix +
-                                                          "... may not use the model " +
-                                                          std::string(model))});
+    admitted(std::unexpected(Refused{
+        .error = Error(ErrorCode::kForbidden, "the virtual key " + grant->key_prefix +
+                                                  "... may not use the model " +
+                                                  std::string(model))}));
+    return;
   }
   if (ledger_->pending() >= config_.ledger_queue) {
-    return std::unexpected(Refused{
+    admitted(std::unexpected(Refused{
         .error = Error(ErrorCode::kOverloaded,
                        "the usage ledger is behind; retry shortly (governance.ledger_queue reached)"),
-        .retry_after_seconds = 1});
+        .retry_after_seconds = 1}));
+    return;
   }
   Demand demand{.model = std::string(model), .tokens = tokens, .reserve = reserve,
                 .minute = now / kMinuteMs};
-  for (size_t i = 0; i < grant->scopes.size(); ++i) {
-    auto refused = grant->scopes[i]->admit(demand, now, *zone_);
-    if (!refused) {
-      continue;
-    }
-    for (size_t j = 0; j < i; ++j) {
-      grant->scopes[j]->cancel(demand);
-    }
-    std::string message = std::move(refused->message);
-    uint64_t retry_after = 0;
-    if (refused->resets_at > now) {
-      retry_after = static_cast<uint64_t>((refused->resets_at - now + 999) / 1000);
-      message += "; it resets in " + std::to_string(retry_after) + " s";
-    }
-    const ErrorCode code = refused->kind == Refusal::Kind::kBudget ? ErrorCode::kBudgetExceeded
-                                                                   : ErrorCode::kRateLimited;
-    return std::unexpected(Refused{.error = Error(code, std::move(message)),
-                                   .retry_after_seconds = retry_after});
-  }
-  return Admission(*this, std::move(grant), std::move(demand));
+  const Scopes scopes = grant->scopes;
+  limiter_->admit(scopes, demand, now,
+                  [this, grant = std::move(grant), demand, admitted = std::move(admitted)](
+                      std::optional<Refused> refused) mutable {
+                    if (refused) {
+                      admitted(std::unexpected(std::move(*refused)));
+                      return;
+                    }
+                    admitted(Admission(*this, std::move(grant), std::move(demand)));
+                  });
 }
 
 void Governance::settle(Admission& admission, UsageRecord record, LedgerWriter::Done durable) {
@@ -360,17 +351,8 @@ void Governance::settle(Admission& admission, UsageRecord record, LedgerWriter::
     return;
   }
   const auto grant = std::move(admission.grant_);
-  const UnixMillis now = record.time;
-  for (const auto& scope : grant->scopes) {
-    if (scope->settle(admission.demand_, record.usage.total(), record.cost, now, *zone_)) {
-      const ScopeView view = scope->view(now, *zone_);
-      spdlog::warn("governance: {} {} passed its soft budget: ${} spent of ${} (hard ${})",
-                   scope->kind() == ScopeKind::kKey ? "key" : "scope", scope->id(),
-                   llm::pricing::format_usd(view.spent),
-                   llm::pricing::format_usd(view.controls.budget->soft),
-                   llm::pricing::format_usd(view.controls.budget->hard));
-    }
-  }
+  limiter_->settle(grant->scopes, admission.demand_, record.usage.total(), record.cost,
+                   record.time);
   ledger_->submit(std::move(record), std::move(durable));
 }
 
@@ -379,10 +361,7 @@ void Governance::release(Admission& admission) {
   if (grant == nullptr) {
     return;
   }
-  const UnixMillis now = wall_now();
-  for (const auto& scope : grant->scopes) {
-    scope->settle(admission.demand_, 0, 0, now, *zone_);
-  }
+  limiter_->settle(grant->scopes, admission.demand_, 0, 0, wall_now());
 }
 
 std::shared_ptr<ScopeState> Governance::scope(ScopeKind kind, std::string_view id) const {

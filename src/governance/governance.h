@@ -21,6 +21,7 @@
 
 #include "core/cidr.h"
 #include "governance/ledger_writer.h"
+#include "governance/limiter.h"
 #include "governance/periods.h"
 #include "governance/scope_state.h"
 #include "governance/store.h"
@@ -45,13 +46,6 @@ struct Grant {
 };
 
 class Governance;
-
-// Why a request was not admitted: the error for the client, and when to retry (seconds, for
-// Retry-After; 0: no time is known).
-struct Refused {
-  Error error;
-  uint64_t retry_after_seconds = 0;
-};
 
 // A request admitted by every scope of its key: what it reserved, until settled. Destroying an
 // unsettled admission gives everything back (a request that never reached a provider).
@@ -112,10 +106,12 @@ class Governance {
 
   // Admits a request to `model` that may use `tokens` and cost up to `reserve` (nano-USD), or
   // says which limit refuses it: 403 (model not allowed), 429 (rate limits, with the reset
-  // time), 402 (budget), 503 (the ledger is too far behind to take more).
-  std::expected<Admission, Refused> admit(std::shared_ptr<const Grant> grant,
-                                         std::string_view model, uint64_t tokens, NanoUsd reserve,
-                                         UnixMillis now);
+  // time), 402 (budget), 503 (the ledger is too far behind to take more, or the shared
+  // counters cannot be reached). `admitted` is called exactly once, perhaps before admit()
+  // returns, on any thread.
+  using Admitted = std::function<void(std::expected<Admission, Refused>)>;
+  void admit(std::shared_ptr<const Grant> grant, std::string_view model, uint64_t tokens,
+             NanoUsd reserve, UnixMillis now, Admitted admitted);
   // Settles an admitted request: its scopes learn what it used and cost, and `record` goes to
   // the ledger; `durable` is called on the ledger's thread once it is written (or failed).
   void settle(Admission& admission, UsageRecord record, LedgerWriter::Done durable);
@@ -149,6 +145,7 @@ class Governance {
   std::string pepper_;
   std::shared_ptr<const TimeZone> zone_;
   std::unique_ptr<LedgerWriter> ledger_;
+  std::unique_ptr<Limiter> limiter_;
   std::atomic<std::shared_ptr<const Directory>> directory_;
 
   std::mutex reload_mutex_;  // one reload at a time (admin thread, refresher)

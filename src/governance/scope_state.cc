@@ -45,6 +45,11 @@ void ScopeState::configure(const Controls& controls, const PeriodBounds& period,
   }
 }
 
+Controls ScopeState::controls() const {
+  const std::scoped_lock lock(mutex_);
+  return controls_;
+}
+
 PeriodBounds ScopeState::period() const {
   const std::scoped_lock lock(mutex_);
   return period_;

@@ -77,6 +77,8 @@ class ScopeState {
               const TimeZone& zone);
 
   [[nodiscard]] ScopeView view(UnixMillis now, const TimeZone& zone) const;
+  [[nodiscard]] Controls controls() const;
+  [[nodiscard]] std::string describe() const;  // "team team_x"
 
  private:
   struct Window {
@@ -91,7 +93,6 @@ class ScopeState {
   static std::optional<Refusal> check(const Limits& limits, const Window& window,
                                       uint64_t tokens, int64_t minute, std::string_view who);
   void roll_period(UnixMillis now, const TimeZone& zone);  // mutex_ held
-  [[nodiscard]] std::string describe() const;               // "team team_x"
 
   const ScopeKind kind_;
   const std::string id_;

@@ -163,7 +163,8 @@ asio::awaitable<Outcome> LlmExchange::serve_model(std::string name) {
     needs_.stream = stream != nullptr && stream->is_bool() && stream->get_bool();
     needs_.prompt_tokens = (body_.size() + 3) / 4;  // embeddings, rerank: the input, roughly
   }
-  if (auto refused = admit_request(*group, name)) {
+  std::optional<governance::Refused> refused = co_await admit_request(*group, name);
+  if (refused) {
     const std::string retry_after = refused->retry_after_seconds == 0
                                         ? std::string()
                                         : std::to_string(refused->retry_after_seconds);

@@ -167,8 +167,9 @@ class LlmExchange {
   // its settlement: `wait_until_durable` holds the exchange until the ledger has the record.
   std::optional<Error> authenticate_key();
   [[nodiscard]] bool may_list_model(std::string_view model) const;
-  std::optional<governance::Refused> admit_request(const Snapshot::LlmGroup& group,
-                                                   std::string_view model);
+  // By value: see reply_error(Error).
+  boost::asio::awaitable<std::optional<governance::Refused>> admit_request(
+      const Snapshot::LlmGroup& group, std::string model);
   [[nodiscard]] governance::NanoUsd worst_case_cost(const Snapshot::LlmGroup& group,
                                                     uint64_t input, uint64_t output) const;
   [[nodiscard]] governance::UsageRecord usage_record(int status) const;

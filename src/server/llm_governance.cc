@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 #include <chrono>
+#include <thread>
 
 #include "governance/governance.h"
 #include "governance/key_secret.h"
@@ -91,11 +92,11 @@ governance::NanoUsd LlmExchange::worst_case_cost(const Snapshot::LlmGroup& group
   return most;
 }
 
-std::optional<governance::Refused> LlmExchange::admit_request(const Snapshot::LlmGroup& group,
-                                                std::string_view model) {
+asio::awaitable<std::optional<governance::Refused>> LlmExchange::admit_request(
+    const Snapshot::LlmGroup& group, std::string model) {
   governance::Governance* governance = worker_.governance();
   if (governance == nullptr || grant_ == nullptr) {
-    return std::nullopt;
+    co_return std::nullopt;
   }
   const uint64_t output =
       needs_.max_output != 0 ? needs_.max_output : governance->config().default_max_tokens;
@@ -103,13 +104,38 @@ std::optional<governance::Refused> LlmExchange::admit_request(const Snapshot::Ll
   // body has bytes, so the reservation is never less than the cost.
   const uint64_t input_bound = body_.size();
   const governance::NanoUsd reserve = worst_case_cost(group, input_bound, output);
-  const governance::UnixMillis now = wall_now();
-  auto admitted = governance->admit(grant_, model, needs_.prompt_tokens + output, reserve, now);
-  if (!admitted) {
-    return std::move(admitted.error());
+  // Decided at once on this thread (counters in this process), or later on another (Redis):
+  // then the decision is posted here and wakes the exchange.
+  using Decision = std::expected<governance::Admission, governance::Refused>;
+  auto decision = std::make_shared<std::optional<Decision>>();
+  auto wake = std::make_shared<asio::steady_timer>(downstream_.executor(),
+                                                   asio::steady_timer::time_point::max());
+  auto executor = downstream_.executor();
+  const auto worker_thread = std::this_thread::get_id();
+  governance->admit(grant_, model, needs_.prompt_tokens + output, reserve, wall_now(),
+                    [decision, wake, executor, worker_thread](Decision decided) {
+                      if (std::this_thread::get_id() == worker_thread) {
+                        *decision = std::move(decided);
+                        wake->cancel();
+                        return;
+                      }
+                      asio::post(executor, [decision, wake, decided = std::move(decided)]() mutable {
+                        *decision = std::move(decided);
+                        wake->cancel();
+                      });
+                    });
+  if (!decision->has_value()) {
+    co_await wake->async_wait(kAwait);
   }
-  admission_ = std::move(*admitted);
-  return std::nullopt;
+  if (!decision->has_value()) {
+    co_return governance::Refused{
+        .error = Error(ErrorCode::kInternal, "the request's admission was never decided")};
+  }
+  if (!decision->value()) {
+    co_return std::move(decision->value().error());
+  }
+  admission_ = std::move(*decision->value());
+  co_return std::nullopt;
 }
 
 governance::UsageRecord LlmExchange::usage_record(int status) const {
