@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/admin_commands.h"
 #include "control/config/loader.h"
 #include "obs/logging.h"
 #include "server/server.h"
@@ -64,6 +65,7 @@ int run(int argc, char** argv) {
   validate_cmd->add_option("-c,--config", config_path, "YAML configuration file")->required();
 
   auto* version_cmd = app.add_subcommand("version", "Print the version and exit");
+  AdminCommands admin_commands(app);
 
   try {  // CLI11 reports usage errors by exception; this is the process boundary
     app.parse(argc, argv);
@@ -76,6 +78,9 @@ int run(int argc, char** argv) {
   }
   if (*validate_cmd) {
     return validate(config_path);
+  }
+  if (const std::optional<int> exit_code = admin_commands.run()) {
+    return *exit_code;
   }
   return serve(config_path, log_level);
 }

@@ -1,0 +1,508 @@
+#include "control/admin/json_io.h"
+
+#include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cmath>
+
+#include "control/admin/time_text.h"
+
+namespace nexus::control::admin {
+namespace {
+
+using governance::BudgetPeriod;
+using governance::Role;
+using governance::ScopeKind;
+
+constexpr double kNanoPerUsd = 1e9;
+constexpr double kMaxUsd = 9e9;  // below INT64_MAX nano-dollars
+
+void append_text(const json::value& value, std::string& out) {
+  switch (value.kind()) {
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [name, item] : value.get_object()) {
+        if (!first) {
+          out += ',';
+        }
+        first = false;
+        out += json::serialize(json::string_view(name));
+        out += ':';
+        append_text(item, out);
+      }
+      out += '}';
+      return;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const json::value& item : value.get_array()) {
+        if (!first) {
+          out += ',';
+        }
+        first = false;
+        append_text(item, out);
+      }
+      out += ']';
+      return;
+    }
+    case json::kind::double_: {
+      const double number = value.get_double();
+      if (!std::isfinite(number)) {
+        out += "null";
+        return;
+      }
+      std::array<char, 32> digits{};
+      const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), number);
+      out.append(digits.data(), written.ptr);
+      return;
+    }
+    default:
+      out += json::serialize(value);
+  }
+}
+
+ApiResult<void> read_limits(const FieldReader& fields, governance::Limits& limits) {
+  if (auto allowed = fields.allow_only({"rpm", "tpm", "max_parallel"}); !allowed) {
+    return allowed;
+  }
+  auto rpm = fields.count("rpm", UINT32_MAX);
+  auto tpm = fields.count("tpm", UINT64_MAX);
+  auto parallel = fields.count("max_parallel", UINT32_MAX);
+  for (const auto* read : {&rpm, &tpm, &parallel}) {
+    if (!*read) {
+      return std::unexpected(read->error());
+    }
+  }
+  limits.rpm = static_cast<uint32_t>(rpm->value_or(limits.rpm));
+  limits.tpm = tpm->value_or(limits.tpm);
+  limits.max_parallel = static_cast<uint32_t>(parallel->value_or(limits.max_parallel));
+  return {};
+}
+
+ApiResult<void> read_model_limits(const FieldReader& fields, std::string_view name,
+                                  std::vector<governance::ModelLimits>& out) {
+  const json::value* list = fields.find(name);
+  if (list == nullptr) {
+    return {};
+  }
+  if (!list->is_array()) {
+    return std::unexpected(bad_request(fields.path(name), "expected an array of objects"));
+  }
+  std::vector<governance::ModelLimits> parsed;
+  for (size_t i = 0; i < list->get_array().size(); ++i) {
+    const std::string item_path = fields.path(name) + "[" + std::to_string(i) + "]";
+    const json::value& item = list->get_array()[i];
+    if (!item.is_object()) {
+      return std::unexpected(bad_request(item_path, "expected an object"));
+    }
+    const FieldReader entry(item.get_object(), item_path + ".");
+    auto model = entry.string("model");
+    if (!model) {
+      return std::unexpected(model.error());
+    }
+    if (!*model || (*model)->empty()) {
+      return std::unexpected(bad_request(entry.path("model"), "required: the model's name"));
+    }
+    governance::ModelLimits limits{.model = **model, .limits = {}};
+    json::object rest = item.get_object();
+    rest.erase("model");
+    if (auto read = read_limits(FieldReader(rest, item_path + "."), limits.limits); !read) {
+      return read;
+    }
+    parsed.push_back(std::move(limits));
+  }
+  out = std::move(parsed);
+  return {};
+}
+
+ApiResult<void> read_budget(const FieldReader& fields, std::string_view name,
+                            std::optional<governance::Budget>& budget) {
+  const json::value* value = fields.find(name);
+  if (value == nullptr) {
+    return {};
+  }
+  if (value->is_null()) {
+    budget.reset();
+    return {};
+  }
+  auto nested = fields.object(name);
+  if (!nested) {
+    return std::unexpected(nested.error());
+  }
+  const FieldReader& entry = **nested;
+  if (auto allowed = entry.allow_only({"hard_usd", "soft_usd", "period"}); !allowed) {
+    return allowed;
+  }
+  governance::Budget parsed = budget.value_or(governance::Budget{});
+  auto hard = entry.usd("hard_usd");
+  auto soft = entry.usd("soft_usd");
+  auto period = entry.string("period");
+  if (!hard || !soft || !period) {
+    return std::unexpected(!hard ? hard.error() : !soft ? soft.error() : period.error());
+  }
+  parsed.hard = hard->value_or(parsed.hard);
+  parsed.soft = soft->value_or(parsed.soft);
+  if (*period) {
+    const auto kind = parse_period(**period);
+    if (!kind) {
+      return std::unexpected(
+          bad_request(entry.path("period"), "expected daily, weekly, monthly or total"));
+    }
+    parsed.period = *kind;
+  }
+  if (parsed.hard == 0 && parsed.soft == 0) {
+    return std::unexpected(
+        bad_request(fields.path(name), "a budget needs hard_usd or soft_usd (null removes it)"));
+  }
+  budget = parsed;
+  return {};
+}
+
+}  // namespace
+
+std::string to_text(const json::value& value) {
+  std::string out;
+  append_text(value, out);
+  return out;
+}
+
+ApiResult<json::object> parse_object(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return json::object{};
+  }
+  boost::system::error_code error;
+  json::value value = json::parse(body, error);
+  if (error) {
+    return std::unexpected(bad_request("", "the body is not JSON: " + error.message()));
+  }
+  if (!value.is_object()) {
+    return std::unexpected(bad_request("", "the body must be a JSON object"));
+  }
+  return std::move(value.get_object());
+}
+
+ApiResult<void> FieldReader::allow_only(std::initializer_list<std::string_view> names) const {
+  for (const auto& [name, value] : object_) {
+    if (std::ranges::find(names, std::string_view(name)) == names.end()) {
+      return std::unexpected(bad_request(path(name), "unknown field"));
+    }
+  }
+  return {};
+}
+
+const json::value* FieldReader::find(std::string_view name) const { return object_.if_contains(name); }
+
+std::string FieldReader::path(std::string_view name) const {
+  std::string out = prefix_;
+  out += name;
+  return out;
+}
+
+ApiResult<std::optional<std::string>> FieldReader::string(std::string_view name) const {
+  const json::value* value = find(name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (value->is_null()) {
+    return std::string{};
+  }
+  if (!value->is_string()) {
+    return std::unexpected(bad_request(path(name), "expected a string"));
+  }
+  return std::string(value->get_string());
+}
+
+ApiResult<std::optional<uint64_t>> FieldReader::count(std::string_view name, uint64_t max) const {
+  const json::value* value = find(name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  std::optional<uint64_t> number;
+  if (value->is_uint64()) {
+    number = value->get_uint64();
+  } else if (value->is_int64() && value->get_int64() >= 0) {
+    number = static_cast<uint64_t>(value->get_int64());
+  }
+  if (!number || *number > max) {
+    return std::unexpected(bad_request(
+        path(name), "expected a whole number from 0 to " + std::to_string(max)));
+  }
+  return number;
+}
+
+ApiResult<std::optional<NanoUsd>> FieldReader::usd(std::string_view name) const {
+  const json::value* value = find(name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (value->is_null()) {
+    return NanoUsd{0};
+  }
+  std::optional<double> number;
+  if (value->is_number()) {
+    number = value->to_number<double>();
+  }
+  if (!number || !std::isfinite(*number) || *number < 0 || *number > kMaxUsd) {
+    return std::unexpected(bad_request(path(name), "expected an amount of USD, from 0"));
+  }
+  return static_cast<NanoUsd>(std::llround(*number * kNanoPerUsd));
+}
+
+ApiResult<std::optional<std::vector<std::string>>> FieldReader::strings(
+    std::string_view name) const {
+  const json::value* value = find(name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  if (value->is_null()) {
+    return out;
+  }
+  if (!value->is_array()) {
+    return std::unexpected(bad_request(path(name), "expected an array of strings"));
+  }
+  for (const json::value& item : value->get_array()) {
+    if (!item.is_string() || item.get_string().empty()) {
+      return std::unexpected(bad_request(path(name), "expected an array of non-empty strings"));
+    }
+    out.emplace_back(item.get_string());
+  }
+  return out;
+}
+
+ApiResult<std::optional<UnixMillis>> FieldReader::time(std::string_view name) const {
+  const json::value* value = find(name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (value->is_null()) {
+    return UnixMillis{0};
+  }
+  std::optional<UnixMillis> parsed;
+  if (value->is_string()) {
+    parsed = parse_time(value->get_string());
+  }
+  if (!parsed) {
+    return std::unexpected(
+        bad_request(path(name), "expected an RFC 3339 time (\"2026-01-31T12:00:00Z\")"));
+  }
+  return parsed;
+}
+
+ApiResult<std::optional<FieldReader>> FieldReader::object(std::string_view name) const {
+  const json::value* value = find(name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (!value->is_object()) {
+    return std::unexpected(bad_request(path(name), "expected an object"));
+  }
+  return FieldReader(value->get_object(), path(name) + ".");
+}
+
+ApiResult<void> read_controls(const FieldReader& fields, governance::Controls& controls) {
+  auto limits = fields.object("limits");
+  if (!limits) {
+    return std::unexpected(limits.error());
+  }
+  if (*limits) {
+    if (auto read = read_limits(**limits, controls.limits); !read) {
+      return read;
+    }
+  }
+  if (auto read = read_model_limits(fields, "model_limits", controls.model_limits); !read) {
+    return read;
+  }
+  return read_budget(fields, "budget", controls.budget);
+}
+
+std::string_view role_name(governance::Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kOrgAdmin:
+      return "org_admin";
+    case Role::kTeamAdmin:
+      return "team_admin";
+    case Role::kMember:
+      return "member";
+    case Role::kViewer:
+      return "viewer";
+  }
+  return "viewer";
+}
+
+std::optional<governance::Role> parse_role(std::string_view text) {
+  for (const Role role :
+       {Role::kAdmin, Role::kOrgAdmin, Role::kTeamAdmin, Role::kMember, Role::kViewer}) {
+    if (role_name(role) == text) {
+      return role;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view period_name(governance::BudgetPeriod period) {
+  switch (period) {
+    case BudgetPeriod::kDaily:
+      return "daily";
+    case BudgetPeriod::kWeekly:
+      return "weekly";
+    case BudgetPeriod::kMonthly:
+      return "monthly";
+    case BudgetPeriod::kTotal:
+      return "total";
+  }
+  return "total";
+}
+
+std::optional<governance::BudgetPeriod> parse_period(std::string_view text) {
+  for (const BudgetPeriod period :
+       {BudgetPeriod::kDaily, BudgetPeriod::kWeekly, BudgetPeriod::kMonthly, BudgetPeriod::kTotal}) {
+    if (period_name(period) == text) {
+      return period;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view scope_name(governance::ScopeKind scope) {
+  switch (scope) {
+    case ScopeKind::kOrg:
+      return "org";
+    case ScopeKind::kTeam:
+      return "team";
+    case ScopeKind::kUser:
+      return "user";
+    case ScopeKind::kKey:
+      return "key";
+  }
+  return "key";
+}
+
+std::optional<governance::ScopeKind> parse_scope(std::string_view text) {
+  for (const ScopeKind scope : {ScopeKind::kOrg, ScopeKind::kTeam, ScopeKind::kUser, ScopeKind::kKey}) {
+    if (scope_name(scope) == text) {
+      return scope;
+    }
+  }
+  return std::nullopt;
+}
+
+double usd_of(NanoUsd amount) { return static_cast<double>(amount) / kNanoPerUsd; }
+
+json::value time_or_null(UnixMillis time) {
+  if (time == 0) {
+    return nullptr;
+  }
+  return json::value(format_time(time));
+}
+
+json::value id_or_null(const std::string& id) {
+  if (id.empty()) {
+    return nullptr;
+  }
+  return json::value(id);
+}
+
+void write_controls(const governance::Controls& controls, json::object& out) {
+  const auto limits_json = [](const governance::Limits& limits) {
+    return json::object{{"rpm", limits.rpm},
+                        {"tpm", limits.tpm},
+                        {"max_parallel", limits.max_parallel}};
+  };
+  out["limits"] = limits_json(controls.limits);
+  json::array models;
+  for (const governance::ModelLimits& model : controls.model_limits) {
+    json::object entry = limits_json(model.limits);
+    entry["model"] = model.model;
+    models.emplace_back(std::move(entry));
+  }
+  out["model_limits"] = std::move(models);
+  if (controls.budget) {
+    out["budget"] = json::object{{"hard_usd", usd_of(controls.budget->hard)},
+                                 {"soft_usd", usd_of(controls.budget->soft)},
+                                 {"period", period_name(controls.budget->period)}};
+  } else {
+    out["budget"] = nullptr;
+  }
+}
+
+json::object org_json(const governance::Org& org) {
+  json::object out{{"id", org.id}, {"name", org.name}};
+  write_controls(org.controls, out);
+  out["created_at"] = time_or_null(org.created_at);
+  return out;
+}
+
+json::object team_json(const governance::Team& team) {
+  json::object out{{"id", team.id}, {"org_id", team.org_id}, {"name", team.name}};
+  write_controls(team.controls, out);
+  out["created_at"] = time_or_null(team.created_at);
+  return out;
+}
+
+json::object user_json(const governance::User& user) {
+  json::object out{{"id", user.id},
+                   {"org_id", user.org_id},
+                   {"team_id", id_or_null(user.team_id)},
+                   {"name", user.name},
+                   {"role", role_name(user.role)}};
+  write_controls(user.controls, out);
+  out["created_at"] = time_or_null(user.created_at);
+  return out;
+}
+
+json::object key_json(const governance::VirtualKey& key, UnixMillis now) {
+  json::object out{{"id", key.id},
+                   {"prefix", key.prefix},
+                   {"name", key.name},
+                   {"org_id", key.org_id},
+                   {"team_id", id_or_null(key.team_id)},
+                   {"user_id", id_or_null(key.user_id)}};
+  json::array models(key.allowed_models.begin(), key.allowed_models.end());
+  out["allowed_models"] = std::move(models);
+  json::array ips(key.allowed_ips.begin(), key.allowed_ips.end());
+  out["allowed_ips"] = std::move(ips);
+  boost::system::error_code error;
+  json::value metadata = json::parse(key.metadata, error);
+  out["metadata"] = error || !metadata.is_object() ? json::value(json::object{}) : metadata;
+  write_controls(key.controls, out);
+  out["created_at"] = time_or_null(key.created_at);
+  out["expires_at"] = time_or_null(key.expires_at);
+  out["revoked_at"] = time_or_null(key.revoked_at);
+  std::string_view status = "active";
+  if (key.revoked_at != 0) {
+    status = key.revoked_at <= now ? "revoked" : "rotating";
+  } else if (key.expires_at != 0 && key.expires_at <= now) {
+    status = "expired";
+  }
+  out["status"] = status;
+  return out;
+}
+
+json::object usage_row_json(const governance::UsageRow& row) {
+  return json::object{{"group", row.group},
+                      {"requests", row.requests},
+                      {"input_tokens", row.usage.input},
+                      {"output_tokens", row.usage.output},
+                      {"cache_read_tokens", row.usage.cache_read},
+                      {"cache_write_tokens", row.usage.cache_write},
+                      {"reasoning_tokens", row.usage.reasoning},
+                      {"cost_usd", usd_of(row.cost)}};
+}
+
+json::object audit_json(const governance::AuditEntry& entry) {
+  boost::system::error_code error;
+  json::value detail = json::parse(entry.detail, error);
+  return json::object{{"time", format_time(entry.time)},
+                      {"actor", entry.actor},
+                      {"action", entry.action},
+                      {"target", entry.target},
+                      {"detail", error ? json::value(json::object{}) : detail}};
+}
+
+}  // namespace nexus::control::admin
