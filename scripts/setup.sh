@@ -15,7 +15,7 @@ packages=(
   libre2-dev zlib1g-dev libbrotli-dev libzstd-dev libmimalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # governance: the embedded store, and PostgreSQL and Redis for instances that share one
-  libsqlite3-dev sqlite3 libpq-dev libhiredis-dev postgresql redis-server
+  libsqlite3-dev sqlite3 libpq-dev libhiredis-dev postgresql redis-server tzdata
   # integration tests and benchmarks
   python3 python3-h2 nodejs openssl curl nginx-light wrk nghttp2-client procps valgrind
 )

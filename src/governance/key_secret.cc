@@ -59,8 +59,8 @@ bool looks_like_key_secret(std::string_view text) {
     return false;
   }
   text.remove_prefix(kKeyPrefix.size());
-  return std::ranges::all_of(
-      text, [](char c) { return kBase64Url.find(c) != std::string_view::npos; });
+  return std::ranges::all_of(text,
+                             [](char c) { return kBase64Url.find(c) != std::string_view::npos; });
 }
 
 }  // namespace nexus::governance

@@ -99,8 +99,8 @@ struct VirtualKey {
   std::string prefix;
   std::string name;
   std::string org_id;
-  std::string team_id;  // may be empty
-  std::string user_id;  // may be empty
+  std::string team_id;                      // may be empty
+  std::string user_id;                      // may be empty
   std::vector<std::string> allowed_models;  // empty: every model
   std::vector<std::string> allowed_ips;     // addresses or CIDR ranges; empty: any
   std::string metadata;                     // a JSON object (tags and free metadata), "{}" if none
@@ -116,8 +116,8 @@ struct UsageRecord {
   std::string request_id;
   UnixMillis time = 0;  // when the request ended
   std::string key_id, user_id, team_id, org_id;
-  std::string model;     // the name the client used
-  std::string provider;  // the deployment that answered: provider name ...
+  std::string model;             // the name the client used
+  std::string provider;          // the deployment that answered: provider name ...
   std::string deployment_model;  // ... and its model id
   llm::Usage usage;
   bool usage_estimated = false;  // counted from the text: the provider reported none
@@ -145,7 +145,7 @@ enum class UsageGroup : uint8_t { kKey, kUser, kTeam, kOrg, kModel, kDay };
 struct UsageQuery {
   UsageGroup group_by = UsageGroup::kDay;
   UnixMillis from = 0;
-  UnixMillis to = 0;  // 0: now
+  UnixMillis to = 0;               // 0: now
   std::optional<ScopeKind> scope;  // only this scope's usage ...
   std::string scope_id;            // ... when set
   Page page;                       // `after`: the last group key of the previous page

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "filters/ip_filter/cidr.h"
+#include "core/cidr.h"
 #include "filters/registry.h"
 
 namespace nexus::filters {

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "filters/compression/negotiate.h"
-#include "filters/ip_filter/cidr.h"
+#include "core/cidr.h"
 
 namespace {
 
@@ -30,11 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           chosen == compression::Coding::kZstd || chosen == compression::Coding::kGzip);
 
   std::string_view bare;
-  if (const auto address = nexus::filters::parse_forwarded_ip(input, &bare); address) {
+  if (const auto address = nexus::parse_forwarded_ip(input, &bare); address) {
     require(bare.data() >= input.data() && bare.data() + bare.size() <= input.data() + size);
-    require(nexus::filters::parse_ip(bare) == address);
+    require(nexus::parse_ip(bare) == address);
   }
-  if (const auto range = nexus::filters::parse_cidr(input); range) {
+  if (const auto range = nexus::parse_cidr(input); range) {
     require(range->contains(range->network));
   }
   return 0;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "../filter_test_harness.h"
-#include "filters/ip_filter/cidr.h"
+#include "core/cidr.h"
 #include "filters/ip_filter/ip_filter_filter.h"
 
 namespace nexus::filters {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nexus::filters {
+namespace nexus {
 
 struct IpAddress {
   uint64_t high = 0;
@@ -57,4 +57,4 @@ class CidrSet {
   std::vector<CidrRange> ranges_;
 };
 
-}  // namespace nexus::filters
+}  // namespace nexus

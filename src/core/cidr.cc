@@ -1,4 +1,4 @@
-#include "filters/ip_filter/cidr.h"
+#include "core/cidr.h"
 
 #include <arpa/inet.h>
 
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <cstring>
 
-namespace nexus::filters {
+namespace nexus {
 namespace {
 
 constexpr uint64_t kMappedPrefix = 0xffff00000000ULL;  // ::ffff:0:0/96, low half
@@ -103,4 +103,4 @@ std::expected<CidrRange, std::string> parse_cidr(std::string_view text) {
   return CidrRange{.network = network, .mask = mask};
 }
 
-}  // namespace nexus::filters
+}  // namespace nexus
