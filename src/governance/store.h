@@ -145,13 +145,13 @@ enum class UsageGroup : uint8_t { kKey, kUser, kTeam, kOrg, kModel, kDay };
 struct UsageQuery {
   UsageGroup group_by = UsageGroup::kDay;
   UnixMillis from = 0;
-  UnixMillis to = 0;               // 0: now
+  UnixMillis to = 0;               // 0: no end (now)
   std::optional<ScopeKind> scope;  // only this scope's usage ...
   std::string scope_id;            // ... when set
   Page page;                       // `after`: the last group key of the previous page
 };
 struct UsageRow {
-  std::string group;  // the key, user, team or org id, the model, or the day ("2026-11-23")
+  std::string group;  // the key, user, team or org id, the model, or the UTC day ("2026-11-23")
   uint64_t requests = 0;
   llm::Usage usage;
   NanoUsd cost = 0;
@@ -162,7 +162,15 @@ class Store {
   virtual ~Store() = default;
 
   // Organizations, teams, users and keys. put_* inserts or replaces by id; get_* returns
-  // nullopt for an unknown id; delete_* of an unknown id is not an error. Listing is by id.
+  // nullopt for an unknown id; delete_* of an unknown id is not an error. Listing is by id, at
+  // most page.limit items after page.after; an empty org_id lists every organization's.
+  //
+  // References are checked: a team, user or key naming an unknown org, team or user, a second
+  // user of the same name, a second key of the same hash, or deleting what something still
+  // refers to (an org with teams, users or keys; a team with users or keys; a user with keys)
+  // fails with ErrorCode::kBadRequest, the message naming the constraint (the admin API answers
+  // 409 or 400). An empty org_id, team_id or user_id refers to nothing (a key of no team, say).
+  // Any other failure is kInternal.
   virtual Result<void> put_org(const Org& org) = 0;
   virtual Result<std::optional<Org>> get_org(std::string_view id) = 0;
   virtual Result<std::vector<Org>> list_orgs(const Page& page) = 0;
@@ -175,27 +183,41 @@ class Store {
 
   virtual Result<void> put_user(const User& user) = 0;
   virtual Result<std::optional<User>> get_user(std::string_view id) = 0;
+  // By its unique name (its e-mail or login).
+  virtual Result<std::optional<User>> get_user_by_name(std::string_view name) = 0;
   virtual Result<std::vector<User>> list_users(std::string_view org_id, const Page& page) = 0;
   virtual Result<void> delete_user(std::string_view id) = 0;
 
   virtual Result<void> put_key(const VirtualKey& key) = 0;
   virtual Result<std::optional<VirtualKey>> get_key(std::string_view id) = 0;
+  // By hash_key_secret(pepper, secret): how a presented secret is looked up (revoked and expired
+  // keys too: the caller checks the times).
+  virtual Result<std::optional<VirtualKey>> get_key_by_hash(std::string_view hash) = 0;
   // org_id empty: every organization's.
   virtual Result<std::vector<VirtualKey>> list_keys(std::string_view org_id, const Page& page) = 0;
-  // Every key not revoked before `now` (the key directory is built from it).
+  // Every key neither revoked nor expired at `now` (revoked_at and expires_at are 0 or later
+  // than `now`), by id: the key directory is built from it.
   virtual Result<std::vector<VirtualKey>> live_keys(UnixMillis now) = 0;
-  // Bumped by every put_* and delete_*: another instance sharing the store notices a change.
+  // Keys are normally revoked (put_key with revoked_at), which keeps them listed; deleting one
+  // is for removing its user. Its usage stays in the ledger.
+  virtual Result<void> delete_key(std::string_view id) = 0;
+  // Bumped by every put_* and by every delete_* that removed something, in the same
+  // transaction: another instance sharing the store notices a change.
   virtual Result<uint64_t> generation() = 0;
 
   // The usage ledger. append_usage writes the whole batch in one durable transaction
-  // (records already present are skipped).
+  // (records already present, by request_id, are skipped: a replayed batch counts nothing twice).
+  // Called by the ledger writer's thread (governance/ledger_writer.h), not by workers.
   virtual Result<void> append_usage(std::span<const UsageRecord> records) = 0;
-  // What a scope spent in [from, now): budgets are rebuilt from it at start-up.
+  // What a scope spent since `from` (time >= from): budgets are rebuilt from it at start-up.
   virtual Result<NanoUsd> spend(ScopeKind scope, std::string_view id, UnixMillis from) = 0;
+  // Rows ordered by group, at most page.limit of them, groups after page.after. Requests
+  // without the grouped id (no team, say) form the group "", which sorts first.
   virtual Result<std::vector<UsageRow>> query_usage(const UsageQuery& query) = 0;
   virtual Result<std::optional<UsageRecord>> get_usage(std::string_view request_id) = 0;
 
   virtual Result<void> append_audit(const AuditEntry& entry) = 0;
+  // Entries at or after `from`, oldest first (in the order appended for equal times).
   virtual Result<std::vector<AuditEntry>> list_audit(UnixMillis from, uint32_t limit) = 0;
 };
 
