@@ -61,7 +61,8 @@ std::vector<std::string> split_list(const std::string& text) {
 // A called API's JSON, or nullopt after printing why not (connection, status, body).
 std::optional<json::value> call(const Options& options, std::string_view method,
                                 const std::string& target, const std::string& body) {
-  const AdminCall spec{.base_url = options.url, .key = options.key, .timeout = std::chrono::seconds(30)};
+  const AdminCall spec{
+      .base_url = options.url, .key = options.key, .timeout = std::chrono::seconds(30)};
   auto reply = call_admin(spec, method, target, body);
   if (!reply) {
     std::cerr << "nexus: cannot reach the admin API at " << options.url << ": "
@@ -73,7 +74,8 @@ std::optional<json::value> call(const Options& options, std::string_view method,
   if (reply->status >= 300) {
     const json::value* message = nullptr;
     if (!error && parsed.is_object()) {
-      if (const auto* inner = parsed.get_object().if_contains("error"); inner && inner->is_object()) {
+      if (const auto* inner = parsed.get_object().if_contains("error");
+          inner && inner->is_object()) {
         message = inner->get_object().if_contains("message");
       }
     }
@@ -150,9 +152,9 @@ void add_filter(boost::urls::url& target, std::string_view name, const std::stri
 
 int keys_create(const Options& options) {
   json::object body{{"name", options.name}};
-  for (const auto& [field, value] : {std::pair{"org_id", &options.org},
-                                     std::pair{"team_id", &options.team},
-                                     std::pair{"user_id", &options.user}}) {
+  for (const auto& [field, value] :
+       {std::pair{"org_id", &options.org}, std::pair{"team_id", &options.team},
+        std::pair{"user_id", &options.user}}) {
     if (!value->empty()) {
       body[field] = *value;
     }
@@ -258,7 +260,8 @@ int keys_rotate(const Options& options) {
     }
     body["grace_period"] = *seconds;
   }
-  auto reply = call(options, "POST", key_action(options.id, "rotate"), control::admin::to_text(body));
+  auto reply =
+      call(options, "POST", key_action(options.id, "rotate"), control::admin::to_text(body));
   if (!reply) {
     return 1;
   }
@@ -350,8 +353,8 @@ AdminCommands::~AdminCommands() = default;
 
 std::optional<int> AdminCommands::run() {
   Options& options = *options_;
-  const bool chosen = *options.create || *options.list || *options.revoke || *options.rotate ||
-                      *options.usage;
+  const bool chosen =
+      *options.create || *options.list || *options.revoke || *options.rotate || *options.usage;
   if (!chosen) {
     return std::nullopt;
   }

@@ -7,8 +7,7 @@
 namespace nexus::control::admin {
 namespace {
 
-bool team_admin_allows(const Caller& caller, Resource resource, Access access,
-                       const Owner& owner) {
+bool team_admin_allows(const Caller& caller, Resource resource, Access access, const Owner& owner) {
   // A team admin without a team (refused when users are written) holds nothing.
   const bool own_team = !caller.team_id.empty() && owner.team_id == caller.team_id;
   switch (resource) {
@@ -33,8 +32,7 @@ bool member_allows(const Caller& caller, Resource resource, Access access, const
     case Resource::kOrg:
       return access == Access::kRead;
     case Resource::kTeam:
-      return access == Access::kRead && !caller.team_id.empty() &&
-             owner.team_id == caller.team_id;
+      return access == Access::kRead && !caller.team_id.empty() && owner.team_id == caller.team_id;
     case Resource::kUser:
     case Resource::kUsage:
       return access == Access::kRead && own;

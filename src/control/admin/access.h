@@ -42,7 +42,6 @@ bool allowed(const Caller& caller, Resource resource, Access access, const Owner
 bool may_grant(const Caller& caller, Role role);
 
 // allowed(), or a 403 that says what was refused.
-ApiResult<void> require(const Caller& caller, Resource resource, Access access,
-                        const Owner& owner);
+ApiResult<void> require(const Caller& caller, Resource resource, Access access, const Owner& owner);
 
 }  // namespace nexus::control::admin

@@ -102,8 +102,8 @@ AdminResponse AdminApi::handle(const AdminRequest& request) {
     return AdminResponse{.status = 200, .body = std::string(openapi_document())};
   }
   const UnixMillis now = clock_();
-  const ApiResult<Caller> caller = authenticate(store_, settings_.credentials, request.bearer,
-                                                request.client_ip, now);
+  const ApiResult<Caller> caller =
+      authenticate(store_, settings_.credentials, request.bearer, request.client_ip, now);
   if (!caller) {
     return error_response(caller.error());
   }
@@ -125,8 +125,8 @@ AdminResponse AdminApi::handle(const AdminRequest& request) {
                                        .detail = to_text(reply->detail)};
     // The change is made: a failed audit write cannot undo it, so it is logged loudly instead.
     if (auto written = store_.append_audit(entry); !written) {
-      spdlog::error("admin API: the audit entry {} {} by {} could not be written: {}",
-                    entry.action, entry.target, entry.actor, written.error().message());
+      spdlog::error("admin API: the audit entry {} {} by {} could not be written: {}", entry.action,
+                    entry.target, entry.actor, written.error().message());
     }
     if (on_change_) {
       on_change_();

@@ -185,8 +185,7 @@ class AdminServer::Impl {
       connection->idle = false;
       if (read_error == http::error::body_limit) {
         const AdminResponse too_large{
-            .status = 413,
-            .body = error_body(bad_request("", "the body is larger than 1 MiB"))};
+            .status = 413, .body = error_body(bad_request("", "the body is larger than 1 MiB"))};
         auto response = make_response(too_large, false);
         co_await http::async_write(stream, response, kNoThrow);
         break;
@@ -223,7 +222,7 @@ class AdminServer::Impl {
 };
 
 Result<std::unique_ptr<AdminServer>> AdminServer::start(const config::Listener& listen,
-                                                       AdminApi& api) {
+                                                        AdminApi& api) {
   std::unique_ptr<net::ServerTls> tls;
   if (listen.tls) {
     auto created = net::ServerTls::create(*listen.tls, false);

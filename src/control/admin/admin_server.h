@@ -24,8 +24,7 @@ class AdminServer {
  public:
   // Binds `listen` now (an error names the address) and serves `api` on a new thread until
   // stop(). `api` must outlive the server; only the server's thread calls it.
-  static Result<std::unique_ptr<AdminServer>> start(const config::Listener& listen,
-                                                   AdminApi& api);
+  static Result<std::unique_ptr<AdminServer>> start(const config::Listener& listen, AdminApi& api);
   ~AdminServer();
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;

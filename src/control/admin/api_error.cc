@@ -25,8 +25,11 @@ ApiError not_found(std::string_view what, std::string_view id) {
 }
 
 ApiError method_not_allowed() {
-  return {405, "invalid_request_error", "method_not_allowed",
-          "this method is not allowed on this path", {}};
+  return {405,
+          "invalid_request_error",
+          "method_not_allowed",
+          "this method is not allowed on this path",
+          {}};
 }
 
 ApiError conflict(std::string message) {
@@ -34,6 +37,11 @@ ApiError conflict(std::string message) {
 }
 
 ApiError store_failure(const Error& error) {
+  if (error.code() == ErrorCode::kBadRequest) {
+    // The store refused a reference or a uniqueness constraint (store.h): a conflict with
+    // what is stored, such as a name taken between our check and the write.
+    return conflict(error.message());
+  }
   std::string message = "the governance store failed: ";
   message += error.message();
   return {500, "server_error", "store_error", std::move(message), {}};

@@ -22,12 +22,13 @@ using ApiResult = std::expected<T, ApiError>;
 
 // 400: `param` names the field ("budget.hard_usd") or query parameter at fault.
 ApiError bad_request(std::string param, std::string message);
-ApiError unauthorized(std::string message);   // 401: no valid credentials
-ApiError forbidden(std::string message);      // 403: the caller's role or scope refuses it
+ApiError unauthorized(std::string message);  // 401: no valid credentials
+ApiError forbidden(std::string message);     // 403: the caller's role or scope refuses it
 ApiError not_found(std::string_view what, std::string_view id);  // 404
-ApiError method_not_allowed();                // 405
-ApiError conflict(std::string message);       // 409: a duplicate name, a key already revoked
-ApiError store_failure(const Error& error);   // 500: the store failed
+ApiError method_not_allowed();                                   // 405
+ApiError conflict(std::string message);  // 409: a duplicate name, a key already revoked
+// The store failed: 409 for a constraint it refused (kBadRequest), else 500.
+ApiError store_failure(const Error& error);
 
 // The JSON body of an error.
 std::string error_body(const ApiError& error);

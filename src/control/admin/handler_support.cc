@@ -11,8 +11,7 @@ constexpr uint32_t kMaxPage = 1000;
 constexpr size_t kMaxName = 200;
 
 template <typename T>
-ApiResult<T> loaded(Result<std::optional<T>> found, std::string_view what,
-                    const std::string& id) {
+ApiResult<T> loaded(Result<std::optional<T>> found, std::string_view what, const std::string& id) {
   if (!found) {
     return std::unexpected(store_failure(found.error()));
   }
@@ -51,6 +50,34 @@ bool is_live(const governance::VirtualKey& key, UnixMillis now) {
          (key.expires_at == 0 || key.expires_at > now);
 }
 
+ApiResult<void> delete_dead_keys(governance::Store& store, const std::string& org_id,
+                                 UnixMillis now,
+                                 const std::function<bool(const governance::VirtualKey&)>& which) {
+  governance::Page page{.after = {}, .limit = 500};
+  std::vector<std::string> dead;
+  while (true) {
+    auto batch = store.list_keys(org_id, page);
+    if (!batch) {
+      return std::unexpected(store_failure(batch.error()));
+    }
+    for (const governance::VirtualKey& key : *batch) {
+      if (!is_live(key, now) && which(key)) {
+        dead.push_back(key.id);
+      }
+    }
+    if (batch->size() < page.limit) {
+      break;
+    }
+    page.after = batch->back().id;
+  }
+  for (const std::string& id : dead) {
+    if (auto deleted = store.delete_key(id); !deleted) {
+      return std::unexpected(store_failure(deleted.error()));
+    }
+  }
+  return {};
+}
+
 json::object deleted_body(const std::string& id) {
   return json::object{{"id", id}, {"deleted", true}};
 }
@@ -74,9 +101,7 @@ ApiResult<governance::VirtualKey> load_key(governance::Store& store, const std::
 Owner owner_of(const governance::Org& org) { return {org.id, {}, {}}; }
 Owner owner_of(const governance::Team& team) { return {team.org_id, team.id, {}}; }
 Owner owner_of(const governance::User& user) { return {user.org_id, user.team_id, user.id}; }
-Owner owner_of(const governance::VirtualKey& key) {
-  return {key.org_id, key.team_id, key.user_id};
-}
+Owner owner_of(const governance::VirtualKey& key) { return {key.org_id, key.team_id, key.user_id}; }
 
 ApiResult<std::string> required_name(const FieldReader& fields, std::string_view field) {
   auto name = fields.string(field);

@@ -3,6 +3,7 @@
 // and scope itself (it knows the object's owner), and describes a change for the audit log.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,9 @@ ApiResult<std::pair<std::vector<T>, std::string>> collect(Fetch fetch, Keep keep
     if (!batch) {
       return std::unexpected(store_failure(batch.error()));
     }
+    if (batch->size() == page.limit) {
+      page.after = batch->back().id;  // before the items are moved out
+    }
     for (T& item : *batch) {
       if (keep(item)) {
         kept.push_back(std::move(item));
@@ -92,7 +96,6 @@ ApiResult<std::pair<std::vector<T>, std::string>> collect(Fetch fetch, Keep keep
     if (batch->size() < page.limit) {
       return std::pair{std::move(kept), std::string{}};
     }
-    page.after = batch->back().id;
   }
 }
 
@@ -101,6 +104,12 @@ json::object deleted_body(const std::string& id);
 
 // Whether a key still works, or will until its rotation's grace period ends.
 bool is_live(const governance::VirtualKey& key, UnixMillis now);
+
+// Deletes the organization's revoked and expired keys that `which` selects (the store refuses
+// to delete an owner that keys still name).
+ApiResult<void> delete_dead_keys(governance::Store& store, const std::string& org_id,
+                                 UnixMillis now,
+                                 const std::function<bool(const governance::VirtualKey&)>& which);
 
 // The stored object, or a 404.
 ApiResult<governance::Org> load_org(governance::Store& store, const std::string& id);

@@ -1,7 +1,7 @@
 #include "control/admin/identity.h"
 
+#include "core/cidr.h"
 #include "core/encoding.h"
-#include "filters/ip_filter/cidr.h"
 #include "governance/key_secret.h"
 
 namespace nexus::control::admin {
@@ -23,12 +23,12 @@ bool address_allowed(const governance::VirtualKey& key, std::string_view client_
   if (key.allowed_ips.empty()) {
     return true;
   }
-  const std::optional<filters::IpAddress> address = filters::parse_ip(client_ip);
+  const std::optional<IpAddress> address = parse_ip(client_ip);
   if (!address) {
     return false;
   }
   for (const std::string& allowed : key.allowed_ips) {
-    const auto range = filters::parse_cidr(allowed);
+    const auto range = parse_cidr(allowed);
     if (range && range->contains(*address)) {
       return true;
     }
@@ -46,23 +46,19 @@ ApiResult<Caller> authenticate(governance::Store& store, const Credentials& cred
         unauthorized("send the admin key or a virtual key as Authorization: Bearer <key>"));
   }
   if (is_admin_key(credentials, bearer)) {
-    return Caller{.role = Role::kAdmin, .actor = "admin", .org_id = {}, .team_id = {},
-                  .user_id = {}};
+    return Caller{
+        .role = Role::kAdmin, .actor = "admin", .org_id = {}, .team_id = {}, .user_id = {}};
   }
   if (!governance::looks_like_key_secret(bearer)) {
     return std::unexpected(unauthorized("invalid credentials"));
   }
   const std::string hash = governance::hash_key_secret(credentials.pepper, bearer);
-  // The admin API is control-plane traffic: a scan of the live keys is cheap enough, and the
-  // store keeps no secret-derived index to look up by.
-  auto keys = store.live_keys(now);
-  if (!keys) {
-    return std::unexpected(store_failure(keys.error()));
+  auto found = store.get_key_by_hash(hash);
+  if (!found) {
+    return std::unexpected(store_failure(found.error()));
   }
-  const auto key = std::ranges::find_if(*keys, [&hash](const governance::VirtualKey& candidate) {
-    return constant_time_equal(candidate.hash, hash);
-  });
-  if (key == keys->end() || (key->revoked_at != 0 && key->revoked_at <= now) ||
+  const std::optional<governance::VirtualKey>& key = *found;
+  if (!key || (key->revoked_at != 0 && key->revoked_at <= now) ||
       (key->expires_at != 0 && key->expires_at <= now)) {
     return std::unexpected(unauthorized("invalid credentials: unknown, revoked or expired key"));
   }
@@ -70,8 +66,8 @@ ApiResult<Caller> authenticate(governance::Store& store, const Credentials& cred
     return std::unexpected(unauthorized("this key is not allowed from this address"));
   }
   if (key->user_id.empty()) {
-    return std::unexpected(
-        forbidden("this key belongs to no user: the admin API takes a user's key or the admin key"));
+    return std::unexpected(forbidden(
+        "this key belongs to no user: the admin API takes a user's key or the admin key"));
   }
   auto user = store.get_user(key->user_id);
   if (!user) {
@@ -81,8 +77,11 @@ ApiResult<Caller> authenticate(governance::Store& store, const Credentials& cred
     return std::unexpected(unauthorized("invalid credentials: the key's user no longer exists"));
   }
   const governance::User& owner = **user;
-  return Caller{.role = owner.role, .actor = owner.id, .org_id = owner.org_id,
-                .team_id = owner.team_id, .user_id = owner.id};
+  return Caller{.role = owner.role,
+                .actor = owner.id,
+                .org_id = owner.org_id,
+                .team_id = owner.team_id,
+                .user_id = owner.id};
 }
 
 }  // namespace nexus::control::admin

@@ -193,7 +193,9 @@ ApiResult<void> FieldReader::allow_only(std::initializer_list<std::string_view> 
   return {};
 }
 
-const json::value* FieldReader::find(std::string_view name) const { return object_.if_contains(name); }
+const json::value* FieldReader::find(std::string_view name) const {
+  return object_.if_contains(name);
+}
 
 std::string FieldReader::path(std::string_view name) const {
   std::string out = prefix_;
@@ -227,8 +229,8 @@ ApiResult<std::optional<uint64_t>> FieldReader::count(std::string_view name, uin
     number = static_cast<uint64_t>(value->get_int64());
   }
   if (!number || *number > max) {
-    return std::unexpected(bad_request(
-        path(name), "expected a whole number from 0 to " + std::to_string(max)));
+    return std::unexpected(
+        bad_request(path(name), "expected a whole number from 0 to " + std::to_string(max)));
   }
   return number;
 }
@@ -360,8 +362,8 @@ std::string_view period_name(governance::BudgetPeriod period) {
 }
 
 std::optional<governance::BudgetPeriod> parse_period(std::string_view text) {
-  for (const BudgetPeriod period :
-       {BudgetPeriod::kDaily, BudgetPeriod::kWeekly, BudgetPeriod::kMonthly, BudgetPeriod::kTotal}) {
+  for (const BudgetPeriod period : {BudgetPeriod::kDaily, BudgetPeriod::kWeekly,
+                                    BudgetPeriod::kMonthly, BudgetPeriod::kTotal}) {
     if (period_name(period) == text) {
       return period;
     }
@@ -384,7 +386,8 @@ std::string_view scope_name(governance::ScopeKind scope) {
 }
 
 std::optional<governance::ScopeKind> parse_scope(std::string_view text) {
-  for (const ScopeKind scope : {ScopeKind::kOrg, ScopeKind::kTeam, ScopeKind::kUser, ScopeKind::kKey}) {
+  for (const ScopeKind scope :
+       {ScopeKind::kOrg, ScopeKind::kTeam, ScopeKind::kUser, ScopeKind::kKey}) {
     if (scope_name(scope) == text) {
       return scope;
     }
@@ -410,9 +413,8 @@ json::value id_or_null(const std::string& id) {
 
 void write_controls(const governance::Controls& controls, json::object& out) {
   const auto limits_json = [](const governance::Limits& limits) {
-    return json::object{{"rpm", limits.rpm},
-                        {"tpm", limits.tpm},
-                        {"max_parallel", limits.max_parallel}};
+    return json::object{
+        {"rpm", limits.rpm}, {"tpm", limits.tpm}, {"max_parallel", limits.max_parallel}};
   };
   out["limits"] = limits_json(controls.limits);
   json::array models;

@@ -39,8 +39,7 @@ class FieldReader {
 
   // null reads as "" (clears an optional reference such as team_id).
   [[nodiscard]] ApiResult<std::optional<std::string>> string(std::string_view name) const;
-  [[nodiscard]] ApiResult<std::optional<uint64_t>> count(std::string_view name,
-                                                         uint64_t max) const;
+  [[nodiscard]] ApiResult<std::optional<uint64_t>> count(std::string_view name, uint64_t max) const;
   [[nodiscard]] ApiResult<std::optional<NanoUsd>> usd(std::string_view name) const;
   [[nodiscard]] ApiResult<std::optional<std::vector<std::string>>> strings(
       std::string_view name) const;
@@ -66,7 +65,7 @@ std::string_view scope_name(governance::ScopeKind scope);
 std::optional<governance::ScopeKind> parse_scope(std::string_view text);
 
 double usd_of(NanoUsd amount);
-json::value time_or_null(UnixMillis time);  // 0 is null
+json::value time_or_null(UnixMillis time);      // 0 is null
 json::value id_or_null(const std::string& id);  // "" is null
 
 void write_controls(const governance::Controls& controls, json::object& out);

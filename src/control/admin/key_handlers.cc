@@ -2,7 +2,7 @@
 // period, revoked.
 #include "control/admin/handlers.h"
 #include "control/admin/time_text.h"
-#include "filters/ip_filter/cidr.h"
+#include "core/cidr.h"
 #include "governance/key_secret.h"
 
 namespace nexus::control::admin {
@@ -23,7 +23,7 @@ ApiResult<void> read_allowed_ips(const FieldReader& fields, VirtualKey& key) {
     return {};
   }
   for (size_t i = 0; i < (*ips)->size(); ++i) {
-    if (auto range = filters::parse_cidr((**ips)[i]); !range) {
+    if (auto range = parse_cidr((**ips)[i]); !range) {
       return std::unexpected(
           bad_request(fields.path("allowed_ips") + "[" + std::to_string(i) + "]", range.error()));
     }
@@ -111,8 +111,7 @@ ApiResult<void> place_key(const Context& context, const FieldReader& fields, Vir
     }
     if ((!key.org_id.empty() && key.org_id != (*user)->org_id) ||
         (!key.team_id.empty() && key.team_id != (*user)->team_id)) {
-      return std::unexpected(
-          bad_request("user_id", "the user is in another organization or team"));
+      return std::unexpected(bad_request("user_id", "the user is in another organization or team"));
     }
     key.org_id = (*user)->org_id;
     key.team_id = (*user)->team_id;
@@ -141,7 +140,8 @@ ApiResult<void> place_key(const Context& context, const FieldReader& fields, Vir
     return std::unexpected(store_failure(org.error()));
   }
   if (!*org) {
-    return std::unexpected(bad_request("org_id", "organization '" + key.org_id + "' does not exist"));
+    return std::unexpected(
+        bad_request("org_id", "organization '" + key.org_id + "' does not exist"));
   }
   return {};
 }
@@ -219,8 +219,7 @@ ApiResult<Reply> create_key(const Context& context) {
       !known) {
     return std::unexpected(known.error());
   }
-  VirtualKey key{.id = governance::generate_id("key"), .metadata = "{}",
-                 .created_at = context.now};
+  VirtualKey key{.id = governance::generate_id("key"), .metadata = "{}", .created_at = context.now};
   auto name = required_name(fields, "name");
   if (!name) {
     return std::unexpected(name.error());
@@ -241,7 +240,10 @@ ApiResult<Reply> create_key(const Context& context) {
   }
   json::object out = key_json(key, context.now);
   out["key"] = secret;  // the only time the secret is shown
-  return Reply{.status = 201, .body = out, .action = "key.create", .target = key.id,
+  return Reply{.status = 201,
+               .body = out,
+               .action = "key.create",
+               .target = key.id,
                .detail = audit_detail(key.org_id, key_detail(key, context.now))};
 }
 
@@ -264,7 +266,8 @@ ApiResult<Reply> update_key(const Context& context) {
   }
   const FieldReader fields(*body, "");
   if (auto known = fields.allow_only({"name", "allowed_models", "allowed_ips", "metadata",
-                                      "expires_at", "limits", "model_limits", "budget"}); !known) {
+                                      "expires_at", "limits", "model_limits", "budget"});
+      !known) {
     return std::unexpected(known.error());
   }
   if (auto read = read_key_settings(context, fields, *key); !read) {
@@ -273,8 +276,11 @@ ApiResult<Reply> update_key(const Context& context) {
   if (auto put = context.store.put_key(*key); !put) {
     return std::unexpected(store_failure(put.error()));
   }
-  return Reply{.status = 200, .body = key_json(*key, context.now), .action = "key.update",
-               .target = key->id, .detail = audit_detail(key->org_id, *body)};
+  return Reply{.status = 200,
+               .body = key_json(*key, context.now),
+               .action = "key.update",
+               .target = key->id,
+               .detail = audit_detail(key->org_id, *body)};
 }
 
 ApiResult<Reply> revoke_key(const Context& context) {
@@ -289,8 +295,11 @@ ApiResult<Reply> revoke_key(const Context& context) {
   if (auto put = context.store.put_key(*key); !put) {
     return std::unexpected(store_failure(put.error()));
   }
-  return Reply{.status = 200, .body = key_json(*key, context.now), .action = "key.revoke",
-               .target = key->id, .detail = audit_detail(key->org_id, {{"prefix", key->prefix}})};
+  return Reply{.status = 200,
+               .body = key_json(*key, context.now),
+               .action = "key.revoke",
+               .target = key->id,
+               .detail = audit_detail(key->org_id, {{"prefix", key->prefix}})};
 }
 
 ApiResult<Reply> rotate_key(const Context& context) {
@@ -336,7 +345,10 @@ ApiResult<Reply> rotate_key(const Context& context) {
   json::object detail{{"new_key_id", new_key.id},
                       {"new_prefix", new_key.prefix},
                       {"grace_period", grace->value_or(0)}};
-  return Reply{.status = 201, .body = out, .action = "key.rotate", .target = old_key->id,
+  return Reply{.status = 201,
+               .body = out,
+               .action = "key.rotate",
+               .target = old_key->id,
                .detail = audit_detail(old_key->org_id, detail)};
 }
 

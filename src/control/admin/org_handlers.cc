@@ -81,8 +81,7 @@ ApiResult<Reply> list_orgs(const Context& context) {
 }
 
 ApiResult<Reply> create_org(const Context& context) {
-  if (auto refused = require(context.caller, Resource::kOrg, Access::kWrite, Owner{});
-      !refused) {
+  if (auto refused = require(context.caller, Resource::kOrg, Access::kWrite, Owner{}); !refused) {
     return std::unexpected(refused.error());
   }
   auto body = parse_object(context.request.body);
@@ -97,7 +96,9 @@ ApiResult<Reply> create_org(const Context& context) {
   if (!name) {
     return std::unexpected(name.error());
   }
-  Org org{.id = governance::generate_id("org"), .name = *name, .controls = {},
+  Org org{.id = governance::generate_id("org"),
+          .name = *name,
+          .controls = {},
           .created_at = context.now};
   if (auto read = read_controls(fields, org.controls); !read) {
     return std::unexpected(read.error());
@@ -106,7 +107,10 @@ ApiResult<Reply> create_org(const Context& context) {
     return std::unexpected(store_failure(put.error()));
   }
   json::object out = org_json(org);
-  return Reply{.status = 201, .body = out, .action = "org.create", .target = org.id,
+  return Reply{.status = 201,
+               .body = out,
+               .action = "org.create",
+               .target = org.id,
                .detail = audit_detail(org.id, out)};
 }
 
@@ -152,7 +156,10 @@ ApiResult<Reply> update_org(const Context& context) {
   if (auto put = context.store.put_org(*org); !put) {
     return std::unexpected(store_failure(put.error()));
   }
-  return Reply{.status = 200, .body = org_json(*org), .action = "org.update", .target = org->id,
+  return Reply{.status = 200,
+               .body = org_json(*org),
+               .action = "org.update",
+               .target = org->id,
                .detail = audit_detail(org->id, *body)};
 }
 
@@ -173,11 +180,19 @@ ApiResult<Reply> delete_org(const Context& context) {
     return std::unexpected(
         conflict("the organization still has " + *dependents + ": delete them first"));
   }
+  if (auto removed = delete_dead_keys(context.store, org->id, context.now,
+                                      [](const governance::VirtualKey&) { return true; });
+      !removed) {
+    return std::unexpected(removed.error());
+  }
   if (auto deleted = context.store.delete_org(org->id); !deleted) {
     return std::unexpected(store_failure(deleted.error()));
   }
-  return Reply{.status = 200, .body = deleted_body(org->id), .action = "org.delete",
-               .target = org->id, .detail = audit_detail(org->id, {{"name", org->name}})};
+  return Reply{.status = 200,
+               .body = deleted_body(org->id),
+               .action = "org.delete",
+               .target = org->id,
+               .detail = audit_detail(org->id, {{"name", org->name}})};
 }
 
 ApiResult<Reply> list_teams(const Context& context) {
@@ -242,7 +257,10 @@ ApiResult<Reply> create_team(const Context& context) {
     return std::unexpected(store_failure(put.error()));
   }
   json::object out = team_json(team);
-  return Reply{.status = 201, .body = out, .action = "team.create", .target = team.id,
+  return Reply{.status = 201,
+               .body = out,
+               .action = "team.create",
+               .target = team.id,
                .detail = audit_detail(team.org_id, out)};
 }
 
@@ -288,8 +306,11 @@ ApiResult<Reply> update_team(const Context& context) {
   if (auto put = context.store.put_team(*team); !put) {
     return std::unexpected(store_failure(put.error()));
   }
-  return Reply{.status = 200, .body = team_json(*team), .action = "team.update",
-               .target = team->id, .detail = audit_detail(team->org_id, *body)};
+  return Reply{.status = 200,
+               .body = team_json(*team),
+               .action = "team.update",
+               .target = team->id,
+               .detail = audit_detail(team->org_id, *body)};
 }
 
 ApiResult<Reply> delete_team(const Context& context) {
@@ -306,13 +327,23 @@ ApiResult<Reply> delete_team(const Context& context) {
     return std::unexpected(in_use.error());
   }
   if (*in_use) {
-    return std::unexpected(conflict("the team still has users or live keys: move, delete or revoke them first"));
+    return std::unexpected(
+        conflict("the team still has users or live keys: move, delete or revoke them first"));
+  }
+  if (auto removed = delete_dead_keys(
+          context.store, team->org_id, context.now,
+          [&team](const governance::VirtualKey& key) { return key.team_id == team->id; });
+      !removed) {
+    return std::unexpected(removed.error());
   }
   if (auto deleted = context.store.delete_team(team->id); !deleted) {
     return std::unexpected(store_failure(deleted.error()));
   }
-  return Reply{.status = 200, .body = deleted_body(team->id), .action = "team.delete",
-               .target = team->id, .detail = audit_detail(team->org_id, {{"name", team->name}})};
+  return Reply{.status = 200,
+               .body = deleted_body(team->id),
+               .action = "team.delete",
+               .target = team->id,
+               .detail = audit_detail(team->org_id, {{"name", team->name}})};
 }
 
 }  // namespace nexus::control::admin

@@ -51,7 +51,8 @@ ApiResult<Scope> load_scope(governance::Store& store, ScopeKind kind, const std:
 // caller's own when it names none: an admin's is everything.
 ApiResult<Scope> usage_scope(const Context& context) {
   std::optional<Scope> named;
-  for (const ScopeKind kind : {ScopeKind::kOrg, ScopeKind::kTeam, ScopeKind::kUser, ScopeKind::kKey}) {
+  for (const ScopeKind kind :
+       {ScopeKind::kOrg, ScopeKind::kTeam, ScopeKind::kUser, ScopeKind::kKey}) {
     std::string name(scope_name(kind));
     name += "_id";
     std::string id = query_value(context.request, name);
@@ -87,8 +88,8 @@ ApiResult<Scope> usage_scope(const Context& context) {
 std::optional<governance::UsageGroup> parse_group(std::string_view text) {
   using governance::UsageGroup;
   constexpr std::pair<std::string_view, UsageGroup> kGroups[] = {
-      {"key", UsageGroup::kKey},   {"user", UsageGroup::kUser},   {"team", UsageGroup::kTeam},
-      {"org", UsageGroup::kOrg},   {"model", UsageGroup::kModel}, {"day", UsageGroup::kDay}};
+      {"key", UsageGroup::kKey}, {"user", UsageGroup::kUser},   {"team", UsageGroup::kTeam},
+      {"org", UsageGroup::kOrg}, {"model", UsageGroup::kModel}, {"day", UsageGroup::kDay}};
   for (const auto& [name, group] : kGroups) {
     if (name == text) {
       return group;
@@ -123,8 +124,8 @@ std::optional<AuditCursor> parse_cursor(std::string_view text) {
   const size_t dot = text.find('.');
   AuditCursor cursor;
   const char* end = text.data() + text.size();
-  const auto time = std::from_chars(text.data(), text.data() + std::min(dot, text.size()),
-                                    cursor.time);
+  const auto time =
+      std::from_chars(text.data(), text.data() + std::min(dot, text.size()), cursor.time);
   if (dot == std::string_view::npos || time.ec != std::errc{} || time.ptr != text.data() + dot) {
     return std::nullopt;
   }
@@ -141,8 +142,7 @@ ApiResult<Reply> query_usage(const Context& context) {
   const std::string group_text = query_value(context.request, "group_by");
   const auto group = parse_group(group_text.empty() ? "day" : group_text);
   if (!group) {
-    return std::unexpected(
-        bad_request("group_by", "expected key, user, team, org, model or day"));
+    return std::unexpected(bad_request("group_by", "expected key, user, team, org, model or day"));
   }
   auto from = time_param(context.request, "from", 0);
   auto to = time_param(context.request, "to", context.now);
@@ -160,8 +160,12 @@ ApiResult<Reply> query_usage(const Context& context) {
       return std::unexpected(refused.error());
     }
   }
-  const governance::UsageQuery query{.group_by = *group, .from = *from, .to = *to,
-                                     .scope = scope->kind, .scope_id = scope->id, .page = *page};
+  const governance::UsageQuery query{.group_by = *group,
+                                     .from = *from,
+                                     .to = *to,
+                                     .scope = scope->kind,
+                                     .scope_id = scope->id,
+                                     .page = *page};
   auto rows = context.store.query_usage(query);
   if (!rows) {
     return std::unexpected(store_failure(rows.error()));
@@ -203,8 +207,8 @@ ApiResult<Reply> budget_state(const Context& context) {
     return Reply{.status = 200, .body = std::move(body)};
   }
   if (!context.settings.time_zone) {
-    return std::unexpected(ApiError{500, "server_error", "no_time_zone",
-                                    "the admin API was started without a time zone", {}});
+    return std::unexpected(ApiError{
+        500, "server_error", "no_time_zone", "the admin API was started without a time zone", {}});
   }
   const governance::PeriodBounds bounds =
       governance::period_bounds(budget->period, context.now, *context.settings.time_zone);
@@ -217,8 +221,9 @@ ApiResult<Reply> budget_state(const Context& context) {
                                 {"end", ends ? json::value(format_time(bounds.end)) : nullptr}};
   body["resets_at"] = ends ? json::value(format_time(bounds.end)) : nullptr;
   body["spend_usd"] = usd_of(*spent);
-  body["remaining_usd"] =
-      budget->hard == 0 ? json::value(nullptr) : json::value(usd_of(std::max<NanoUsd>(0, budget->hard - *spent)));
+  body["remaining_usd"] = budget->hard == 0
+                              ? json::value(nullptr)
+                              : json::value(usd_of(std::max<NanoUsd>(0, budget->hard - *spent)));
   body["hard_exceeded"] = budget->hard != 0 && *spent >= budget->hard;
   body["soft_exceeded"] = budget->soft != 0 && *spent >= budget->soft;
   return Reply{.status = 200, .body = std::move(body)};
@@ -249,7 +254,8 @@ ApiResult<Reply> list_audit(const Context& context) {
     }
     boost::system::error_code error;
     const json::value detail = json::parse(entry.detail, error);
-    const json::value* org = error || !detail.is_object() ? nullptr : detail.get_object().if_contains("org_id");
+    const json::value* org =
+        error || !detail.is_object() ? nullptr : detail.get_object().if_contains("org_id");
     return org != nullptr && org->is_string() && org->get_string() == caller.org_id;
   };
   json::array data;

@@ -68,8 +68,8 @@ std::optional<int> zone_offset_minutes(std::string_view text, size_t at) {
   int hours = 0;
   int minutes = 0;
   if (at + 6 != text.size() || (text[at] != '+' && text[at] != '-') ||
-      !digits(text, at + 1, 2, hours) || text[at + 3] != ':' ||
-      !digits(text, at + 4, 2, minutes) || hours > 23 || minutes > 59) {
+      !digits(text, at + 1, 2, hours) || text[at + 3] != ':' || !digits(text, at + 4, 2, minutes) ||
+      hours > 23 || minutes > 59) {
     return std::nullopt;
   }
   const int offset = hours * 60 + minutes;
@@ -79,17 +79,18 @@ std::optional<int> zone_offset_minutes(std::string_view text, size_t at) {
 }  // namespace
 
 std::string format_time(UnixMillis time) {
-  const int64_t day_count = time >= 0 ? time / kMillisPerDay : (time - kMillisPerDay + 1) / kMillisPerDay;
+  const int64_t day_count =
+      time >= 0 ? time / kMillisPerDay : (time - kMillisPerDay + 1) / kMillisPerDay;
   const int64_t in_day = time - day_count * kMillisPerDay;
   const std::chrono::year_month_day date{sys_days{days{day_count}}};
   const int64_t seconds = in_day / 1000;
   const int64_t millis = in_day % 1000;
   std::string out(32, '\0');
-  const int written =
-      std::snprintf(out.data(), out.size(), "%04d-%02u-%02uT%02lld:%02lld:%02lld",
-                    static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                    static_cast<unsigned>(date.day()), static_cast<long long>(seconds / 3600),
-                    static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
+  const int written = std::snprintf(
+      out.data(), out.size(), "%04d-%02u-%02uT%02lld:%02lld:%02lld", static_cast<int>(date.year()),
+      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+      static_cast<long long>(seconds / 3600), static_cast<long long>(seconds / 60 % 60),
+      static_cast<long long>(seconds % 60));
   out.resize(static_cast<size_t>(written));
   if (millis != 0) {
     char buffer[8];

@@ -10,33 +10,15 @@ using governance::User;
 using governance::VirtualKey;
 
 constexpr Page kOne{.after = {}, .limit = 1};
-constexpr Page kBatch{.after = {}, .limit = 500};
 
 // Whether another user already has `name` (names are unique across organizations).
 ApiResult<bool> name_taken(governance::Store& store, const std::string& name,
                            const std::string& except_id) {
-  Page org_page = kBatch;
-  while (true) {
-    auto batch = store.list_orgs(org_page);
-    if (!batch) {
-      return std::unexpected(store_failure(batch.error()));
-    }
-    for (const governance::Org& org : *batch) {
-      auto same = collect<User>(
-          [&](const Page& page) { return store.list_users(org.id, page); },
-          [&](const User& user) { return user.name == name && user.id != except_id; }, kOne);
-      if (!same) {
-        return std::unexpected(same.error());
-      }
-      if (!same->first.empty()) {
-        return true;
-      }
-    }
-    if (batch->size() < org_page.limit) {
-      return false;
-    }
-    org_page.after = batch->back().id;
+  auto user = store.get_user_by_name(name);
+  if (!user) {
+    return std::unexpected(store_failure(user.error()));
   }
+  return user->has_value() && (*user)->id != except_id;
 }
 
 // The team a body names (`team_id`: a team of `org_id` when that is set), or "" for none.
@@ -105,7 +87,7 @@ ApiResult<void> read_user(const Context& context, const FieldReader& fields, Use
 
 // Keys carry their user's team: moving a user moves its keys.
 ApiResult<void> move_keys(governance::Store& store, const User& user) {
-  Page page = kBatch;
+  Page page{.after = {}, .limit = 500};
   while (true) {
     auto batch = store.list_keys(user.org_id, page);
     if (!batch) {
@@ -175,8 +157,12 @@ ApiResult<Reply> create_user(const Context& context) {
   if (!name || !org_id || !team_id) {
     return std::unexpected(!name ? name.error() : !org_id ? org_id.error() : team_id.error());
   }
-  User user{.id = governance::generate_id("user"), .org_id = org_id->value_or(""),
-            .team_id = {}, .name = *name, .role = Role::kMember, .controls = {},
+  User user{.id = governance::generate_id("user"),
+            .org_id = org_id->value_or(""),
+            .team_id = {},
+            .name = *name,
+            .role = Role::kMember,
+            .controls = {},
             .created_at = context.now};
   auto team = named_team(context, team_id->value_or(""), user.org_id);
   if (!team) {
@@ -199,9 +185,9 @@ ApiResult<Reply> create_user(const Context& context) {
     return std::unexpected(role.error());
   }
   if (auto org = context.store.get_org(user.org_id); !org || !*org) {
-    return std::unexpected(org ? bad_request("org_id", "organization '" + user.org_id +
-                                                           "' does not exist")
-                               : store_failure(org.error()));
+    return std::unexpected(
+        org ? bad_request("org_id", "organization '" + user.org_id + "' does not exist")
+            : store_failure(org.error()));
   }
   auto taken = name_taken(context.store, user.name, user.id);
   if (!taken) {
@@ -214,7 +200,10 @@ ApiResult<Reply> create_user(const Context& context) {
     return std::unexpected(store_failure(put.error()));
   }
   json::object out = user_json(user);
-  return Reply{.status = 201, .body = out, .action = "user.create", .target = user.id,
+  return Reply{.status = 201,
+               .body = out,
+               .action = "user.create",
+               .target = user.id,
                .detail = audit_detail(user.org_id, out)};
 }
 
@@ -280,8 +269,11 @@ ApiResult<Reply> update_user(const Context& context) {
       return std::unexpected(moved.error());
     }
   }
-  return Reply{.status = 200, .body = user_json(updated), .action = "user.update",
-               .target = updated.id, .detail = audit_detail(updated.org_id, *body)};
+  return Reply{.status = 200,
+               .body = user_json(updated),
+               .action = "user.update",
+               .target = updated.id,
+               .detail = audit_detail(updated.org_id, *body)};
 }
 
 ApiResult<Reply> delete_user(const Context& context) {
@@ -306,11 +298,21 @@ ApiResult<Reply> delete_user(const Context& context) {
   if (!keys->first.empty()) {
     return std::unexpected(conflict("the user still has live keys: revoke them first"));
   }
+  // Its revoked and expired keys go with it (their usage stays in the ledger).
+  if (auto removed =
+          delete_dead_keys(context.store, user->org_id, context.now,
+                           [&](const VirtualKey& key) { return key.user_id == user->id; });
+      !removed) {
+    return std::unexpected(removed.error());
+  }
   if (auto deleted = context.store.delete_user(user->id); !deleted) {
     return std::unexpected(store_failure(deleted.error()));
   }
-  return Reply{.status = 200, .body = deleted_body(user->id), .action = "user.delete",
-               .target = user->id, .detail = audit_detail(user->org_id, {{"name", user->name}})};
+  return Reply{.status = 200,
+               .body = deleted_body(user->id),
+               .action = "user.delete",
+               .target = user->id,
+               .detail = audit_detail(user->org_id, {{"name", user->name}})};
 }
 
 }  // namespace nexus::control::admin
