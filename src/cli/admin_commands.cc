@@ -58,6 +58,24 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+// "param: message" of an OpenAI-shaped error body (the body itself if it is not one).
+std::string error_text(const json::value& body) {
+  const json::value* error = body.is_object() ? body.get_object().if_contains("error") : nullptr;
+  if (error == nullptr || !error->is_object()) {
+    return control::admin::to_text(body);
+  }
+  const json::object& fields = error->get_object();
+  std::string text;
+  if (const auto* param = fields.if_contains("param"); param != nullptr && param->is_string()) {
+    text += param->get_string();
+    text += ": ";
+  }
+  const auto* message = fields.if_contains("message");
+  text += message != nullptr && message->is_string() ? std::string(message->get_string())
+                                                     : control::admin::to_text(body);
+  return text;
+}
+
 // A called API's JSON, or nullopt after printing why not (connection, status, body).
 std::optional<json::value> call(const Options& options, std::string_view method,
                                 const std::string& target, const std::string& body) {
@@ -72,17 +90,8 @@ std::optional<json::value> call(const Options& options, std::string_view method,
   boost::system::error_code error;
   json::value parsed = json::parse(reply->body, error);
   if (reply->status >= 300) {
-    const json::value* message = nullptr;
-    if (!error && parsed.is_object()) {
-      if (const auto* inner = parsed.get_object().if_contains("error");
-          inner && inner->is_object()) {
-        message = inner->get_object().if_contains("message");
-      }
-    }
-    std::cerr << "nexus: "
-              << (message != nullptr && message->is_string() ? std::string(message->get_string())
-                                                             : reply->body)
-              << " (HTTP " << reply->status << ")\n";
+    std::cerr << "nexus: " << (error ? reply->body : error_text(parsed)) << " (HTTP "
+              << reply->status << ")\n";
     return std::nullopt;
   }
   if (error) {
