@@ -241,7 +241,14 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(const config::Listener& 
 
 AdminServer::AdminServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+  // A destructor must not throw: joining the thread can (std::system_error).
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    spdlog::error("admin API: stopping failed: {}", e.what());
+  }
+}
 
 uint16_t AdminServer::port() const { return impl_->port(); }
 

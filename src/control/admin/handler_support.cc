@@ -15,10 +15,11 @@ ApiResult<T> loaded(Result<std::optional<T>> found, std::string_view what, const
   if (!found) {
     return std::unexpected(store_failure(found.error()));
   }
-  if (!*found) {
+  std::optional<T>& value = *found;
+  if (!value) {
     return std::unexpected(not_found(what, id));
   }
-  return std::move(**found);
+  return std::move(*value);
 }
 
 }  // namespace
@@ -108,11 +109,12 @@ ApiResult<std::string> required_name(const FieldReader& fields, std::string_view
   if (!name) {
     return std::unexpected(name.error());
   }
-  if (!*name || (*name)->empty() || (*name)->size() > kMaxName) {
+  const std::optional<std::string>& value = *name;
+  if (!value || value->empty() || value->size() > kMaxName) {
     return std::unexpected(
         bad_request(fields.path(field), "required: a non-empty string of at most 200 bytes"));
   }
-  return std::move(**name);
+  return *value;
 }
 
 json::object audit_detail(std::string_view org_id, const json::object& fields) {

@@ -73,15 +73,15 @@ ApiResult<Caller> authenticate(governance::Store& store, const Credentials& cred
   if (!user) {
     return std::unexpected(store_failure(user.error()));
   }
-  if (!*user) {
+  const std::optional<governance::User>& owner = *user;
+  if (!owner) {
     return std::unexpected(unauthorized("invalid credentials: the key's user no longer exists"));
   }
-  const governance::User& owner = **user;
-  return Caller{.role = owner.role,
-                .actor = owner.id,
-                .org_id = owner.org_id,
-                .team_id = owner.team_id,
-                .user_id = owner.id};
+  return Caller{.role = owner->role,
+                .actor = owner->id,
+                .org_id = owner->org_id,
+                .team_id = owner->team_id,
+                .user_id = owner->id};
 }
 
 }  // namespace nexus::control::admin

@@ -103,10 +103,11 @@ ApiResult<void> read_model_limits(const FieldReader& fields, std::string_view na
     if (!model) {
       return std::unexpected(model.error());
     }
-    if (!*model || (*model)->empty()) {
+    const std::optional<std::string>& model_name = *model;
+    if (!model_name || model_name->empty()) {
       return std::unexpected(bad_request(entry.path("model"), "required: the model's name"));
     }
-    governance::ModelLimits limits{.model = **model, .limits = {}};
+    governance::ModelLimits limits{.model = *model_name, .limits = {}};
     json::object rest = item.get_object();
     rest.erase("model");
     if (auto read = read_limits(FieldReader(rest, item_path + "."), limits.limits); !read) {
@@ -132,7 +133,12 @@ ApiResult<void> read_budget(const FieldReader& fields, std::string_view name,
   if (!nested) {
     return std::unexpected(nested.error());
   }
-  const FieldReader& entry = **nested;
+  const std::optional<FieldReader>& found = *nested;
+  if (!found) {
+    return {};
+  }
+  const FieldReader& entry = *found;
+
   if (auto allowed = entry.allow_only({"hard_usd", "soft_usd", "period"}); !allowed) {
     return allowed;
   }
@@ -145,8 +151,8 @@ ApiResult<void> read_budget(const FieldReader& fields, std::string_view name,
   }
   parsed.hard = hard->value_or(parsed.hard);
   parsed.soft = soft->value_or(parsed.soft);
-  if (*period) {
-    const auto kind = parse_period(**period);
+  if (const std::optional<std::string>& period_text = *period; period_text) {
+    const auto kind = parse_period(*period_text);
     if (!kind) {
       return std::unexpected(
           bad_request(entry.path("period"), "expected daily, weekly, monthly or total"));
@@ -310,8 +316,8 @@ ApiResult<void> read_controls(const FieldReader& fields, governance::Controls& c
   if (!limits) {
     return std::unexpected(limits.error());
   }
-  if (*limits) {
-    if (auto read = read_limits(**limits, controls.limits); !read) {
+  if (const std::optional<FieldReader>& nested = *limits; nested) {
+    if (auto read = read_limits(*nested, controls.limits); !read) {
       return read;
     }
   }
@@ -401,14 +407,16 @@ json::value time_or_null(UnixMillis time) {
   if (time == 0) {
     return nullptr;
   }
-  return json::value(format_time(time));
+  json::value text(format_time(time));
+  return text;
 }
 
 json::value id_or_null(const std::string& id) {
   if (id.empty()) {
     return nullptr;
   }
-  return json::value(id);
+  json::value text(id);
+  return text;
 }
 
 void write_controls(const governance::Controls& controls, json::object& out) {

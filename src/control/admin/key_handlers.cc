@@ -11,7 +11,7 @@ namespace {
 using governance::Page;
 using governance::VirtualKey;
 
-constexpr size_t kMaxMetadata = 16 * 1024;
+constexpr size_t kMaxMetadata = size_t{16} * 1024;
 constexpr int64_t kMaxGraceSeconds = int64_t{366} * 86400;
 
 ApiResult<void> read_allowed_ips(const FieldReader& fields, VirtualKey& key) {
@@ -19,16 +19,17 @@ ApiResult<void> read_allowed_ips(const FieldReader& fields, VirtualKey& key) {
   if (!ips) {
     return std::unexpected(ips.error());
   }
-  if (!*ips) {
+  std::optional<std::vector<std::string>>& list = *ips;
+  if (!list) {
     return {};
   }
-  for (size_t i = 0; i < (*ips)->size(); ++i) {
-    if (auto range = parse_cidr((**ips)[i]); !range) {
+  for (size_t i = 0; i < list->size(); ++i) {
+    if (auto range = parse_cidr((*list)[i]); !range) {
       return std::unexpected(
           bad_request(fields.path("allowed_ips") + "[" + std::to_string(i) + "]", range.error()));
     }
   }
-  key.allowed_ips = std::move(**ips);
+  key.allowed_ips = std::move(*list);
   return {};
 }
 
@@ -68,14 +69,14 @@ ApiResult<void> read_key_settings(const Context& context, const FieldReader& fie
   if (!models || !expires_at) {
     return std::unexpected(!models ? models.error() : expires_at.error());
   }
-  if (*models) {
-    key.allowed_models = std::move(**models);
+  if (std::optional<std::vector<std::string>>& list = *models; list) {
+    key.allowed_models = std::move(*list);
   }
-  if (*expires_at) {
-    if (**expires_at != 0 && **expires_at <= context.now) {
+  if (const std::optional<UnixMillis>& expiry = *expires_at; expiry) {
+    if (*expiry != 0 && *expiry <= context.now) {
       return std::unexpected(bad_request("expires_at", "must be in the future"));
     }
-    key.expires_at = **expires_at;
+    key.expires_at = *expiry;
   }
   if (auto ips = read_allowed_ips(fields, key); !ips) {
     return ips;
@@ -106,15 +107,16 @@ ApiResult<void> place_key(const Context& context, const FieldReader& fields, Vir
     if (!user) {
       return std::unexpected(store_failure(user.error()));
     }
-    if (!*user) {
+    const std::optional<governance::User>& owner = *user;
+    if (!owner) {
       return std::unexpected(bad_request("user_id", "user '" + key.user_id + "' does not exist"));
     }
-    if ((!key.org_id.empty() && key.org_id != (*user)->org_id) ||
-        (!key.team_id.empty() && key.team_id != (*user)->team_id)) {
+    if ((!key.org_id.empty() && key.org_id != owner->org_id) ||
+        (!key.team_id.empty() && key.team_id != owner->team_id)) {
       return std::unexpected(bad_request("user_id", "the user is in another organization or team"));
     }
-    key.org_id = (*user)->org_id;
-    key.team_id = (*user)->team_id;
+    key.org_id = owner->org_id;
+    key.team_id = owner->team_id;
     return {};
   }
   if (!key.team_id.empty()) {
@@ -122,11 +124,12 @@ ApiResult<void> place_key(const Context& context, const FieldReader& fields, Vir
     if (!team) {
       return std::unexpected(store_failure(team.error()));
     }
-    if (!*team || (!key.org_id.empty() && key.org_id != (*team)->org_id)) {
+    const std::optional<governance::Team>& found = *team;
+    if (!found || (!key.org_id.empty() && key.org_id != found->org_id)) {
       return std::unexpected(
           bad_request("team_id", "no team '" + key.team_id + "' in the key's organization"));
     }
-    key.org_id = (*team)->org_id;
+    key.org_id = found->org_id;
     return {};
   }
   if (key.org_id.empty()) {

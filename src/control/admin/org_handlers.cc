@@ -9,7 +9,7 @@ using governance::Org;
 using governance::Page;
 using governance::Team;
 
-constexpr Page kOne{.after = {}, .limit = 1};
+const Page kOne{.after = {}, .limit = 1};
 
 // What still belongs to an organization, named for a 409; empty when nothing does. Revoked
 // and expired keys do not count: keys are never deleted (the ledger names them).

@@ -50,20 +50,22 @@ ApiResult<Scope> load_scope(governance::Store& store, ScopeKind kind, const std:
 // The scope a usage query names (at most one of org_id, team_id, user_id, key_id), or the
 // caller's own when it names none: an admin's is everything.
 ApiResult<Scope> usage_scope(const Context& context) {
-  std::optional<Scope> named;
+  std::optional<ScopeKind> named;
+  std::string id;
   for (const ScopeKind kind :
        {ScopeKind::kOrg, ScopeKind::kTeam, ScopeKind::kUser, ScopeKind::kKey}) {
     std::string name(scope_name(kind));
     name += "_id";
-    std::string id = query_value(context.request, name);
-    if (id.empty()) {
+    std::string value = query_value(context.request, name);
+    if (value.empty()) {
       continue;
     }
     if (named) {
       return std::unexpected(
           bad_request(name, "give at most one of org_id, team_id, user_id and key_id"));
     }
-    named = Scope{.kind = kind, .id = std::move(id), .owner = {}, .controls = {}};
+    named = kind;
+    id = std::move(value);
   }
   if (!named) {
     const Caller& caller = context.caller;
@@ -72,17 +74,23 @@ ApiResult<Scope> usage_scope(const Context& context) {
         return Scope{};
       case Role::kOrgAdmin:
       case Role::kViewer:
-        named = Scope{.kind = ScopeKind::kOrg, .id = caller.org_id, .owner = {}, .controls = {}};
+        named = ScopeKind::kOrg;
+        id = caller.org_id;
         break;
       case Role::kTeamAdmin:
-        named = Scope{.kind = ScopeKind::kTeam, .id = caller.team_id, .owner = {}, .controls = {}};
+        named = ScopeKind::kTeam;
+        id = caller.team_id;
         break;
       case Role::kMember:
-        named = Scope{.kind = ScopeKind::kUser, .id = caller.user_id, .owner = {}, .controls = {}};
+        named = ScopeKind::kUser;
+        id = caller.user_id;
         break;
     }
   }
-  return load_scope(context.store, *named->kind, named->id);
+  if (!named) {
+    return Scope{};
+  }
+  return load_scope(context.store, *named, id);
 }
 
 std::optional<governance::UsageGroup> parse_group(std::string_view text) {
@@ -120,17 +128,19 @@ struct AuditCursor {
   uint32_t seen = 0;
 };
 
+// The whole of `text` as a number.
+template <typename Number>
+bool read_number(std::string_view text, Number& value) {
+  const char* end = text.data() + text.size();
+  const auto read = std::from_chars(text.data(), end, value);
+  return !text.empty() && read.ec == std::errc{} && read.ptr == end;
+}
+
 std::optional<AuditCursor> parse_cursor(std::string_view text) {
   const size_t dot = text.find('.');
   AuditCursor cursor;
-  const char* end = text.data() + text.size();
-  const auto time =
-      std::from_chars(text.data(), text.data() + std::min(dot, text.size()), cursor.time);
-  if (dot == std::string_view::npos || time.ec != std::errc{} || time.ptr != text.data() + dot) {
-    return std::nullopt;
-  }
-  const auto seen = std::from_chars(text.data() + dot + 1, end, cursor.seen);
-  if (seen.ec != std::errc{} || seen.ptr != end) {
+  if (dot == std::string_view::npos || !read_number(text.substr(0, dot), cursor.time) ||
+      !read_number(text.substr(dot + 1), cursor.seen)) {
     return std::nullopt;
   }
   return cursor;
@@ -179,8 +189,8 @@ ApiResult<Reply> query_usage(const Context& context) {
   body["group_by"] = group_text.empty() ? "day" : group_text;
   body["from"] = format_time(*from);
   body["to"] = format_time(*to);
-  if (scope->kind) {
-    body["scope"] = json::object{{"kind", scope_name(*scope->kind)}, {"id", scope->id}};
+  if (const std::optional<ScopeKind>& kind = scope->kind; kind) {
+    body["scope"] = json::object{{"kind", scope_name(*kind)}, {"id", scope->id}};
   }
   return Reply{.status = 200, .body = std::move(body)};
 }

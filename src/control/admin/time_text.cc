@@ -147,7 +147,7 @@ std::optional<int64_t> parse_duration_seconds(std::string_view text) {
   } else if (unit == "d") {
     scale = 86400;
   } else if (unit == "w") {
-    scale = 7 * 86400;
+    scale = int64_t{7} * 86400;
   } else {
     return std::nullopt;
   }

@@ -9,7 +9,7 @@ using governance::Page;
 using governance::User;
 using governance::VirtualKey;
 
-constexpr Page kOne{.after = {}, .limit = 1};
+const Page kOne{.after = {}, .limit = 1};
 
 // Whether another user already has `name` (names are unique across organizations).
 ApiResult<bool> name_taken(governance::Store& store, const std::string& name,
