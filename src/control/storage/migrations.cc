@@ -6,7 +6,8 @@ namespace nexus::storage {
 namespace {
 
 // Ids are TEXT; an optional reference is NULL when absent (never ""), so that its foreign key
-// holds. Controls, lists and metadata are JSON text (see store_codec.h). Times are Unix
+// holds. Controls, lists and metadata are JSON text (see store_codec.h); the text callers give
+// (a key's metadata, an audit entry's detail) is checked to be JSON. Times are Unix
 // milliseconds, money integer nano-dollars. Every referencing column has an index: deleting a
 // parent looks for children through it.
 constexpr const char* kGovernanceEntities = R"sql(
@@ -54,7 +55,7 @@ CREATE TABLE keys (
   user_id TEXT REFERENCES users (id),
   allowed_models TEXT NOT NULL,
   allowed_ips TEXT NOT NULL,
-  metadata TEXT NOT NULL,
+  metadata TEXT NOT NULL CHECK (json_valid(metadata)),
   controls TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL,
@@ -101,7 +102,7 @@ CREATE TABLE audit (
   actor TEXT NOT NULL,
   action TEXT NOT NULL,
   target TEXT NOT NULL,
-  detail TEXT NOT NULL
+  detail TEXT NOT NULL CHECK (json_valid(detail))
 ) STRICT;
 CREATE INDEX audit_by_time ON audit (time, seq);
 )sql";

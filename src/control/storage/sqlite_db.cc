@@ -1,5 +1,9 @@
 #include "control/storage/sqlite_db.h"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <utility>
 
 namespace nexus::storage {
@@ -106,6 +110,13 @@ bool Statement::is_null(int column) const {
 }
 
 Result<SqliteDb> SqliteDb::open(const std::string& path) {
+  // A new database is created readable by its owner only: it holds key hashes, usage and the
+  // audit log. (SQLite would create it 0644 less the umask; it accepts an empty file as an empty
+  // database, and gives its -wal and -shm files the database's permissions.)
+  const int created = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (created >= 0) {
+    ::close(created);
+  }
   sqlite3* raw = nullptr;
   // NOMUTEX: the owner serialises all use of the connection, SQLite's own lock would be a second.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -159,8 +170,11 @@ Result<Transaction> Transaction::begin(SqliteDb& db, std::string_view operation)
 Transaction::~Transaction() {
   // After a failed statement SQLite may already have rolled the transaction back itself.
   if (db_ != nullptr && sqlite3_get_autocommit(db_->handle()) == 0) {
-    if (auto statement = db_->prepare(operation_, "ROLLBACK")) {
-      (void)statement->run();  // nothing better to do: the connection reports it next time
+    auto statement = db_->prepare(operation_, "ROLLBACK");
+    Result<void> rolled_back = statement ? statement->run() : std::unexpected(statement.error());
+    if (!rolled_back) {
+      // Rare (the connection is broken): the next BEGIN fails and reports it to its caller.
+      spdlog::error("rollback after a failed {}: {}", operation_, rolled_back.error().message());
     }
   }
 }

@@ -70,7 +70,8 @@ class Statement {
 
 class SqliteDb {
  public:
-  // Opens (creating) the database file. Nothing else: PRAGMAs and migrations are the caller's.
+  // Opens the database file, creating it (mode 0600) if missing. Nothing else: PRAGMAs and
+  // migrations are the caller's.
   static Result<SqliteDb> open(const std::string& path);
 
   // Runs fixed SQL text, one or several statements, returning no rows (PRAGMAs, migrations).

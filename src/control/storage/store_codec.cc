@@ -55,7 +55,7 @@ bool read_int(const json::object& object, std::string_view key, int64_t min, int
 
 template <typename T>
 bool read_count(const json::object& object, std::string_view key, T& out) {
-  int64_t value = static_cast<int64_t>(out);
+  auto value = static_cast<int64_t>(out);
   int64_t max = std::numeric_limits<int64_t>::max();  // a uint64_t count is stored as int64
   if constexpr (sizeof(T) < sizeof(int64_t)) {
     max = static_cast<int64_t>(std::numeric_limits<T>::max());

@@ -6,11 +6,11 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -47,8 +47,9 @@ UsageRecord record_for(size_t n) {
 [[noreturn]] void run_child(const std::string& path, int ack_fd) {
   auto store = open_sqlite_store(path);
   if (!store) {
-    std::fprintf(stderr, "child: %s\n", store.error().message().c_str());
-    ::_exit(2);
+    const std::string message = "child: " + store.error().message() + "\n";
+    const bool told = ::write(STDERR_FILENO, message.data(), message.size()) > 0;
+    ::_exit(told ? 2 : 4);
   }
   LedgerWriter writer(**store, 64);
   for (size_t n = 0;; ++n) {
@@ -125,10 +126,13 @@ TEST(LedgerCrashTest, AcknowledgedRecordsSurviveKill9ExactlyOnce) {
   auto store = open_sqlite_store(path);
   ASSERT_TRUE(store) << store.error().message();
   for (const size_t n : acknowledged) {
-    auto found = (*store)->get_usage(request_id(n));
-    ASSERT_TRUE(found) << found.error().message();
-    ASSERT_TRUE(found->has_value()) << "acknowledged but lost: " << request_id(n);
-    EXPECT_EQ((*found)->cost, static_cast<NanoUsd>(n + 1));
+    auto record = (*store)->get_usage(request_id(n));
+    ASSERT_TRUE(record) << record.error().message();
+    const std::optional<UsageRecord>& found = *record;
+    if (!found) {
+      FAIL() << "acknowledged but lost: " << request_id(n);
+    }
+    EXPECT_EQ(found->cost, static_cast<NanoUsd>(n + 1));
   }
   storage::SqliteDb db = open_raw(path);
   const int64_t rows = query_int(db, "SELECT COUNT(*) FROM usage");
@@ -137,6 +141,7 @@ TEST(LedgerCrashTest, AcknowledgedRecordsSurviveKill9ExactlyOnce) {
 
   // The data plane may replay what it was unsure of: nothing is counted twice.
   std::vector<UsageRecord> replay;
+  replay.reserve(acknowledged.size());
   for (const size_t n : acknowledged) {
     replay.push_back(record_for(n));
   }

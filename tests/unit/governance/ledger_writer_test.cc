@@ -186,6 +186,7 @@ TEST_F(LedgerWriterTest, ManyThreadsSubmitAndEachRecordIsWrittenOnce) {
   {
     LedgerWriter writer(*store_, 64, kFastBackoff);
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (size_t t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         for (size_t i = 0; i < kPerThread; ++i) {

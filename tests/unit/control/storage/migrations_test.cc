@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "governance/store.h"
 #include "store_test_support.h"
 
@@ -39,6 +41,10 @@ TEST(SqliteMigrationsTest, AnEmptyDatabaseIsBroughtToTheLatestVersion) {
   EXPECT_GT(query_int(db, "SELECT MIN(applied_at) FROM schema_migrations"), 1'700'000'000'000)
       << "applied_at is a Unix time in milliseconds";
   EXPECT_EQ(query_text(db, "PRAGMA journal_mode"), "wal");
+  const auto permissions = std::filesystem::status(path).permissions();
+  EXPECT_EQ(permissions & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none)
+      << "key hashes and usage are for the owner only";
   EXPECT_EQ(query_int(db,
                       "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                       "('orgs', 'teams', 'users', 'keys', 'usage', 'audit', 'meta')"),
@@ -59,9 +65,7 @@ TEST(SqliteMigrationsTest, AnOlderDatabaseIsMigratedAndKeepsItsData) {
   }
   auto store = governance::open_sqlite_store(path);
   ASSERT_TRUE(store) << store.error().message();
-  auto org = (*store)->get_org("org_old");
-  ASSERT_TRUE(org && org->has_value());
-  EXPECT_EQ((*org)->name, "Old");
+  EXPECT_EQ(testing::must_find((*store)->get_org("org_old")).name, "Old");
   const std::vector<governance::UsageRecord> usage{testing::usage_record("req-1", 1, 1)};
   EXPECT_TRUE((*store)->append_usage(usage)) << "the ledger's migration ran";
 

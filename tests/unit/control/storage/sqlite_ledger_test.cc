@@ -9,6 +9,7 @@
 namespace nexus::governance {
 namespace {
 
+using storage::testing::must_find;
 using storage::testing::TempDir;
 using storage::testing::usage_record;
 
@@ -64,10 +65,7 @@ TEST_F(SqliteLedgerTest, ARecordRoundTripsEveryField) {
                            .latency_ms = 4'000'000'000U,
                            .status = 499};
   append({record});
-  auto read = store_->get_usage("req-1");
-  ASSERT_TRUE(read) << read.error().message();
-  ASSERT_TRUE(read->has_value());
-  const UsageRecord& got = **read;
+  const UsageRecord got = must_find(store_->get_usage("req-1"));
   EXPECT_EQ(std::tie(got.request_id, got.time, got.key_id, got.user_id, got.team_id, got.org_id,
                      got.model, got.provider, got.deployment_model, got.usage_estimated, got.cost,
                      got.latency_ms, got.status),
@@ -92,9 +90,7 @@ TEST_F(SqliteLedgerTest, ARequestIsCountedOnceHoweverOftenItIsWritten) {
   auto rows = query({.group_by = UsageGroup::kKey});
   ASSERT_EQ(rows.size(), 1U);
   EXPECT_EQ(rows[0].requests, 4U);
-  auto second = store_->get_usage("req-2");
-  ASSERT_TRUE(second && second->has_value());
-  EXPECT_EQ((*second)->cost, 300);
+  EXPECT_EQ(must_find(store_->get_usage("req-2")).cost, 300);
 }
 
 TEST_F(SqliteLedgerTest, SpendSumsOneScopeFromATime) {

@@ -11,6 +11,7 @@
 namespace nexus::governance {
 namespace {
 
+using storage::testing::must_find;
 using storage::testing::TempDir;
 
 Controls full_controls() {
@@ -68,18 +69,15 @@ class SqliteStoreTest : public ::testing::Test {
 TEST_F(SqliteStoreTest, OrgRoundTripsAndIsReplacedById) {
   const Org org{.id = "org_b", .name = "Beta", .controls = full_controls(), .created_at = 42};
   ASSERT_TRUE(store_->put_org(org));
-  auto read = store_->get_org("org_b");
-  ASSERT_TRUE(read) << read.error().message();
-  ASSERT_TRUE(read->has_value());
-  EXPECT_EQ(fields(**read), fields(org));
+  const Org org_read = must_find(store_->get_org("org_b"));
+  EXPECT_EQ(fields(org_read), fields(org));
 
   Org renamed = org;
   renamed.name = "Beta Corp";
   renamed.controls = {};
   ASSERT_TRUE(store_->put_org(renamed));
-  read = store_->get_org("org_b");
-  ASSERT_TRUE(read && read->has_value());
-  EXPECT_EQ(fields(**read), fields(renamed));
+  const Org renamed_read = must_find(store_->get_org("org_b"));
+  EXPECT_EQ(fields(renamed_read), fields(renamed));
 
   auto missing = store_->get_org("org_nope");
   ASSERT_TRUE(missing);
@@ -104,15 +102,12 @@ TEST_F(SqliteStoreTest, TeamAndUserRoundTrip) {
   ASSERT_TRUE(store_->put_user(user));
   ASSERT_TRUE(store_->put_user(loner));
 
-  auto read_team = store_->get_team("team_a");
-  ASSERT_TRUE(read_team && read_team->has_value());
-  EXPECT_EQ(fields(**read_team), fields(team));
-  auto read_user = store_->get_user("user_a");
-  ASSERT_TRUE(read_user && read_user->has_value());
-  EXPECT_EQ(fields(**read_user), fields(user));
-  auto by_name = store_->get_user_by_name("bob");
-  ASSERT_TRUE(by_name && by_name->has_value());
-  EXPECT_EQ(fields(**by_name), fields(loner)) << "an empty team_id reads back empty";
+  const Team team_read = must_find(store_->get_team("team_a"));
+  EXPECT_EQ(fields(team_read), fields(team));
+  const User user_read = must_find(store_->get_user("user_a"));
+  EXPECT_EQ(fields(user_read), fields(user));
+  const User loner_read = must_find(store_->get_user_by_name("bob"));
+  EXPECT_EQ(fields(loner_read), fields(loner)) << "an empty team_id reads back empty";
 }
 
 TEST_F(SqliteStoreTest, EveryRoleRoundTrips) {
@@ -121,9 +116,7 @@ TEST_F(SqliteStoreTest, EveryRoleRoundTrips) {
        {Role::kAdmin, Role::kOrgAdmin, Role::kTeamAdmin, Role::kMember, Role::kViewer}) {
     const std::string id = "user_" + std::to_string(n++);
     ASSERT_TRUE(store_->put_user({.id = id, .org_id = "org_a", .name = id, .role = role}));
-    auto read = store_->get_user(id);
-    ASSERT_TRUE(read && read->has_value());
-    EXPECT_EQ((*read)->role, role);
+    EXPECT_EQ(must_find(store_->get_user(id)).role, role);
   }
 }
 
@@ -141,13 +134,9 @@ TEST_F(SqliteStoreTest, KeyRoundTripsEveryField) {
   key.revoked_at = 6000;
   ASSERT_TRUE(store_->put_key(key));
 
-  auto read = store_->get_key("key_a");
-  ASSERT_TRUE(read) << read.error().message();
-  ASSERT_TRUE(read->has_value());
-  EXPECT_EQ(fields(**read), fields(key));
-  auto by_hash = store_->get_key_by_hash("hash-of-key_a");
-  ASSERT_TRUE(by_hash && by_hash->has_value());
-  EXPECT_EQ((*by_hash)->id, "key_a");
+  const VirtualKey key_read = must_find(store_->get_key("key_a"));
+  EXPECT_EQ(fields(key_read), fields(key));
+  EXPECT_EQ(must_find(store_->get_key_by_hash("hash-of-key_a")).id, "key_a");
   auto unknown = store_->get_key_by_hash("hash-of-nothing");
   ASSERT_TRUE(unknown);
   EXPECT_FALSE(unknown->has_value());
@@ -167,6 +156,13 @@ TEST_F(SqliteStoreTest, ReferencesAreChecked) {
   ASSERT_FALSE(same_name);
   EXPECT_EQ(same_name.error().code(), ErrorCode::kBadRequest);
   EXPECT_NE(same_name.error().message().find("UNIQUE"), std::string::npos);
+
+  VirtualKey bad_metadata = make_key("key_a");
+  bad_metadata.metadata = "{not json";
+  auto refused = store_->put_key(bad_metadata);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kBadRequest);
+  EXPECT_NE(refused.error().message().find("CHECK"), std::string::npos);
 
   ASSERT_TRUE(store_->put_key(make_key("key_a")));
   VirtualKey same_hash = make_key("key_b");
@@ -275,8 +271,8 @@ TEST_F(SqliteStoreTest, GenerationCountsChangesOnly) {
 
 TEST_F(SqliteStoreTest, LiveKeysLeaveOutRevokedAndExpiredKeysAtNow) {
   constexpr UnixMillis kNow = 1'000'000;
-  auto with_times = [](std::string id, UnixMillis expires_at, UnixMillis revoked_at) {
-    VirtualKey key = make_key(std::move(id));
+  auto with_times = [](const std::string& id, UnixMillis expires_at, UnixMillis revoked_at) {
+    VirtualKey key = make_key(id);
     key.expires_at = expires_at;
     key.revoked_at = revoked_at;
     return key;
@@ -303,8 +299,7 @@ TEST_F(SqliteStoreTest, DataSurvivesReopening) {
   store_.reset();
   auto reopened = open_sqlite_store(dir_.file("data/nexus.db"));
   ASSERT_TRUE(reopened) << reopened.error().message();
-  auto key = (*reopened)->get_key("key_a");
-  ASSERT_TRUE(key && key->has_value());
+  EXPECT_EQ(must_find((*reopened)->get_key("key_a")).id, "key_a");
   auto after = (*reopened)->generation();
   ASSERT_TRUE(after);
   EXPECT_EQ(*after, before);

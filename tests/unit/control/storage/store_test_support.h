@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -67,6 +68,21 @@ inline std::string query_text(SqliteDb& db, const std::string& sql) {
   auto row = statement->step();
   EXPECT_TRUE(row && *row) << sql;
   return row && *row ? statement->text(0) : std::string();
+}
+
+// What a lookup that must find something found; a default T, and a test failure, otherwise.
+template <typename T>
+T must_find(Result<std::optional<T>> lookup) {
+  if (!lookup) {
+    ADD_FAILURE() << lookup.error().message();
+    return T{};
+  }
+  std::optional<T>& value = *lookup;
+  if (!value) {
+    ADD_FAILURE() << "not found";
+    return T{};
+  }
+  return std::move(*value);
 }
 
 inline governance::UsageRecord usage_record(std::string request_id, governance::UnixMillis time,
