@@ -185,7 +185,7 @@ int keys_create(const Options& options) {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    body["expires_at"] = control::admin::format_time(now + *seconds * 1000);
+    body["expires_at"] = control::admin::format_time((now / 1000 + *seconds) * 1000);
   }
   if (!options.budget.empty()) {
     char* end = nullptr;
