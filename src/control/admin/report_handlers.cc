@@ -131,9 +131,10 @@ struct AuditCursor {
 // The whole of `text` as a number.
 template <typename Number>
 bool read_number(std::string_view text, Number& value) {
-  const char* end = text.data() + text.size();
-  const auto read = std::from_chars(text.data(), end, value);
-  return !text.empty() && read.ec == std::errc{} && read.ptr == end;
+  const std::string digits(text);
+  const char* end = digits.data() + digits.size();
+  const auto read = std::from_chars(digits.data(), end, value);
+  return !digits.empty() && read.ec == std::errc{} && read.ptr == end;
 }
 
 std::optional<AuditCursor> parse_cursor(std::string_view text) {

@@ -18,7 +18,8 @@ ApiResult<bool> name_taken(governance::Store& store, const std::string& name,
   if (!user) {
     return std::unexpected(store_failure(user.error()));
   }
-  return user->has_value() && (*user)->id != except_id;
+  const std::optional<User>& found = *user;
+  return found && found->id != except_id;
 }
 
 // The team a body names (`team_id`: a team of `org_id` when that is set), or "" for none.
@@ -32,13 +33,14 @@ ApiResult<std::optional<governance::Team>> named_team(const Context& context,
   if (!team) {
     return std::unexpected(store_failure(team.error()));
   }
-  if (!*team) {
+  const std::optional<governance::Team>& found = *team;
+  if (!found) {
     return std::unexpected(bad_request("team_id", "team '" + team_id + "' does not exist"));
   }
-  if (!org_id.empty() && (*team)->org_id != org_id) {
+  if (!org_id.empty() && found->org_id != org_id) {
     return std::unexpected(bad_request("team_id", "the team belongs to another organization"));
   }
-  return *team;
+  return found;
 }
 
 ApiResult<void> check_role(const Context& context, const User& user) {
@@ -67,15 +69,15 @@ ApiResult<void> read_user(const Context& context, const FieldReader& fields, Use
   if (!team_id || !role) {
     return std::unexpected(!team_id ? team_id.error() : role.error());
   }
-  if (*team_id) {
-    auto team = named_team(context, **team_id, user.org_id);
+  if (const std::optional<std::string>& team_text = *team_id; team_text) {
+    auto team = named_team(context, *team_text, user.org_id);
     if (!team) {
       return std::unexpected(team.error());
     }
-    user.team_id = **team_id;
+    user.team_id = *team_text;
   }
-  if (*role) {
-    const auto parsed = parse_role(**role);
+  if (const std::optional<std::string>& role_text = *role; role_text) {
+    const auto parsed = parse_role(*role_text);
     if (!parsed) {
       return std::unexpected(
           bad_request("role", "expected admin, org_admin, team_admin, member or viewer"));
@@ -169,7 +171,8 @@ ApiResult<Reply> create_user(const Context& context) {
     return std::unexpected(team.error());
   }
   if (user.org_id.empty()) {
-    user.org_id = *team ? (*team)->org_id : context.caller.org_id;
+    const std::optional<governance::Team>& found = *team;
+    user.org_id = found ? found->org_id : context.caller.org_id;
   }
   if (user.org_id.empty()) {
     return std::unexpected(bad_request("org_id", "required: the user's organization"));

@@ -4,8 +4,7 @@
 //
 //   nexus_admin_standalone --db PATH --pepper TEXT --admin-key-sha256 HEX [--listen HOST:PORT]
 //                          [--time-zone ZONE] [--tls-cert FILE --tls-key FILE]
-#include <signal.h>
-
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -70,10 +69,10 @@ int main(int argc, char** argv) {
     std::cerr << server.error().message() << "\n";
     return 1;
   }
-  std::cout << "port " << (*server)->port() << std::endl;
+  std::cout << "port " << (*server)->port() << "\n" << std::flush;
   int received = 0;
   sigwait(&stop_signals, &received);
   (*server)->stop();
-  std::cout << "stopped" << std::endl;
+  std::cout << "stopped\n" << std::flush;
   return 0;
 }

@@ -58,7 +58,14 @@ class AdminAccessTest : public AdminTest {
     for (const Case& c : cases) {
       const std::string target = expand(c.target);
       const std::string body = expand(c.body);
-      SCOPED_TRACE(std::string(c.caller) + " " + c.method + " " + target + " " + body);
+      std::string trace = c.caller;
+      trace += " ";
+      trace += c.method;
+      trace += " ";
+      trace += target;
+      trace += " ";
+      trace += body;
+      SCOPED_TRACE(trace);
       const AdminResponse response = call(c.method, target, body, secrets_.at(c.caller));
       EXPECT_EQ(response.status, c.status) << response.body;
       if (response.status == 403) {
@@ -204,14 +211,10 @@ TEST_F(AdminAccessTest, Keys) {
   const std::set<std::string> own = listed("m1", "/admin/v1/keys");
   EXPECT_EQ(own.size(), 3U);  // the fixture's two and "mine"
   for (const std::string& id : own) {
-    auto key = store_->get_key(id);
-    ASSERT_TRUE(key && *key);
-    EXPECT_EQ((*key)->user_id, ids_["m1"]);
+    EXPECT_EQ(stored_key(id).user_id, ids_["m1"]);
   }
   for (const std::string& id : listed("ta", "/admin/v1/keys")) {
-    auto key = store_->get_key(id);
-    ASSERT_TRUE(key && *key);
-    EXPECT_EQ((*key)->team_id, ids_["A1"]);
+    EXPECT_EQ(stored_key(id).team_id, ids_["A1"]);
   }
   EXPECT_EQ(listed("ob", "/admin/v1/keys").size(), 2U);
   EXPECT_EQ(listed("ob", "/admin/v1/keys?org_id=<A>").size(), 0U);

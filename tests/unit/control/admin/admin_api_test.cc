@@ -121,10 +121,9 @@ TEST_F(AdminApiTest, ShowsAKeysSecretOnceAndStoresOnlyItsPepperedHash) {
   EXPECT_EQ(created.at("metadata").at("env").as_string(), "ci");
   EXPECT_EQ(created.at("status").as_string(), "active");
 
-  auto stored = store_->get_key(id);
-  ASSERT_TRUE(stored && *stored);
-  EXPECT_EQ((*stored)->hash, governance::hash_key_secret(kPepper, secret));
-  EXPECT_EQ((*stored)->hash.find(secret), std::string::npos);
+  const governance::VirtualKey stored = stored_key(id);
+  EXPECT_EQ(stored.hash, governance::hash_key_secret(kPepper, secret));
+  EXPECT_EQ(stored.hash.find(secret), std::string::npos);
 
   const AdminResponse read = call("GET", "/admin/v1/keys/" + id, "", kAdminKey);
   const AdminResponse list = call("GET", "/admin/v1/keys", "", kAdminKey);
@@ -134,7 +133,7 @@ TEST_F(AdminApiTest, ShowsAKeysSecretOnceAndStoresOnlyItsPepperedHash) {
     EXPECT_EQ(response->body.find("hash"), std::string::npos);
   }
   // Expired on April 1st.
-  now_ = *parse_time("2026-04-01T00:00:00Z");
+  now_ = at("2026-04-01T00:00:00Z");
   EXPECT_EQ(expect(200, "GET", "/admin/v1/keys/" + id).at("status").as_string(), "expired");
 }
 

@@ -19,8 +19,10 @@ class AdminReportsTest : public AdminTest {
     std::vector<std::string> items;
     std::string after;
     for (int page = 0; page < 20; ++page) {
-      const std::string separator = target.find('?') == std::string::npos ? "?" : "&";
-      const json::value body = expect(200, "GET", target + separator + "after=" + after, "", key);
+      std::string page_target = target;
+      page_target += target.find('?') == std::string::npos ? "?after=" : "&after=";
+      page_target += after;
+      const json::value body = expect(200, "GET", page_target, "", key);
       sizes.push_back(body.at("data").as_array().size());
       for (const json::value& item : body.at("data").as_array()) {
         items.emplace_back(item.at(field).as_string());
@@ -102,6 +104,7 @@ TEST_F(AdminReportsTest, SumsUsageByDimensionAndPagesByGroup) {
   make_scope();
   const UnixMillis day = 86'400'000;
   std::vector<governance::UsageRecord> records;
+  records.reserve(10);
   const char* models[] = {"a", "b", "c", "d", "e"};
   for (int i = 0; i < 10; ++i) {
     records.push_back(
@@ -132,7 +135,7 @@ TEST_F(AdminReportsTest, SumsUsageByDimensionAndPagesByGroup) {
 
 TEST_F(AdminReportsTest, ReportsABudgetsSpendInTheCurrentPeriod) {
   make_scope();
-  const UnixMillis march_1 = *parse_time("2026-03-01T00:00:00Z");
+  const UnixMillis march_1 = at("2026-03-01T00:00:00Z");
   ASSERT_TRUE(store_->append_usage(std::vector{
       record("feb", march_1 - 1, "a", 5'000'000'000),  // last month: not counted
       record("mar-1", march_1, "a", 1'250'000'000),    // the first millisecond counts

@@ -98,6 +98,24 @@ class AdminTest : public ::testing::Test {
     return key.is_object() ? std::string(key.at("key").as_string()) : std::string{};
   }
 
+  // A time the test writes as text.
+  static UnixMillis at(std::string_view text) {
+    const std::optional<UnixMillis> time = parse_time(text);
+    EXPECT_TRUE(time.has_value()) << text;
+    return time.value_or(0);
+  }
+
+  // The stored key, or an empty one after a failure.
+  governance::VirtualKey stored_key(const std::string& id) {
+    auto found = store_->get_key(id);
+    const std::optional<governance::VirtualKey> key = found ? *found : std::nullopt;
+    if (!key) {
+      ADD_FAILURE() << "no key " << id;
+      return {};
+    }
+    return *key;
+  }
+
   static std::string error_type(const json::value& body) {
     const auto* error = body.is_object() ? body.as_object().if_contains("error") : nullptr;
     return error != nullptr ? std::string(error->at("type").as_string()) : std::string{};
@@ -106,7 +124,7 @@ class AdminTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<governance::Store> store_;
   std::unique_ptr<AdminApi> api_;
-  UnixMillis now_ = *parse_time("2026-03-15T12:00:00Z");
+  UnixMillis now_ = at("2026-03-15T12:00:00Z");
   int changes_ = 0;
   std::map<std::string, std::string> users_;  // name -> id
 };
