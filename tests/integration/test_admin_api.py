@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import unittest
 
-from nexus_harness import nexus_bin, run_cli
+from nexus_harness import TestPKI, nexus_bin, run_cli
 
 ADMIN_KEY = "integration-admin-key"
 
@@ -40,7 +40,7 @@ class AdminServer:
         if len(line) != 2 or line[0] != "port":
             raise RuntimeError("the admin server did not start: " + self.logs())
         self.port = int(line[1])
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
 
     def logs(self):
         self.stderr.seek(0)
@@ -196,6 +196,34 @@ class AdminApiTest(unittest.TestCase):
         self.assertEqual(self.server.proc.wait(timeout=5), 0)
         self.assertEqual(self.server.proc.stdout.readline().strip(), "stopped")
         conn.close()
+
+
+class AdminApiTlsTest(unittest.TestCase):
+    def test_serves_over_tls_and_the_cli_verifies_the_certificate(self):
+        if not os.path.exists(standalone_bin()):
+            self.skipTest(f"{standalone_bin()} not built")
+        pki_dir = tempfile.TemporaryDirectory(prefix="nexus-admin-pki-")
+        self.addCleanup(pki_dir.cleanup)
+        pki = TestPKI(pki_dir.name)
+        server = AdminServer(tls=pki.leaf("admin.test", dns=["localhost"], ips=["127.0.0.1"]))
+        self.addCleanup(server.stop)
+
+        conn = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=10,
+                                           context=pki.client_context())
+        conn.request("GET", "/admin/v1/orgs", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        self.assertEqual(conn.getresponse().status, 200)
+        conn.close()
+
+        env = dict(os.environ, NEXUS_ADMIN_KEY=ADMIN_KEY, SSL_CERT_FILE=pki.ca_cert)
+        trusted = run_cli(["keys", "list", "--admin-url", server.url], env=env)
+        self.assertEqual(trusted.returncode, 0, trusted.stderr)
+        self.assertTrue(trusted.stdout.startswith("ID"))
+        env.pop("SSL_CERT_FILE")
+        env["SSL_CERT_DIR"] = pki_dir.name + "/none"  # no CA trusts the test's certificate
+        env["SSL_CERT_FILE"] = os.devnull
+        untrusted = run_cli(["keys", "list", "--admin-url", server.url], env=env)
+        self.assertEqual(untrusted.returncode, 1)
+        self.assertIn("TLS", untrusted.stderr)
 
 
 if __name__ == "__main__":
