@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/prices.h"
+#include "cli/admin_commands.h"
 #include "control/config/loader.h"
 #include "obs/logging.h"
 #include "server/server.h"
@@ -65,6 +66,7 @@ int run(int argc, char** argv) {
   validate_cmd->add_option("-c,--config", config_path, "YAML configuration file")->required();
 
   auto* version_cmd = app.add_subcommand("version", "Print the version and exit");
+  AdminCommands admin_commands(app);
 
   auto* prices_cmd = app.add_subcommand("prices", "The price table (docs/pricing.md)");
   prices_cmd->require_subcommand(1);
@@ -92,6 +94,9 @@ int run(int argc, char** argv) {
   }
   if (*list_cmd) {
     return prices_list(config_path);
+  }
+  if (const std::optional<int> exit_code = admin_commands.run()) {
+    return *exit_code;
   }
   return serve(config_path, log_level);
 }

@@ -1,0 +1,230 @@
+"""The admin API over HTTP and the CLI that calls it.
+
+The admin API runs standalone here (build/<preset>/nexus_admin_standalone: a SQLite store, the
+AdminApi and its Beast server, as src/server wires them from governance.admin), on 127.0.0.1.
+The `nexus keys ...` and `nexus usage` commands are the real nexus binary.
+"""
+
+import hashlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import unittest
+
+from nexus_harness import TestPKI, nexus_bin, run_cli
+
+ADMIN_KEY = "integration-admin-key"
+
+
+def standalone_bin():
+    return os.path.join(os.path.dirname(nexus_bin()), "nexus_admin_standalone")
+
+
+class AdminServer:
+    """The standalone admin API process on a kernel-chosen port."""
+
+    def __init__(self, tls=None):
+        self.dir = tempfile.TemporaryDirectory(prefix="nexus-admin-")
+        args = [standalone_bin(), "--db", os.path.join(self.dir.name, "nexus.db"),
+                "--pepper", "integration-pepper",
+                "--admin-key-sha256", hashlib.sha256(ADMIN_KEY.encode()).hexdigest()]
+        if tls:
+            args += ["--tls-cert", tls[0], "--tls-key", tls[1]]
+        self.stderr = open(os.path.join(self.dir.name, "stderr"), "w+")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        line = self.proc.stdout.readline().split()
+        if len(line) != 2 or line[0] != "port":
+            raise RuntimeError("the admin server did not start: " + self.logs())
+        self.port = int(line[1])
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+
+    def logs(self):
+        self.stderr.seek(0)
+        return self.stderr.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.stderr.close()
+        self.dir.cleanup()
+
+
+class AdminApiTest(unittest.TestCase):
+    def setUp(self):
+        if not os.path.exists(standalone_bin()):
+            self.skipTest(f"{standalone_bin()} not built")
+        self.server = AdminServer()
+        self.addCleanup(self.server.stop)
+
+    def call(self, method, path, body=None, key=ADMIN_KEY, conn=None):
+        own = conn is None
+        conn = conn or http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        payload = json.dumps(body) if body is not None else None
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        conn.request(method, "/admin/v1" + path, body=payload, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        if own:
+            conn.close()
+        self.assertEqual(response.getheader("Content-Type"), "application/json")
+        return response.status, json.loads(data) if data else None
+
+    def cli(self, *args, key=ADMIN_KEY):
+        env = dict(os.environ)
+        env.pop("NEXUS_ADMIN_KEY", None)
+        if key is not None:
+            env["NEXUS_ADMIN_KEY"] = key
+        return run_cli(list(args) + ["--admin-url", self.server.url], env=env)
+
+    def test_serves_the_openapi_document_and_refuses_calls_without_a_key(self):
+        status, document = self.call("GET", "/openapi.json", key=None)
+        self.assertEqual(status, 200)
+        self.assertEqual(document["openapi"], "3.1.0")
+        self.assertIn("/keys/{id}/rotate", document["paths"])
+        status, body = self.call("GET", "/keys", key=None)
+        self.assertEqual(status, 401)
+        self.assertEqual(body["error"]["type"], "authentication_error")
+        status, body = self.call("GET", "/keys", key="wrong")
+        self.assertEqual(status, 401)
+
+    def test_a_members_key_sees_only_its_own_keys_and_is_refused_elsewhere(self):
+        _, org = self.call("POST", "/orgs", {"name": "Acme"})
+        _, team = self.call("POST", "/teams", {"name": "ml", "org_id": org["id"]})
+        _, user = self.call("POST", "/users", {"name": "ada@example.com", "team_id": team["id"]})
+        status, key = self.call("POST", "/keys", {"name": "ada", "user_id": user["id"]})
+        self.assertEqual(status, 201)
+        self.assertTrue(key["key"].startswith("nx-"))
+        self.call("POST", "/keys", {"name": "service", "org_id": org["id"]})
+
+        status, listed = self.call("GET", "/keys", key=key["key"])
+        self.assertEqual(status, 200)
+        self.assertEqual([k["id"] for k in listed["data"]], [key["id"]])
+        self.assertNotIn(key["key"], json.dumps(listed))
+        status, body = self.call("POST", "/teams", {"name": "x"}, key=key["key"])
+        self.assertEqual(status, 403)
+        self.assertEqual(body["error"]["type"], "permission_error")
+        status, body = self.call("POST", "/users", {"name": "ada@example.com",
+                                                    "org_id": org["id"]})
+        self.assertEqual(status, 409)
+
+    def test_keeps_connections_alive_and_bounds_bodies(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        self.addCleanup(conn.close)
+        for _ in range(3):
+            status, _ = self.call("GET", "/orgs", conn=conn)
+            self.assertEqual(status, 200)
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as raw:
+            raw.sendall(b"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                        + ADMIN_KEY.encode() + b"\r\nContent-Length: 2000000\r\n\r\n")
+            raw.sendall(b"{" * 65536)
+            response = b""
+            while chunk := raw.recv(65536):
+                response += chunk
+        self.assertTrue(response.startswith(b"HTTP/1.1 413"), response[:80])
+
+    def test_the_cli_creates_lists_rotates_and_revokes_keys(self):
+        _, org = self.call("POST", "/orgs", {"name": "Acme"})
+        created = self.cli("keys", "create", "--name", "ci", "--org", org["id"], "--models",
+                           "gpt-4o,claude", "--expires", "30d", "--budget", "10",
+                           "--period", "monthly", "--json")
+        self.assertEqual(created.returncode, 0, created.stderr)
+        key = json.loads(created.stdout)
+        self.assertTrue(key["key"].startswith("nx-"))
+        self.assertEqual(key["allowed_models"], ["gpt-4o", "claude"])
+        self.assertEqual(key["budget"], {"hard_usd": 10, "soft_usd": 0, "period": "monthly"})
+        self.assertIsNotNone(key["expires_at"])
+
+        table = self.cli("keys", "list")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        header, row = table.stdout.splitlines()[:2]
+        self.assertEqual(header.split(), ["ID", "PREFIX", "NAME", "STATUS", "USER", "TEAM",
+                                          "EXPIRES"])
+        self.assertEqual(row.split()[:4], [key["id"], key["prefix"], "ci", "active"])
+        self.assertNotIn(key["key"], table.stdout)
+
+        rotated = self.cli("keys", "rotate", key["id"], "--grace", "1h", "--json")
+        self.assertEqual(rotated.returncode, 0, rotated.stderr)
+        new_key = json.loads(rotated.stdout)
+        self.assertEqual(new_key["rotated_from"], key["id"])
+        status, old = self.call("GET", "/keys/" + key["id"])
+        self.assertEqual(old["status"], "rotating")
+
+        revoked = self.cli("keys", "revoke", key["id"])
+        self.assertEqual(revoked.returncode, 0, revoked.stderr)
+        self.assertIn("Revoked key " + key["id"], revoked.stdout)
+        status, old = self.call("GET", "/keys/" + key["id"])
+        self.assertEqual(old["status"], "revoked")
+
+        again = self.cli("keys", "revoke", key["id"])
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("already revoked (HTTP 409)", again.stderr)
+
+        status, audit = self.call("GET", "/audit")
+        self.assertEqual([e["action"] for e in audit["data"]],
+                         ["org.create", "key.create", "key.rotate", "key.revoke"])
+
+    def test_the_cli_reports_usage_and_needs_a_key(self):
+        usage = self.cli("usage", "--group-by", "model", "--from", "2026-01-01", "--json")
+        self.assertEqual(usage.returncode, 0, usage.stderr)
+        self.assertEqual(json.loads(usage.stdout), {"data": []})
+        table = self.cli("usage")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        self.assertTrue(table.stdout.startswith("GROUP"))
+        bad = self.cli("usage", "--group-by", "week")
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("nexus: group_by: expected key, user", bad.stderr)
+        keyless = self.cli("keys", "list", key=None)
+        self.assertEqual(keyless.returncode, 2)
+        self.assertIn("NEXUS_ADMIN_KEY", keyless.stderr)
+
+    def test_stops_gracefully_on_sigterm(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        self.call("GET", "/orgs", conn=conn)  # an idle kept-alive connection
+        self.server.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.server.proc.wait(timeout=5), 0)
+        self.assertEqual(self.server.proc.stdout.readline().strip(), "stopped")
+        conn.close()
+
+
+class AdminApiTlsTest(unittest.TestCase):
+    def test_serves_over_tls_and_the_cli_verifies_the_certificate(self):
+        if not os.path.exists(standalone_bin()):
+            self.skipTest(f"{standalone_bin()} not built")
+        pki_dir = tempfile.TemporaryDirectory(prefix="nexus-admin-pki-")
+        self.addCleanup(pki_dir.cleanup)
+        pki = TestPKI(pki_dir.name)
+        server = AdminServer(tls=pki.leaf("admin.test", dns=["localhost"], ips=["127.0.0.1"]))
+        self.addCleanup(server.stop)
+
+        conn = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=10,
+                                           context=pki.client_context())
+        conn.request("GET", "/admin/v1/orgs", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        self.assertEqual(conn.getresponse().status, 200)
+        conn.close()
+
+        env = dict(os.environ, NEXUS_ADMIN_KEY=ADMIN_KEY, SSL_CERT_FILE=pki.ca_cert)
+        trusted = run_cli(["keys", "list", "--admin-url", server.url], env=env)
+        self.assertEqual(trusted.returncode, 0, trusted.stderr)
+        self.assertTrue(trusted.stdout.startswith("ID"))
+        env.pop("SSL_CERT_FILE")
+        env["SSL_CERT_DIR"] = pki_dir.name + "/none"  # no CA trusts the test's certificate
+        env["SSL_CERT_FILE"] = os.devnull
+        untrusted = run_cli(["keys", "list", "--admin-url", server.url], env=env)
+        self.assertEqual(untrusted.returncode, 1)
+        self.assertIn("TLS", untrusted.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
