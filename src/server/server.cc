@@ -13,6 +13,8 @@
 #include "obs/logging.h"
 #include "proxy/health/health_checker.h"
 #include "server/llm_health_checker.h"
+#include "control/admin/admin_api.h"
+#include "control/admin/admin_server.h"
 #include "governance/governance.h"
 #include "server/snapshot.h"
 #include "server/worker.h"
@@ -139,6 +141,35 @@ Result<void> run_server(config::Config config) {
     counters.governance = governance.get();
     spdlog::info("governance: virtual keys required on llm routes; store {}",
                  snap.config.governance.store);
+  }
+  // The admin API, on its own listener and thread; after an admin change the key directory is
+  // reread at once.
+  std::unique_ptr<control::admin::AdminApi> admin_api;
+  std::unique_ptr<control::admin::AdminServer> admin_server;
+  if (governance != nullptr && snap.config.governance.admin.listen) {
+    const config::Governance& settings = snap.config.governance;
+    auto zone = governance::TimeZone::load(settings.time_zone);
+    if (!zone) {
+      return std::unexpected(zone.error());
+    }
+    admin_api = std::make_unique<control::admin::AdminApi>(
+        governance->store(),
+        control::admin::AdminSettings{
+            .credentials = {governance->pepper(), settings.admin.key_sha256},
+            .time_zone = std::move(*zone)},
+        control::admin::system_clock(), [g = governance.get()] {
+          if (auto reloaded = g->reload_keys(); !reloaded) {
+            spdlog::error("governance: cannot reload the virtual keys: {}",
+                          reloaded.error().message());
+          }
+        });
+    auto started = control::admin::AdminServer::start(*settings.admin.listen, *admin_api);
+    if (!started) {
+      return std::unexpected(started.error());
+    }
+    admin_server = std::move(*started);
+    spdlog::info("admin API on {}:{}/admin/v1", settings.admin.listen->host,
+                 admin_server->port());
   }
   if (snap.config.server.limits.max_memory > 0) {  // known before the first request; then ticks
     counters.load.resident_bytes = resident_bytes();

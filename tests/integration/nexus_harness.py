@@ -30,7 +30,9 @@ from harness.tls import *  # noqa: F401,F403
 # TestCase
 # --------------------------------------------------------------------------------------------
 
-ERROR_TYPES = {"invalid_request_error", "upstream_error", "server_error"}
+# Every "type" Nexus writes (src/core/result.cc).
+ERROR_TYPES = {"invalid_request_error", "authentication_error", "permission_error",
+               "rate_limit_error", "insufficient_quota", "upstream_error", "server_error"}
 
 
 class NexusTestCase(unittest.TestCase):

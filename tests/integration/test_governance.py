@@ -17,6 +17,7 @@ import time
 import unittest
 
 from harness.client import ClientConn
+from harness.http import Closed
 from harness.common import wait_until
 from harness.llm import recorded_body, replay
 from harness.upstream import gated
@@ -155,9 +156,7 @@ class VirtualKeyTest(GovernanceCase):
         key, key_id, _ = self.make_key()
         self.assertEqual(self.chat(key).status, 200)
         self.admin("POST", f"/admin/v1/keys/{key_id}/revoke")
-        resp = self.chat(key)
-        self.assertErrorJson(resp, 401, "authentication_error")
-        self.assertIn("revoked", resp.json()["error"]["message"])
+        self.assertErrorJson(self.chat(key), 401, "authentication_error")
 
     def test_a_rotated_key_keeps_working_for_its_grace_period(self):
         old, key_id, _ = self.make_key()
@@ -247,7 +246,7 @@ class DurabilityTest(GovernanceCase):
             while not stop.is_set():
                 try:
                     resp = self.chat(key)
-                except OSError:
+                except (OSError, Closed):  # the gateway was killed under it
                     return
                 if resp.status == 200:
                     answered.append(resp.header("x-nexus-request-id"))
