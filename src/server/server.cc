@@ -168,6 +168,10 @@ Result<void> run_server(config::Config config) {
       return std::unexpected(started.error());
     }
     admin_server = std::move(*started);
+    if (settings.admin.key_sha256.empty()) {
+      spdlog::warn("admin API without an admin key (governance.admin.key_sha256 is empty): only "
+                   "users' virtual keys are accepted");
+    }
     spdlog::info("admin API on {}:{}/admin/v1", settings.admin.listen->host,
                  admin_server->port());
   }
