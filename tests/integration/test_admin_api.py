@@ -1,8 +1,6 @@
-"""The admin API over HTTP and the CLI that calls it.
-
-The admin API runs standalone here (build/<preset>/nexus_admin_standalone: a SQLite store, the
-AdminApi and its Beast server, as src/server wires them from governance.admin), on 127.0.0.1.
-The `nexus keys ...` and `nexus usage` commands are the real nexus binary.
+"""The admin API over HTTP and the CLI that calls it: a real `nexus serve` with a governance
+section (a SQLite store in a temporary directory, the admin API on its own loopback listener),
+and the real `nexus keys ...` and `nexus usage` commands.
 """
 
 import hashlib
@@ -11,58 +9,56 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import tempfile
 import unittest
 
-from nexus_harness import TestPKI, nexus_bin, run_cli
+from harness.common import free_port
+from harness.process import Nexus
+from nexus_harness import TestPKI, run_cli
 
 ADMIN_KEY = "integration-admin-key"
 
 
-def standalone_bin():
-    return os.path.join(os.path.dirname(nexus_bin()), "nexus_admin_standalone")
-
-
 class AdminServer:
-    """The standalone admin API process on a kernel-chosen port."""
+    """nexus serve with governance.admin on a free port (and TLS on it when `tls` is given)."""
 
     def __init__(self, tls=None):
         self.dir = tempfile.TemporaryDirectory(prefix="nexus-admin-")
-        args = [standalone_bin(), "--db", os.path.join(self.dir.name, "nexus.db"),
-                "--pepper", "integration-pepper",
-                "--admin-key-sha256", hashlib.sha256(ADMIN_KEY.encode()).hexdigest()]
+        pepper = os.path.join(self.dir.name, "pepper")
+        with open(pepper, "w") as f:
+            f.write("integration-pepper\n")
+        self.port = free_port()
+        listen = f"127.0.0.1:{self.port}"
         if tls:
-            args += ["--tls-cert", tls[0], "--tls-key", tls[1]]
-        self.stderr = open(os.path.join(self.dir.name, "stderr"), "w+")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
-        line = self.proc.stdout.readline().split()
-        if len(line) != 2 or line[0] != "port":
-            raise RuntimeError("the admin server did not start: " + self.logs())
-        self.port = int(line[1])
+            listen = {"address": listen, "tls": {"certificates": [{"cert": tls[0], "key": tls[1]}]}}
+        data_port = free_port()
+        config = {
+            "server": {"listen": [f"127.0.0.1:{data_port}"], "workers": 1},
+            "providers": {"echo": {"type": "echo"}},
+            "models": [{"name": "echo", "provider": "echo"}],
+            "routes": [{"match": {"prefix": "/v1/"}, "llm": {}}],
+            "governance": {
+                "store": "sqlite:" + os.path.join(self.dir.name, "nexus.db"),
+                "pepper_file": pepper,
+                "admin": {"listen": listen,
+                          "key_sha256": hashlib.sha256(ADMIN_KEY.encode()).hexdigest()},
+            },
+        }
+        self.nexus = Nexus(config, ports=[data_port, self.port], workdir=self.dir.name)
+        self.nexus.start()
+        self.proc = self.nexus.proc
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
 
     def logs(self):
-        self.stderr.seek(0)
-        return self.stderr.read()
+        return self.nexus.stderr()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        self.stderr.close()
+        self.nexus.stop()
         self.dir.cleanup()
 
 
 class AdminApiTest(unittest.TestCase):
     def setUp(self):
-        if not os.path.exists(standalone_bin()):
-            self.skipTest(f"{standalone_bin()} not built")
         self.server = AdminServer()
         self.addCleanup(self.server.stop)
 
@@ -194,14 +190,12 @@ class AdminApiTest(unittest.TestCase):
         self.call("GET", "/orgs", conn=conn)  # an idle kept-alive connection
         self.server.proc.send_signal(signal.SIGTERM)
         self.assertEqual(self.server.proc.wait(timeout=5), 0)
-        self.assertEqual(self.server.proc.stdout.readline().strip(), "stopped")
+        self.assertIn("stopped", self.server.logs())
         conn.close()
 
 
 class AdminApiTlsTest(unittest.TestCase):
     def test_serves_over_tls_and_the_cli_verifies_the_certificate(self):
-        if not os.path.exists(standalone_bin()):
-            self.skipTest(f"{standalone_bin()} not built")
         pki_dir = tempfile.TemporaryDirectory(prefix="nexus-admin-pki-")
         self.addCleanup(pki_dir.cleanup)
         pki = TestPKI(pki_dir.name)
