@@ -47,7 +47,7 @@ Result<std::string> read_or_make_pepper(const std::filesystem::path& file) {
     return pepper;
   }
   std::filesystem::create_directories(file.parent_path(), error);
-  const std::string pepper = generate_key_secret().substr(kKeyPrefix.size());
+  std::string pepper = generate_key_secret().substr(kKeyPrefix.size());
   const mode_t old_mask = umask(077);
   std::ofstream out(file);
   out << pepper << '\n';
@@ -104,9 +104,8 @@ Result<std::unique_ptr<Governance>> Governance::open(const config::Governance& c
   if (!store) {
     return std::unexpected(std::move(store.error()));
   }
-  auto pepper = config.pepper_file.empty()
-                    ? read_or_make_pepper(path.parent_path() / "pepper")
-                    : read_or_make_pepper(config.pepper_file);
+  auto pepper = config.pepper_file.empty() ? read_or_make_pepper(path.parent_path() / "pepper")
+                                           : read_or_make_pepper(config.pepper_file);
   if (!pepper) {
     return std::unexpected(std::move(pepper.error()));
   }
@@ -200,7 +199,8 @@ Result<void> Governance::reload_keys() {
   }
   // Each owner is read once per reload, however many keys it has.
   std::unordered_map<std::string, std::shared_ptr<ScopeState>> owners;
-  auto owner_scope = [&](ScopeKind kind, const std::string& id) -> Result<std::shared_ptr<ScopeState>> {
+  auto owner_scope = [&](ScopeKind kind,
+                         const std::string& id) -> Result<std::shared_ptr<ScopeState>> {
     const std::string key = scope_key(kind, id);
     if (const auto found = owners.find(key); found != owners.end()) {
       return found->second;
@@ -300,7 +300,8 @@ Result<std::shared_ptr<const Grant>> Governance::authenticate(std::string_view s
   }
   const Grant& grant = *found->second;
   if (grant.expires_at != 0 && now >= grant.expires_at) {
-    return fail(ErrorCode::kUnauthorized, "the virtual key " + grant.key_prefix + "... has expired");
+    return fail(ErrorCode::kUnauthorized,
+                "the virtual key " + grant.key_prefix + "... has expired");
   }
   if (grant.revoked_at != 0 && now >= grant.revoked_at) {
     return fail(ErrorCode::kUnauthorized,
@@ -316,28 +317,29 @@ Result<std::shared_ptr<const Grant>> Governance::authenticate(std::string_view s
   return found->second;
 }
 
-void Governance::admit(std::shared_ptr<const Grant> grant, std::string_view model,
-                       uint64_t tokens, NanoUsd reserve, UnixMillis now, Admitted admitted) {
+void Governance::admit(std::shared_ptr<const Grant> grant, std::string_view model, uint64_t tokens,
+                       NanoUsd reserve, UnixMillis now, Admitted admitted) {
   if (!grant->allows_model(model)) {
-    admitted(std::unexpected(Refused{
-        .error = Error(ErrorCode::kForbidden, "the virtual key " + grant->key_prefix +
-                                                  "... may not use the model " +
-                                                  std::string(model))}));
+    admitted(std::unexpected(
+        Refused{.error = Error(ErrorCode::kForbidden, "the virtual key " + grant->key_prefix +
+                                                          "... may not use the model " +
+                                                          std::string(model))}));
     return;
   }
   if (ledger_->pending() >= config_.ledger_queue) {
     admitted(std::unexpected(Refused{
-        .error = Error(ErrorCode::kOverloaded,
-                       "the usage ledger is behind; retry shortly (governance.ledger_queue reached)"),
+        .error =
+            Error(ErrorCode::kOverloaded,
+                  "the usage ledger is behind; retry shortly (governance.ledger_queue reached)"),
         .retry_after_seconds = 1}));
     return;
   }
-  Demand demand{.model = std::string(model), .tokens = tokens, .reserve = reserve,
-                .minute = now / kMinuteMs};
+  Demand demand{
+      .model = std::string(model), .tokens = tokens, .reserve = reserve, .minute = now / kMinuteMs};
   const Scopes scopes = grant->scopes;
   limiter_->admit(scopes, demand, now,
-                  [this, grant = std::move(grant), demand, admitted = std::move(admitted)](
-                      std::optional<Refused> refused) mutable {
+                  [this, grant = std::move(grant), demand,
+                   admitted = std::move(admitted)](std::optional<Refused> refused) mutable {
                     if (refused) {
                       admitted(std::unexpected(std::move(*refused)));
                       return;

@@ -76,7 +76,6 @@ class Admission {
 
 class Governance {
  public:
-
   // Opens the store (creating and migrating it), reads or makes the pepper, loads the keys and
   // the budgets' spend, and starts the ledger writer and the key refresher. `config_dir` is
   // where relative paths (a SQLite file, the pepper file) are resolved from.

@@ -13,8 +13,8 @@ Refused refused_by(Refusal refusal, UnixMillis now) {
     retry_after = static_cast<uint64_t>((refusal.resets_at - now + 999) / 1000);
     message += "; it resets in " + std::to_string(retry_after) + " s";
   }
-  const ErrorCode code = refusal.kind == Refusal::Kind::kBudget ? ErrorCode::kBudgetExceeded
-                                                                : ErrorCode::kRateLimited;
+  const ErrorCode code =
+      refusal.kind == Refusal::Kind::kBudget ? ErrorCode::kBudgetExceeded : ErrorCode::kRateLimited;
   return {.error = Error(code, std::move(message)), .retry_after_seconds = retry_after};
 }
 

@@ -90,14 +90,13 @@ std::optional<Refusal> ScopeState::check(const Limits& limits, const Window& win
                    .resets_at = next_minute};
   }
   if (limits.tpm != 0 && window.tokens + tokens > limits.tpm) {
-    return Refusal{.kind = Refusal::Kind::kRate,
-                   .limit = "tpm",
-                   .message = std::string(who) + " reached its limit of " +
-                              std::to_string(limits.tpm) + " tokens per minute (this request may use " +
-                              std::to_string(tokens) + ", " +
-                              std::to_string(limits.tpm - std::min(limits.tpm, window.tokens)) +
-                              " are left)",
-                   .resets_at = next_minute};
+    return Refusal{
+        .kind = Refusal::Kind::kRate,
+        .limit = "tpm",
+        .message = std::string(who) + " reached its limit of " + std::to_string(limits.tpm) +
+                   " tokens per minute (this request may use " + std::to_string(tokens) + ", " +
+                   std::to_string(limits.tpm - std::min(limits.tpm, window.tokens)) + " are left)",
+        .resets_at = next_minute};
   }
   return std::nullopt;
 }

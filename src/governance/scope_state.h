@@ -24,10 +24,10 @@ namespace nexus::governance {
 
 // What one request asks of a scope.
 struct Demand {
-  std::string model;         // the model name the client used
-  uint64_t tokens = 0;       // estimated input + the most it may generate
-  NanoUsd reserve = 0;       // the most it may cost
-  int64_t minute = 0;        // the minute it was admitted in (UnixMillis / 60000)
+  std::string model;    // the model name the client used
+  uint64_t tokens = 0;  // estimated input + the most it may generate
+  NanoUsd reserve = 0;  // the most it may cost
+  int64_t minute = 0;   // the minute it was admitted in (UnixMillis / 60000)
 };
 
 // Why a request is refused.
@@ -90,8 +90,8 @@ class ScopeState {
   // The scope's window, and the window of the request's model when the scope limits it.
   Window* model_window(std::string_view model);
   static void roll(Window& window, int64_t minute);
-  static std::optional<Refusal> check(const Limits& limits, const Window& window,
-                                      uint64_t tokens, int64_t minute, std::string_view who);
+  static std::optional<Refusal> check(const Limits& limits, const Window& window, uint64_t tokens,
+                                      int64_t minute, std::string_view who);
   void roll_period(UnixMillis now, const TimeZone& zone);  // mutex_ held
 
   const ScopeKind kind_;

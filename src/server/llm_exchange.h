@@ -170,8 +170,8 @@ class LlmExchange {
   // By value: see reply_error(Error).
   boost::asio::awaitable<std::optional<governance::Refused>> admit_request(
       const Snapshot::LlmGroup& group, std::string model);
-  [[nodiscard]] governance::NanoUsd worst_case_cost(const Snapshot::LlmGroup& group,
-                                                    uint64_t input, uint64_t output) const;
+  [[nodiscard]] governance::NanoUsd worst_case_cost(const Snapshot::LlmGroup& group, uint64_t input,
+                                                    uint64_t output) const;
   [[nodiscard]] governance::UsageRecord usage_record(int status) const;
   boost::asio::awaitable<void> settle_usage(int status, bool wait_until_durable);
 
@@ -249,7 +249,7 @@ class LlmExchange {
   uint32_t attempts_ = 0;
   // The first-byte timeout of the attempt in progress (the route's, or its adaptive one).
   std::chrono::milliseconds first_byte_timeout_{0};
-  std::string_view variant_;  // the split's variant (the snapshot's text)
+  std::string_view variant_;                        // the split's variant (the snapshot's text)
   std::shared_ptr<const governance::Grant> grant_;  // the virtual key's, when governed
   governance::Admission admission_;                 // held from admission to settlement
   std::string request_id_;                          // the ledger's id (x-nexus-request-id)

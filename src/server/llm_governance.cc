@@ -3,9 +3,10 @@
 // settlement once the answer is known: the scopes learn what it used, the ledger records it,
 // and a successful answer's last bytes wait until that record is durable (so a response a client
 // received whole is never missing from the ledger, even after a kill -9).
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 #include <chrono>
 #include <thread>
 
@@ -71,8 +72,8 @@ bool LlmExchange::may_list_model(std::string_view model) const {
   return grant_ == nullptr || grant_->allows_model(model);
 }
 
-governance::NanoUsd LlmExchange::worst_case_cost(const Snapshot::LlmGroup& group,
-                                                 uint64_t input, uint64_t output) const {
+governance::NanoUsd LlmExchange::worst_case_cost(const Snapshot::LlmGroup& group, uint64_t input,
+                                                 uint64_t output) const {
   const Snapshot& snapshot = worker_.snapshot();
   governance::NanoUsd most = 0;
   auto consider = [&](const Snapshot::LlmGroup& candidate) {
@@ -119,22 +120,25 @@ asio::awaitable<std::optional<governance::Refused>> LlmExchange::admit_request(
                         wake->cancel();
                         return;
                       }
-                      asio::post(executor, [decision, wake, decided = std::move(decided)]() mutable {
-                        *decision = std::move(decided);
-                        wake->cancel();
-                      });
+                      asio::post(executor,
+                                 [decision, wake, decided = std::move(decided)]() mutable {
+                                   *decision = std::move(decided);
+                                   wake->cancel();
+                                 });
                     });
   if (!decision->has_value()) {
     co_await wake->async_wait(kAwait);
   }
-  if (!decision->has_value()) {
+  std::optional<Decision>& decided = *decision;
+  if (!decided.has_value()) {
     co_return governance::Refused{
         .error = Error(ErrorCode::kInternal, "the request's admission was never decided")};
   }
-  if (!decision->value()) {
-    co_return std::move(decision->value().error());
+  Decision& result = *decided;
+  if (!result.has_value()) {
+    co_return std::move(result.error());
   }
-  admission_ = std::move(*decision->value());
+  admission_ = std::move(*result);
   co_return std::nullopt;
 }
 
@@ -147,10 +151,10 @@ governance::UsageRecord LlmExchange::usage_record(int status) const {
   record.org_id = grant.org_id;
   record.model = admission_.demand().model;
   record.status = status;
-  record.latency_ms = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                std::chrono::steady_clock::now() -
-                                                downstream_.record.start)
-                                                .count());
+  record.latency_ms =
+      static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - downstream_.record.start)
+                                .count());
   if (answered_by_ == nullptr) {
     return record;
   }
@@ -186,9 +190,10 @@ asio::awaitable<void> LlmExchange::settle_usage(int status, bool wait_until_dura
   governance->settle(admission_, std::move(record),
                      [durable, executor](const Result<void>& written) {
                        if (!written) {
-                         spdlog::error("governance: the usage ledger could not be written (it "
-                                       "is retried): {}",
-                                       written.error().message());
+                         spdlog::error(
+                             "governance: the usage ledger could not be written (it "
+                             "is retried): {}",
+                             written.error().message());
                        }
                        asio::post(executor, [durable] { durable->cancel(); });
                      });

@@ -10,12 +10,12 @@
 #include <functional>
 #include <thread>
 
-#include "obs/logging.h"
-#include "proxy/health/health_checker.h"
-#include "server/llm_health_checker.h"
 #include "control/admin/admin_api.h"
 #include "control/admin/admin_server.h"
 #include "governance/governance.h"
+#include "obs/logging.h"
+#include "proxy/health/health_checker.h"
+#include "server/llm_health_checker.h"
 #include "server/snapshot.h"
 #include "server/worker.h"
 
@@ -169,11 +169,11 @@ Result<void> run_server(config::Config config) {
     }
     admin_server = std::move(*started);
     if (settings.admin.key_sha256.empty()) {
-      spdlog::warn("admin API without an admin key (governance.admin.key_sha256 is empty): only "
-                   "users' virtual keys are accepted");
+      spdlog::warn(
+          "admin API without an admin key (governance.admin.key_sha256 is empty): only "
+          "users' virtual keys are accepted");
     }
-    spdlog::info("admin API on {}:{}/admin/v1", settings.admin.listen->host,
-                 admin_server->port());
+    spdlog::info("admin API on {}:{}/admin/v1", settings.admin.listen->host, admin_server->port());
   }
   if (snap.config.server.limits.max_memory > 0) {  // known before the first request; then ticks
     counters.load.resident_bytes = resident_bytes();

@@ -14,9 +14,9 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
   if (field.node.IsNull()) {
     return {};  // `governance:` alone: every default
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(
-      field, {"store", "pepper_file", "time_zone", "default_max_tokens", "key_refresh",
-              "ledger_queue", "ledger_batch", "admin"}));
+  NEXUS_CONFIG_TRY(
+      r.check_mapping(field, {"store", "pepper_file", "time_zone", "default_max_tokens",
+                              "key_refresh", "ledger_queue", "ledger_batch", "admin"}));
   if (const Field store = r.child(field, "store"); store.present) {
     auto text = r.string(store);
     if (!text) {
@@ -45,7 +45,8 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
     }
     out.time_zone = std::move(*name);
   }
-  NEXUS_CONFIG_TRY(r.read_integer(field, "default_max_tokens", out.default_max_tokens, 1, 10'000'000));
+  NEXUS_CONFIG_TRY(
+      r.read_integer(field, "default_max_tokens", out.default_max_tokens, 1, 10'000'000));
   NEXUS_CONFIG_TRY(r.read(field, "key_refresh", out.key_refresh));
   if (out.key_refresh.count() < 100) {
     return r.error(r.child(field, "key_refresh"), "expected at least 100ms");
@@ -66,9 +67,10 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
     return std::unexpected(std::move(hex.error()));
   }
   // Empty (an unset variable): no admin key; only users' virtual keys with an admin role.
-  if (!hex->empty() &&
-      (hex->size() != 64 || hex->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
-    return r.error(key, "expected the admin key's SHA-256 as 64 hex digits (printf %s \"$KEY\" | sha256sum)");
+  if (!hex->empty() && (hex->size() != 64 ||
+                        hex->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
+    return r.error(
+        key, "expected the admin key's SHA-256 as 64 hex digits (printf %s \"$KEY\" | sha256sum)");
   }
   out.admin.key_sha256 = std::move(*hex);
   return {};

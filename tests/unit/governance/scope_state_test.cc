@@ -29,8 +29,13 @@ class ScopeStateTest : public ::testing::Test {
 
   static Demand demand(UnixMillis now, uint64_t tokens = 10, NanoUsd reserve = 0,
                        std::string model = "gpt") {
-    return {.model = std::move(model), .tokens = tokens, .reserve = reserve,
-            .minute = now / kMinute};
+    return {
+        .model = std::move(model), .tokens = tokens, .reserve = reserve, .minute = now / kMinute};
+  }
+
+  // What refused a request: an empty limit when it was admitted.
+  static Refusal refusal(const std::optional<Refusal>& refused) {
+    return refused.value_or(Refusal{});
   }
 
   std::shared_ptr<const TimeZone> zone_;
@@ -43,12 +48,12 @@ TEST_F(ScopeStateTest, RequestsPerMinuteIsAFixedWindowOnTheWallClock) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_FALSE(state_.admit(demand(now), now, *zone_).has_value()) << i;
   }
-  const auto refused = state_.admit(demand(now), now, *zone_);
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_EQ(refused->limit, "rpm");
-  EXPECT_EQ(refused->kind, Refusal::Kind::kRate);
-  EXPECT_EQ(refused->resets_at, kMonday + kMinute);
-  EXPECT_NE(refused->message.find("team team_a"), std::string::npos) << refused->message;
+  const Refusal refused = refusal(state_.admit(demand(now), now, *zone_));
+  ASSERT_FALSE(refused.limit.empty());
+  EXPECT_EQ(refused.limit, "rpm");
+  EXPECT_EQ(refused.kind, Refusal::Kind::kRate);
+  EXPECT_EQ(refused.resets_at, kMonday + kMinute);
+  EXPECT_NE(refused.message.find("team team_a"), std::string::npos) << refused.message;
   const UnixMillis next = kMonday + kMinute;
   EXPECT_FALSE(state_.admit(demand(next), next, *zone_).has_value());
 }
@@ -58,9 +63,9 @@ TEST_F(ScopeStateTest, TokensPerMinuteAreEstimatedThenCorrectedFromUsage) {
   const UnixMillis now = kMonday;
   const Demand big = demand(now, 800);
   ASSERT_FALSE(state_.admit(big, now, *zone_).has_value());
-  const auto refused = state_.admit(demand(now, 300), now, *zone_);
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_EQ(refused->limit, "tpm");
+  const Refusal refused = refusal(state_.admit(demand(now, 300), now, *zone_));
+  ASSERT_FALSE(refused.limit.empty());
+  EXPECT_EQ(refused.limit, "tpm");
   // It used 100 tokens, not 800: 900 are left this minute.
   state_.settle(big, 100, 0, now + 1000, *zone_);
   EXPECT_FALSE(state_.admit(demand(now, 900), now, *zone_).has_value());
@@ -73,10 +78,10 @@ TEST_F(ScopeStateTest, MaxParallelCountsRequestsInFlight) {
   const Demand first = demand(now);
   ASSERT_FALSE(state_.admit(first, now, *zone_).has_value());
   ASSERT_FALSE(state_.admit(demand(now), now, *zone_).has_value());
-  const auto refused = state_.admit(demand(now), now, *zone_);
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_EQ(refused->limit, "max_parallel");
-  EXPECT_EQ(refused->resets_at, 0);
+  const Refusal refused = refusal(state_.admit(demand(now), now, *zone_));
+  ASSERT_FALSE(refused.limit.empty());
+  EXPECT_EQ(refused.limit, "max_parallel");
+  EXPECT_EQ(refused.resets_at, 0);
   state_.settle(first, 10, 0, now, *zone_);
   EXPECT_FALSE(state_.admit(demand(now), now, *zone_).has_value());
 }
@@ -88,10 +93,10 @@ TEST_F(ScopeStateTest, ABudgetReservesTheWorstCaseAndSettlesTheActualCost) {
   for (int i = 0; i < 3; ++i) {
     ASSERT_FALSE(state_.admit(first, now, *zone_).has_value());
   }
-  const auto refused = state_.admit(first, now, *zone_);  // 900 reserved + 300 > 1000
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_EQ(refused->kind, Refusal::Kind::kBudget);
-  EXPECT_EQ(refused->resets_at, period_bounds(BudgetPeriod::kMonthly, now, *zone_).end);
+  const Refusal refused = refusal(state_.admit(first, now, *zone_));  // 900 + 300 > 1000
+  ASSERT_FALSE(refused.limit.empty());
+  EXPECT_EQ(refused.kind, Refusal::Kind::kBudget);
+  EXPECT_EQ(refused.resets_at, period_bounds(BudgetPeriod::kMonthly, now, *zone_).end);
   state_.settle(first, 10, 100, now, *zone_);  // cost 100 of the 300 reserved
   const ScopeView view = state_.view(now, *zone_);
   EXPECT_EQ(view.spent, 100);
@@ -109,7 +114,8 @@ TEST_F(ScopeStateTest, SpendAlreadyInTheLedgerCountsAgainstTheBudget) {
 TEST_F(ScopeStateTest, ANewPeriodStartsFromNothing) {
   configure({.budget = Budget{.hard = 1000, .period = BudgetPeriod::kDaily}}, 1000);
   EXPECT_TRUE(state_.admit(demand(kMonday, 10, 1), kMonday, *zone_).has_value());
-  const UnixMillis tuesday = kMonday + (24 * 60 * kMinute);
+  constexpr UnixMillis kDay = 1440 * kMinute;
+  const UnixMillis tuesday = kMonday + kDay;
   EXPECT_FALSE(state_.admit(demand(tuesday, 10, 1000), tuesday, *zone_).has_value());
   EXPECT_EQ(state_.view(tuesday, *zone_).period.start, tuesday);
 }
@@ -141,9 +147,9 @@ TEST_F(ScopeStateTest, CancelGivesBackEverythingAdmitTook) {
 TEST_F(ScopeStateTest, ModelLimitsApplyToTheirModelOnly) {
   configure({.model_limits = {{.model = "big", .limits = {.rpm = 1}}}});
   EXPECT_FALSE(state_.admit(demand(kMonday, 1, 0, "big"), kMonday, *zone_).has_value());
-  const auto refused = state_.admit(demand(kMonday, 1, 0, "big"), kMonday, *zone_);
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_NE(refused->message.find("for model big"), std::string::npos) << refused->message;
+  const Refusal refused = refusal(state_.admit(demand(kMonday, 1, 0, "big"), kMonday, *zone_));
+  ASSERT_FALSE(refused.limit.empty());
+  EXPECT_NE(refused.message.find("for model big"), std::string::npos) << refused.message;
   EXPECT_FALSE(state_.admit(demand(kMonday, 1, 0, "small"), kMonday, *zone_).has_value());
 }
 
@@ -164,6 +170,7 @@ TEST_F(ScopeStateTest, ConcurrentRequestsNeverOverspend) {
   configure({.budget = Budget{.hard = 1000, .period = BudgetPeriod::kTotal}});
   std::atomic<int> admitted{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 500; ++i) {
