@@ -11,6 +11,7 @@ import unittest
 
 from harness.llm import FIXTURES, llm_config, replay
 from nexus_harness import HERE, NexusTestCase, free_port
+from test_governance import GovernanceCase
 
 E2E = os.path.join(HERE, "..", "e2e")
 KEY = "sk-nexus-e2e"
@@ -71,6 +72,21 @@ class SdkTest(NexusTestCase):
                                 "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
                             for r in upstream.requests))
         self.assertGreaterEqual(len(asked), len(MODELS))
+
+
+class GovernedSdkTest(GovernanceCase):
+    """The SDKs with virtual keys (tests/e2e/governance.test.mjs)."""
+
+    def test_official_sdks_with_virtual_keys(self):
+        if not os.path.isdir(os.path.join(E2E, "node_modules")):
+            self.fail("tests/e2e/node_modules is missing: scripts/setup.sh installs the SDKs")
+        key, _, _ = self.make_key(key_fields={"allowed_models": ["echo", "gpt"]})
+        spent, _, _ = self.make_key({"budget": {"hard_usd": 0.1, "period": "total"}})
+        env = dict(os.environ, NEXUS_URL=f"http://127.0.0.1:{self.nx.port}",
+                   NEXUS_VIRTUAL_KEY=key, NEXUS_BUDGET_SPENT_KEY=spent)
+        run = subprocess.run(["node", "--test", "--test-reporter=spec", "governance.test.mjs"],
+                             cwd=E2E, env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(run.returncode, 0, run.stdout[-6000:] + run.stderr[-3000:])
 
 
 if __name__ == "__main__":
