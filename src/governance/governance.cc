@@ -366,6 +366,14 @@ void Governance::release(Admission& admission) {
   limiter_->settle(grant->scopes, admission.demand_, 0, 0, wall_now());
 }
 
+std::optional<ScopeView> Governance::live_view(ScopeKind kind, std::string_view id) const {
+  const std::shared_ptr<ScopeState> state = scope(kind, id);
+  if (state == nullptr) {
+    return std::nullopt;
+  }
+  return limiter_->view(*state, wall_now());
+}
+
 std::shared_ptr<ScopeState> Governance::scope(ScopeKind kind, std::string_view id) const {
   const std::scoped_lock lock(scopes_mutex_);
   const auto found = scopes_.find(scope_key(kind, id));

@@ -127,8 +127,10 @@ class Governance {
   [[nodiscard]] const TimeZone& time_zone() const { return *zone_; }
   [[nodiscard]] const config::Governance& config() const { return config_; }
   [[nodiscard]] LedgerWriter& ledger() { return *ledger_; }
-  // The live state of a scope this process has seen (null: none), for the admin API.
+  // The live state of a scope this process has seen (null: none).
   [[nodiscard]] std::shared_ptr<ScopeState> scope(ScopeKind kind, std::string_view id) const;
+  // Its counters now, as the limiter knows them (the admin API's live state).
+  [[nodiscard]] std::optional<ScopeView> live_view(ScopeKind kind, std::string_view id) const;
 
  private:
   using Directory = std::unordered_map<std::string, std::shared_ptr<const Grant>>;

@@ -41,6 +41,12 @@ class Limiter {
   // reached a provider). Never blocks the caller.
   virtual void settle(Scopes scopes, const Demand& demand, uint64_t used_tokens, NanoUsd cost,
                       UnixMillis now) = 0;
+  // What the counters say of `scope` now, when the limiter can tell without waiting (the admin
+  // API's live state); nullopt: not known here.
+  [[nodiscard]] virtual std::optional<ScopeView> view(const ScopeState& scope,
+                                                      UnixMillis now) const {
+    return std::nullopt;
+  }
 };
 
 // Counters in this process: each scope's ScopeState, under its own mutex.
@@ -50,6 +56,10 @@ class LocalLimiter final : public Limiter {
   void admit(Scopes scopes, const Demand& demand, UnixMillis now, Decided decided) override;
   void settle(Scopes scopes, const Demand& demand, uint64_t used_tokens, NanoUsd cost,
               UnixMillis now) override;
+  [[nodiscard]] std::optional<ScopeView> view(const ScopeState& scope,
+                                              UnixMillis now) const override {
+    return scope.view(now, *zone_);
+  }
 
  private:
   std::shared_ptr<const TimeZone> zone_;

@@ -156,7 +156,11 @@ Result<void> run_server(config::Config config) {
         governance->store(),
         control::admin::AdminSettings{
             .credentials = {governance->pepper(), settings.admin.key_sha256},
-            .time_zone = std::move(*zone)},
+            .time_zone = std::move(*zone),
+            .live_scope = [g = governance.get()](
+                              governance::ScopeKind kind,
+                              const std::string& id) { return g->live_view(kind, id); },
+            .ledger_stats = [g = governance.get()] { return g->ledger().stats(); }},
         control::admin::system_clock(), [g = governance.get()] {
           if (auto reloaded = g->reload_keys(); !reloaded) {
             spdlog::error("governance: cannot reload the virtual keys: {}",

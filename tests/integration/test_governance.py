@@ -139,6 +139,9 @@ class VirtualKeyTest(GovernanceCase):
         self.assertEqual((row["input_tokens"], row["output_tokens"]), (20, 10))
         self.assertEqual(row["cost"], 100_000_000)  # $0.10 in nano-dollars
         self.assertEqual((row["status"], row["usage_estimated"]), (200, 0))
+        ledger = self.admin("GET", "/admin/v1/ledger").json()
+        self.assertGreaterEqual(ledger["records_written"], 1, ledger)
+        self.assertEqual((ledger["commit_failures"], ledger["abandoned"]), (0, 0), ledger)
         usage = self.admin("GET", f"/admin/v1/usage?group_by=key&key_id={key_id}").json()
         self.assertEqual(usage["data"][0]["cost_usd"], 0.1, usage)
         self.assertEqual(usage["data"][0]["requests"], 1, usage)
@@ -230,6 +233,8 @@ class BudgetTest(GovernanceCase):
         self.assertEqual(sum(spent), 1_000_000_000)  # $1.00 exactly, in nano-dollars
         budget = self.admin("GET", f"/admin/v1/budgets/team/{team_id}").json()
         self.assertEqual(budget["spend_usd"], 1.0, budget)
+        live = budget["live"]  # nothing is held any more
+        self.assertEqual((live["in_flight"], live["reserved_usd"]), (0, 0), budget)
 
     def test_a_budget_is_never_overspent_under_concurrency(self):
         for _ in range(20):

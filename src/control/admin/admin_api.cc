@@ -64,6 +64,8 @@ Handler handler_of(RouteId id) {
       return budget_state;
     case RouteId::kAudit:
       return list_audit;
+    case RouteId::kLedger:
+      return ledger_state;
   }
   return nullptr;
 }

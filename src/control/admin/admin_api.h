@@ -13,7 +13,9 @@
 
 #include "control/admin/admin_request.h"
 #include "control/admin/identity.h"
+#include "governance/ledger_writer.h"
 #include "governance/periods.h"
+#include "governance/scope_state.h"
 #include "governance/store.h"
 
 namespace nexus::control::admin {
@@ -26,6 +28,12 @@ struct AdminSettings {
   Credentials credentials;  // the pepper and the admin key's hash
   // Budget periods' calendar (governance.time_zone); required for GET /budgets.
   std::shared_ptr<const governance::TimeZone> time_zone;
+  // The data plane's live counters of a scope (in flight, reserved, this minute), when this
+  // process knows them (GET /budgets adds them as "live"); unset or nullopt: not known.
+  std::function<std::optional<governance::ScopeView>(governance::ScopeKind, const std::string&)>
+      live_scope;
+  // The usage ledger writer's queue and throughput (GET /ledger); unset: 404.
+  std::function<governance::LedgerWriter::Stats()> ledger_stats;
 };
 
 class AdminApi {

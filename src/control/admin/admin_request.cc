@@ -36,6 +36,7 @@ constexpr std::array kRoutes = {
     RouteSpec{"GET", "/usage", RouteId::kUsage, false},
     RouteSpec{"GET", "/budgets/{scope}/{id}", RouteId::kBudget, false},
     RouteSpec{"GET", "/audit", RouteId::kAudit, false},
+    RouteSpec{"GET", "/ledger", RouteId::kLedger, false},
 };
 
 // The '/'-separated segments of a path that starts with '/' ("/a//b" has an empty middle one).

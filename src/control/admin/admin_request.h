@@ -63,6 +63,7 @@ enum class RouteId : uint8_t {
   kUsage,
   kBudget,
   kAudit,
+  kLedger,
 };
 
 struct RouteSpec {

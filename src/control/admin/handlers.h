@@ -60,6 +60,7 @@ ApiResult<Reply> revoke_key(const Context& context);
 ApiResult<Reply> query_usage(const Context& context);
 ApiResult<Reply> budget_state(const Context& context);
 ApiResult<Reply> list_audit(const Context& context);
+ApiResult<Reply> ledger_state(const Context& context);
 
 // --- shared by the handlers ---------------------------------------------------------------
 

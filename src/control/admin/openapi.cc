@@ -608,6 +608,37 @@ std::string_view openapi_document() {
         }
       }
     },
+    "/ledger": {
+      "get": {
+        "operationId": "ledger_state",
+        "summary": "The usage ledger writer's queue and throughput (admin only)",
+        "responses": {
+          "200": {
+            "description": "The writer's statistics",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "pending": {"type": "integer", "description": "Records not yet committed"},
+                    "pending_high_water": {"type": "integer"},
+                    "records_written": {"type": "integer"},
+                    "batches": {"type": "integer"},
+                    "commit_failures": {"type": "integer"},
+                    "retries": {"type": "integer"},
+                    "abandoned": {"type": "integer"},
+                    "last_commit_us": {"type": "integer"}
+                  }
+                }
+              }
+            }
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      }
+    },
     "/audit": {
       "get": {
         "operationId": "list_audit",
@@ -1107,7 +1138,17 @@ std::string_view openapi_document() {
           "remaining_usd": {"type": ["number", "null"]},
           "resets_at": {"type": ["string", "null"], "format": "date-time"},
           "hard_exceeded": {"type": "boolean"},
-          "soft_exceeded": {"type": "boolean"}
+          "soft_exceeded": {"type": "boolean"},
+          "live": {
+            "type": "object",
+            "description": "This gateway process's counters now (absent when it has none)",
+            "properties": {
+              "in_flight": {"type": "integer"},
+              "reserved_usd": {"type": "number", "description": "Held by requests in flight"},
+              "requests_this_minute": {"type": "integer"},
+              "tokens_this_minute": {"type": "integer"}
+            }
+          }
         }
       },
       "AuditEntry": {

@@ -147,6 +147,23 @@ std::optional<AuditCursor> parse_cursor(std::string_view text) {
   return cursor;
 }
 
+// What this process's counters say of the scope right now, next to the ledger's spend: requests
+// in flight and the cost they hold, and this minute's requests and tokens.
+void add_live_state(const Context& context, ScopeKind kind, const std::string& id,
+                    json::object& body) {
+  if (!context.settings.live_scope) {
+    return;
+  }
+  const std::optional<governance::ScopeView> view = context.settings.live_scope(kind, id);
+  if (!view) {
+    return;
+  }
+  body["live"] = json::object{{"in_flight", view->in_flight},
+                              {"reserved_usd", usd_of(view->reserved)},
+                              {"requests_this_minute", view->requests_this_minute},
+                              {"tokens_this_minute", view->tokens_this_minute}};
+}
+
 }  // namespace
 
 ApiResult<Reply> query_usage(const Context& context) {
@@ -237,6 +254,31 @@ ApiResult<Reply> budget_state(const Context& context) {
                               : json::value(usd_of(std::max<NanoUsd>(0, budget->hard - *spent)));
   body["hard_exceeded"] = budget->hard != 0 && *spent >= budget->hard;
   body["soft_exceeded"] = budget->soft != 0 && *spent >= budget->soft;
+  add_live_state(context, *kind, scope->id, body);
+  return Reply{.status = 200, .body = std::move(body)};
+}
+
+ApiResult<Reply> ledger_state(const Context& context) {
+  if (context.caller.role != Role::kAdmin) {
+    return std::unexpected(ApiError{403,
+                                    "permission_error",
+                                    "insufficient_permissions",
+                                    "only the admin may read the ledger's state",
+                                    {}});
+  }
+  if (!context.settings.ledger_stats) {
+    return std::unexpected(
+        ApiError{404, "invalid_request_error", "not_found", "this server has no usage ledger", {}});
+  }
+  const governance::LedgerWriter::Stats stats = context.settings.ledger_stats();
+  json::object body{{"pending", stats.pending},
+                    {"pending_high_water", stats.pending_high_water},
+                    {"records_written", stats.records_written},
+                    {"batches", stats.batches},
+                    {"commit_failures", stats.commit_failures},
+                    {"retries", stats.retries},
+                    {"abandoned", stats.abandoned},
+                    {"last_commit_us", stats.last_commit.count()}};
   return Reply{.status = 200, .body = std::move(body)};
 }
 
