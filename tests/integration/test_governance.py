@@ -60,9 +60,13 @@ class GovernanceCase(NexusTestCase):
     def setUp(self):
         self.up = self.upstream(replay(), name="provider")
         self.admin_port = free_port()
-        self.nx = self.nexus(governed_config(free_port(), self.admin_port, self.up, self.workers),
-                             ports=None)
+        config = governed_config(free_port(), self.admin_port, self.up, self.workers)
+        self.nx = self.nexus(self.governance_config(config))
         self.assertTrue(wait_until(lambda: self._admin_up(), 10.0), self.nx.logs())
+
+    def governance_config(self, config):
+        """Subclasses share a store and counters between instances here."""
+        return config
 
     def _admin_up(self):
         try:
@@ -90,14 +94,15 @@ class GovernanceCase(NexusTestCase):
                          dict({"name": "k", "team_id": team.json()["id"]}, **(key_fields or {})))
         return key.json()["key"], key.json()["id"], team.json()["id"]
 
-    def chat(self, key, model="gpt", max_tokens=10, path=CHAT, extra_headers=None, **fields):
+    def chat(self, key, model="gpt", max_tokens=10, path=CHAT, extra_headers=None, port=None,
+             **fields):
         headers = {"Content-Type": "application/json"}
         if key is not None:
             headers["Authorization"] = f"Bearer {key}"
         headers.update(extra_headers or {})
         body = dict({"model": model, "max_tokens": max_tokens,
                      "messages": [{"role": "user", "content": "Is this positive?"}]}, **fields)
-        return request(self.nx.port, "POST", path, headers, json.dumps(body).encode(),
+        return request(port or self.nx.port, "POST", path, headers, json.dumps(body).encode(),
                        timeout=20.0)
 
     def ledger(self):
