@@ -226,4 +226,9 @@ class Store {
 // crash or power loss.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
 
+// Opens (migrating) the PostgreSQL store at `url` ("postgres://user:password@host:5432/nexus",
+// or "postgresql://..."), shared by every instance configured with it. Commits wait for the WAL
+// flush (synchronous_commit is kept on). Errors name the URL without its password.
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url);
+
 }  // namespace nexus::governance
