@@ -5,6 +5,13 @@
 #include "governance/periods.h"
 
 namespace nexus::control::config_internal {
+namespace {
+
+bool is_postgres_url(std::string_view store) {
+  return store.starts_with("postgres://") || store.starts_with("postgresql://");
+}
+
+}  // namespace
 
 Result<void> parse_governance(const Reader& r, const Field& field, config::Governance& out) {
   if (!field.present) {
@@ -14,9 +21,9 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
   if (field.node.IsNull()) {
     return {};  // `governance:` alone: every default
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(
-      field, {"store", "pepper_file", "time_zone", "default_max_tokens", "key_refresh",
-              "ledger_queue", "ledger_batch", "admin"}));
+  NEXUS_CONFIG_TRY(
+      r.check_mapping(field, {"store", "pepper_file", "time_zone", "default_max_tokens",
+                              "key_refresh", "ledger_queue", "ledger_batch", "admin"}));
   if (const Field store = r.child(field, "store"); store.present) {
     auto text = r.string(store);
     if (!text) {
@@ -24,16 +31,27 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
     }
     if (text->starts_with("sqlite:") && text->size() > 7) {
       out.store = "sqlite:" + r.resolve_path(text->substr(7));
+    } else if (is_postgres_url(*text)) {
+      out.store = std::move(*text);  // libpq reads it as is (it may hold a password)
     } else {
-      return r.error(store, "expected sqlite:<path to the database file>");
+      return r.error(store,
+                     "expected sqlite:<path to the database file> or "
+                     "postgres://<user>:<password>@<host>:<port>/<database>");
     }
   }
-  if (const Field pepper = r.child(field, "pepper_file"); pepper.present) {
+  const Field pepper = r.child(field, "pepper_file");
+  if (pepper.present) {
     auto path = r.readable_file(pepper);
     if (!path) {
       return std::unexpected(std::move(path.error()));
     }
     out.pepper_file = std::move(*path);
+  } else if (is_postgres_url(out.store)) {
+    // A generated pepper lives next to a SQLite file; instances sharing a PostgreSQL store must
+    // hash keys with one pepper, so it is theirs to provide.
+    return r.error(field.line, join_path(field.path, "pepper_file"),
+                   "required with a postgres store (every instance sharing it must use the same "
+                   "pepper: a file of at least 16 random characters)");
   }
   if (const Field zone = r.child(field, "time_zone"); zone.present) {
     auto name = r.string(zone);
@@ -45,7 +63,8 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
     }
     out.time_zone = std::move(*name);
   }
-  NEXUS_CONFIG_TRY(r.read_integer(field, "default_max_tokens", out.default_max_tokens, 1, 10'000'000));
+  NEXUS_CONFIG_TRY(
+      r.read_integer(field, "default_max_tokens", out.default_max_tokens, 1, 10'000'000));
   NEXUS_CONFIG_TRY(r.read(field, "key_refresh", out.key_refresh));
   if (out.key_refresh.count() < 100) {
     return r.error(r.child(field, "key_refresh"), "expected at least 100ms");
@@ -66,7 +85,8 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
     return std::unexpected(std::move(hex.error()));
   }
   if (hex->size() != 64 || hex->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
-    return r.error(key, "expected the admin key's SHA-256 as 64 hex digits (printf %s \"$KEY\" | sha256sum)");
+    return r.error(
+        key, "expected the admin key's SHA-256 as 64 hex digits (printf %s \"$KEY\" | sha256sum)");
   }
   out.admin.key_sha256 = std::move(*hex);
   return {};
