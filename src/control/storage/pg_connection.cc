@@ -35,6 +35,10 @@ std::string_view trimmed(const char* text) {
   return view;
 }
 
+void log_notice(void* /*unused*/, const char* message) {
+  spdlog::debug("PostgreSQL: {}", trimmed(message));
+}
+
 std::string_view field(const PGresult* result, int code) {
   return result == nullptr ? std::string_view() : trimmed(PQresultErrorField(result, code));
 }
@@ -175,7 +179,13 @@ PGconn* PgConnection::open(const std::string& url) {
   const std::array<const char*, 4> keywords = {"connect_timeout", "fallback_application_name",
                                                "dbname", nullptr};
   const std::array<const char*, 4> values = {"10", "nexus", url.c_str(), nullptr};
-  return PQconnectdbParams(keywords.data(), values.data(), 1);
+  PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), 1);
+  if (conn != nullptr) {
+    // The server's notices ("relation ... already exists, skipping" from a migration) go to our
+    // log at debug level, not to stderr, where libpq prints them by default.
+    PQsetNoticeProcessor(conn, log_notice, nullptr);
+  }
+  return conn;
 }
 
 Result<PgConnection> PgConnection::connect(const std::string& url) {

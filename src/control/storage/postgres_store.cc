@@ -309,4 +309,11 @@ Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url) {
   return std::unique_ptr<Store>(std::move(*store));
 }
 
+std::string store_for_logs(const std::string& store) {
+  if (store.starts_with("postgres://") || store.starts_with("postgresql://")) {
+    return storage::redacted_url(store);
+  }
+  return store;
+}
+
 }  // namespace nexus::governance

@@ -160,6 +160,15 @@ TEST_F(PostgresStoreTest, ErrorsNeverShowThePassword) {
       << refused.error().message();
 }
 
+TEST(StoreForLogs, APostgresUrlLosesItsPasswordASqlitePathStays) {
+  EXPECT_EQ(
+      governance::store_for_logs("postgres://nexus:s3cret@db.internal:5433/gov?sslmode=require"),
+      "postgres://nexus@db.internal:5433/gov");
+  EXPECT_EQ(governance::store_for_logs("postgresql://db/gov?password=s3cret"), "postgres://db/gov");
+  EXPECT_EQ(governance::store_for_logs("sqlite:/var/lib/nexus/nexus.db"),
+            "sqlite:/var/lib/nexus/nexus.db");
+}
+
 TEST_F(PostgresStoreTest, TwoInstancesShareOneGeneration) {
   auto first = open();
   auto second = open();
