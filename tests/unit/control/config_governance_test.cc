@@ -57,7 +57,7 @@ TEST(ConfigGovernance, EveryKey) {
   EXPECT_EQ(governance.ledger_queue, 500U);
   EXPECT_EQ(governance.ledger_batch, 50U);
   ASSERT_TRUE(governance.admin.listen.has_value());
-  EXPECT_EQ(governance.admin.listen->port, 9091);
+  EXPECT_EQ(governance.admin.listen.value_or(config::Listener{}).port, 9091);
   EXPECT_EQ(governance.admin.key_sha256.size(), 64U);
 }
 

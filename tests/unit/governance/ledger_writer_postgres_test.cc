@@ -95,6 +95,7 @@ TEST_F(PostgresLedgerWriterTest, ManyThreadsSubmitAndEachRecordIsWrittenOnce) {
   {
     LedgerWriter writer(*store_, 64, kFastBackoff);
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (size_t t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         for (size_t i = 0; i < kPerThread; ++i) {

@@ -94,6 +94,7 @@ TEST_F(PostgresStoreTest, InstancesStartingTogetherMigrateOnce) {
   std::vector<std::unique_ptr<Store>> stores(kInstances);
   std::vector<std::string> errors(kInstances);
   std::vector<std::thread> threads;
+  threads.reserve(kInstances);
   for (int i = 0; i < kInstances; ++i) {
     threads.emplace_back([&, i] {
       auto store = governance::open_postgres_store(url_);
@@ -197,6 +198,7 @@ TEST_F(PostgresStoreTest, DuplicateRequestIdsFromTwoInstancesAreInsertedOnce) {
   auto write = [&](Store& store, std::string* error) {
     for (int batch = 0; batch < kBatches; ++batch) {
       std::vector<UsageRecord> records;
+      records.reserve(kPerBatch);
       for (int i = 0; i < kPerBatch; ++i) {
         records.push_back(usage_record("req-" + std::to_string(batch * kPerBatch + i), 1000, 1));
       }
