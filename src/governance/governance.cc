@@ -93,11 +93,24 @@ Governance::Governance(Passkey /*only open() makes one*/, const config::Governan
       directory_(std::make_shared<const Directory>()) {}
 
 Result<std::unique_ptr<Governance>> Governance::open(const config::Governance& config) {
+  if (config.store.starts_with("postgres://") || config.store.starts_with("postgresql://")) {
+    // The config requires a pepper_file with a postgres store: the instances sharing it must
+    // hash keys alike.
+    auto store = open_postgres_store(config.store);
+    if (!store) {
+      return std::unexpected(std::move(store.error()));
+    }
+    auto pepper = read_or_make_pepper(config.pepper_file);
+    if (!pepper) {
+      return std::unexpected(std::move(pepper.error()));
+    }
+    return open(config, std::move(*store), std::move(*pepper));
+  }
   constexpr std::string_view kSqlite = "sqlite:";
   if (!config.store.starts_with(kSqlite)) {
     return fail(ErrorCode::kInvalidConfig,
-                "governance.store: only sqlite:<path> stores are supported by this build, not " +
-                    config.store);
+                "governance.store: expected sqlite:<path> or a postgres:// URL, not " +
+                    store_for_logs(config.store));
   }
   const std::filesystem::path path = config.store.substr(kSqlite.size());
   auto store = open_sqlite_store(path.string());

@@ -226,4 +226,13 @@ class Store {
 // crash or power loss.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
 
+// Opens (migrating) the PostgreSQL store at `url` ("postgres://user:password@host:5432/nexus",
+// or "postgresql://..."), shared by every instance configured with it. Commits wait for the WAL
+// flush (synchronous_commit is kept on). Errors name the URL without its password.
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url);
+
+// `governance.store` as logs may show it: a postgres URL without its password
+// ("postgres://user@host:port/database"), a sqlite: store as it is.
+std::string store_for_logs(const std::string& store);
+
 }  // namespace nexus::governance

@@ -140,7 +140,7 @@ Result<void> run_server(config::Config config) {
     governance = std::move(*opened);
     counters.governance = governance.get();
     spdlog::info("governance: virtual keys required on llm routes; store {}",
-                 snap.config.governance.store);
+                 governance::store_for_logs(snap.config.governance.store));
   }
   // The admin API, on its own listener and thread; after an admin change the key directory is
   // reread at once.

@@ -416,7 +416,7 @@ struct Governance {
   // Where organizations, keys and the ledger live: "sqlite:<path>" (default) or a postgres:// URL.
   std::string store = "sqlite:./data/nexus.db";
   // Mixed into every key hash, so that a stolen database alone cannot be used to test keys.
-  // From `pepper_file`; without one, generated at first start next to a SQLite store (0600).
+  // From `pepper_file` (required with postgres://); else made next to a SQLite store (0600).
   std::string pepper_file;
   std::string time_zone = "UTC";  // budget periods are calendar days, weeks, months here
   // The output tokens a budget reserves for a request that sets no max_tokens.

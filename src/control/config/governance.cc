@@ -5,6 +5,13 @@
 #include "governance/periods.h"
 
 namespace nexus::control::config_internal {
+namespace {
+
+bool is_postgres_url(std::string_view store) {
+  return store.starts_with("postgres://") || store.starts_with("postgresql://");
+}
+
+}  // namespace
 
 Result<void> parse_governance(const Reader& r, const Field& field, config::Governance& out) {
   if (!field.present) {
@@ -24,16 +31,27 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
     }
     if (text->starts_with("sqlite:") && text->size() > 7) {
       out.store = "sqlite:" + r.resolve_path(text->substr(7));
+    } else if (is_postgres_url(*text)) {
+      out.store = std::move(*text);  // libpq reads it as is (it may hold a password)
     } else {
-      return r.error(store, "expected sqlite:<path to the database file>");
+      return r.error(store,
+                     "expected sqlite:<path to the database file> or "
+                     "postgres://<user>:<password>@<host>:<port>/<database>");
     }
   }
-  if (const Field pepper = r.child(field, "pepper_file"); pepper.present) {
+  const Field pepper = r.child(field, "pepper_file");
+  if (pepper.present) {
     auto path = r.readable_file(pepper);
     if (!path) {
       return std::unexpected(std::move(path.error()));
     }
     out.pepper_file = std::move(*path);
+  } else if (is_postgres_url(out.store)) {
+    // A generated pepper lives next to a SQLite file; instances sharing a PostgreSQL store must
+    // hash keys with one pepper, so it is theirs to provide.
+    return r.error(field.line, join_path(field.path, "pepper_file"),
+                   "required with a postgres store (every instance sharing it must use the same "
+                   "pepper: a file of at least 16 random characters)");
   }
   if (const Field zone = r.child(field, "time_zone"); zone.present) {
     auto name = r.string(zone);

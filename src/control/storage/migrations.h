@@ -12,15 +12,10 @@
 #include <cstdint>
 #include <span>
 
+#include "control/storage/migration.h"
 #include "control/storage/sqlite_db.h"
 
 namespace nexus::storage {
-
-struct Migration {
-  int64_t version;   // 1, 2, 3, ... in order, no gaps
-  const char* what;  // for error messages and the docs
-  const char* sql;   // one or several statements
-};
 
 // The store's migrations, oldest first.
 std::span<const Migration> sqlite_migrations();

@@ -1,6 +1,9 @@
 // The `governance` section: defaults, every key, and the errors (file, line, key).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "control/config/loader.h"
@@ -58,6 +61,21 @@ TEST(ConfigGovernance, EveryKey) {
   EXPECT_EQ(governance.admin.key_sha256.size(), 64U);
 }
 
+TEST(ConfigGovernance, APostgresUrlIsKeptAsIsWithItsPepperFile) {
+  const std::filesystem::path pepper =
+      std::filesystem::temp_directory_path() / ("nexus-pepper-" + std::to_string(::getpid()));
+  std::ofstream(pepper) << "0123456789abcdef0123456789abcdef\n";
+  for (const std::string url : {"postgres://nexus:pw@db.internal:5432/nexus?sslmode=require",
+                                "postgresql:///nexus?host=/run/postgresql"}) {
+    auto loaded = load(HEAD "governance:\n  store: \"" + url +
+                       "\"\n  pepper_file: " + pepper.string() + "\n");
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+    EXPECT_EQ(loaded->governance.store, url);
+    EXPECT_EQ(loaded->governance.pepper_file, pepper.string());
+  }
+  std::filesystem::remove(pepper);
+}
+
 struct BadCase {
   const char* yaml;
   const char* prefix;
@@ -66,7 +84,12 @@ struct BadCase {
 TEST(ConfigGovernance, ErrorsNameTheFileLineAndKey) {
   const BadCase cases[] = {
       {HEAD "governance: { store: \"redis://x\" }\n",
-       "g.yaml:3: governance.store: expected sqlite:<path to the database file>"},
+       "g.yaml:3: governance.store: expected sqlite:<path to the database file> or "
+       "postgres://<user>:<password>@<host>:<port>/<database>"},
+      {HEAD "governance: { store: \"postgres://nexus@db.internal:5432/nexus\" }\n",
+       "g.yaml:3: governance.pepper_file: required with a postgres store"},
+      {HEAD "governance:\n  store: postgresql://db/nexus\n  time_zone: UTC\n",
+       "g.yaml:3: governance.pepper_file: required with a postgres store"},
       {HEAD "governance: { time_zone: Mars/Olympus }\n",
        "g.yaml:3: governance.time_zone: unknown time zone \"Mars/Olympus\""},
       {HEAD "governance: { default_max_tokens: 0 }\n",

@@ -1,18 +1,21 @@
-// The SQLite store's organizations, teams, users and keys, on a real database file: round trips
-// of every field, replacement by id, references checked, pagination, the generation counter and
-// live_keys' filtering by time.
+// The store's organizations, teams, users and keys, on SQLite and on a real PostgreSQL server
+// (store_factories.h): round trips of every field, replacement by id, references checked,
+// pagination, the generation counter and live_keys' filtering by time.
+#include "governance/store.h"
+
 #include <gtest/gtest.h>
 
 #include <tuple>
 
-#include "governance/store.h"
+#include "store_factories.h"
 #include "store_test_support.h"
 
 namespace nexus::governance {
 namespace {
 
+using storage::testing::FactoryName;
 using storage::testing::must_find;
-using storage::testing::TempDir;
+using storage::testing::StoreFactories;
 
 Controls full_controls() {
   return Controls{
@@ -47,50 +50,54 @@ VirtualKey make_key(const std::string& id, std::string org_id = "org_a") {
                     .created_at = 1000};
 }
 
-class SqliteStoreTest : public ::testing::Test {
+template <typename Factory>
+class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = open_sqlite_store(dir_.file("data/nexus.db"));
+    ASSERT_EQ(factory_.unavailable(), "");
+    auto opened = factory_.open();
     ASSERT_TRUE(opened) << opened.error().message();
     store_ = std::move(*opened);
-    ASSERT_TRUE(store_->put_org({.id = "org_a", .name = "Acme", .created_at = 1}));
+    ASSERT_TRUE(this->store_->put_org({.id = "org_a", .name = "Acme", .created_at = 1}));
   }
 
   uint64_t generation() {
-    auto value = store_->generation();
+    auto value = this->store_->generation();
     EXPECT_TRUE(value) << value.error().message();
     return value ? *value : 0;
   }
 
-  TempDir dir_;
+  Factory factory_;
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(SqliteStoreTest, OrgRoundTripsAndIsReplacedById) {
+TYPED_TEST_SUITE(StoreTest, StoreFactories, FactoryName);
+
+TYPED_TEST(StoreTest, OrgRoundTripsAndIsReplacedById) {
   const Org org{.id = "org_b", .name = "Beta", .controls = full_controls(), .created_at = 42};
-  ASSERT_TRUE(store_->put_org(org));
-  const Org org_read = must_find(store_->get_org("org_b"));
+  ASSERT_TRUE(this->store_->put_org(org));
+  const Org org_read = must_find(this->store_->get_org("org_b"));
   EXPECT_EQ(fields(org_read), fields(org));
 
   Org renamed = org;
   renamed.name = "Beta Corp";
   renamed.controls = {};
-  ASSERT_TRUE(store_->put_org(renamed));
-  const Org renamed_read = must_find(store_->get_org("org_b"));
+  ASSERT_TRUE(this->store_->put_org(renamed));
+  const Org renamed_read = must_find(this->store_->get_org("org_b"));
   EXPECT_EQ(fields(renamed_read), fields(renamed));
 
-  auto missing = store_->get_org("org_nope");
+  auto missing = this->store_->get_org("org_nope");
   ASSERT_TRUE(missing);
   EXPECT_FALSE(missing->has_value());
 }
 
-TEST_F(SqliteStoreTest, TeamAndUserRoundTrip) {
+TYPED_TEST(StoreTest, TeamAndUserRoundTrip) {
   const Team team{.id = "team_a",
                   .org_id = "org_a",
                   .name = "Platform",
                   .controls = full_controls(),
                   .created_at = 7};
-  ASSERT_TRUE(store_->put_team(team));
+  ASSERT_TRUE(this->store_->put_team(team));
   const User user{.id = "user_a",
                   .org_id = "org_a",
                   .team_id = "team_a",
@@ -99,30 +106,30 @@ TEST_F(SqliteStoreTest, TeamAndUserRoundTrip) {
                   .controls = full_controls(),
                   .created_at = 8};
   const User loner{.id = "user_b", .org_id = "org_a", .name = "bob", .role = Role::kViewer};
-  ASSERT_TRUE(store_->put_user(user));
-  ASSERT_TRUE(store_->put_user(loner));
+  ASSERT_TRUE(this->store_->put_user(user));
+  ASSERT_TRUE(this->store_->put_user(loner));
 
-  const Team team_read = must_find(store_->get_team("team_a"));
+  const Team team_read = must_find(this->store_->get_team("team_a"));
   EXPECT_EQ(fields(team_read), fields(team));
-  const User user_read = must_find(store_->get_user("user_a"));
+  const User user_read = must_find(this->store_->get_user("user_a"));
   EXPECT_EQ(fields(user_read), fields(user));
-  const User loner_read = must_find(store_->get_user_by_name("bob"));
+  const User loner_read = must_find(this->store_->get_user_by_name("bob"));
   EXPECT_EQ(fields(loner_read), fields(loner)) << "an empty team_id reads back empty";
 }
 
-TEST_F(SqliteStoreTest, EveryRoleRoundTrips) {
+TYPED_TEST(StoreTest, EveryRoleRoundTrips) {
   int n = 0;
   for (const Role role :
        {Role::kAdmin, Role::kOrgAdmin, Role::kTeamAdmin, Role::kMember, Role::kViewer}) {
     const std::string id = "user_" + std::to_string(n++);
-    ASSERT_TRUE(store_->put_user({.id = id, .org_id = "org_a", .name = id, .role = role}));
-    EXPECT_EQ(must_find(store_->get_user(id)).role, role);
+    ASSERT_TRUE(this->store_->put_user({.id = id, .org_id = "org_a", .name = id, .role = role}));
+    EXPECT_EQ(must_find(this->store_->get_user(id)).role, role);
   }
 }
 
-TEST_F(SqliteStoreTest, KeyRoundTripsEveryField) {
-  ASSERT_TRUE(store_->put_team({.id = "team_a", .org_id = "org_a", .name = "T"}));
-  ASSERT_TRUE(store_->put_user({.id = "user_a", .org_id = "org_a", .name = "ada"}));
+TYPED_TEST(StoreTest, KeyRoundTripsEveryField) {
+  ASSERT_TRUE(this->store_->put_team({.id = "team_a", .org_id = "org_a", .name = "T"}));
+  ASSERT_TRUE(this->store_->put_user({.id = "user_a", .org_id = "org_a", .name = "ada"}));
   VirtualKey key = make_key("key_a");
   key.team_id = "team_a";
   key.user_id = "user_a";
@@ -132,18 +139,18 @@ TEST_F(SqliteStoreTest, KeyRoundTripsEveryField) {
   key.controls = full_controls();
   key.expires_at = 5000;
   key.revoked_at = 6000;
-  ASSERT_TRUE(store_->put_key(key));
+  ASSERT_TRUE(this->store_->put_key(key));
 
-  const VirtualKey key_read = must_find(store_->get_key("key_a"));
+  const VirtualKey key_read = must_find(this->store_->get_key("key_a"));
   EXPECT_EQ(fields(key_read), fields(key));
-  EXPECT_EQ(must_find(store_->get_key_by_hash("hash-of-key_a")).id, "key_a");
-  auto unknown = store_->get_key_by_hash("hash-of-nothing");
+  EXPECT_EQ(must_find(this->store_->get_key_by_hash("hash-of-key_a")).id, "key_a");
+  auto unknown = this->store_->get_key_by_hash("hash-of-nothing");
   ASSERT_TRUE(unknown);
   EXPECT_FALSE(unknown->has_value());
 }
 
-TEST_F(SqliteStoreTest, ReferencesAreChecked) {
-  auto orphan = store_->put_team({.id = "team_x", .org_id = "org_missing", .name = "X"});
+TYPED_TEST(StoreTest, ReferencesAreChecked) {
+  auto orphan = this->store_->put_team({.id = "team_x", .org_id = "org_missing", .name = "X"});
   ASSERT_FALSE(orphan);
   EXPECT_EQ(orphan.error().code(), ErrorCode::kBadRequest);
   EXPECT_NE(orphan.error().message().find("put_team"), std::string::npos)
@@ -151,63 +158,63 @@ TEST_F(SqliteStoreTest, ReferencesAreChecked) {
   EXPECT_NE(orphan.error().message().find("FOREIGN KEY"), std::string::npos)
       << orphan.error().message();
 
-  ASSERT_TRUE(store_->put_user({.id = "user_a", .org_id = "org_a", .name = "ada"}));
-  auto same_name = store_->put_user({.id = "user_b", .org_id = "org_a", .name = "ada"});
+  ASSERT_TRUE(this->store_->put_user({.id = "user_a", .org_id = "org_a", .name = "ada"}));
+  auto same_name = this->store_->put_user({.id = "user_b", .org_id = "org_a", .name = "ada"});
   ASSERT_FALSE(same_name);
   EXPECT_EQ(same_name.error().code(), ErrorCode::kBadRequest);
   EXPECT_NE(same_name.error().message().find("UNIQUE"), std::string::npos);
 
   VirtualKey bad_metadata = make_key("key_a");
   bad_metadata.metadata = "{not json";
-  auto refused = store_->put_key(bad_metadata);
+  auto refused = this->store_->put_key(bad_metadata);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), ErrorCode::kBadRequest);
   EXPECT_NE(refused.error().message().find("CHECK"), std::string::npos);
 
-  ASSERT_TRUE(store_->put_key(make_key("key_a")));
+  ASSERT_TRUE(this->store_->put_key(make_key("key_a")));
   VirtualKey same_hash = make_key("key_b");
   same_hash.hash = "hash-of-key_a";
-  auto duplicate = store_->put_key(same_hash);
+  auto duplicate = this->store_->put_key(same_hash);
   ASSERT_FALSE(duplicate);
   EXPECT_EQ(duplicate.error().code(), ErrorCode::kBadRequest);
 }
 
-TEST_F(SqliteStoreTest, DeletingWhatIsReferencedIsRefusedUntilTheChildrenAreGone) {
-  ASSERT_TRUE(store_->put_team({.id = "team_a", .org_id = "org_a", .name = "T"}));
-  ASSERT_TRUE(
-      store_->put_user({.id = "user_a", .org_id = "org_a", .team_id = "team_a", .name = "ada"}));
+TYPED_TEST(StoreTest, DeletingWhatIsReferencedIsRefusedUntilTheChildrenAreGone) {
+  ASSERT_TRUE(this->store_->put_team({.id = "team_a", .org_id = "org_a", .name = "T"}));
+  ASSERT_TRUE(this->store_->put_user(
+      {.id = "user_a", .org_id = "org_a", .team_id = "team_a", .name = "ada"}));
   VirtualKey key = make_key("key_a");
   key.user_id = "user_a";
-  ASSERT_TRUE(store_->put_key(key));
+  ASSERT_TRUE(this->store_->put_key(key));
 
-  auto refused = store_->delete_org("org_a");
+  auto refused = this->store_->delete_org("org_a");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), ErrorCode::kBadRequest);
-  EXPECT_FALSE(store_->delete_user("user_a"));
-  EXPECT_FALSE(store_->delete_team("team_a"));
+  EXPECT_FALSE(this->store_->delete_user("user_a"));
+  EXPECT_FALSE(this->store_->delete_team("team_a"));
 
-  ASSERT_TRUE(store_->delete_key("key_a"));
-  ASSERT_TRUE(store_->delete_user("user_a"));
-  ASSERT_TRUE(store_->delete_team("team_a"));
-  ASSERT_TRUE(store_->delete_org("org_a"));
-  auto gone = store_->get_org("org_a");
+  ASSERT_TRUE(this->store_->delete_key("key_a"));
+  ASSERT_TRUE(this->store_->delete_user("user_a"));
+  ASSERT_TRUE(this->store_->delete_team("team_a"));
+  ASSERT_TRUE(this->store_->delete_org("org_a"));
+  auto gone = this->store_->get_org("org_a");
   ASSERT_TRUE(gone);
   EXPECT_FALSE(gone->has_value());
-  EXPECT_TRUE(store_->delete_org("org_a")) << "deleting an unknown id is not an error";
+  EXPECT_TRUE(this->store_->delete_org("org_a")) << "deleting an unknown id is not an error";
 }
 
-TEST_F(SqliteStoreTest, ListsPageByIdAndFilterByOrganization) {
-  ASSERT_TRUE(store_->put_org({.id = "org_b", .name = "B"}));
+TYPED_TEST(StoreTest, ListsPageByIdAndFilterByOrganization) {
+  ASSERT_TRUE(this->store_->put_org({.id = "org_b", .name = "B"}));
   for (const char* id : {"key_5", "key_1", "key_3", "key_2", "key_4"}) {
-    ASSERT_TRUE(store_->put_key(make_key(id)));
+    ASSERT_TRUE(this->store_->put_key(make_key(id)));
   }
-  ASSERT_TRUE(store_->put_key(make_key("key_0", "org_b")));
-  ASSERT_TRUE(store_->put_key(make_key("key_9", "")));  // a key of no organization
+  ASSERT_TRUE(this->store_->put_key(make_key("key_0", "org_b")));
+  ASSERT_TRUE(this->store_->put_key(make_key("key_9", "")));  // a key of no organization
 
   std::vector<std::string> seen;
   Page page{.limit = 2};
   for (int pages = 0; pages < 10; ++pages) {
-    auto keys = store_->list_keys("org_a", page);
+    auto keys = this->store_->list_keys("org_a", page);
     ASSERT_TRUE(keys) << keys.error().message();
     if (keys->empty()) {
       break;
@@ -220,56 +227,56 @@ TEST_F(SqliteStoreTest, ListsPageByIdAndFilterByOrganization) {
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"key_1", "key_2", "key_3", "key_4", "key_5"}));
 
-  auto all = store_->list_keys("", {.limit = 100});
+  auto all = this->store_->list_keys("", {.limit = 100});
   ASSERT_TRUE(all);
   ASSERT_EQ(all->size(), 7U);
   EXPECT_EQ(all->front().id, "key_0");
   EXPECT_EQ(all->back().id, "key_9");
   EXPECT_EQ(all->back().org_id, "");
 
-  ASSERT_TRUE(store_->put_team({.id = "team_2", .org_id = "org_b", .name = "T2"}));
-  ASSERT_TRUE(store_->put_team({.id = "team_1", .org_id = "org_a", .name = "T1"}));
-  auto teams = store_->list_teams("org_b", {});
+  ASSERT_TRUE(this->store_->put_team({.id = "team_2", .org_id = "org_b", .name = "T2"}));
+  ASSERT_TRUE(this->store_->put_team({.id = "team_1", .org_id = "org_a", .name = "T1"}));
+  auto teams = this->store_->list_teams("org_b", {});
   ASSERT_TRUE(teams);
   ASSERT_EQ(teams->size(), 1U);
   EXPECT_EQ(teams->front().id, "team_2");
-  auto orgs = store_->list_orgs({.after = "org_a", .limit = 10});
+  auto orgs = this->store_->list_orgs({.after = "org_a", .limit = 10});
   ASSERT_TRUE(orgs);
   ASSERT_EQ(orgs->size(), 1U);
   EXPECT_EQ(orgs->front().id, "org_b");
-  ASSERT_TRUE(store_->put_user({.id = "user_1", .org_id = "org_b", .name = "u1"}));
-  ASSERT_TRUE(store_->put_user({.id = "user_2", .org_id = "org_a", .name = "u2"}));
-  auto users = store_->list_users("org_a", {});
+  ASSERT_TRUE(this->store_->put_user({.id = "user_1", .org_id = "org_b", .name = "u1"}));
+  ASSERT_TRUE(this->store_->put_user({.id = "user_2", .org_id = "org_a", .name = "u2"}));
+  auto users = this->store_->list_users("org_a", {});
   ASSERT_TRUE(users);
   ASSERT_EQ(users->size(), 1U);
   EXPECT_EQ(users->front().id, "user_2");
-  auto every_user = store_->list_users("", {});
+  auto every_user = this->store_->list_users("", {});
   ASSERT_TRUE(every_user);
   EXPECT_EQ(every_user->size(), 2U);
 }
 
-TEST_F(SqliteStoreTest, GenerationCountsChangesOnly) {
-  const uint64_t start = generation();
+TYPED_TEST(StoreTest, GenerationCountsChangesOnly) {
+  const uint64_t start = this->generation();
   EXPECT_GE(start, 1U) << "the fixture's put_org counted";
-  ASSERT_TRUE(store_->put_team({.id = "team_a", .org_id = "org_a", .name = "T"}));
-  EXPECT_EQ(generation(), start + 1);
-  ASSERT_TRUE(store_->put_team({.id = "team_a", .org_id = "org_a", .name = "T renamed"}));
-  EXPECT_EQ(generation(), start + 2);
-  ASSERT_TRUE(store_->put_key(make_key("key_a")));
-  EXPECT_EQ(generation(), start + 3);
-  ASSERT_TRUE(store_->delete_team("team_a"));
-  EXPECT_EQ(generation(), start + 4);
-  ASSERT_TRUE(store_->delete_team("team_a"));
-  EXPECT_EQ(generation(), start + 4) << "deleting nothing changes nothing";
-  ASSERT_FALSE(store_->put_team({.id = "team_b", .org_id = "org_missing", .name = "B"}));
-  EXPECT_EQ(generation(), start + 4) << "a refused put is rolled back with its bump";
+  ASSERT_TRUE(this->store_->put_team({.id = "team_a", .org_id = "org_a", .name = "T"}));
+  EXPECT_EQ(this->generation(), start + 1);
+  ASSERT_TRUE(this->store_->put_team({.id = "team_a", .org_id = "org_a", .name = "T renamed"}));
+  EXPECT_EQ(this->generation(), start + 2);
+  ASSERT_TRUE(this->store_->put_key(make_key("key_a")));
+  EXPECT_EQ(this->generation(), start + 3);
+  ASSERT_TRUE(this->store_->delete_team("team_a"));
+  EXPECT_EQ(this->generation(), start + 4);
+  ASSERT_TRUE(this->store_->delete_team("team_a"));
+  EXPECT_EQ(this->generation(), start + 4) << "deleting nothing changes nothing";
+  ASSERT_FALSE(this->store_->put_team({.id = "team_b", .org_id = "org_missing", .name = "B"}));
+  EXPECT_EQ(this->generation(), start + 4) << "a refused put is rolled back with its bump";
   const std::vector<UsageRecord> usage{storage::testing::usage_record("req-1", 1, 1)};
-  ASSERT_TRUE(store_->append_usage(usage));
-  ASSERT_TRUE(store_->append_audit({.time = 1, .actor = "admin", .action = "x"}));
-  EXPECT_EQ(generation(), start + 4) << "the ledger and the audit log are not configuration";
+  ASSERT_TRUE(this->store_->append_usage(usage));
+  ASSERT_TRUE(this->store_->append_audit({.time = 1, .actor = "admin", .action = "x"}));
+  EXPECT_EQ(this->generation(), start + 4) << "the ledger and the audit log are not configuration";
 }
 
-TEST_F(SqliteStoreTest, LiveKeysLeaveOutRevokedAndExpiredKeysAtNow) {
+TYPED_TEST(StoreTest, LiveKeysLeaveOutRevokedAndExpiredKeysAtNow) {
   constexpr UnixMillis kNow = 1'000'000;
   auto with_times = [](const std::string& id, UnixMillis expires_at, UnixMillis revoked_at) {
     VirtualKey key = make_key(id);
@@ -277,14 +284,14 @@ TEST_F(SqliteStoreTest, LiveKeysLeaveOutRevokedAndExpiredKeysAtNow) {
     key.revoked_at = revoked_at;
     return key;
   };
-  ASSERT_TRUE(store_->put_key(with_times("key_plain", 0, 0)));
-  ASSERT_TRUE(store_->put_key(with_times("key_revoked", 0, kNow - 1)));
-  ASSERT_TRUE(store_->put_key(with_times("key_revoked_now", 0, kNow)));
-  ASSERT_TRUE(store_->put_key(with_times("key_grace", 0, kNow + 60'000)));  // rotated
-  ASSERT_TRUE(store_->put_key(with_times("key_expired", kNow - 1, 0)));
-  ASSERT_TRUE(store_->put_key(with_times("key_expiring", kNow + 1, 0)));
+  ASSERT_TRUE(this->store_->put_key(with_times("key_plain", 0, 0)));
+  ASSERT_TRUE(this->store_->put_key(with_times("key_revoked", 0, kNow - 1)));
+  ASSERT_TRUE(this->store_->put_key(with_times("key_revoked_now", 0, kNow)));
+  ASSERT_TRUE(this->store_->put_key(with_times("key_grace", 0, kNow + 60'000)));  // rotated
+  ASSERT_TRUE(this->store_->put_key(with_times("key_expired", kNow - 1, 0)));
+  ASSERT_TRUE(this->store_->put_key(with_times("key_expiring", kNow + 1, 0)));
 
-  auto live = store_->live_keys(kNow);
+  auto live = this->store_->live_keys(kNow);
   ASSERT_TRUE(live) << live.error().message();
   std::vector<std::string> ids;
   for (const VirtualKey& key : *live) {
@@ -293,11 +300,11 @@ TEST_F(SqliteStoreTest, LiveKeysLeaveOutRevokedAndExpiredKeysAtNow) {
   EXPECT_EQ(ids, (std::vector<std::string>{"key_expiring", "key_grace", "key_plain"}));
 }
 
-TEST_F(SqliteStoreTest, DataSurvivesReopening) {
-  ASSERT_TRUE(store_->put_key(make_key("key_a")));
-  const uint64_t before = generation();
-  store_.reset();
-  auto reopened = open_sqlite_store(dir_.file("data/nexus.db"));
+TYPED_TEST(StoreTest, DataSurvivesReopening) {
+  ASSERT_TRUE(this->store_->put_key(make_key("key_a")));
+  const uint64_t before = this->generation();
+  this->store_.reset();
+  auto reopened = this->factory_.open();
   ASSERT_TRUE(reopened) << reopened.error().message();
   EXPECT_EQ(must_find((*reopened)->get_key("key_a")).id, "key_a");
   auto after = (*reopened)->generation();
