@@ -335,7 +335,7 @@ ApiResult<Reply> rotate_key(const Context& context) {
   // Same id, so the key's counters, budget and ledger rows go on; only the secret changes. The
   // secret being replaced lasts the grace period; a secret replaced earlier (a second rotation
   // within a grace period) dies now: a key has at most two secrets.
-  const int64_t grace_seconds = grace->value_or(0);
+  const auto grace_seconds = static_cast<int64_t>(grace->value_or(0));  // <= kMaxGraceSeconds
   key->previous_hash = key->hash;
   key->previous_valid_until = context.now + grace_seconds * UnixMillis{1000};
   const std::string previous_prefix = key->prefix;

@@ -181,10 +181,9 @@ TEST_F(AdminApiTest, RotationKeepsTheKeyAndTheOldSecretForItsGracePeriodOnly) {
   EXPECT_EQ(rotated.at("allowed_models").at(0).as_string(), "a") << "settings are kept";
   EXPECT_EQ(rotated.at("limits").at("rpm").as_int64(), 5);
   EXPECT_EQ(rotated.at("created_at").as_string(), "2026-03-15T12:00:00Z");
-  const auto stored = store_->get_key(id);
-  ASSERT_TRUE(stored && stored->has_value());
-  EXPECT_EQ((*stored)->hash, governance::hash_key_secret(kPepper, new_secret));
-  EXPECT_EQ((*stored)->previous_hash, governance::hash_key_secret(kPepper, old_secret));
+  const governance::VirtualKey stored = stored_key(id);
+  EXPECT_EQ(stored.hash, governance::hash_key_secret(kPepper, new_secret));
+  EXPECT_EQ(stored.previous_hash, governance::hash_key_secret(kPepper, old_secret));
   const json::value listed = expect(200, "GET", "/admin/v1/keys");
   ASSERT_EQ(listed.at("data").as_array().size(), 1U) << "no second key";
   EXPECT_EQ(listed.at("data").at(0).at("status").as_string(), "rotating");
