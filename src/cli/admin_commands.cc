@@ -279,9 +279,15 @@ int keys_rotate(const Options& options) {
     return 0;
   }
   const json::object& key = reply->get_object();
-  std::cout << "Rotated key " << options.id << " into " << text_of(key.if_contains("id"))
-            << "; the old key works until " << text_of(key.if_contains("old_key_revoked_at"))
-            << ".\n\n  " << text_of(key.if_contains("key"))
+  // The id stays; previous_valid_until is null when the grace period was 0.
+  const json::value* until = key.if_contains("previous_valid_until");
+  std::cout << "Rotated key " << text_of(key.if_contains("id")) << ": a new secret; the old one ";
+  if (until == nullptr || until->is_null()) {
+    std::cout << "no longer works";
+  } else {
+    std::cout << "works until " << text_of(until);
+  }
+  std::cout << ".\n\n  " << text_of(key.if_contains("key"))
             << "\n\nKeep it now: it is stored only as a hash and will not be shown again.\n";
   return 0;
 }
@@ -340,9 +346,10 @@ AdminCommands::AdminCommands(CLI::App& app) : options_(std::make_unique<Options>
   options.list->add_option("--user", options.user, "Only this user's");
   options.revoke = keys->add_subcommand("revoke", "Revoke a key now");
   options.revoke->add_option("id", options.id, "The key's id (key_...)")->required();
-  options.rotate = keys->add_subcommand("rotate", "A new secret; the old one lasts --grace");
+  options.rotate =
+      keys->add_subcommand("rotate", "A new secret, same key; the old secret lasts --grace");
   options.rotate->add_option("id", options.id, "The key's id (key_...)")->required();
-  options.rotate->add_option("--grace", options.grace, "How long the old key works: 1h, 0");
+  options.rotate->add_option("--grace", options.grace, "How long the old secret works: 1h, 0");
   options.usage = app.add_subcommand("usage", "Usage and spend through the admin API");
   options.usage->add_option("--group-by", options.group_by, "key, user, team, org, model or day")
       ->capture_default_str();

@@ -261,6 +261,11 @@ Result<void> Governance::reload_keys() {
     grant->allowed_models = key.allowed_models;
     grant->expires_at = key.expires_at;
     grant->revoked_at = key.revoked_at;
+    const bool previous_valid = !key.previous_hash.empty() && key.previous_valid_until > now;
+    if (previous_valid) {
+      grant->previous_hash = key.previous_hash;
+      grant->previous_valid_until = key.previous_valid_until;
+    }
     for (const std::string& range : key.allowed_ips) {
       if (auto parsed = parse_cidr(range)) {
         grant->allowed_ips.add(*parsed);
@@ -291,7 +296,11 @@ Result<void> Governance::reload_keys() {
       }
       grant->scopes.push_back(std::move(*state));
     }
-    directory->emplace(key.hash, std::move(grant));
+    std::shared_ptr<const Grant> shared = std::move(grant);
+    if (previous_valid) {
+      directory->emplace(key.previous_hash, shared);
+    }
+    directory->emplace(key.hash, std::move(shared));
   }
   directory_.store(std::move(directory));
   generation_ = *generation;
@@ -312,6 +321,12 @@ Result<std::shared_ptr<const Grant>> Governance::authenticate(std::string_view s
     return fail(ErrorCode::kUnauthorized, "invalid virtual key");
   }
   const Grant& grant = *found->second;
+  if (found->first == grant.previous_hash && now >= grant.previous_valid_until) {
+    // The key's id, not its prefix: the prefix is the new secret's, not for the old one's holder.
+    return fail(ErrorCode::kUnauthorized, "this secret of the virtual key " + grant.key_id +
+                                              " was replaced by a rotation; its grace period "
+                                              "has ended");
+  }
   if (grant.expires_at != 0 && now >= grant.expires_at) {
     return fail(ErrorCode::kUnauthorized,
                 "the virtual key " + grant.key_prefix + "... has expired");

@@ -39,7 +39,11 @@ struct Grant {
   std::vector<std::string> allowed_models;  // empty: every model
   CidrSet allowed_ips;                      // empty: any address
   UnixMillis expires_at = 0;                // 0: never
-  UnixMillis revoked_at = 0;                // 0: never; else the end of a rotation's grace
+  UnixMillis revoked_at = 0;                // 0: never
+  // The secret a rotation replaced maps to this same grant (same scopes, same counters) until
+  // previous_valid_until; checked per request, as the directory is rebuilt only on changes.
+  std::string previous_hash;
+  UnixMillis previous_valid_until = 0;
   std::vector<std::shared_ptr<ScopeState>> scopes;
 
   [[nodiscard]] bool allows_model(std::string_view model) const;

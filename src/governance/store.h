@@ -107,7 +107,20 @@ struct VirtualKey {
   Controls controls;
   UnixMillis created_at = 0;
   UnixMillis expires_at = 0;  // 0: never
-  UnixMillis revoked_at = 0;  // 0: not revoked; a rotated key is revoked at the end of its grace
+  // 0: not revoked. A key rotated by an older Nexus (which made a new key) has the end of its
+  // grace period here.
+  UnixMillis revoked_at = 0;
+  // Rotation gives the key a new secret (hash, prefix) and keeps the old one's hash here: it
+  // still authenticates as this key while now < previous_valid_until. "" and 0: none.
+  std::string previous_hash;
+  UnixMillis previous_valid_until = 0;
+
+  // Whether `presented` (a hash) opens this key at `now`: its current hash, or its previous one
+  // within the grace period. Revocation and expiry are checked apart.
+  [[nodiscard]] bool hash_valid_at(std::string_view presented, UnixMillis now) const {
+    return presented == hash ||
+           (!previous_hash.empty() && presented == previous_hash && now < previous_valid_until);
+  }
 };
 
 // One request, as billed. request_id is unique: recording it again changes nothing (a retried
@@ -190,13 +203,15 @@ class Store {
 
   virtual Result<void> put_key(const VirtualKey& key) = 0;
   virtual Result<std::optional<VirtualKey>> get_key(std::string_view id) = 0;
-  // By hash_key_secret(pepper, secret): how a presented secret is looked up (revoked and expired
-  // keys too: the caller checks the times).
+  // By hash_key_secret(pepper, secret): how a presented secret is looked up. Finds a key by its
+  // current hash or by its previous_hash, whatever the time: revoked and expired keys and ended
+  // grace periods too, the caller checks the times (VirtualKey::hash_valid_at), as the store
+  // keeps no clock. Hashes are unique across both columns (256 random bits each).
   virtual Result<std::optional<VirtualKey>> get_key_by_hash(std::string_view hash) = 0;
   // org_id empty: every organization's.
   virtual Result<std::vector<VirtualKey>> list_keys(std::string_view org_id, const Page& page) = 0;
   // Every key neither revoked nor expired at `now` (revoked_at and expires_at are 0 or later
-  // than `now`), by id: the key directory is built from it.
+  // than `now`), by id, with its previous hash: the key directory is built from it.
   virtual Result<std::vector<VirtualKey>> live_keys(UnixMillis now) = 0;
   // Keys are normally revoked (put_key with revoked_at), which keeps them listed; deleting one
   // is for removing its user. Its usage stays in the ledger.

@@ -153,9 +153,22 @@ class AdminApiTest(unittest.TestCase):
         rotated = self.cli("keys", "rotate", key["id"], "--grace", "1h", "--json")
         self.assertEqual(rotated.returncode, 0, rotated.stderr)
         new_key = json.loads(rotated.stdout)
-        self.assertEqual(new_key["rotated_from"], key["id"])
+        self.assertEqual(new_key["id"], key["id"], "a rotation keeps the key's id")
+        self.assertNotEqual(new_key["key"], key["key"])
+        self.assertIsNotNone(new_key["previous_valid_until"])
         status, old = self.call("GET", "/keys/" + key["id"])
         self.assertEqual(old["status"], "rotating")
+        self.assertEqual(old["prefix"], new_key["prefix"])
+
+        # Without --json: the id and the new secret, once.
+        printed = self.cli("keys", "rotate", key["id"], "--grace", "0")
+        self.assertEqual(printed.returncode, 0, printed.stderr)
+        self.assertIn("Rotated key " + key["id"] + ": a new secret; the old one no longer works",
+                      printed.stdout)
+        secret = next(w for w in printed.stdout.split() if w.startswith("nx-"))
+        status, again_key = self.call("GET", "/keys/" + key["id"])
+        self.assertEqual(again_key["prefix"], secret[:12])
+        self.assertEqual(again_key["status"], "active", "a grace period of 0 ends at once")
 
         revoked = self.cli("keys", "revoke", key["id"])
         self.assertEqual(revoked.returncode, 0, revoked.stderr)
@@ -169,7 +182,8 @@ class AdminApiTest(unittest.TestCase):
 
         status, audit = self.call("GET", "/audit")
         self.assertEqual([e["action"] for e in audit["data"]],
-                         ["org.create", "key.create", "key.rotate", "key.revoke"])
+                         ["org.create", "key.create", "key.rotate", "key.rotate",
+                          "key.revoke"])
 
     def test_the_cli_reports_usage_and_needs_a_key(self):
         usage = self.cli("usage", "--group-by", "model", "--from", "2026-01-01", "--json")

@@ -168,11 +168,53 @@ class VirtualKeyTest(GovernanceCase):
 
     def test_a_rotated_key_keeps_working_for_its_grace_period(self):
         old, key_id, _ = self.make_key()
-        rotated = self.admin("POST", f"/admin/v1/keys/{key_id}/rotate", {"grace_period": 3600})
+        rotated = self.admin("POST", f"/admin/v1/keys/{key_id}/rotate", {"grace_period": 3600},
+                             expect=(200,))
         new = rotated.json()["key"]
         self.assertNotEqual(new, old)
+        self.assertEqual(rotated.json()["id"], key_id, "a rotation keeps the key's id")
+        by_new, by_old = self.chat(new), self.chat(old)
+        self.assertEqual((by_new.status, by_old.status), (200, 200), (by_new.body, by_old.body))
+        ids = {by_new.header("x-nexus-request-id"), by_old.header("x-nexus-request-id")}
+        rows = [r for r in self.ledger() if r["request_id"] in ids]
+        self.assertEqual([r["key_id"] for r in rows], [key_id, key_id],
+                         "both secrets bill the same key")
+
+    def test_a_key_budget_keeps_counting_across_a_rotation(self):
+        """A key budget of $0.20 pays for two requests of $0.10: one with the old secret, one
+        with the new; a third is refused whichever secret it carries."""
+        old, key_id, _ = self.make_key(
+            key_fields={"budget": {"hard_usd": 0.2, "period": "total"}})
+        first = self.chat(old)
+        self.assertEqual(first.status, 200, first.body)
+        new = self.admin("POST", f"/admin/v1/keys/{key_id}/rotate", {"grace_period": 3600},
+                         expect=(200,)).json()["key"]
+        second = self.chat(new)
+        self.assertEqual(second.status, 200, second.body)
+        third = self.chat(new)
+        self.assertErrorJson(third, 402, "insufficient_quota", "budget_exceeded")
+        self.assertIn(f"key {key_id}", third.json()["error"]["message"])
+        self.assertErrorJson(self.chat(old), 402, "insufficient_quota", "budget_exceeded")
+        budget = self.admin("GET", f"/admin/v1/budgets/key/{key_id}").json()
+        self.assertEqual(budget["spend_usd"], 0.2, budget)
+        usage = self.admin("GET", f"/admin/v1/usage?group_by=key&key_id={key_id}").json()
+        self.assertEqual([(r["group"], r["requests"]) for r in usage["data"]], [(key_id, 2)])
+
+    def test_the_replaced_secret_stops_when_its_grace_period_ends(self):
+        old, key_id, _ = self.make_key()
+        new = self.admin("POST", f"/admin/v1/keys/{key_id}/rotate", {"grace_period": 1},
+                         expect=(200,)).json()["key"]
+        self.assertTrue(wait_until(lambda: self.chat(old).status == 401, 10.0),
+                        "the old secret still works after its grace period")
+        resp = self.chat(old)
+        self.assertErrorJson(resp, 401, "authentication_error")
+        self.assertIn("rotation", resp.json()["error"]["message"])
         self.assertEqual(self.chat(new).status, 200)
-        self.assertEqual(self.chat(old).status, 200)
+        # A rotation without grace ends the replaced secret at once.
+        newest = self.admin("POST", f"/admin/v1/keys/{key_id}/rotate", {},
+                            expect=(200,)).json()["key"]
+        self.assertErrorJson(self.chat(new), 401, "authentication_error")
+        self.assertEqual(self.chat(newest).status, 200)
 
     def test_allowed_ips_refuse_other_addresses(self):
         key, _, _ = self.make_key(key_fields={"allowed_ips": ["10.0.0.0/8"]})

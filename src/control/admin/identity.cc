@@ -58,7 +58,8 @@ ApiResult<Caller> authenticate(governance::Store& store, const Credentials& cred
     return std::unexpected(store_failure(found.error()));
   }
   const std::optional<governance::VirtualKey>& key = *found;
-  if (!key || (key->revoked_at != 0 && key->revoked_at <= now) ||
+  // The previous secret of a rotated key works until the end of its grace period.
+  if (!key || !key->hash_valid_at(hash, now) || (key->revoked_at != 0 && key->revoked_at <= now) ||
       (key->expires_at != 0 && key->expires_at <= now)) {
     return std::unexpected(unauthorized("invalid credentials: unknown, revoked or expired key"));
   }

@@ -72,7 +72,8 @@ void write_controls(const governance::Controls& controls, json::object& out);
 json::object org_json(const governance::Org& org);
 json::object team_json(const governance::Team& team);
 json::object user_json(const governance::User& user);
-// Never the hash. `status` is "active", "expired", "revoked" or "rotating" (revoked later).
+// Never a hash. `status` is "active", "expired", "revoked" or "rotating" (the secret a rotation
+// replaced still works, until `previous_valid_until`).
 json::object key_json(const governance::VirtualKey& key, UnixMillis now);
 json::object usage_row_json(const governance::UsageRow& row);
 json::object audit_json(const governance::AuditEntry& entry);

@@ -228,11 +228,17 @@ json::object key_json(const governance::VirtualKey& key, UnixMillis now) {
   out["created_at"] = time_or_null(key.created_at);
   out["expires_at"] = time_or_null(key.expires_at);
   out["revoked_at"] = time_or_null(key.revoked_at);
+  const bool previous_valid = !key.previous_hash.empty() && key.previous_valid_until > now;
+  // Until when the secret a rotation replaced still works; null when it no longer does.
+  out["previous_valid_until"] = time_or_null(previous_valid ? key.previous_valid_until : 0);
   std::string_view status = "active";
   if (key.revoked_at != 0) {
+    // A future revoked_at: a key an older Nexus rotated into a new key, working until then.
     status = key.revoked_at <= now ? "revoked" : "rotating";
   } else if (key.expires_at != 0 && key.expires_at <= now) {
     status = "expired";
+  } else if (previous_valid) {
+    status = "rotating";
   }
   out["status"] = status;
   return out;

@@ -294,7 +294,10 @@ ApiResult<Reply> revoke_key(const Context& context) {
   if (key->revoked_at != 0 && key->revoked_at <= context.now) {
     return std::unexpected(conflict("the key is already revoked"));
   }
-  key->revoked_at = context.now;  // also ends a rotated key's grace period early
+  key->revoked_at = context.now;
+  // Revocation ends every secret of the key, the one a rotation replaced too.
+  key->previous_hash.clear();
+  key->previous_valid_until = 0;
   if (auto put = context.store.put_key(*key); !put) {
     return std::unexpected(store_failure(put.error()));
   }
@@ -306,9 +309,9 @@ ApiResult<Reply> revoke_key(const Context& context) {
 }
 
 ApiResult<Reply> rotate_key(const Context& context) {
-  auto old_key = accessible_key(context, Access::kWrite);
-  if (!old_key) {
-    return std::unexpected(old_key.error());
+  auto key = accessible_key(context, Access::kWrite);
+  if (!key) {
+    return std::unexpected(key.error());
   }
   auto body = parse_object(context.request.body);
   if (!body) {
@@ -322,37 +325,34 @@ ApiResult<Reply> rotate_key(const Context& context) {
   if (!grace) {
     return std::unexpected(grace.error());
   }
-  if (old_key->revoked_at != 0) {
-    return std::unexpected(conflict("the key is already revoked or being rotated"));
+  // A future revoked_at is a key an older Nexus rotated into a new one: it is on its way out.
+  if (key->revoked_at != 0) {
+    return std::unexpected(conflict("the key is revoked or scheduled to be revoked"));
   }
-  if (old_key->expires_at != 0 && old_key->expires_at <= context.now) {
+  if (key->expires_at != 0 && key->expires_at <= context.now) {
     return std::unexpected(conflict("the key has expired: create a new one"));
   }
-  // The new key keeps everything but its id and secret; the old one lives out the grace period.
-  VirtualKey new_key = *old_key;
-  new_key.id = governance::generate_id("key");
-  new_key.created_at = context.now;
-  const std::string secret = new_secret(context, new_key);
-  old_key->revoked_at =
-      context.now + static_cast<UnixMillis>(grace->value_or(0)) * UnixMillis{1000};
-  if (auto put = context.store.put_key(new_key); !put) {
+  // Same id, so the key's counters, budget and ledger rows go on; only the secret changes. The
+  // secret being replaced lasts the grace period; a secret replaced earlier (a second rotation
+  // within a grace period) dies now: a key has at most two secrets.
+  const auto grace_seconds = static_cast<int64_t>(grace->value_or(0));  // <= kMaxGraceSeconds
+  key->previous_hash = key->hash;
+  key->previous_valid_until = context.now + grace_seconds * UnixMillis{1000};
+  const std::string previous_prefix = key->prefix;
+  const std::string secret = new_secret(context, *key);
+  if (auto put = context.store.put_key(*key); !put) {
     return std::unexpected(store_failure(put.error()));
   }
-  if (auto put = context.store.put_key(*old_key); !put) {
-    return std::unexpected(store_failure(put.error()));
-  }
-  json::object out = key_json(new_key, context.now);
+  json::object out = key_json(*key, context.now);
   out["key"] = secret;  // the only time the secret is shown
-  out["rotated_from"] = old_key->id;
-  out["old_key_revoked_at"] = format_time(old_key->revoked_at);
-  json::object detail{{"new_key_id", new_key.id},
-                      {"new_prefix", new_key.prefix},
-                      {"grace_period", grace->value_or(0)}};
-  return Reply{.status = 201,
+  json::object detail{{"prefix", key->prefix},
+                      {"previous_prefix", previous_prefix},
+                      {"grace_period", grace_seconds}};
+  return Reply{.status = 200,
                .body = out,
                .action = "key.rotate",
-               .target = old_key->id,
-               .detail = audit_detail(old_key->org_id, detail)};
+               .target = key->id,
+               .detail = audit_detail(key->org_id, detail)};
 }
 
 }  // namespace nexus::control::admin

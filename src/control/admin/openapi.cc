@@ -476,14 +476,15 @@ std::string_view openapi_document() {
       "parameters": [{"$ref": "#/components/parameters/Id"}],
       "post": {
         "operationId": "rotate_key",
-        "summary": "Rotate a key: a new secret; the old key works for the grace period",
+        "summary": "Rotate a key: a new secret, same id; the old secret works for the grace period",
+        "description": "The key keeps its id, settings, limits, budget and usage; only its secret changes. The secret it replaces keeps working until `previous_valid_until` (now + grace_period). A second rotation within a grace period replaces that previous secret: the one before it stops working at once. Revoking the key ends both secrets. 409 for a revoked or expired key.",
         "requestBody": {
           "required": false,
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rotate"}}}
         },
         "responses": {
-          "201": {
-            "description": "The new key, with its secret (shown once)",
+          "200": {
+            "description": "The key (same id), with its new secret (shown once)",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewKey"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -498,7 +499,7 @@ std::string_view openapi_document() {
       "parameters": [{"$ref": "#/components/parameters/Id"}],
       "post": {
         "operationId": "revoke_key",
-        "summary": "Revoke a key now (also ends a rotation's grace period)",
+        "summary": "Revoke a key now (every secret of it, the one a rotation replaced too)",
         "responses": {
           "200": {
             "description": "The revoked key",
@@ -989,7 +990,15 @@ std::string_view openapi_document() {
           "created_at": {"type": "string", "format": "date-time"},
           "expires_at": {"type": ["string", "null"], "format": "date-time"},
           "revoked_at": {"type": ["string", "null"], "format": "date-time"},
-          "status": {"enum": ["active", "expired", "revoked", "rotating"]}
+          "previous_valid_until": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "After a rotation: until when the replaced secret still works (null: it no longer does)"
+          },
+          "status": {
+            "enum": ["active", "expired", "revoked", "rotating"],
+            "description": "rotating: the secret a rotation replaced still works"
+          }
         }
       },
       "NewKey": {
@@ -1002,15 +1011,6 @@ std::string_view openapi_document() {
               "key": {
                 "type": "string",
                 "description": "The secret (nx-...): shown this once, never again"
-              },
-              "rotated_from": {
-                "type": "string",
-                "description": "After a rotation: the old key's id"
-              },
-              "old_key_revoked_at": {
-                "type": "string",
-                "format": "date-time",
-                "description": "After a rotation: when the old key stops working"
               }
             }
           }
@@ -1062,7 +1062,7 @@ std::string_view openapi_document() {
             "minimum": 0,
             "maximum": 31622400,
             "default": 0,
-            "description": "Seconds the old key keeps working"
+            "description": "Seconds the replaced secret keeps working (0: it stops at once)"
           }
         },
         "additionalProperties": false

@@ -159,49 +159,93 @@ TEST_F(AdminApiTest, AUsersKeyActsWithThatUsersRoleWhileLiveAndFromAllowedAddres
       << "a key of no user is no admin credential";
 }
 
-TEST_F(AdminApiTest, RotationKeepsTheOldKeyForItsGracePeriodOnly) {
+TEST_F(AdminApiTest, RotationKeepsTheKeyAndTheOldSecretForItsGracePeriodOnly) {
   const std::string org = create("/admin/v1/orgs", R"({"name":"o"})");
   const std::string user =
       create("/admin/v1/users", R"({"name":"m","org_id":")" + org + R"(","role":"member"})");
-  const json::value old_key = expect(
+  const json::value created = expect(
       201, "POST", "/admin/v1/keys",
       R"({"name":"k","user_id":")" + user + R"(","allowed_models":["a"],"limits":{"rpm":5}})");
-  const std::string old_id(old_key.at("id").as_string());
-  const std::string old_secret(old_key.at("key").as_string());
+  const std::string id(created.at("id").as_string());
+  const std::string old_secret(created.at("key").as_string());
+  EXPECT_TRUE(created.at("previous_valid_until").is_null());
 
-  const json::value rotated = expect(201, "POST", "/admin/v1/keys/" + old_id + "/rotate",
+  const json::value rotated = expect(200, "POST", "/admin/v1/keys/" + id + "/rotate",
                                      R"({"grace_period":3600})", old_secret);
-  const std::string new_id(rotated.at("id").as_string());
   const std::string new_secret(rotated.at("key").as_string());
-  EXPECT_NE(new_id, old_id);
+  EXPECT_EQ(rotated.at("id").as_string(), id) << "the key keeps its id";
   EXPECT_NE(new_secret, old_secret);
-  EXPECT_EQ(rotated.at("rotated_from").as_string(), old_id);
-  EXPECT_EQ(rotated.at("old_key_revoked_at").as_string(), "2026-03-15T13:00:00Z");
+  EXPECT_EQ(rotated.at("prefix").as_string(), governance::key_display_prefix(new_secret));
+  EXPECT_EQ(rotated.at("previous_valid_until").as_string(), "2026-03-15T13:00:00Z");
+  EXPECT_EQ(rotated.at("status").as_string(), "rotating");
   EXPECT_EQ(rotated.at("allowed_models").at(0).as_string(), "a") << "settings are kept";
   EXPECT_EQ(rotated.at("limits").at("rpm").as_int64(), 5);
-  EXPECT_EQ(rotated.at("user_id").as_string(), user);
-  EXPECT_EQ(expect(200, "GET", "/admin/v1/keys/" + old_id).at("status").as_string(), "rotating");
+  EXPECT_EQ(rotated.at("created_at").as_string(), "2026-03-15T12:00:00Z");
+  const governance::VirtualKey stored = stored_key(id);
+  EXPECT_EQ(stored.hash, governance::hash_key_secret(kPepper, new_secret));
+  EXPECT_EQ(stored.previous_hash, governance::hash_key_secret(kPepper, old_secret));
+  const json::value listed = expect(200, "GET", "/admin/v1/keys");
+  ASSERT_EQ(listed.at("data").as_array().size(), 1U) << "no second key";
+  EXPECT_EQ(listed.at("data").at(0).at("status").as_string(), "rotating");
 
-  // Both work during the grace period; a second rotation of the old key is refused.
+  // Both secrets open the same key during the grace period ...
   now_ += 3'599'000;
-  EXPECT_EQ(call("GET", "/admin/v1/keys/" + old_id, "", old_secret).status, 200);
-  EXPECT_EQ(call("GET", "/admin/v1/keys/" + new_id, "", new_secret).status, 200);
-  expect(409, "POST", "/admin/v1/keys/" + old_id + "/rotate", "{}");
-  // After it, only the new one.
+  EXPECT_EQ(call("GET", "/admin/v1/keys/" + id, "", old_secret).status, 200);
+  EXPECT_EQ(call("GET", "/admin/v1/keys/" + id, "", new_secret).status, 200);
+  // ... and only the new one after it.
   now_ += 1'000;
-  EXPECT_EQ(call("GET", "/admin/v1/keys/" + old_id, "", old_secret).status, 401);
-  EXPECT_EQ(call("GET", "/admin/v1/keys/" + new_id, "", new_secret).status, 200);
-  EXPECT_EQ(expect(200, "GET", "/admin/v1/keys/" + old_id).at("status").as_string(), "revoked");
+  EXPECT_EQ(call("GET", "/admin/v1/keys/" + id, "", old_secret).status, 401);
+  EXPECT_EQ(call("GET", "/admin/v1/keys/" + id, "", new_secret).status, 200);
+  const json::value after = expect(200, "GET", "/admin/v1/keys/" + id);
+  EXPECT_EQ(after.at("status").as_string(), "active");
+  EXPECT_TRUE(after.at("previous_valid_until").is_null());
 
-  // Without a grace period the old key stops at once.
-  const json::value again = expect(201, "POST", "/admin/v1/keys/" + new_id + "/rotate", "");
+  // Without a grace period the old secret stops at once.
+  const json::value again = expect(200, "POST", "/admin/v1/keys/" + id + "/rotate", "");
+  const std::string third(again.at("key").as_string());
+  EXPECT_TRUE(again.at("previous_valid_until").is_null());
+  EXPECT_EQ(again.at("status").as_string(), "active");
   EXPECT_EQ(call("GET", "/admin/v1/orgs/" + org, "", new_secret).status, 401);
-  EXPECT_EQ(
-      call("GET", "/admin/v1/orgs/" + org, "", std::string(again.at("key").as_string())).status,
-      200);
+  EXPECT_EQ(call("GET", "/admin/v1/orgs/" + org, "", third).status, 200);
   const json::value too_long =
-      expect(400, "POST", "/admin/v1/keys/" + new_id + "/rotate", R"({"grace_period":-1})");
+      expect(400, "POST", "/admin/v1/keys/" + id + "/rotate", R"({"grace_period":-1})");
   EXPECT_EQ(too_long.at("error").at("param").as_string(), "grace_period");
+}
+
+TEST_F(AdminApiTest, ASecondRotationWithinTheGracePeriodEndsTheSecretBeforeAtOnce) {
+  const std::string org = create("/admin/v1/orgs", R"({"name":"o"})");
+  const std::string user =
+      create("/admin/v1/users", R"({"name":"m","org_id":")" + org + R"(","role":"member"})");
+  const json::value created =
+      expect(201, "POST", "/admin/v1/keys", R"({"name":"k","user_id":")" + user + "\"}");
+  const std::string id(created.at("id").as_string());
+  const std::string first(created.at("key").as_string());
+  const std::string second(
+      expect(200, "POST", "/admin/v1/keys/" + id + "/rotate", R"({"grace_period":600})")
+          .at("key")
+          .as_string());
+  now_ += 10'000;
+  const json::value rotated =
+      expect(200, "POST", "/admin/v1/keys/" + id + "/rotate", R"({"grace_period":60})");
+  const std::string third(rotated.at("key").as_string());
+  EXPECT_EQ(rotated.at("id").as_string(), id);
+  EXPECT_EQ(rotated.at("previous_valid_until").as_string(), "2026-03-15T12:01:10Z");
+  EXPECT_EQ(call("GET", "/admin/v1/orgs/" + org, "", first).status, 401)
+      << "the secret before the previous one dies with the second rotation";
+  EXPECT_EQ(call("GET", "/admin/v1/orgs/" + org, "", second).status, 200);
+  EXPECT_EQ(call("GET", "/admin/v1/orgs/" + org, "", third).status, 200);
+  now_ += 60'000;
+  EXPECT_EQ(call("GET", "/admin/v1/orgs/" + org, "", second).status, 401);
+  EXPECT_EQ(call("GET", "/admin/v1/orgs/" + org, "", third).status, 200);
+
+  // A revoked or expired key is not rotated.
+  expect(200, "POST", "/admin/v1/keys/" + id + "/revoke");
+  expect(409, "POST", "/admin/v1/keys/" + id + "/rotate", "{}");
+  const std::string expiring =
+      create("/admin/v1/keys",
+             R"({"name":"e","user_id":")" + user + R"(","expires_at":"2026-03-15T12:02:00Z"})");
+  now_ += 60'000;
+  expect(409, "POST", "/admin/v1/keys/" + expiring + "/rotate", "{}");
 }
 
 TEST_F(AdminApiTest, RevocationIsImmediateAndEndsAGracePeriod) {
@@ -212,11 +256,17 @@ TEST_F(AdminApiTest, RevocationIsImmediateAndEndsAGracePeriod) {
       expect(201, "POST", "/admin/v1/keys", R"({"name":"k","user_id":")" + admin_user + "\"}");
   const std::string id(key.at("id").as_string());
   const std::string secret(key.at("key").as_string());
-  expect(201, "POST", "/admin/v1/keys/" + id + "/rotate", R"({"grace_period":600})");
+  const std::string new_secret(
+      expect(200, "POST", "/admin/v1/keys/" + id + "/rotate", R"({"grace_period":600})")
+          .at("key")
+          .as_string());
   EXPECT_EQ(call("GET", "/admin/v1/orgs/" + org, "", secret).status, 200);
   const json::value revoked = expect(200, "POST", "/admin/v1/keys/" + id + "/revoke");
   EXPECT_EQ(revoked.at("status").as_string(), "revoked");
-  EXPECT_EQ(call("GET", "/admin/v1/orgs/" + org, "", secret).status, 401);
+  EXPECT_TRUE(revoked.at("previous_valid_until").is_null());
+  EXPECT_EQ(call("GET", "/admin/v1/orgs/" + org, "", secret).status, 401)
+      << "revocation ends the grace period of the replaced secret";
+  EXPECT_EQ(call("GET", "/admin/v1/orgs/" + org, "", new_secret).status, 401);
   expect(409, "POST", "/admin/v1/keys/" + id + "/revoke");
   expect(404, "POST", "/admin/v1/keys/key_unknown/revoke");
 }
@@ -228,7 +278,7 @@ TEST_F(AdminApiTest, EveryChangeIsAuditedWithoutSecretsAndAnnounced) {
       expect(201, "POST", "/admin/v1/keys", R"({"name":"k","team_id":")" + team + "\"}");
   const std::string key_id(key.at("id").as_string());
   const std::string secret(key.at("key").as_string());
-  expect(201, "POST", "/admin/v1/keys/" + key_id + "/rotate", R"({"grace_period":60})");
+  expect(200, "POST", "/admin/v1/keys/" + key_id + "/rotate", R"({"grace_period":60})");
   expect(400, "POST", "/admin/v1/teams", "{}");  // a failed change is neither
   expect(200, "GET", "/admin/v1/keys");          // nor is a read
   EXPECT_EQ(changes_, 4);

@@ -75,6 +75,52 @@ TEST(SqliteMigrationsTest, AnOlderDatabaseIsMigratedAndKeepsItsData) {
       << "version 1 was not applied again";
 }
 
+TEST(SqliteMigrationsTest, Version3KeepsTheKeysOfAVersion2DatabaseAndAddsRotation) {
+  TempDir dir;
+  const std::string path = dir.file("nexus.db");
+  {
+    SqliteDb db = open_raw(path);
+    ASSERT_TRUE(apply_migrations(db, sqlite_migrations().first(2), 1));
+    ASSERT_TRUE(db.exec("seed", "INSERT INTO orgs VALUES ('org_old', 'Old', '{}', 5)"));
+    ASSERT_TRUE(db.exec("seed",
+                        "INSERT INTO keys VALUES ('key_old', 'hash-old', 'nx-old', 'k', "
+                        "'org_old', NULL, NULL, '[]', '[]', '{}', '{}', 5, 0, 0)"));
+  }
+  auto store = governance::open_sqlite_store(path);
+  ASSERT_TRUE(store) << store.error().message();
+  governance::VirtualKey key = testing::must_find((*store)->get_key("key_old"));
+  EXPECT_EQ(key.hash, "hash-old");
+  EXPECT_EQ(key.previous_hash, "") << "a key of version 2 has no previous secret";
+  EXPECT_EQ(key.previous_valid_until, 0);
+
+  key.previous_hash = key.hash;
+  key.previous_valid_until = 10;
+  key.hash = "hash-new";
+  ASSERT_TRUE((*store)->put_key(key));
+  EXPECT_EQ(testing::must_find((*store)->get_key_by_hash("hash-old")).id, "key_old");
+  EXPECT_EQ(testing::must_find((*store)->get_key_by_hash("hash-new")).id, "key_old");
+
+  SqliteDb db = open_raw(path);
+  EXPECT_EQ(query_int(db, "SELECT MAX(version) FROM schema_migrations"), latest_version());
+  EXPECT_EQ(query_int(db,
+                      "SELECT COUNT(*) FROM sqlite_master WHERE name = "
+                      "'keys_by_previous_hash'"),
+            1);
+  // The lookup by either hash reads the two unique indexes, never the whole table.
+  auto explain = db.prepare("plan",
+                            "EXPLAIN QUERY PLAN SELECT id FROM keys WHERE hash = ?1 OR "
+                            "previous_hash = ?1");
+  ASSERT_TRUE(explain) << explain.error().message();
+  explain->bind(1, std::string_view("x"));
+  std::string plan;
+  for (auto row = explain->step(); row && *row; row = explain->step()) {
+    plan += explain->text(3);  // the plan's `detail` column
+    plan += " | ";
+  }
+  EXPECT_NE(plan.find("keys_by_previous_hash"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("SCAN keys"), std::string::npos) << plan;
+}
+
 TEST(SqliteMigrationsTest, ReopeningAppliesNothingTwice) {
   TempDir dir;
   const std::string path = dir.file("nexus.db");

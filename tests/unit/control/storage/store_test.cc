@@ -37,7 +37,7 @@ auto fields(const User& user) {
 auto fields(const VirtualKey& key) {
   return std::tie(key.id, key.hash, key.prefix, key.name, key.org_id, key.team_id, key.user_id,
                   key.allowed_models, key.allowed_ips, key.metadata, key.controls, key.created_at,
-                  key.expires_at, key.revoked_at);
+                  key.expires_at, key.revoked_at, key.previous_hash, key.previous_valid_until);
 }
 
 VirtualKey make_key(const std::string& id, std::string org_id = "org_a") {
@@ -139,6 +139,8 @@ TYPED_TEST(StoreTest, KeyRoundTripsEveryField) {
   key.controls = full_controls();
   key.expires_at = 5000;
   key.revoked_at = 6000;
+  key.previous_hash = "hash-before-key_a";
+  key.previous_valid_until = 7000;
   ASSERT_TRUE(this->store_->put_key(key));
 
   const VirtualKey key_read = must_find(this->store_->get_key("key_a"));
@@ -147,6 +149,37 @@ TYPED_TEST(StoreTest, KeyRoundTripsEveryField) {
   auto unknown = this->store_->get_key_by_hash("hash-of-nothing");
   ASSERT_TRUE(unknown);
   EXPECT_FALSE(unknown->has_value());
+}
+
+TYPED_TEST(StoreTest, ARotatedKeyIsFoundByEitherHashWhateverTheTime) {
+  VirtualKey key = make_key("key_a");
+  ASSERT_TRUE(this->store_->put_key(make_key("key_b")));  // no previous hash: many keys may have none
+  ASSERT_TRUE(this->store_->put_key(key));
+  EXPECT_TRUE(must_find(this->store_->get_key("key_a")).previous_hash.empty());
+
+  key.previous_hash = key.hash;
+  key.previous_valid_until = 5000;
+  key.hash = "hash-of-key_a-rotated";
+  ASSERT_TRUE(this->store_->put_key(key));
+  EXPECT_EQ(must_find(this->store_->get_key_by_hash("hash-of-key_a-rotated")).id, "key_a");
+  const VirtualKey by_previous = must_find(this->store_->get_key_by_hash("hash-of-key_a"));
+  EXPECT_EQ(by_previous.id, "key_a");
+  EXPECT_EQ(by_previous.previous_valid_until, 5000) << "the caller checks the time";
+  EXPECT_TRUE(by_previous.hash_valid_at("hash-of-key_a", 4999));
+  EXPECT_FALSE(by_previous.hash_valid_at("hash-of-key_a", 5000));
+  EXPECT_TRUE(by_previous.hash_valid_at("hash-of-key_a-rotated", 1'000'000));
+  EXPECT_EQ(must_find(this->store_->get_key_by_hash("hash-of-key_b")).id, "key_b");
+
+  VirtualKey thief = make_key("key_c");
+  thief.previous_hash = "hash-of-key_a";
+  auto duplicate = this->store_->put_key(thief);
+  ASSERT_FALSE(duplicate) << "a previous hash is unique too";
+  EXPECT_EQ(duplicate.error().code(), ErrorCode::kBadRequest);
+
+  auto live = this->store_->live_keys(6000);
+  ASSERT_TRUE(live);
+  ASSERT_EQ(live->size(), 2U);
+  EXPECT_EQ(live->front().previous_hash, "hash-of-key_a") << "live keys carry it";
 }
 
 TYPED_TEST(StoreTest, ReferencesAreChecked) {
