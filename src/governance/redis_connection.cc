@@ -109,7 +109,7 @@ Error RedisConnection::transport_error(std::string_view what) {
   std::string message(what);
   message += ": ";
   message += context_->errstr[0] != '\0' ? context_->errstr : "connection lost";
-  return Error(ErrorCode::kUpstreamUnavailable, std::move(message));
+  return {ErrorCode::kUpstreamUnavailable, std::move(message)};
 }
 
 void RedisConnection::append(std::span<const std::string> args) {

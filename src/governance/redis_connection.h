@@ -13,7 +13,7 @@
 
 #include "nexus/core/result.h"
 
-struct redisContext;
+struct redisContext;  // NOLINT(readability-identifier-naming): hiredis's name
 
 namespace nexus::governance {
 

@@ -18,7 +18,7 @@ using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int64_t kMinuteMs = 60'000;
-constexpr int64_t kDayMs = 24 * 60 * kMinuteMs;
+constexpr int64_t kDayMs = int64_t{24} * 60 * kMinuteMs;
 constexpr milliseconds kFirstBackoff{100};
 constexpr milliseconds kMostBackoff{5000};
 constexpr size_t kPipelineBatch = 256;  // scripts sent before their replies are read
@@ -94,14 +94,16 @@ void RedisLimiter::settle(Scopes scopes, const Demand& demand, uint64_t used_tok
 }
 
 void RedisLimiter::enqueue(Job job) {
+  bool queued = false;
   {
     const std::scoped_lock lock(mutex_);
     if (!job.decided || queue_.size() < options_.admission_queue) {
       queue_.push_back(std::move(job));
-      job.decided = nullptr;
+      queued = true;
     }
   }
-  if (job.decided) {  // not queued: too many are waiting for Redis already
+  if (!queued) {  // too many are waiting for Redis already
+    // NOLINTNEXTLINE(bugprone-use-after-move): only moved when queued
     job.decided(unavailable("rate limit and budget"));
     return;
   }

@@ -17,8 +17,8 @@ const ModelLimits* limits_for(const Controls& controls, std::string_view model) 
 }
 
 // The refusal ScopeState::check or ScopeState::admit would make, from the script's numbers.
-Refusal rate_refusal(std::string_view limit, std::string who, uint64_t maximum, uint64_t used,
-                     const Demand& demand) {
+Refusal rate_refusal(std::string_view limit, const std::string& who, uint64_t maximum,
+                     uint64_t used, const Demand& demand) {
   const UnixMillis next_minute = (demand.minute + 1) * kMinuteMs;
   if (limit == "max_parallel") {
     return {.kind = Refusal::Kind::kRate,
@@ -102,14 +102,15 @@ std::vector<std::string> admit_script_args(Scopes scopes, const Demand& demand, 
     const Controls controls = scope->controls();
     const ModelLimits* per_model = limits_for(controls, demand.model);
     const Limits model_limits = per_model != nullptr ? per_model->limits : Limits{};
-    const bool hard = has_hard_budget(controls);
-    const UnixMillis start = hard ? period_bounds(controls.budget->period, now, zone).start : 0;
+    const NanoUsd hard = controls.budget ? controls.budget->hard : 0;
+    const UnixMillis start =
+        controls.budget && hard != 0 ? period_bounds(controls.budget->period, now, zone).start : 0;
     for (std::string value :
          {scope_tag(*scope), std::to_string(controls.limits.rpm),
           std::to_string(controls.limits.tpm), std::to_string(controls.limits.max_parallel),
           std::string(per_model ? "1" : "0"), std::to_string(model_limits.rpm),
           std::to_string(model_limits.tpm), std::to_string(model_limits.max_parallel),
-          std::to_string(hard ? controls.budget->hard : 0), std::to_string(start)}) {
+          std::to_string(hard), std::to_string(start)}) {
       args.push_back(std::move(value));
     }
   }
@@ -155,7 +156,7 @@ Refusal script_refusal(const std::vector<RedisReply>& fields, const ScopeState& 
   if (reply_integer(fields.at(2)) == 1) {
     who += " for model " + demand.model;
   }
-  return rate_refusal(limit, std::move(who), static_cast<uint64_t>(reply_integer(fields.at(4))),
+  return rate_refusal(limit, who, static_cast<uint64_t>(reply_integer(fields.at(4))),
                       static_cast<uint64_t>(reply_integer(fields.at(5))), demand);
 }
 

@@ -46,12 +46,13 @@ TEST(ConfigGovernance, RedisKeys) {
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   const config::Governance& governance = loaded->governance;
   ASSERT_TRUE(governance.redis.has_value());
-  EXPECT_EQ(governance.redis->host, "127.0.0.1");
-  EXPECT_EQ(governance.redis->port, 6380);
-  EXPECT_EQ(governance.redis->db, 2U);
-  EXPECT_EQ(governance.redis->username, "");
-  EXPECT_EQ(governance.redis->password, "s@cret");
-  EXPECT_EQ(governance.redis->display, "redis://127.0.0.1:6380/2");
+  const auto redis = governance.redis.value_or(config::Governance::Redis{});
+  EXPECT_EQ(redis.host, "127.0.0.1");
+  EXPECT_EQ(redis.port, 6380);
+  EXPECT_EQ(redis.db, 2U);
+  EXPECT_EQ(redis.username, "");
+  EXPECT_EQ(redis.password, "s@cret");
+  EXPECT_EQ(redis.display, "redis://127.0.0.1:6380/2");
   EXPECT_EQ(governance.redis_timeout, std::chrono::milliseconds(100));
   EXPECT_EQ(governance.redis_lease, std::chrono::seconds(30));
   EXPECT_EQ(governance.rate_limits_without_redis, config::Governance::Outage::kOpen);
@@ -75,13 +76,13 @@ TEST(ConfigGovernance, RedisUrlForms) {
   for (const Case& c : cases) {
     auto loaded = load(std::string(HEAD "governance:\n  redis: \"") + c.url + "\"\n");
     ASSERT_TRUE(loaded.has_value()) << c.url << ": " << loaded.error().message();
-    const auto& redis = loaded->governance.redis;
-    ASSERT_TRUE(redis.has_value()) << c.url;
-    EXPECT_EQ(redis->host, c.host) << c.url;
-    EXPECT_EQ(redis->port, c.port) << c.url;
-    EXPECT_EQ(redis->db, c.db) << c.url;
-    EXPECT_EQ(redis->username, c.username) << c.url;
-    EXPECT_EQ(redis->password, c.password) << c.url;
+    ASSERT_TRUE(loaded->governance.redis.has_value()) << c.url;
+    const auto redis = loaded->governance.redis.value_or(config::Governance::Redis{});
+    EXPECT_EQ(redis.host, c.host) << c.url;
+    EXPECT_EQ(redis.port, c.port) << c.url;
+    EXPECT_EQ(redis.db, c.db) << c.url;
+    EXPECT_EQ(redis.username, c.username) << c.url;
+    EXPECT_EQ(redis.password, c.password) << c.url;
   }
 }
 
@@ -107,7 +108,7 @@ TEST(ConfigGovernance, EveryKey) {
   EXPECT_EQ(governance.ledger_queue, 500U);
   EXPECT_EQ(governance.ledger_batch, 50U);
   ASSERT_TRUE(governance.admin.listen.has_value());
-  EXPECT_EQ(governance.admin.listen->port, 9091);
+  EXPECT_EQ(governance.admin.listen.value_or(config::Listener{}).port, 9091);
   EXPECT_EQ(governance.admin.key_sha256.size(), 64U);
 }
 

@@ -109,6 +109,15 @@ class RedisLimiterFixture : public ::testing::Test {
   std::atomic<uint64_t> next_id_{1};
 };
 
+// The refusal; a test failure (and a refusal saying so) when the request was admitted.
+inline Refused refusal_of(const Decision& decision) {
+  if (!decision) {
+    ADD_FAILURE() << "admitted, where a refusal was expected";
+    return Refused{.error = Error(ErrorCode::kInternal, "admitted")};
+  }
+  return *decision;
+}
+
 inline std::string describe(const Decision& decision) {
   if (!decision) {
     return "admitted";

@@ -26,6 +26,7 @@ TEST_F(RedisLimiterSharedTest, TwoInstancesAdmitExactlyTheRequestsPerMinute) {
   std::atomic<int> admitted{0};
   std::atomic<int> refused{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       Limiter& target = t % 2 == 0 ? static_cast<Limiter&>(*first) : *second;
@@ -58,6 +59,7 @@ TEST_F(RedisLimiterSharedTest, TwoInstancesNeverDoubleSpendABudget) {
   constexpr NanoUsd kCost = 30;
   std::atomic<int> admitted{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       Limiter& target = t % 2 == 0 ? static_cast<Limiter&>(*first) : *second;
@@ -104,10 +106,10 @@ TEST_F(RedisLimiterSharedTest, BudgetsAreRebuiltFromTheLedger) {
   ASSERT_TRUE(store_->append_usage(later).has_value());
 
   redis_command({"FLUSHALL"});
-  const Decision after_flush = admit(*redis, scopes, demand(now, 10, 101), now);
-  ASSERT_TRUE(after_flush.has_value());  // 900 spent, per the ledger
-  EXPECT_TRUE(after_flush->error.message().starts_with("team team_a has spent $0.0000009 of"))
-      << after_flush->error.message();
+  // 900 spent, per the ledger.
+  const Refused after_flush = refusal_of(admit(*redis, scopes, demand(now, 10, 101), now));
+  EXPECT_TRUE(after_flush.error.message().starts_with("team team_a has spent $0.0000009 of"))
+      << after_flush.error.message();
   EXPECT_FALSE(admit(*redis, scopes, demand(now, 10, 100), now).has_value());
 }
 
@@ -134,9 +136,9 @@ TEST_F(RedisLimiterSharedTest, ACrashedInstancesRequestsStopCountingWhenTheirLea
   }  // never settled
   auto survivor = limiter(false, milliseconds(1000));
   const std::vector scopes{scope(ScopeKind::kKey, "key_a", controls)};
-  const Decision during = admit(*survivor, scopes, demand(now + 900, 10, 500), now + 900);
-  ASSERT_TRUE(during.has_value());
-  EXPECT_NE(during->error.message().find("max_parallel"), std::string::npos);
+  const Refused during =
+      refusal_of(admit(*survivor, scopes, demand(now + 900, 10, 500), now + 900));
+  EXPECT_NE(during.error.message().find("max_parallel"), std::string::npos);
   EXPECT_FALSE(admit(*survivor, scopes, demand(now + 1001, 10, 500), now + 1001).has_value());
 }
 
@@ -152,16 +154,14 @@ TEST_F(RedisLimiterSharedTest, WithoutRedisBudgetsFailClosedAndRatesFollowThePol
   redis_.stop();
 
   for (Limiter* target : {static_cast<Limiter*>(closed.get()), static_cast<Limiter*>(open.get())}) {
-    const Decision budget = admit(*target, budgeted, demand(now, 10, 10), now);
-    ASSERT_TRUE(budget.has_value());
-    EXPECT_EQ(budget->error.code(), ErrorCode::kOverloaded);
-    EXPECT_TRUE(budget->error.message().starts_with("budget counters unavailable"))
-        << budget->error.message();
+    const Refused budget = refusal_of(admit(*target, budgeted, demand(now, 10, 10), now));
+    EXPECT_EQ(budget.error.code(), ErrorCode::kOverloaded);
+    EXPECT_TRUE(budget.error.message().starts_with("budget counters unavailable"))
+        << budget.error.message();
   }
-  const Decision rate_closed = admit(*closed, rated, demand(now), now);
-  ASSERT_TRUE(rate_closed.has_value());
-  EXPECT_EQ(rate_closed->error.code(), ErrorCode::kOverloaded);
-  EXPECT_TRUE(rate_closed->error.message().starts_with("rate limit counters unavailable"));
+  const Refused rate_closed = refusal_of(admit(*closed, rated, demand(now), now));
+  EXPECT_EQ(rate_closed.error.code(), ErrorCode::kOverloaded);
+  EXPECT_TRUE(rate_closed.error.message().starts_with("rate limit counters unavailable"));
   for (int i = 0; i < 3; ++i) {  // uncounted: the rpm of 1 does not apply
     EXPECT_FALSE(admit(*open, rated, demand(now), now).has_value()) << i;
   }
@@ -181,9 +181,8 @@ TEST_F(RedisLimiterSharedTest, WithoutRedisBudgetsFailClosedAndRatesFollowThePol
   EXPECT_TRUE(closed->available());
   // Counting again: the rpm of 1 admits one request in the new minute, not two.
   EXPECT_FALSE(admit(*closed, rated, demand(later), later).has_value());
-  const Decision counted = admit(*closed, rated, demand(later), later);
-  ASSERT_TRUE(counted.has_value());
-  EXPECT_EQ(counted->error.code(), ErrorCode::kRateLimited);
+  const Refused counted = refusal_of(admit(*closed, rated, demand(later), later));
+  EXPECT_EQ(counted.error.code(), ErrorCode::kRateLimited);
 }
 
 }  // namespace

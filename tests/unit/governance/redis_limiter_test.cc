@@ -95,11 +95,10 @@ TEST_F(RedisLimiterTest, RequestsPerMinuteIsAFixedWindow) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_FALSE(admit(*redis, scopes, demand(now), now).has_value()) << i;
   }
-  const Decision refused = admit(*redis, scopes, demand(now), now);
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_EQ(refused->error.code(), ErrorCode::kRateLimited);
-  EXPECT_EQ(refused->retry_after_seconds, 50U);
-  EXPECT_EQ(refused->error.message(),
+  const Refused refused = refusal_of(admit(*redis, scopes, demand(now), now));
+  EXPECT_EQ(refused.error.code(), ErrorCode::kRateLimited);
+  EXPECT_EQ(refused.retry_after_seconds, 50U);
+  EXPECT_EQ(refused.error.message(),
             "team team_a reached its limit of 3 requests per minute; it resets in 50 s");
   const UnixMillis next = kMonday + kMinute;
   EXPECT_FALSE(admit(*redis, scopes, demand(next), next).has_value());
@@ -111,11 +110,10 @@ TEST_F(RedisLimiterTest, TokensPerMinuteAreEstimatedThenCorrected) {
   const UnixMillis now = kMonday;
   const Demand big = demand(now, 800);
   ASSERT_FALSE(admit(*redis, scopes, big, now).has_value());
-  const Decision refused = admit(*redis, scopes, demand(now, 300), now);
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_NE(refused->error.message().find("(this request may use 300, 200 are left)"),
+  const Refused refused = refusal_of(admit(*redis, scopes, demand(now, 300), now));
+  EXPECT_NE(refused.error.message().find("(this request may use 300, 200 are left)"),
             std::string::npos)
-      << refused->error.message();
+      << refused.error.message();
   redis->settle(scopes, big, 100, 0, now + 1000);  // used 100, not 800
   EXPECT_FALSE(admit(*redis, scopes, demand(now, 900), now).has_value());
   EXPECT_EQ(redis_field("nx:{t:team_a}:m:" + std::to_string(now / kMinute), "t"), 1000);
@@ -128,10 +126,9 @@ TEST_F(RedisLimiterTest, MaxParallelCountsRequestsInFlight) {
   const Demand first = demand(now);
   ASSERT_FALSE(admit(*redis, scopes, first, now).has_value());
   ASSERT_FALSE(admit(*redis, scopes, demand(now), now).has_value());
-  const Decision refused = admit(*redis, scopes, demand(now), now);
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_EQ(refused->error.message(), "key key_a has 2 requests in flight, its max_parallel limit");
-  EXPECT_EQ(refused->retry_after_seconds, 0U);
+  const Refused refused = refusal_of(admit(*redis, scopes, demand(now), now));
+  EXPECT_EQ(refused.error.message(), "key key_a has 2 requests in flight, its max_parallel limit");
+  EXPECT_EQ(refused.retry_after_seconds, 0U);
   redis->settle(scopes, first, 10, 0, now);
   EXPECT_FALSE(admit(*redis, scopes, demand(now), now).has_value());
 }
@@ -148,15 +145,14 @@ TEST_F(RedisLimiterTest, ABudgetReservesTheWorstCaseAndSettlesTheActualCost) {
     admitted.push_back(demand(now, 10, 300));
     ASSERT_FALSE(admit(*redis, scopes, admitted.back(), now).has_value());
   }
-  const Decision refused = admit(*redis, scopes, demand(now, 10, 300), now);
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_EQ(refused->error.code(), ErrorCode::kBudgetExceeded);
+  const Refused refused = refusal_of(admit(*redis, scopes, demand(now, 10, 300), now));
+  EXPECT_EQ(refused.error.code(), ErrorCode::kBudgetExceeded);
   const auto period = period_bounds(BudgetPeriod::kMonthly, now, *zone_);
-  EXPECT_EQ(refused->retry_after_seconds, static_cast<uint64_t>((period.end - now) / 1000));
-  EXPECT_TRUE(refused->error.message().starts_with(
+  EXPECT_EQ(refused.retry_after_seconds, static_cast<uint64_t>((period.end - now) / 1000));
+  EXPECT_TRUE(refused.error.message().starts_with(
       "team team_a has spent $0.0 of its $0.000001 budget ($0.0000009 held by requests in "
       "flight); this request may cost up to $0.0000003"))
-      << refused->error.message();
+      << refused.error.message();
   redis->settle(scopes, admitted[0], 10, 100, now);  // cost 100 of the 300 reserved
   const std::string budget = "nx:{t:team_a}:b:" + std::to_string(period.start);
   EXPECT_FALSE(admit(*redis, scopes, demand(now, 10, 300), now).has_value());  // 100+600+300
@@ -171,11 +167,10 @@ TEST_F(RedisLimiterTest, ModelLimitsApplyToTheirModelOnly) {
                                  {.model_limits = {{.model = "big", .limits = {.rpm = 1}}}})};
   const UnixMillis now = kMonday;
   ASSERT_FALSE(admit(*redis, scopes, demand(now, 10, 0, "big"), now).has_value());
-  const Decision refused = admit(*redis, scopes, demand(now, 10, 0, "big"), now);
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_TRUE(refused->error.message().starts_with(
+  const Refused refused = refusal_of(admit(*redis, scopes, demand(now, 10, 0, "big"), now));
+  EXPECT_TRUE(refused.error.message().starts_with(
       "user user_a for model big reached its limit of 1 requests per minute"))
-      << refused->error.message();
+      << refused.error.message();
   EXPECT_FALSE(admit(*redis, scopes, demand(now, 10, 0, "small"), now).has_value());
 }
 
