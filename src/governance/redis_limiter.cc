@@ -47,7 +47,12 @@ RedisLimiter::RedisLimiter(RedisLimiterOptions options, std::shared_ptr<const Ti
       zone_(std::move(zone)),
       store_(store),
       instance_(random_instance()),
-      thread_([this] { run(); }) {}
+      thread_([this] { run(); }) {
+  spdlog::info(
+      "governance: rate limits and budgets are counted in Redis at {}, shared by every "
+      "instance (this one is {})",
+      options_.display, instance_);
+}
 
 RedisLimiter::~RedisLimiter() {
   {
