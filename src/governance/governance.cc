@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "governance/key_secret.h"
+#include "governance/redis_limiter.h"
 
 namespace nexus::governance {
 namespace {
@@ -89,7 +90,7 @@ Governance::Governance(Passkey /*only open() makes one*/, const config::Governan
       pepper_(std::move(pepper)),
       zone_(std::move(zone)),
       ledger_(std::make_unique<LedgerWriter>(*store_, config.ledger_batch)),
-      limiter_(std::make_unique<LocalLimiter>(zone_)),
+      limiter_(make_limiter(config, zone_, *store_)),
       directory_(std::make_shared<const Directory>()) {}
 
 Result<std::unique_ptr<Governance>> Governance::open(const config::Governance& config) {
@@ -362,8 +363,9 @@ void Governance::admit(std::shared_ptr<const Grant> grant, std::string_view mode
         .retry_after_seconds = 1}));
     return;
   }
-  Demand demand{
-      .model = std::string(model), .tokens = tokens, .reserve = reserve, .minute = now / kMinuteMs};
+  Demand demand{.model = std::string(model), .tokens = tokens, .reserve = reserve,
+                .minute = now / kMinuteMs,
+                .id = next_demand_id_.fetch_add(1, std::memory_order_relaxed)};
   const Scopes scopes = grant->scopes;
   limiter_->admit(scopes, demand, now,
                   [this, grant = std::move(grant), demand,

@@ -151,6 +151,7 @@ class Governance {
   std::shared_ptr<const TimeZone> zone_;
   std::unique_ptr<LedgerWriter> ledger_;
   std::unique_ptr<Limiter> limiter_;
+  std::atomic<uint64_t> next_demand_id_{1};  // any worker admits: an atomic counter
   std::atomic<std::shared_ptr<const Directory>> directory_;
 
   std::mutex reload_mutex_;  // one reload at a time (admin thread, refresher)

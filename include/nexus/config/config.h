@@ -428,6 +428,26 @@ struct Governance {
   // and the most written in one transaction.
   uint32_t ledger_queue = 10000;
   uint32_t ledger_batch = 500;
+  // Counters (rates, requests in flight, budget reservations) shared by every instance through
+  // Redis (docs/governance_redis.md); absent: each process counts for itself.
+  struct Redis {
+    std::string host;
+    uint16_t port = 6379;
+    uint32_t db = 0;
+    std::string username;  // an ACL user; empty: AUTH with the password alone
+    std::string password;  // empty: no AUTH
+    std::string display;   // redis://host:port/db, without credentials, for logs
+  };
+  std::optional<Redis> redis;
+  // A Redis command slower than this counts as Redis unavailable.
+  std::chrono::milliseconds redis_timeout{250};
+  // How long a request in flight counts (and holds its reservation) without settling: the
+  // requests of an instance that died stop counting after it.
+  std::chrono::milliseconds redis_lease{600'000};
+  // Without Redis, requests that only rate limits gate are refused (closed, 503) or admitted
+  // uncounted (open); requests a hard budget gates are always refused.
+  enum class Outage : uint8_t { kClosed, kOpen };
+  Outage rate_limits_without_redis = Outage::kClosed;
   // The admin API (/admin/v1) on its own listener; absent: no admin API.
   struct Admin {
     std::optional<Listener> listen;

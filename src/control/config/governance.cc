@@ -1,5 +1,6 @@
 // The `governance` section: virtual keys, budgets and the usage ledger (docs/governance.md).
 #include <array>
+#include <charconv>
 
 #include "control/config/sections.h"
 #include "governance/periods.h"
@@ -9,6 +10,145 @@ namespace {
 
 bool is_postgres_url(std::string_view store) {
   return store.starts_with("postgres://") || store.starts_with("postgresql://");
+}
+
+// "%40" -> "@": user names and passwords in a URL may be percent-encoded.
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    unsigned value = 0;
+    if (i + 2 >= text.size()) {
+      return std::nullopt;
+    }
+    const auto [end, error] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
+    if (error != std::errc{} || end != text.data() + i + 3) {
+      return std::nullopt;
+    }
+    out += static_cast<char>(value);
+    i += 2;
+  }
+  return out;
+}
+
+// redis://[[user]:password@]host[:port][/db]; the error says what is wrong.
+Result<config::Governance::Redis> parse_redis_url(std::string_view url) {
+  constexpr std::string_view kScheme = "redis://";
+  auto bad = [](std::string_view why) {
+    return fail(ErrorCode::kInvalidConfig,
+                std::string("expected redis://[:password@]host[:port][/db]: ") + std::string(why));
+  };
+  if (!url.starts_with(kScheme)) {
+    return bad("the scheme must be redis:// (TLS is not supported)");
+  }
+  std::string_view rest = url.substr(kScheme.size());
+  config::Governance::Redis out;
+  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    const std::string_view credentials = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const size_t colon = credentials.find(':');
+    auto user = percent_decode(credentials.substr(0, colon));
+    auto password = percent_decode(colon == std::string_view::npos ? std::string_view{}
+                                                                   : credentials.substr(colon + 1));
+    if (!user || !password) {
+      return bad("a bad %-escape in the credentials");
+    }
+    if (colon == std::string_view::npos) {
+      password = std::move(user);  // redis://secret@host: the password alone
+      user = std::string();
+    }
+    out.username = std::move(*user);
+    out.password = std::move(*password);
+  }
+  std::string_view path;
+  if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    path = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  std::string_view port;
+  if (rest.starts_with('[')) {  // [::1]:6379
+    const size_t close = rest.find(']');
+    if (close == std::string_view::npos) {
+      return bad("an unclosed [ in the host");
+    }
+    out.host = std::string(rest.substr(1, close - 1));
+    rest = rest.substr(close + 1);
+    if (rest.starts_with(':')) {
+      port = rest.substr(1);
+    } else if (!rest.empty()) {
+      return bad("text after the host");
+    }
+  } else {
+    const size_t colon = rest.find(':');
+    out.host = std::string(rest.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port = rest.substr(colon + 1);
+    }
+  }
+  if (out.host.empty()) {
+    return bad("no host");
+  }
+  auto number = [](std::string_view text, uint64_t max) -> std::optional<uint64_t> {
+    uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value > max) {
+      return std::nullopt;
+    }
+    return value;
+  };
+  if (!port.empty() || rest.ends_with(':')) {
+    const auto value = number(port, 65535);
+    if (!value || *value == 0) {
+      return bad("the port must be a number from 1 to 65535");
+    }
+    out.port = static_cast<uint16_t>(*value);
+  }
+  if (!path.empty()) {
+    const auto value = number(path, 1'000'000);
+    if (!value) {
+      return bad("the database (after /) must be a number");
+    }
+    out.db = static_cast<uint32_t>(*value);
+  }
+  out.display = "redis://" +
+                (out.host.find(':') != std::string::npos ? "[" + out.host + "]" : out.host) + ":" +
+                std::to_string(out.port) + "/" + std::to_string(out.db);
+  return out;
+}
+
+Result<void> parse_redis(const Reader& r, const Field& field, config::Governance& out) {
+  if (const Field url = r.child(field, "redis"); url.present) {
+    auto text = r.string(url);
+    if (!text) {
+      return std::unexpected(std::move(text.error()));
+    }
+    auto redis = parse_redis_url(*text);
+    if (!redis) {
+      return r.error(url, redis.error().message());
+    }
+    out.redis = std::move(*redis);
+  }
+  NEXUS_CONFIG_TRY(r.read(field, "redis_timeout", out.redis_timeout));
+  if (out.redis_timeout.count() < 1 || out.redis_timeout.count() > 60'000) {
+    return r.error(r.child(field, "redis_timeout"), "expected from 1ms to 60s");
+  }
+  NEXUS_CONFIG_TRY(r.read(field, "redis_lease", out.redis_lease));
+  if (out.redis_lease.count() < 1000) {
+    return r.error(r.child(field, "redis_lease"), "expected at least 1s");
+  }
+  if (const Field policy = r.child(field, "rate_limits_without_redis"); policy.present) {
+    static constexpr std::array<std::string_view, 2> kChoices{"closed", "open"};
+    auto choice = r.one_of(policy, kChoices);
+    if (!choice) {
+      return std::unexpected(std::move(choice.error()));
+    }
+    out.rate_limits_without_redis =
+        *choice == "open" ? config::Governance::Outage::kOpen : config::Governance::Outage::kClosed;
+  }
+  return {};
 }
 
 }  // namespace
@@ -21,9 +161,10 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
   if (field.node.IsNull()) {
     return {};  // `governance:` alone: every default
   }
-  NEXUS_CONFIG_TRY(
-      r.check_mapping(field, {"store", "pepper_file", "time_zone", "default_max_tokens",
-                              "key_refresh", "ledger_queue", "ledger_batch", "admin"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(
+      field, {"store", "pepper_file", "time_zone", "default_max_tokens", "key_refresh",
+              "ledger_queue", "ledger_batch", "redis", "redis_timeout", "redis_lease",
+              "rate_limits_without_redis", "admin"}));
   if (const Field store = r.child(field, "store"); store.present) {
     auto text = r.string(store);
     if (!text) {
@@ -71,6 +212,7 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
   }
   NEXUS_CONFIG_TRY(r.read_integer(field, "ledger_queue", out.ledger_queue, 1, 10'000'000));
   NEXUS_CONFIG_TRY(r.read_integer(field, "ledger_batch", out.ledger_batch, 1, 100'000));
+  NEXUS_CONFIG_TRY(parse_redis(r, field, out));
   const Field admin = r.child(field, "admin");
   if (!admin.present) {
     return {};
@@ -84,9 +226,7 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
   if (!hex) {
     return std::unexpected(std::move(hex.error()));
   }
-  // Empty (an unset variable): no admin key; only users' virtual keys with an admin role.
-  if (!hex->empty() && (hex->size() != 64 ||
-                        hex->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
+  if (hex->size() != 64 || hex->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
     return r.error(
         key, "expected the admin key's SHA-256 as 64 hex digits (printf %s \"$KEY\" | sha256sum)");
   }

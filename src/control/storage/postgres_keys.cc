@@ -13,7 +13,8 @@ using governance::VirtualKey;
 std::string select_keys(std::string_view where) {
   std::string sql =
       "SELECT id, hash, prefix, name, org_id, team_id, user_id, allowed_models, allowed_ips, "
-      "metadata, controls, created_at, expires_at, revoked_at FROM keys ";
+      "metadata, controls, created_at, expires_at, revoked_at, previous_hash, "
+      "previous_valid_until FROM keys ";
   sql += where;
   return sql;
 }
@@ -41,7 +42,9 @@ Result<VirtualKey> read_key(const PgRow& row) {
                     .controls = std::move(*controls),
                     .created_at = row.int64(11),
                     .expires_at = row.int64(12),
-                    .revoked_at = row.int64(13)};
+                    .revoked_at = row.int64(13),
+                    .previous_hash = row.text(14),  // NULL reads as ""
+                    .previous_valid_until = row.int64(15)};
 }
 
 Result<std::vector<VirtualKey>> read_keys(PgConnection& conn, std::string_view operation,
@@ -92,19 +95,24 @@ Result<void> PostgresStore::put_key(const VirtualKey& key) {
       .add(controls_to_json(key.controls))
       .add(key.created_at)
       .add(key.expires_at)
-      .add(key.revoked_at);
+      .add(key.revoked_at)
+      .add_id_or_null(key.previous_hash)  // NULL: none (see migration 3)
+      .add(key.previous_valid_until);
   return run([&](PgConnection& conn) {
     return write_entity(
         conn, "put_key",
         "INSERT INTO keys (id, hash, prefix, name, org_id, team_id, user_id, allowed_models, "
-        "allowed_ips, metadata, controls, created_at, expires_at, revoked_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+        "allowed_ips, metadata, controls, created_at, expires_at, revoked_at, previous_hash, "
+        "previous_valid_until) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
         "ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, prefix = excluded.prefix, "
         "name = excluded.name, org_id = excluded.org_id, team_id = excluded.team_id, "
         "user_id = excluded.user_id, allowed_models = excluded.allowed_models, "
         "allowed_ips = excluded.allowed_ips, metadata = excluded.metadata, "
         "controls = excluded.controls, created_at = excluded.created_at, "
-        "expires_at = excluded.expires_at, revoked_at = excluded.revoked_at",
+        "expires_at = excluded.expires_at, revoked_at = excluded.revoked_at, "
+        "previous_hash = excluded.previous_hash, "
+        "previous_valid_until = excluded.previous_valid_until",
         params);
   });
 }
@@ -117,7 +125,9 @@ Result<std::optional<VirtualKey>> PostgresStore::get_key(std::string_view id) {
 
 Result<std::optional<VirtualKey>> PostgresStore::get_key_by_hash(std::string_view hash) {
   return run([&](PgConnection& conn) {
-    return read_optional_key(conn, "get_key_by_hash", select_keys("WHERE hash = $1"),
+    // Either column: a rotated key's previous secret finds it too (the caller checks the time).
+    return read_optional_key(conn, "get_key_by_hash",
+                             select_keys("WHERE hash = $1 OR previous_hash = $1"),
                              PgParams().add(hash));
   });
 }

@@ -120,9 +120,18 @@ CREATE TABLE audit (
 CREATE INDEX audit_by_time ON audit (time, seq);
 )sql";
 
+// Rotation keeps a key's id: the secret it replaced stays valid until previous_valid_until.
+// previous_hash is NULL when there is none (the unique index holds many keys without one).
+constexpr const char* kKeyRotation = R"sql(
+ALTER TABLE keys ADD COLUMN previous_hash TEXT COLLATE "C";
+ALTER TABLE keys ADD COLUMN previous_valid_until BIGINT NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX keys_by_previous_hash ON keys (previous_hash);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "organizations, teams, users, virtual keys", kGovernanceEntities},
     {2, "the usage ledger and the audit log", kUsageLedgerAndAudit},
+    {3, "a rotated key's previous secret", kKeyRotation},
 };
 
 // Under the advisory lock: concurrent CREATE TABLE IF NOT EXISTS can still collide in the

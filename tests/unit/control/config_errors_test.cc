@@ -475,6 +475,25 @@ const std::vector<BadCase> kLogging = {
      "bad.yaml:4: logging.access_log.path: expected stdout, stderr or a file path"},
 };
 
+// Shared counters in Redis (docs/governance_redis.md).
+const std::vector<BadCase> kGovernanceRedis = {
+    {"redis not a redis URL", SERVER_LINE HEALTH_ROUTE "governance:\n  redis: rediss://h:1\n",
+     "bad.yaml:4: governance.redis: expected redis://[:password@]host[:port][/db]: the scheme "
+     "must be redis://"},
+    {"redis port zero", SERVER_LINE HEALTH_ROUTE "governance:\n  redis: redis://h:0\n",
+     "bad.yaml:4: governance.redis: expected redis://[:password@]host[:port][/db]: the port must "
+     "be a number from 1 to 65535"},
+    {"redis bad escape", SERVER_LINE HEALTH_ROUTE "governance:\n  redis: redis://:p%zz@h\n",
+     "bad.yaml:4: governance.redis: expected redis://[:password@]host[:port][/db]: a bad "
+     "%-escape in the credentials"},
+    {"redis_timeout too long", SERVER_LINE HEALTH_ROUTE "governance:\n  redis_timeout: 2m\n",
+     "bad.yaml:4: governance.redis_timeout: expected from 1ms to 60s"},
+    {"rate_limits_without_redis",
+     SERVER_LINE HEALTH_ROUTE "governance:\n  rate_limits_without_redis: fail\n",
+     "bad.yaml:4: governance.rate_limits_without_redis: unknown value 'fail' (expected closed, "
+     "open)"},
+};
+
 // The `prices` section (docs/pricing.md); an entry starts on line 5.
 #define PRICES SERVER_LINE HEALTH_ROUTE "prices:\n  models:\n"
 const std::vector<BadCase> kPrices = {
@@ -550,6 +569,7 @@ TEST(ConfigErrors, Clusters) { expect_errors(kClusters); }
 TEST(ConfigErrors, Routes) { expect_errors(kRoutes); }
 TEST(ConfigErrors, Logging) { expect_errors(kLogging); }
 TEST(ConfigErrors, Prices) { expect_errors(kPrices); }
+TEST(ConfigErrors, GovernanceRedis) { expect_errors(kGovernanceRedis); }
 
 // A fresh directory per test under /tmp, removed afterwards.
 class TempDir {

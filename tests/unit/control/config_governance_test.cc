@@ -33,6 +33,60 @@ TEST(ConfigGovernance, EmptySectionTakesEveryDefault) {
   EXPECT_EQ(governance.time_zone, "UTC");
   EXPECT_EQ(governance.default_max_tokens, 4096U);
   EXPECT_FALSE(governance.admin.listen.has_value());
+  EXPECT_FALSE(governance.redis.has_value());
+  EXPECT_EQ(governance.redis_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(governance.redis_lease, std::chrono::minutes(10));
+  EXPECT_EQ(governance.rate_limits_without_redis, config::Governance::Outage::kClosed);
+}
+
+TEST(ConfigGovernance, RedisKeys) {
+  auto loaded = load(HEAD
+                     "governance:\n"
+                     "  redis: redis://:s%40cret@127.0.0.1:6380/2\n"
+                     "  redis_timeout: 100ms\n"
+                     "  redis_lease: 30s\n"
+                     "  rate_limits_without_redis: open\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  const config::Governance& governance = loaded->governance;
+  ASSERT_TRUE(governance.redis.has_value());
+  const auto redis = governance.redis.value_or(config::Governance::Redis{});
+  EXPECT_EQ(redis.host, "127.0.0.1");
+  EXPECT_EQ(redis.port, 6380);
+  EXPECT_EQ(redis.db, 2U);
+  EXPECT_EQ(redis.username, "");
+  EXPECT_EQ(redis.password, "s@cret");
+  EXPECT_EQ(redis.display, "redis://127.0.0.1:6380/2");
+  EXPECT_EQ(governance.redis_timeout, std::chrono::milliseconds(100));
+  EXPECT_EQ(governance.redis_lease, std::chrono::seconds(30));
+  EXPECT_EQ(governance.rate_limits_without_redis, config::Governance::Outage::kOpen);
+}
+
+TEST(ConfigGovernance, RedisUrlForms) {
+  struct Case {
+    const char* url;
+    const char* host;
+    uint16_t port;
+    uint32_t db;
+    const char* username;
+    const char* password;
+  };
+  const Case cases[] = {
+      {"redis://localhost", "localhost", 6379, 0, "", ""},
+      {"redis://[::1]:7000/3", "::1", 7000, 3, "", ""},
+      {"redis://nexus:pw@redis.internal:6379", "redis.internal", 6379, 0, "nexus", "pw"},
+      {"redis://pw@redis.internal", "redis.internal", 6379, 0, "", "pw"},
+  };
+  for (const Case& c : cases) {
+    auto loaded = load(std::string(HEAD "governance:\n  redis: \"") + c.url + "\"\n");
+    ASSERT_TRUE(loaded.has_value()) << c.url << ": " << loaded.error().message();
+    ASSERT_TRUE(loaded->governance.redis.has_value()) << c.url;
+    const auto redis = loaded->governance.redis.value_or(config::Governance::Redis{});
+    EXPECT_EQ(redis.host, c.host) << c.url;
+    EXPECT_EQ(redis.port, c.port) << c.url;
+    EXPECT_EQ(redis.db, c.db) << c.url;
+    EXPECT_EQ(redis.username, c.username) << c.url;
+    EXPECT_EQ(redis.password, c.password) << c.url;
+  }
 }
 
 TEST(ConfigGovernance, EveryKey) {
@@ -103,6 +157,20 @@ TEST(ConfigGovernance, ErrorsNameTheFileLineAndKey) {
        "g.yaml:4: governance.admin.key_sha256: expected the admin key's SHA-256 as 64 hex digits"},
       {HEAD "governance:\n  admin: { key_sha256: abc }\n",
        "g.yaml:4: governance.admin.listen: required key is missing"},
+      {HEAD "governance: { redis: \"http://127.0.0.1:6379\" }\n",
+       "g.yaml:3: governance.redis: expected redis://[:password@]host[:port][/db]: the scheme"},
+      {HEAD "governance: { redis: \"redis://127.0.0.1:99999\" }\n",
+       "g.yaml:3: governance.redis: expected redis://[:password@]host[:port][/db]: the port"},
+      {HEAD "governance: { redis: \"redis://127.0.0.1:6379/x\" }\n",
+       "g.yaml:3: governance.redis: expected redis://[:password@]host[:port][/db]: the database"},
+      {HEAD "governance: { redis: \"redis://:6379\" }\n",
+       "g.yaml:3: governance.redis: expected redis://[:password@]host[:port][/db]: no host"},
+      {HEAD "governance: { redis_timeout: 0ms }\n",
+       "g.yaml:3: governance.redis_timeout: expected from 1ms to 60s"},
+      {HEAD "governance: { redis_lease: 10ms }\n",
+       "g.yaml:3: governance.redis_lease: expected at least 1s"},
+      {HEAD "governance: { rate_limits_without_redis: maybe }\n",
+       "g.yaml:3: governance.rate_limits_without_redis: unknown value 'maybe'"},
       {HEAD "governance: { pepper_file: /nonexistent/pepper }\n",
        "g.yaml:3: governance.pepper_file: "},
   };
