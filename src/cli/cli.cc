@@ -5,8 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "cli/prices.h"
 #include "cli/admin_commands.h"
+#include "cli/prices.h"
 #include "control/config/loader.h"
 #include "obs/logging.h"
 #include "server/server.h"

@@ -1,6 +1,6 @@
-// IP addresses and CIDR prefixes (ip_filter, virtual keys' allowed_ips). Every address is held as 128 bits; an IPv4
-// address as its IPv4-mapped IPv6 form (::ffff:a.b.c.d), so that ::ffff:10.1.2.3 from a
-// dual-stack socket matches the rule 10.0.0.0/8 and one comparison serves both families.
+// IP addresses and CIDR prefixes (ip_filter, virtual keys' allowed_ips). Every address is held as
+// 128 bits; an IPv4 address as its IPv4-mapped IPv6 form (::ffff:a.b.c.d), so that ::ffff:10.1.2.3
+// from a dual-stack socket matches the rule 10.0.0.0/8 and one comparison serves both families.
 #pragma once
 
 #include <cstdint>

@@ -363,7 +363,9 @@ void Governance::admit(std::shared_ptr<const Grant> grant, std::string_view mode
         .retry_after_seconds = 1}));
     return;
   }
-  Demand demand{.model = std::string(model), .tokens = tokens, .reserve = reserve,
+  Demand demand{.model = std::string(model),
+                .tokens = tokens,
+                .reserve = reserve,
                 .minute = now / kMinuteMs,
                 .id = next_demand_id_.fetch_add(1, std::memory_order_relaxed)};
   const Scopes scopes = grant->scopes;

@@ -1,6 +1,6 @@
-// The scopes' counters in Redis, shared by every instance (docs/governance_redis.md): one Lua
-// script call admits a request by all of its scopes at once, another settles it, so two
-// instances never both take the last request of a minute or the last dollar of a budget.
+// The scopes' counters in Redis, shared by every instance (docs/governance.md, "Shared counters
+// (Redis)"): one Lua script call admits a request by all of its scopes at once, another settles it,
+// so two instances never both take the last request of a minute or the last dollar of a budget.
 //
 // Threads: admit() and settle() only queue the request (a short mutex, shared with this
 // limiter's thread) and return; the limiter's own thread talks to Redis over one blocking

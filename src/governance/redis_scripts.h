@@ -1,6 +1,6 @@
 // The Lua scripts RedisLimiter runs in Redis, one call per admission and one per settlement, so
 // that a request's check and take over all of its scopes are one atomic step however many
-// instances share the server (docs/governance_redis.md describes the keys).
+// instances share the server (docs/governance.md, "Shared counters (Redis)" describes the keys).
 #pragma once
 
 #include <string_view>

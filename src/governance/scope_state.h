@@ -24,10 +24,10 @@ namespace nexus::governance {
 
 // What one request asks of a scope.
 struct Demand {
-  std::string model;         // the model name the client used
-  uint64_t tokens = 0;       // estimated input + the most it may generate
-  NanoUsd reserve = 0;       // the most it may cost
-  int64_t minute = 0;        // the minute it was admitted in (UnixMillis / 60000)
+  std::string model;    // the model name the client used
+  uint64_t tokens = 0;  // estimated input + the most it may generate
+  NanoUsd reserve = 0;  // the most it may cost
+  int64_t minute = 0;   // the minute it was admitted in (UnixMillis / 60000)
   // Unique per admission in this process (Governance numbers them): a shared limiter names the
   // request's entries in flight by it, so that its settlement removes exactly those.
   uint64_t id = 0;

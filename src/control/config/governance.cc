@@ -226,7 +226,9 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
   if (!hex) {
     return std::unexpected(std::move(hex.error()));
   }
-  if (hex->size() != 64 || hex->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+  // Empty (an unset variable): no admin key; only users' virtual keys with an admin role.
+  if (!hex->empty() && (hex->size() != 64 ||
+                        hex->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
     return r.error(
         key, "expected the admin key's SHA-256 as 64 hex digits (printf %s \"$KEY\" | sha256sum)");
   }

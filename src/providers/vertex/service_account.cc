@@ -113,8 +113,7 @@ Result<std::string> jwt_assertion(std::string_view client_email, std::string_vie
     return fail(ErrorCode::kInternal, "signing the token request with the service account failed");
   }
   out += '.';
-  out += base64url_encode(
-      std::string_view(reinterpret_cast<const char*>(signature.data()), size));
+  out += base64url_encode(std::string_view(reinterpret_cast<const char*>(signature.data()), size));
   return out;
 }
 

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "filters/compression/negotiate.h"
 #include "core/cidr.h"
+#include "filters/compression/negotiate.h"
 
 namespace {
 

@@ -153,7 +153,8 @@ TYPED_TEST(StoreTest, KeyRoundTripsEveryField) {
 
 TYPED_TEST(StoreTest, ARotatedKeyIsFoundByEitherHashWhateverTheTime) {
   VirtualKey key = make_key("key_a");
-  ASSERT_TRUE(this->store_->put_key(make_key("key_b")));  // no previous hash: many keys may have none
+  ASSERT_TRUE(
+      this->store_->put_key(make_key("key_b")));  // no previous hash: many keys may have none
   ASSERT_TRUE(this->store_->put_key(key));
   EXPECT_TRUE(must_find(this->store_->get_key("key_a")).previous_hash.empty());
 
