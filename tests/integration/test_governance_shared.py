@@ -43,7 +43,7 @@ class SharedGovernanceTest(GovernanceCase):
         return key, key_id, team_id
 
     def test_a_budget_is_never_overspent_across_instances(self):
-        for _ in range(5):
+        for _ in range(20):
             key, _, team_id = self.make_shared_key({"budget": {"hard_usd": 1.0,
                                                                "period": "total"}})
             barrier = threading.Barrier(200)
