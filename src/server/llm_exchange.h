@@ -170,7 +170,7 @@ class LlmExchange {
   // By value: see reply_error(Error).
   boost::asio::awaitable<std::optional<governance::Refused>> admit_request(
       const Snapshot::LlmGroup& group, std::string model);
-  [[nodiscard]] governance::NanoUsd worst_case_cost(const Snapshot::LlmGroup& group, uint64_t input,
+  [[nodiscard]] governance::NanoUsd worst_case_cost(const Snapshot::LlmGroup& group,
                                                     uint64_t output) const;
   [[nodiscard]] governance::UsageRecord usage_record(int status) const;
   boost::asio::awaitable<void> settle_usage(int status, bool wait_until_durable);

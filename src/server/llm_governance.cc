@@ -51,6 +51,10 @@ std::string_view presented_key(const http1::RequestHead& request) {
 // about as many as CJK text has (one character of three bytes).
 uint64_t tokens_in_text(uint64_t bytes) { return (bytes + 2) / 3; }
 
+// Tokens an image may cost at most: Anthropic scales images to about 1,600, OpenAI's largest
+// high-detail image is 765 (gpt-4o) or about 2,500 (patch-based models), Gemini 3 at most 1,120.
+constexpr uint64_t kMediaTokensBound = 8192;
+
 }  // namespace
 
 std::optional<Error> LlmExchange::authenticate_key() {
@@ -72,14 +76,31 @@ bool LlmExchange::may_list_model(std::string_view model) const {
   return grant_ == nullptr || grant_->allows_model(model);
 }
 
-governance::NanoUsd LlmExchange::worst_case_cost(const Snapshot::LlmGroup& group, uint64_t input,
+governance::NanoUsd LlmExchange::worst_case_cost(const Snapshot::LlmGroup& group,
                                                  uint64_t output) const {
   const Snapshot& snapshot = worker_.snapshot();
+  // No prompt has more tokens than its body has bytes, but an image, a document or audio is
+  // counted by its pixels or pages, not by its bytes (a URL is a few). With media the bound is
+  // the deployment's context window when configured (a provider refuses more), else the bytes
+  // plus a generous per-item allowance (docs/governance.md says where that may fall short).
+  const uint64_t text_bound = body_.size();
+  auto input_bound = [&](const config::Deployment& deployment) {
+    if (needs_.media == 0) {
+      return text_bound;
+    }
+    if (deployment.capabilities.context_window != 0) {
+      return deployment.capabilities.context_window;
+    }
+    return text_bound + (needs_.media * kMediaTokensBound);
+  };
   governance::NanoUsd most = 0;
   auto consider = [&](const Snapshot::LlmGroup& candidate) {
     for (size_t i = candidate.first; i < candidate.first + candidate.count; ++i) {
-      if (const llm::pricing::ModelPrice* price = snapshot.deployments[i].price) {
-        most = std::max(most, llm::pricing::worst_case(*price, input, output));
+      const Snapshot::LlmDeployment& deployment = snapshot.deployments[i];
+      if (deployment.price != nullptr) {
+        most = std::max(
+            most, llm::pricing::worst_case(*deployment.price, input_bound(*deployment.deployment),
+                                           output, needs_.media));
       }
     }
   };
@@ -101,35 +122,40 @@ asio::awaitable<std::optional<governance::Refused>> LlmExchange::admit_request(
   }
   const uint64_t output =
       needs_.max_output != 0 ? needs_.max_output : governance->config().default_max_tokens;
-  // Limits count the estimate; the budget reserves a bound: no prompt has more tokens than its
-  // body has bytes, so the reservation is never less than the cost.
-  const uint64_t input_bound = body_.size();
-  const governance::NanoUsd reserve = worst_case_cost(group, input_bound, output);
+  // Limits count the estimate; the budget reserves a bound, never less than the cost.
+  const governance::NanoUsd reserve = worst_case_cost(group, output);
   // Decided at once on this thread (counters in this process), or later on another (Redis):
-  // then the decision is posted here and wakes the exchange.
+  // then the decision is posted here and wakes the exchange. The timer that waits is made only
+  // in the second case (before this coroutine suspends, so before the posted decision runs).
   using Decision = std::expected<governance::Admission, governance::Refused>;
-  auto decision = std::make_shared<std::optional<Decision>>();
-  auto wake = std::make_shared<asio::steady_timer>(downstream_.executor(),
-                                                   asio::steady_timer::time_point::max());
+  struct Pending {
+    std::optional<Decision> decision;
+    std::optional<asio::steady_timer> wake;
+    void decide(Decision decided) {
+      decision = std::move(decided);
+      if (wake) {
+        wake->cancel();
+      }
+    }
+  };
+  auto pending = std::make_shared<Pending>();
   auto executor = downstream_.executor();
   const auto worker_thread = std::this_thread::get_id();
   governance->admit(grant_, model, needs_.prompt_tokens + output, reserve, wall_now(),
-                    [decision, wake, executor, worker_thread](Decision decided) {
+                    [pending, executor, worker_thread](Decision decided) {
                       if (std::this_thread::get_id() == worker_thread) {
-                        *decision = std::move(decided);
-                        wake->cancel();
+                        pending->decide(std::move(decided));
                         return;
                       }
-                      asio::post(executor,
-                                 [decision, wake, decided = std::move(decided)]() mutable {
-                                   *decision = std::move(decided);
-                                   wake->cancel();
-                                 });
+                      asio::post(executor, [pending, decided = std::move(decided)]() mutable {
+                        pending->decide(std::move(decided));
+                      });
                     });
-  if (!decision->has_value()) {
-    co_await wake->async_wait(kAwait);
+  if (!pending->decision.has_value()) {
+    pending->wake.emplace(executor, asio::steady_timer::time_point::max());
+    co_await pending->wake->async_wait(kAwait);
   }
-  std::optional<Decision>& decided = *decision;
+  std::optional<Decision>& decided = pending->decision;
   if (!decided.has_value()) {
     co_return governance::Refused{
         .error = Error(ErrorCode::kInternal, "the request's admission was never decided")};
@@ -168,7 +194,9 @@ governance::UsageRecord LlmExchange::usage_record(int status) const {
     record.usage_estimated = true;
   }
   if (answered_by_->price != nullptr) {
-    record.cost = llm::pricing::cost(*answered_by_->price, record.usage);
+    // Images are in the usage as input tokens for most models; a model priced per image
+    // (`per_image`) is charged for each image, document or audio part of the prompt too.
+    record.cost = llm::pricing::cost(*answered_by_->price, record.usage, needs_.media);
   }
   return record;
 }

@@ -44,6 +44,10 @@ def governed_config(port, admin_port, upstream, workers=2):
                                              "price": price}]},
             {"name": "gpt-stream", "deployments": [{"provider": "oai", "model": STREAM,
                                                     "price": price}]},
+            # Priced per image too, with a context window that bounds a prompt with media.
+            {"name": "gpt-media", "deployments": [{
+                "provider": "oai", "model": TEN_TOKENS, "context_window": 10000,
+                "price": {"input": 100, "output": 10000, "per_image": 0.05}}]},
         ],
         "routes": [{"match": {"prefix": "/v1/"}, "llm": {}}],
         "logging": {"level": "info", "access_log": {"enabled": False}},
@@ -286,6 +290,32 @@ class BudgetTest(GovernanceCase):
     def test_a_budget_is_never_overspent_under_concurrency(self):
         for _ in range(20):
             self.race()
+
+
+class MediaTest(GovernanceCase):
+    IMAGE = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+
+    def image_chat(self, key, images):
+        content = [{"type": "text", "text": "What is this?"}] + [self.IMAGE] * images
+        return self.chat(key, model="gpt-media", messages=[{"role": "user", "content": content}])
+
+    def test_a_model_priced_per_image_charges_each_image_of_the_prompt(self):
+        key, key_id, _ = self.make_key()
+        resp = self.image_chat(key, 2)
+        self.assertEqual(resp.status, 200, resp.body)
+        rows = [r for r in self.ledger() if r["key_id"] == key_id]
+        # 20 input tokens at $100/M, 10 output at $10,000/M, two images at $0.05.
+        self.assertEqual([r["cost"] for r in rows], [2_000_000 + 100_000_000 + 100_000_000])
+
+    def test_an_image_reserves_the_context_window_not_its_few_bytes(self):
+        key, _, _ = self.make_key({"budget": {"hard_usd": 0.5, "period": "total"}})
+        # Text only: its bytes bound its tokens (about $0.02 of input) plus $0.10 of output.
+        self.assertEqual(self.chat(key, model="gpt-media").status, 200)
+        # An image given by URL may be any number of tokens up to the window: 10,000 at $100/M
+        # is $1.00 of input, more than the budget holds.
+        refused = self.image_chat(key, 1)
+        self.assertErrorJson(refused, 402, "insufficient_quota", "budget_exceeded")
+        self.assertIn("may cost up to $1.15", refused.json()["error"]["message"])
 
 
 class DurabilityTest(GovernanceCase):

@@ -3,33 +3,37 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "llm/routing/token_estimate.h"
+
 namespace nexus::llm::routing {
 namespace {
 
-constexpr uint64_t kBytesPerToken = 4;
-
-uint64_t text_bytes(const std::vector<Part>& parts) {
-  uint64_t bytes = 0;
+void count_parts(const std::vector<Part>& parts, TokenTally& tally) {
   for (const Part& part : parts) {
-    bytes += part.text.size() + text_bytes(part.content);
+    tally.add_text(part.text);
+    count_parts(part.content, tally);
   }
-  return bytes;
 }
 
-bool has_image(const std::vector<Part>& parts) {
+uint32_t count_images(const std::vector<Part>& parts) {
+  uint32_t images = 0;
   for (const Part& part : parts) {
-    if (part.kind == PartKind::kImage || has_image(part.content)) {
-      return true;
-    }
+    images += (part.kind == PartKind::kImage ? 1 : 0) + count_images(part.content);
   }
-  return false;
+  return images;
+}
+
+// Content parts whose tokens are not in their text: images, documents (PDF), audio.
+bool is_media(std::string_view kind) {
+  return kind == "image_url" || kind == "image" || kind == "document" || kind == "file" ||
+         kind == "input_audio";
 }
 
 // The text of a JSON message's content (a string or a list of parts), and whether it holds
 // an image; tool results nest content the same way.
-void scan_content(const boost::json::value& content, RequestNeeds& needs, uint64_t& bytes) {
+void scan_content(const boost::json::value& content, RequestNeeds& needs, TokenTally& tally) {
   if (const auto* text = content.if_string()) {
-    bytes += text->size();
+    tally.add_text(*text);
     return;
   }
   const auto* parts = content.if_array();
@@ -44,12 +48,16 @@ void scan_content(const boost::json::value& content, RequestNeeds& needs, uint64
     if (const auto* type = object->if_contains("type"); type != nullptr && type->is_string()) {
       const std::string_view kind = type->get_string();
       needs.vision = needs.vision || kind == "image_url" || kind == "image";
+      if (is_media(kind)) {
+        ++needs.media;
+        tally.add_media();
+      }
     }
     if (const auto* text = object->if_contains("text")) {
-      scan_content(*text, needs, bytes);
+      scan_content(*text, needs, tally);
     }
     if (const auto* nested = object->if_contains("content")) {
-      scan_content(*nested, needs, bytes);
+      scan_content(*nested, needs, tally);
     }
   }
 }
@@ -76,21 +84,32 @@ RequestNeeds needs_of(const Request& request) {
       .stream = request.stream,
       .tools = !request.tools.empty(),
       .json_schema = request.response_format.kind == ResponseFormat::Kind::kJsonSchema};
-  uint64_t bytes = text_bytes(request.system);
+  TokenTally tally;
+  tally.add_message();  // priming the reply
+  count_parts(request.system, tally);
   for (const Message& message : request.messages) {
-    bytes += text_bytes(message.parts);
-    needs.vision = needs.vision || has_image(message.parts);
+    tally.add_message();
+    count_parts(message.parts, tally);
+    const uint32_t images = count_images(message.parts);
+    needs.vision = needs.vision || images > 0;
+    needs.media += images;
+    for (uint32_t i = 0; i < images; ++i) {
+      tally.add_media();
+    }
   }
   for (const Tool& tool : request.tools) {
-    bytes += tool.name.size() + tool.description.size();
+    tally.add_text(tool.name);
+    tally.add_text(tool.description);
+    tally.add_json(tool.parameters);
   }
-  needs.prompt_tokens = bytes / kBytesPerToken;
+  needs.prompt_tokens = tally.tokens();
   return needs;
 }
 
 RequestNeeds needs_of(const boost::json::object& body, bool anthropic) {
   RequestNeeds needs;
-  uint64_t bytes = 0;
+  TokenTally tally;
+  tally.add_message();  // priming the reply
   if (const auto* stream = body.if_contains("stream"); stream != nullptr && stream->is_bool()) {
     needs.stream = stream->get_bool();
   }
@@ -100,6 +119,7 @@ RequestNeeds needs_of(const boost::json::object& body, bool anthropic) {
   }
   if (const auto* tools = body.if_contains("tools"); tools != nullptr && tools->is_array()) {
     needs.tools = !tools->get_array().empty();
+    tally.add_json(*tools);  // names, descriptions and parameter schemas are prompt too
   }
   if (const auto* format = body.if_contains("response_format"); format != nullptr) {
     const auto* object = format->if_object();
@@ -107,19 +127,20 @@ RequestNeeds needs_of(const boost::json::object& body, bool anthropic) {
     needs.json_schema = type != nullptr && type->is_string() && type->get_string() == "json_schema";
   }
   if (const auto* system = body.if_contains("system")) {
-    scan_content(*system, needs, bytes);
+    scan_content(*system, needs, tally);
   }
   if (const auto* messages = body.if_contains("messages");
       messages != nullptr && messages->is_array()) {
     for (const boost::json::value& message : messages->get_array()) {
       if (const auto* object = message.if_object()) {
+        tally.add_message();
         if (const auto* content = object->if_contains("content")) {
-          scan_content(*content, needs, bytes);
+          scan_content(*content, needs, tally);
         }
       }
     }
   }
-  needs.prompt_tokens = bytes / kBytesPerToken;
+  needs.prompt_tokens = tally.tokens();
   return needs;
 }
 

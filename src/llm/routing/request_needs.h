@@ -13,10 +13,13 @@
 namespace nexus::llm::routing {
 
 struct RequestNeeds {
-  // Estimated, not counted: about four bytes of text per token (what OpenAI's guidance
-  // says for English), which is enough to tell a request that cannot fit.
+  // Estimated, not counted, on the high side (token_estimate.h): enough to tell a request that
+  // cannot fit, and to hold a token-per-minute limit before the provider reports the usage.
   uint64_t prompt_tokens = 0;
   uint64_t max_output = 0;  // the client's max_tokens; 0 when not given
+  // Images, documents and audio in the prompt: their tokens depend on their size in pixels or
+  // pages, not on their bytes in the body (a URL is a few bytes), so a bound counts them apart.
+  uint32_t media = 0;
   bool stream = false;
   bool tools = false;
   bool vision = false;

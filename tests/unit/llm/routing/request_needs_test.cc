@@ -6,6 +6,8 @@
 #include <boost/json/parse.hpp>
 #include <string>
 
+#include "llm/routing/token_estimate.h"
+
 namespace nexus::llm::routing {
 namespace {
 
@@ -28,7 +30,10 @@ TEST(RequestNeeds, OpenAiBody) {
   EXPECT_TRUE(needs.tools);
   EXPECT_TRUE(needs.vision);
   EXPECT_TRUE(needs.json_schema);
-  EXPECT_EQ(needs.prompt_tokens, 4U);  // 16 bytes of text
+  EXPECT_EQ(needs.media, 1U);
+  // Text 16 bytes and the tool's JSON 25 (-> 14 tokens), the reply's priming and two
+  // messages (12), the tool's three keys (3), the image (1,600).
+  EXPECT_EQ(needs.prompt_tokens, 14U + 12U + 3U + TokenTally::kTokensPerMedia);
 }
 
 TEST(RequestNeeds, AnthropicBody) {
@@ -42,7 +47,9 @@ TEST(RequestNeeds, AnthropicBody) {
   EXPECT_EQ(needs.max_output, 10U);
   EXPECT_FALSE(needs.tools);  // an empty list asks for none
   EXPECT_TRUE(needs.vision);  // inside a tool result
-  EXPECT_EQ(needs.prompt_tokens, 2U);
+  EXPECT_EQ(needs.media, 1U);
+  // Text 8 bytes (3 tokens), priming and one message (8), the image.
+  EXPECT_EQ(needs.prompt_tokens, 3U + 8U + TokenTally::kTokensPerMedia);
 }
 
 TEST(RequestNeeds, FromTheIr) {
@@ -54,7 +61,9 @@ TEST(RequestNeeds, FromTheIr) {
   request.messages.push_back(message);
   request.response_format.kind = ResponseFormat::Kind::kJsonSchema;
   const RequestNeeds needs = needs_of(request);
-  EXPECT_EQ(needs.prompt_tokens, 10U);
+  // 40 bytes of text (14 tokens), priming and one message (8), the image.
+  EXPECT_EQ(needs.prompt_tokens, 14U + 8U + TokenTally::kTokensPerMedia);
+  EXPECT_EQ(needs.media, 1U);
   EXPECT_EQ(needs.max_output, 7U);
   EXPECT_TRUE(needs.vision);
   EXPECT_TRUE(needs.json_schema);
