@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The LLM path, side by side in one run: POST /v1/chat/completions to the test upstream directly,
 # through nginx as a plain proxy, through Nexus's LLM route (auth by API key on; OpenAI client to
-# an OpenAI-compatible provider, to an Anthropic provider, and streamed), and through Portkey's
+# an OpenAI-compatible provider, to an Anthropic provider, and streamed; and a second Nexus with
+# governance: virtual key, limits, budget, ledger), and through Portkey's
 # open-source gateway (@portkey-ai/gateway, pointed at the same upstream). Each proxy gets 1
 # worker on PROXY_CPU, wrk runs on LOAD_CPU. Prints requests/s, p99 and CPU time per request,
 # the ratios the LLM issue sets targets for, then the added p99 latency at a fixed rate and the
@@ -37,6 +38,7 @@ LOG_NAME=bench-llm
 source "$ROOT/bench/filter_common.sh"
 
 UP_PORT=$(free_port) NX_PORT=$(free_port) NGINX_PORT=$(free_port) PK_PORT=$(free_port)
+GOV_PORT=$(free_port) GOV_ADMIN_PORT=$(free_port)
 
 taskset -c "$LOAD_CPU" "$UPSTREAM_BIN" --host 127.0.0.1 --port "$UP_PORT" --threads 1 \
   >"$WORK/upstream.log" 2>&1 &
@@ -69,6 +71,36 @@ taskset -c "$PROXY_CPU" "$NEXUS_BIN" serve --config "$WORK/nexus.yaml" >"$WORK/n
 PID[nexus]=$!
 wait_http "$NX_PORT" || { log "nexus did not start: $(cat "$WORK/nexus.log")"; exit 1; }
 
+# The same OpenAI -> OpenAI route under governance: a virtual key (hashed lookup) with limits and
+# a budget on the key and its organization, so each request is authenticated, admitted against
+# rpm, tpm, max_parallel and a reserved worst-case cost, settled, and written to the SQLite
+# ledger (synchronous=FULL, group commit) before its answer's last bytes leave.
+GOV_ADMIN_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
+sed -e "s/127.0.0.1:$NX_PORT/127.0.0.1:$GOV_PORT/" -e '/auth: { api_keys/d' -e '/filters:/d' \
+  "$WORK/nexus.yaml" >"$WORK/nexus-governed.yaml"
+cat >>"$WORK/nexus-governed.yaml" <<YAML
+governance:
+  store: "sqlite:$WORK/governed.db"
+  admin:
+    listen: 127.0.0.1:$GOV_ADMIN_PORT
+    key_sha256: "$(printf %s "$GOV_ADMIN_KEY" | sha256sum | cut -d' ' -f1)"
+YAML
+taskset -c "$PROXY_CPU" "$NEXUS_BIN" serve --config "$WORK/nexus-governed.yaml" \
+  >"$WORK/nexus-governed.log" 2>&1 &
+PID[nexus_governed]=$!
+wait_http "$GOV_PORT" || { log "governed nexus did not start: $(cat "$WORK/nexus-governed.log")"; exit 1; }
+admin_post() {  # PATH JSON -> the created object's id
+  curl -sf -H "Authorization: Bearer $GOV_ADMIN_KEY" -H 'Content-Type: application/json' -d "$2" \
+    "http://127.0.0.1:$GOV_ADMIN_PORT/admin/v1/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+GOV_LIMITS='"limits":{"rpm":100000000,"tpm":100000000000,"max_parallel":100000}'
+GOV_BUDGET='"budget":{"hard_usd":1000000,"soft_usd":900000,"period":"monthly"}'
+gov_org=$(admin_post orgs "{\"name\":\"bench\",$GOV_LIMITS,$GOV_BUDGET}")
+GOV_KEY=$(curl -sf -H "Authorization: Bearer $GOV_ADMIN_KEY" -H 'Content-Type: application/json' \
+  -d "{\"name\":\"bench\",\"org_id\":\"$gov_org\",$GOV_LIMITS,$GOV_BUDGET}" \
+  "http://127.0.0.1:$GOV_ADMIN_PORT/admin/v1/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+[[ $GOV_KEY == nx-* ]] || { log "could not make the governed key"; exit 1; }
+
 [[ -x $NGINX_BIN ]] || { log "nginx not found (apt-get install nginx-light)"; exit 1; }
 mkdir -p "$WORK/nginx"
 cat >"$WORK/nginx/nginx.conf" <<NGINX
@@ -100,9 +132,10 @@ taskset -c "$PROXY_CPU" "$NGINX_BIN" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx
 PID[nginx]=$!
 wait_http "$NGINX_PORT" || { log "nginx did not start: $(cat "$WORK/nginx/error.log")"; exit 1; }
 
-TARGETS="direct nginx nexus nexus_anthropic nexus_stream"
+TARGETS="direct nginx nexus nexus_governed nexus_anthropic nexus_stream"
 declare -A PORT=([direct]=$UP_PORT [nginx]=$NGINX_PORT [nexus]=$NX_PORT [nexus_anthropic]=$NX_PORT
-  [nexus_stream]=$NX_PORT [portkey]=$PK_PORT)
+  [nexus_stream]=$NX_PORT [nexus_governed]=$GOV_PORT [portkey]=$PK_PORT)
+declare -A AUTH=([nexus_governed]=$GOV_KEY)
 declare -A MODEL=([nexus_anthropic]=claude [nexus_stream]=gpt-4o-mini-stream)
 if [[ $PORTKEY == 1 ]]; then
   if [[ ! -d $ROOT/bench/portkey/node_modules ]]; then
@@ -127,7 +160,7 @@ for target in $TARGETS; do
   {
     echo 'wrk.method = "POST"'
     echo 'wrk.headers["Content-Type"] = "application/json"'
-    echo "wrk.headers[\"Authorization\"] = \"Bearer $KEY\""
+    echo "wrk.headers[\"Authorization\"] = \"Bearer ${AUTH[$target]:-$KEY}\""
     if [[ $target == portkey ]]; then
       echo 'wrk.headers["x-portkey-provider"] = "openai"'
       echo "wrk.headers[\"x-portkey-custom-host\"] = \"http://127.0.0.1:$UP_PORT/v1\""
@@ -136,7 +169,7 @@ for target in $TARGETS; do
   } >"$WORK/$target.lua"
   printf '%s' "$body" >"$WORK/$target.json"
   status=$(curl -s -o "$WORK/$target.check" -w '%{http_code}' -X POST \
-    -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
+    -H 'Content-Type: application/json' -H "Authorization: Bearer ${AUTH[$target]:-$KEY}" \
     -H 'x-portkey-provider: openai' -H "x-portkey-custom-host: http://127.0.0.1:$UP_PORT/v1" \
     --data-binary "@$WORK/$target.json" "http://127.0.0.1:${PORT[$target]}/v1/chat/completions")
   [[ $status == 200 ]] || { log "$target answered $status: $(head -c 300 "$WORK/$target.check")"; exit 1; }
@@ -145,7 +178,7 @@ grep -q '"usage"' "$WORK/nexus_stream.check" || { log "the Nexus stream carries 
 
 cpu_ticks() {  # TARGET: user + system ticks of the process serving it (nginx: its worker)
   local pid=${PID[$1]:-}
-  case $1 in nexus*) pid=${PID[nexus]} ;; direct) pid=${PID[upstream]} ;; esac
+  case $1 in nexus_governed) ;; nexus*) pid=${PID[nexus]} ;; direct) pid=${PID[upstream]} ;; esac
   [[ $1 == nginx ]] && pid=$(pgrep -P "$pid" | head -1)
   awk '{ print $14 + $15 }' "/proc/$pid/stat"
 }
@@ -182,12 +215,12 @@ done
 open_loop() {  # TARGET RATE PATH BODY -> the tool's summary line
   taskset -c "$LOAD_CPU" "$OPEN_LOOP_BIN" --url "http://127.0.0.1:${PORT[$1]}$3" --rate "$2" \
     --duration "$RATE_DURATION" --connections 32 --body "$4" \
-    --header 'content-type: application/json' --header "authorization: Bearer $KEY"
+    --header 'content-type: application/json' --header "authorization: Bearer ${AUTH[$1]:-$KEY}"
 }
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 : >"$WORK/rate.tsv"
 for rep in $(seq "$REPS"); do  # interleaved, as the tail of one run on a VM is noisy
-  for target in direct nginx nexus nexus_anthropic; do
+  for target in direct nginx nexus nexus_governed nexus_anthropic; do
     line=$(open_loop "$target" "$RATE" /v1/chat/completions "$WORK/$target.json")
     echo "$line" >"$WORK/rate-$rep-$target.txt"
     log "rate $rep $target: $line"
@@ -227,11 +260,13 @@ awk -v reps="$REPS" -v conns="$CONNS" -v dur="$DURATION" -v targets="$TARGETS" -
         printf "%-16s %11.0f %9.0f %12.1f %8d\n", k, mr[k], mp[k], mc[k], bad[k] }
       printf "nexus (OpenAI -> OpenAI) / nginx: %.2f (target >= 0.8)\n", mr["nexus"] / mr["nginx"]
       printf "nexus (OpenAI -> Anthropic) / nginx: %.2f (target >= 0.6)\n", mr["nexus_anthropic"] / mr["nginx"]
+      printf "nexus governed (virtual key, limits, budget, ledger) / nexus: %.2f; / nginx: %.2f\n",
+        mr["nexus_governed"] / mr["nexus"], mr["nexus_governed"] / mr["nginx"]
       if (mr["portkey"] > 0) printf "nexus / portkey: %.0fx (target >= 50x)\n", mr["nexus"] / mr["portkey"]
     }
     printf "at %d requests/s (open loop, evenly spaced; medians of %d): p50 / p99 us, and both added to the upstream'"'"'s\n", rate, reps
-    split("direct nginx nexus nexus_anthropic", r, " ")
-    for (j = 1; j <= 4; j++) { k = r[j]
+    nr = split("direct nginx nexus nexus_governed nexus_anthropic", r, " ")
+    for (j = 1; j <= nr; j++) { k = r[j]
       for (i = 1; i <= m[k]; i++) { x[i] = rp50[k, i]; y[i] = rp99[k, i] }
       q50[k] = median(x, m[k]); q99[k] = median(y, m[k])
       printf "%-16s %7d %7d  %+7d %+7d  (%d requests)\n", k, q50[k], q99[k], q50[k] - q50["direct"],
