@@ -1,19 +1,17 @@
-// The CLI's HTTP client for the admin API: one blocking request (http:// or https://) on a
-// private io_context, bounded by one deadline, as src/filters/auth/http_fetch.cc does.
+// The CLI's HTTP client for the admin API: one blocking request (http:// or https://) through
+// the one blocking HTTP client (src/net/blocking_http.h), bounded by one deadline.
 #pragma once
 
 #include <chrono>
 #include <string>
 #include <string_view>
 
+#include "net/blocking_http.h"
 #include "nexus/core/result.h"
 
 namespace nexus::cli {
 
-struct AdminReply {
-  int status = 0;
-  std::string body;
-};
+using AdminReply = net::BlockingResponse;
 
 struct AdminCall {
   std::string base_url;  // "http://127.0.0.1:8081"; the API's path is appended

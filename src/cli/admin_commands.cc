@@ -4,7 +4,9 @@
 #include <boost/url/url.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <initializer_list>
 #include <iostream>
+#include <utility>
 
 #include "cli/admin_client.h"
 #include "control/admin/json_io.h"
@@ -153,6 +155,44 @@ std::optional<json::array> all_pages(const Options& options, boost::urls::url ta
   return data;
 }
 
+// Prints a called API's reply as its JSON; 0.
+int print_json(const json::value& reply) {
+  std::cout << control::admin::to_text(reply) << "\n";
+  return 0;
+}
+
+// Prints every page of the list at `target`: {"data": [...]} with --json, else a table with a
+// column per field of `columns` (header, field name).
+int print_list(const Options& options, const boost::urls::url& target,
+               std::initializer_list<std::pair<std::string_view, std::string_view>> columns) {
+  auto items = all_pages(options, target);
+  if (!items) {
+    return 1;
+  }
+  if (options.json) {
+    return print_json(json::object{{"data", *items}});
+  }
+  std::vector<std::vector<std::string>> rows(1);
+  for (const auto& [header, field] : columns) {
+    rows.front().emplace_back(header);
+  }
+  for (const json::value& item : *items) {
+    const json::object& object = item.get_object();
+    std::vector<std::string>& row = rows.emplace_back();
+    for (const auto& [header, field] : columns) {
+      row.push_back(text_of(object.if_contains(field)));
+    }
+  }
+  print_table(rows);
+  return 0;
+}
+
+// Shows a new secret, the one time it is shown.
+void print_secret(const json::object& key) {
+  std::cout << "\n\n  " << text_of(key.if_contains("key"))
+            << "\n\nKeep it now: it is stored only as a hash and will not be shown again.\n";
+}
+
 void add_filter(boost::urls::url& target, std::string_view name, const std::string& value) {
   if (!value.empty()) {
     target.params().append({name, value});
@@ -201,13 +241,12 @@ int keys_create(const Options& options) {
     return 1;
   }
   if (options.json) {
-    std::cout << control::admin::to_text(*reply) << "\n";
-    return 0;
+    return print_json(*reply);
   }
   const json::object& key = reply->get_object();
   std::cout << "Created key " << text_of(key.if_contains("id")) << " ("
-            << text_of(key.if_contains("name")) << ").\n\n  " << text_of(key.if_contains("key"))
-            << "\n\nKeep it now: it is stored only as a hash and will not be shown again.\n";
+            << text_of(key.if_contains("name")) << ").";
+  print_secret(key);
   return 0;
 }
 
@@ -217,25 +256,14 @@ int keys_list(const Options& options) {
   add_filter(target, "org_id", options.org);
   add_filter(target, "team_id", options.team);
   add_filter(target, "user_id", options.user);
-  auto keys = all_pages(options, target);
-  if (!keys) {
-    return 1;
-  }
-  if (options.json) {
-    std::cout << control::admin::to_text(json::object{{"data", *keys}}) << "\n";
-    return 0;
-  }
-  std::vector<std::vector<std::string>> rows{
-      {"ID", "PREFIX", "NAME", "STATUS", "USER", "TEAM", "EXPIRES"}};
-  for (const json::value& item : *keys) {
-    const json::object& key = item.get_object();
-    rows.push_back({text_of(key.if_contains("id")), text_of(key.if_contains("prefix")),
-                    text_of(key.if_contains("name")), text_of(key.if_contains("status")),
-                    text_of(key.if_contains("user_id")), text_of(key.if_contains("team_id")),
-                    text_of(key.if_contains("expires_at"))});
-  }
-  print_table(rows);
-  return 0;
+  return print_list(options, target,
+                    {{"ID", "id"},
+                     {"PREFIX", "prefix"},
+                     {"NAME", "name"},
+                     {"STATUS", "status"},
+                     {"USER", "user_id"},
+                     {"TEAM", "team_id"},
+                     {"EXPIRES", "expires_at"}});
 }
 
 // "/admin/v1/keys/<id>/<action>", the id percent-encoded.
@@ -252,10 +280,9 @@ int keys_revoke(const Options& options) {
     return 1;
   }
   if (options.json) {
-    std::cout << control::admin::to_text(*reply) << "\n";
-  } else {
-    std::cout << "Revoked key " << options.id << ".\n";
+    return print_json(*reply);
   }
+  std::cout << "Revoked key " << options.id << ".\n";
   return 0;
 }
 
@@ -275,8 +302,7 @@ int keys_rotate(const Options& options) {
     return 1;
   }
   if (options.json) {
-    std::cout << control::admin::to_text(*reply) << "\n";
-    return 0;
+    return print_json(*reply);
   }
   const json::object& key = reply->get_object();
   // The id stays; previous_valid_until is null when the grace period was 0.
@@ -287,8 +313,8 @@ int keys_rotate(const Options& options) {
   } else {
     std::cout << "works until " << text_of(until);
   }
-  std::cout << ".\n\n  " << text_of(key.if_contains("key"))
-            << "\n\nKeep it now: it is stored only as a hash and will not be shown again.\n";
+  std::cout << ".";
+  print_secret(key);
   return 0;
 }
 
@@ -302,25 +328,12 @@ int usage(const Options& options) {
   add_filter(target, "team_id", options.team);
   add_filter(target, "user_id", options.user);
   add_filter(target, "key_id", options.key_id);
-  auto rows = all_pages(options, target);
-  if (!rows) {
-    return 1;
-  }
-  if (options.json) {
-    std::cout << control::admin::to_text(json::object{{"data", *rows}}) << "\n";
-    return 0;
-  }
-  std::vector<std::vector<std::string>> table{
-      {"GROUP", "REQUESTS", "INPUT TOKENS", "OUTPUT TOKENS", "COST (USD)"}};
-  for (const json::value& item : *rows) {
-    const json::object& row = item.get_object();
-    table.push_back({text_of(row.if_contains("group")), text_of(row.if_contains("requests")),
-                     text_of(row.if_contains("input_tokens")),
-                     text_of(row.if_contains("output_tokens")),
-                     text_of(row.if_contains("cost_usd"))});
-  }
-  print_table(table);
-  return 0;
+  return print_list(options, target,
+                    {{"GROUP", "group"},
+                     {"REQUESTS", "requests"},
+                     {"INPUT TOKENS", "input_tokens"},
+                     {"OUTPUT TOKENS", "output_tokens"},
+                     {"COST (USD)", "cost_usd"}});
 }
 
 }  // namespace

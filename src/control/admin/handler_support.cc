@@ -1,4 +1,4 @@
-// What the handlers share: pages, loading by id, owners, names.
+// What the handlers share: pages, bodies, loading by id with the access check, owners, names.
 #include <charconv>
 
 #include "control/admin/handlers.h"
@@ -22,6 +22,19 @@ ApiResult<T> loaded(Result<std::optional<T>> found, std::string_view what, const
   return std::move(*value);
 }
 
+// Loaded first, so that an unknown id is a 404 whoever asks; then the caller's right to it.
+template <typename T>
+ApiResult<T> accessible(ApiResult<T> object, const Caller& caller, Resource resource,
+                        Access access) {
+  if (!object) {
+    return object;
+  }
+  if (auto refused = require(caller, resource, access, owner_of(*object)); !refused) {
+    return std::unexpected(refused.error());
+  }
+  return object;
+}
+
 }  // namespace
 
 ApiResult<governance::Page> page_of(const AdminRequest& request) {
@@ -40,6 +53,19 @@ ApiResult<governance::Page> page_of(const AdminRequest& request) {
     page.limit = value;
   }
   return page;
+}
+
+std::string query_value(const AdminRequest& request, std::string_view name) {
+  const auto found = request.query.find(name);
+  return found == request.query.end() ? std::string{} : found->second;
+}
+
+std::string listed_org_id(const Context& context) {
+  std::string org_id = query_value(context.request, "org_id");
+  if (org_id.empty() && context.caller.role != Role::kAdmin) {
+    org_id = context.caller.org_id;  // the only organization a non-admin can see
+  }
+  return org_id;
 }
 
 json::object list_body(json::array data, const std::string& next) {
@@ -83,6 +109,27 @@ json::object deleted_body(const std::string& id) {
   return json::object{{"id", id}, {"deleted", true}};
 }
 
+Reply deletion_reply(std::string action, const std::string& id, std::string_view org_id,
+                     const std::string& name) {
+  return Reply{.status = 200,
+               .body = deleted_body(id),
+               .action = std::move(action),
+               .target = id,
+               .detail = audit_detail(org_id, {{"name", name}})};
+}
+
+ApiResult<json::object> body_with_only(const AdminRequest& request,
+                                       std::initializer_list<std::string_view> allowed) {
+  auto body = parse_object(request.body);
+  if (!body) {
+    return body;
+  }
+  if (auto known = FieldReader(*body, "").allow_only(allowed); !known) {
+    return std::unexpected(known.error());
+  }
+  return body;
+}
+
 ApiResult<governance::Org> load_org(governance::Store& store, const std::string& id) {
   return loaded(store.get_org(id), "organization", id);
 }
@@ -97,6 +144,26 @@ ApiResult<governance::User> load_user(governance::Store& store, const std::strin
 
 ApiResult<governance::VirtualKey> load_key(governance::Store& store, const std::string& id) {
   return loaded(store.get_key(id), "key", id);
+}
+
+ApiResult<governance::Org> accessible_org(const Context& context, Access access) {
+  return accessible(load_org(context.store, context.params[0]), context.caller, Resource::kOrg,
+                    access);
+}
+
+ApiResult<governance::Team> accessible_team(const Context& context, Access access) {
+  return accessible(load_team(context.store, context.params[0]), context.caller, Resource::kTeam,
+                    access);
+}
+
+ApiResult<governance::User> accessible_user(const Context& context, Access access) {
+  return accessible(load_user(context.store, context.params[0]), context.caller, Resource::kUser,
+                    access);
+}
+
+ApiResult<governance::VirtualKey> accessible_key(const Context& context, Access access) {
+  return accessible(load_key(context.store, context.params[0]), context.caller, Resource::kKey,
+                    access);
 }
 
 Owner owner_of(const governance::Org& org) { return {org.id, {}, {}}; }
@@ -115,6 +182,19 @@ ApiResult<std::string> required_name(const FieldReader& fields, std::string_view
         bad_request(fields.path(field), "required: a non-empty string of at most 200 bytes"));
   }
   return *value;
+}
+
+ApiResult<void> read_new_name(const FieldReader& fields, std::string_view field,
+                              std::string& name) {
+  if (fields.find(field) == nullptr) {
+    return {};
+  }
+  auto read = required_name(fields, field);
+  if (!read) {
+    return std::unexpected(read.error());
+  }
+  name = std::move(*read);
+  return {};
 }
 
 json::object audit_detail(std::string_view org_id, const json::object& fields) {

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "control/admin/access.h"
@@ -67,6 +70,13 @@ ApiResult<Reply> ledger_state(const Context& context);
 // `after` and `limit` (1..1000, default 100) of a list's query.
 ApiResult<governance::Page> page_of(const AdminRequest& request);
 
+// A query parameter's value; "" when it is absent.
+std::string query_value(const AdminRequest& request, std::string_view name);
+
+// The organization a list reads: the query's org_id, else the caller's own for anyone but an
+// admin ("" for an admin: every organization).
+std::string listed_org_id(const Context& context);
+
 // A list body: {"data": [...], "next": "<cursor>" | null}.
 json::object list_body(json::array data, const std::string& next);
 
@@ -100,8 +110,27 @@ ApiResult<std::pair<std::vector<T>, std::string>> collect(Fetch fetch, Keep keep
   }
 }
 
+// The 200 reply to a list: each object as `to_json` writes it, and the cursor of the next page.
+template <typename T, typename ToJson>
+Reply list_reply(const std::pair<std::vector<T>, std::string>& listed, ToJson to_json) {
+  json::array data;
+  for (const T& item : listed.first) {
+    data.emplace_back(to_json(item));
+  }
+  return Reply{.status = 200, .body = list_body(std::move(data), listed.second)};
+}
+
 // The body of a deletion: {"id": ..., "deleted": true}.
 json::object deleted_body(const std::string& id);
+
+// The 200 reply to a deletion, audited as `action` with the deleted object's name.
+Reply deletion_reply(std::string action, const std::string& id, std::string_view org_id,
+                     const std::string& name);
+
+// A request body: a JSON object (empty when there is none) whose fields are all in `allowed`;
+// a 400 otherwise. A FieldReader reads it.
+ApiResult<json::object> body_with_only(const AdminRequest& request,
+                                       std::initializer_list<std::string_view> allowed);
 
 // Whether a key still works, or will until its rotation's grace period ends.
 bool is_live(const governance::VirtualKey& key, UnixMillis now);
@@ -118,6 +147,13 @@ ApiResult<governance::Team> load_team(governance::Store& store, const std::strin
 ApiResult<governance::User> load_user(governance::Store& store, const std::string& id);
 ApiResult<governance::VirtualKey> load_key(governance::Store& store, const std::string& id);
 
+// The object the path's "{id}" names, if the caller may read or change it (`access`): a 404
+// when there is none, a 403 when the caller's role or scope refuses it.
+ApiResult<governance::Org> accessible_org(const Context& context, Access access);
+ApiResult<governance::Team> accessible_team(const Context& context, Access access);
+ApiResult<governance::User> accessible_user(const Context& context, Access access);
+ApiResult<governance::VirtualKey> accessible_key(const Context& context, Access access);
+
 Owner owner_of(const governance::Org& org);
 Owner owner_of(const governance::Team& team);
 Owner owner_of(const governance::User& user);
@@ -125,6 +161,10 @@ Owner owner_of(const governance::VirtualKey& key);
 
 // A name a body must carry: present, a non-empty string of at most 200 bytes.
 ApiResult<std::string> required_name(const FieldReader& fields, std::string_view field);
+
+// A name a change may carry: when the body has `field`, it must be a valid name and replaces
+// `name`; otherwise `name` stays.
+ApiResult<void> read_new_name(const FieldReader& fields, std::string_view field, std::string& name);
 
 // The changes every mutation reports: the object's new JSON minus what is never logged.
 json::object audit_detail(std::string_view org_id, const json::object& fields);

@@ -57,12 +57,8 @@ ApiResult<void> read_metadata(const FieldReader& fields, VirtualKey& key) {
 // expiry and controls.
 ApiResult<void> read_key_settings(const Context& context, const FieldReader& fields,
                                   VirtualKey& key) {
-  if (fields.find("name") != nullptr) {
-    auto name = required_name(fields, "name");
-    if (!name) {
-      return std::unexpected(name.error());
-    }
-    key.name = *name;
+  if (auto renamed = read_new_name(fields, "name", key.name); !renamed) {
+    return renamed;
   }
   auto models = fields.strings("allowed_models");
   auto expires_at = fields.time("expires_at");
@@ -157,18 +153,6 @@ std::string new_secret(const Context& context, VirtualKey& key) {
   return secret;
 }
 
-// The key, after checking that the caller may read or change it.
-ApiResult<VirtualKey> accessible_key(const Context& context, Access access) {
-  auto key = load_key(context.store, context.params[0]);
-  if (!key) {
-    return key;
-  }
-  if (auto refused = require(context.caller, Resource::kKey, access, owner_of(*key)); !refused) {
-    return std::unexpected(refused.error());
-  }
-  return key;
-}
-
 json::object key_detail(const VirtualKey& key, UnixMillis now) {
   json::object detail = key_json(key, now);
   detail.erase("status");
@@ -182,17 +166,9 @@ ApiResult<Reply> list_keys(const Context& context) {
   if (!page) {
     return std::unexpected(page.error());
   }
-  const auto& query = context.request.query;
-  const auto filter = [&query](std::string_view name) {
-    const auto found = query.find(name);
-    return found == query.end() ? std::string{} : found->second;
-  };
-  std::string org_id = filter("org_id");
-  if (org_id.empty() && context.caller.role != Role::kAdmin) {
-    org_id = context.caller.org_id;
-  }
-  const std::string team_id = filter("team_id");
-  const std::string user_id = filter("user_id");
+  const std::string org_id = listed_org_id(context);
+  const std::string team_id = query_value(context.request, "team_id");
+  const std::string user_id = query_value(context.request, "user_id");
   const auto keep = [&](const VirtualKey& key) {
     return (team_id.empty() || key.team_id == team_id) &&
            (user_id.empty() || key.user_id == user_id) &&
@@ -203,25 +179,18 @@ ApiResult<Reply> list_keys(const Context& context) {
   if (!keys) {
     return std::unexpected(keys.error());
   }
-  json::array data;
-  for (const VirtualKey& key : keys->first) {
-    data.emplace_back(key_json(key, context.now));
-  }
-  return Reply{.status = 200, .body = list_body(std::move(data), keys->second)};
+  return list_reply(*keys,
+                    [&context](const VirtualKey& key) { return key_json(key, context.now); });
 }
 
 ApiResult<Reply> create_key(const Context& context) {
-  auto body = parse_object(context.request.body);
+  auto body = body_with_only(
+      context.request, {"name", "org_id", "team_id", "user_id", "allowed_models", "allowed_ips",
+                        "metadata", "expires_at", "limits", "model_limits", "budget"});
   if (!body) {
     return std::unexpected(body.error());
   }
   const FieldReader fields(*body, "");
-  if (auto known = fields.allow_only({"name", "org_id", "team_id", "user_id", "allowed_models",
-                                      "allowed_ips", "metadata", "expires_at", "limits",
-                                      "model_limits", "budget"});
-      !known) {
-    return std::unexpected(known.error());
-  }
   VirtualKey key{.id = governance::generate_id("key"), .metadata = "{}", .created_at = context.now};
   auto name = required_name(fields, "name");
   if (!name) {
@@ -263,16 +232,12 @@ ApiResult<Reply> update_key(const Context& context) {
   if (!key) {
     return std::unexpected(key.error());
   }
-  auto body = parse_object(context.request.body);
+  auto body = body_with_only(context.request, {"name", "allowed_models", "allowed_ips", "metadata",
+                                               "expires_at", "limits", "model_limits", "budget"});
   if (!body) {
     return std::unexpected(body.error());
   }
   const FieldReader fields(*body, "");
-  if (auto known = fields.allow_only({"name", "allowed_models", "allowed_ips", "metadata",
-                                      "expires_at", "limits", "model_limits", "budget"});
-      !known) {
-    return std::unexpected(known.error());
-  }
   if (auto read = read_key_settings(context, fields, *key); !read) {
     return std::unexpected(read.error());
   }
@@ -313,15 +278,11 @@ ApiResult<Reply> rotate_key(const Context& context) {
   if (!key) {
     return std::unexpected(key.error());
   }
-  auto body = parse_object(context.request.body);
+  auto body = body_with_only(context.request, {"grace_period"});
   if (!body) {
     return std::unexpected(body.error());
   }
-  const FieldReader fields(*body, "");
-  if (auto known = fields.allow_only({"grace_period"}); !known) {
-    return std::unexpected(known.error());
-  }
-  auto grace = fields.count("grace_period", kMaxGraceSeconds);
+  auto grace = FieldReader(*body, "").count("grace_period", kMaxGraceSeconds);
   if (!grace) {
     return std::unexpected(grace.error());
   }

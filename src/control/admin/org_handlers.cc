@@ -38,6 +38,28 @@ ApiResult<std::string> org_dependents(governance::Store& store, const std::strin
   return std::string(keys->first.empty() ? "" : "live keys");
 }
 
+// What a change to an organization or a team may carry.
+const std::initializer_list<std::string_view> kNamedFields = {"name", "limits", "model_limits",
+                                                              "budget"};
+
+// Reads a change to an organization or a team into its name and controls; the body, for the
+// audit log.
+ApiResult<json::object> read_named_change(const AdminRequest& request, std::string& name,
+                                          governance::Controls& controls) {
+  auto body = body_with_only(request, kNamedFields);
+  if (!body) {
+    return body;
+  }
+  const FieldReader fields(*body, "");
+  if (auto renamed = read_new_name(fields, "name", name); !renamed) {
+    return std::unexpected(renamed.error());
+  }
+  if (auto read = read_controls(fields, controls); !read) {
+    return std::unexpected(read.error());
+  }
+  return body;
+}
+
 // Whether a user or a live key of the organization is in the team.
 ApiResult<bool> team_in_use(governance::Store& store, const Team& team, UnixMillis now) {
   auto users = collect<governance::User>(
@@ -73,25 +95,18 @@ ApiResult<Reply> list_orgs(const Context& context) {
   if (!orgs) {
     return std::unexpected(orgs.error());
   }
-  json::array data;
-  for (const Org& org : orgs->first) {
-    data.emplace_back(org_json(org));
-  }
-  return Reply{.status = 200, .body = list_body(std::move(data), orgs->second)};
+  return list_reply(*orgs, org_json);
 }
 
 ApiResult<Reply> create_org(const Context& context) {
   if (auto refused = require(context.caller, Resource::kOrg, Access::kWrite, Owner{}); !refused) {
     return std::unexpected(refused.error());
   }
-  auto body = parse_object(context.request.body);
+  auto body = body_with_only(context.request, kNamedFields);
   if (!body) {
     return std::unexpected(body.error());
   }
   const FieldReader fields(*body, "");
-  if (auto known = fields.allow_only({"name", "limits", "model_limits", "budget"}); !known) {
-    return std::unexpected(known.error());
-  }
   auto name = required_name(fields, "name");
   if (!name) {
     return std::unexpected(name.error());
@@ -115,43 +130,21 @@ ApiResult<Reply> create_org(const Context& context) {
 }
 
 ApiResult<Reply> get_org(const Context& context) {
-  auto org = load_org(context.store, context.params[0]);
+  auto org = accessible_org(context, Access::kRead);
   if (!org) {
     return std::unexpected(org.error());
-  }
-  if (auto refused = require(context.caller, Resource::kOrg, Access::kRead, owner_of(*org));
-      !refused) {
-    return std::unexpected(refused.error());
   }
   return Reply{.status = 200, .body = org_json(*org)};
 }
 
 ApiResult<Reply> update_org(const Context& context) {
-  auto org = load_org(context.store, context.params[0]);
+  auto org = accessible_org(context, Access::kWrite);
   if (!org) {
     return std::unexpected(org.error());
   }
-  if (auto refused = require(context.caller, Resource::kOrg, Access::kWrite, owner_of(*org));
-      !refused) {
-    return std::unexpected(refused.error());
-  }
-  auto body = parse_object(context.request.body);
+  auto body = read_named_change(context.request, org->name, org->controls);
   if (!body) {
     return std::unexpected(body.error());
-  }
-  const FieldReader fields(*body, "");
-  if (auto known = fields.allow_only({"name", "limits", "model_limits", "budget"}); !known) {
-    return std::unexpected(known.error());
-  }
-  if (fields.find("name") != nullptr) {
-    auto name = required_name(fields, "name");
-    if (!name) {
-      return std::unexpected(name.error());
-    }
-    org->name = *name;
-  }
-  if (auto read = read_controls(fields, org->controls); !read) {
-    return std::unexpected(read.error());
   }
   if (auto put = context.store.put_org(*org); !put) {
     return std::unexpected(store_failure(put.error()));
@@ -164,13 +157,9 @@ ApiResult<Reply> update_org(const Context& context) {
 }
 
 ApiResult<Reply> delete_org(const Context& context) {
-  auto org = load_org(context.store, context.params[0]);
+  auto org = accessible_org(context, Access::kWrite);
   if (!org) {
     return std::unexpected(org.error());
-  }
-  if (auto refused = require(context.caller, Resource::kOrg, Access::kWrite, owner_of(*org));
-      !refused) {
-    return std::unexpected(refused.error());
   }
   auto dependents = org_dependents(context.store, org->id, context.now);
   if (!dependents) {
@@ -188,11 +177,7 @@ ApiResult<Reply> delete_org(const Context& context) {
   if (auto deleted = context.store.delete_org(org->id); !deleted) {
     return std::unexpected(store_failure(deleted.error()));
   }
-  return Reply{.status = 200,
-               .body = deleted_body(org->id),
-               .action = "org.delete",
-               .target = org->id,
-               .detail = audit_detail(org->id, {{"name", org->name}})};
+  return deletion_reply("org.delete", org->id, org->id, org->name);
 }
 
 ApiResult<Reply> list_teams(const Context& context) {
@@ -200,11 +185,7 @@ ApiResult<Reply> list_teams(const Context& context) {
   if (!page) {
     return std::unexpected(page.error());
   }
-  const auto org_filter = context.request.query.find("org_id");
-  std::string org_id = org_filter == context.request.query.end() ? "" : org_filter->second;
-  if (org_id.empty() && context.caller.role != Role::kAdmin) {
-    org_id = context.caller.org_id;  // the only organization a non-admin can see
-  }
+  const std::string org_id = listed_org_id(context);
   const auto readable = [&context](const Team& team) {
     return allowed(context.caller, Resource::kTeam, Access::kRead, owner_of(team));
   };
@@ -213,23 +194,16 @@ ApiResult<Reply> list_teams(const Context& context) {
   if (!teams) {
     return std::unexpected(teams.error());
   }
-  json::array data;
-  for (const Team& team : teams->first) {
-    data.emplace_back(team_json(team));
-  }
-  return Reply{.status = 200, .body = list_body(std::move(data), teams->second)};
+  return list_reply(*teams, team_json);
 }
 
 ApiResult<Reply> create_team(const Context& context) {
-  auto body = parse_object(context.request.body);
+  auto body =
+      body_with_only(context.request, {"name", "org_id", "limits", "model_limits", "budget"});
   if (!body) {
     return std::unexpected(body.error());
   }
   const FieldReader fields(*body, "");
-  if (auto known = fields.allow_only({"name", "org_id", "limits", "model_limits", "budget"});
-      !known) {
-    return std::unexpected(known.error());
-  }
   auto org_id = fields.string("org_id");
   auto name = required_name(fields, "name");
   if (!org_id || !name) {
@@ -265,43 +239,21 @@ ApiResult<Reply> create_team(const Context& context) {
 }
 
 ApiResult<Reply> get_team(const Context& context) {
-  auto team = load_team(context.store, context.params[0]);
+  auto team = accessible_team(context, Access::kRead);
   if (!team) {
     return std::unexpected(team.error());
-  }
-  if (auto refused = require(context.caller, Resource::kTeam, Access::kRead, owner_of(*team));
-      !refused) {
-    return std::unexpected(refused.error());
   }
   return Reply{.status = 200, .body = team_json(*team)};
 }
 
 ApiResult<Reply> update_team(const Context& context) {
-  auto team = load_team(context.store, context.params[0]);
+  auto team = accessible_team(context, Access::kWrite);
   if (!team) {
     return std::unexpected(team.error());
   }
-  if (auto refused = require(context.caller, Resource::kTeam, Access::kWrite, owner_of(*team));
-      !refused) {
-    return std::unexpected(refused.error());
-  }
-  auto body = parse_object(context.request.body);
+  auto body = read_named_change(context.request, team->name, team->controls);
   if (!body) {
     return std::unexpected(body.error());
-  }
-  const FieldReader fields(*body, "");
-  if (auto known = fields.allow_only({"name", "limits", "model_limits", "budget"}); !known) {
-    return std::unexpected(known.error());
-  }
-  if (fields.find("name") != nullptr) {
-    auto name = required_name(fields, "name");
-    if (!name) {
-      return std::unexpected(name.error());
-    }
-    team->name = *name;
-  }
-  if (auto read = read_controls(fields, team->controls); !read) {
-    return std::unexpected(read.error());
   }
   if (auto put = context.store.put_team(*team); !put) {
     return std::unexpected(store_failure(put.error()));
@@ -314,13 +266,9 @@ ApiResult<Reply> update_team(const Context& context) {
 }
 
 ApiResult<Reply> delete_team(const Context& context) {
-  auto team = load_team(context.store, context.params[0]);
+  auto team = accessible_team(context, Access::kWrite);
   if (!team) {
     return std::unexpected(team.error());
-  }
-  if (auto refused = require(context.caller, Resource::kTeam, Access::kWrite, owner_of(*team));
-      !refused) {
-    return std::unexpected(refused.error());
   }
   auto in_use = team_in_use(context.store, *team, context.now);
   if (!in_use) {
@@ -339,11 +287,7 @@ ApiResult<Reply> delete_team(const Context& context) {
   if (auto deleted = context.store.delete_team(team->id); !deleted) {
     return std::unexpected(store_failure(deleted.error()));
   }
-  return Reply{.status = 200,
-               .body = deleted_body(team->id),
-               .action = "team.delete",
-               .target = team->id,
-               .detail = audit_detail(team->org_id, {{"name", team->name}})};
+  return deletion_reply("team.delete", team->id, team->org_id, team->name);
 }
 
 }  // namespace nexus::control::admin

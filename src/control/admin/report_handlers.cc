@@ -18,11 +18,6 @@ struct Scope {
   governance::Controls controls;
 };
 
-std::string query_value(const AdminRequest& request, std::string_view name) {
-  const auto found = request.query.find(name);
-  return found == request.query.end() ? std::string{} : found->second;
-}
-
 // The stored scope `kind`/`id`: its owner (for the access check) and controls; 404 if unknown.
 ApiResult<Scope> load_scope(governance::Store& store, ScopeKind kind, const std::string& id) {
   Scope scope{.kind = kind, .id = id, .owner = {}, .controls = {}};

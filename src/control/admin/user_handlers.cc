@@ -57,12 +57,8 @@ ApiResult<void> check_role(const Context& context, const User& user) {
 
 // Reads name, team_id, role and the controls into `user` (org_id is fixed by then).
 ApiResult<void> read_user(const Context& context, const FieldReader& fields, User& user) {
-  if (fields.find("name") != nullptr) {
-    auto name = required_name(fields, "name");
-    if (!name) {
-      return std::unexpected(name.error());
-    }
-    user.name = *name;
+  if (auto renamed = read_new_name(fields, "name", user.name); !renamed) {
+    return renamed;
   }
   auto team_id = fields.string("team_id");
   auto role = fields.string("role");
@@ -118,14 +114,8 @@ ApiResult<Reply> list_users(const Context& context) {
   if (!page) {
     return std::unexpected(page.error());
   }
-  const auto& query = context.request.query;
-  const auto org_filter = query.find("org_id");
-  const auto team_filter = query.find("team_id");
-  std::string org_id = org_filter == query.end() ? "" : org_filter->second;
-  if (org_id.empty() && context.caller.role != Role::kAdmin) {
-    org_id = context.caller.org_id;
-  }
-  const std::string team_id = team_filter == query.end() ? "" : team_filter->second;
+  const std::string org_id = listed_org_id(context);
+  const std::string team_id = query_value(context.request, "team_id");
   const auto keep = [&](const User& user) {
     return (team_id.empty() || user.team_id == team_id) &&
            allowed(context.caller, Resource::kUser, Access::kRead, owner_of(user));
@@ -135,24 +125,16 @@ ApiResult<Reply> list_users(const Context& context) {
   if (!users) {
     return std::unexpected(users.error());
   }
-  json::array data;
-  for (const User& user : users->first) {
-    data.emplace_back(user_json(user));
-  }
-  return Reply{.status = 200, .body = list_body(std::move(data), users->second)};
+  return list_reply(*users, user_json);
 }
 
 ApiResult<Reply> create_user(const Context& context) {
-  auto body = parse_object(context.request.body);
+  auto body = body_with_only(
+      context.request, {"name", "org_id", "team_id", "role", "limits", "model_limits", "budget"});
   if (!body) {
     return std::unexpected(body.error());
   }
   const FieldReader fields(*body, "");
-  if (auto known = fields.allow_only(
-          {"name", "org_id", "team_id", "role", "limits", "model_limits", "budget"});
-      !known) {
-    return std::unexpected(known.error());
-  }
   auto name = required_name(fields, "name");
   auto org_id = fields.string("org_id");
   auto team_id = fields.string("team_id");
@@ -211,39 +193,27 @@ ApiResult<Reply> create_user(const Context& context) {
 }
 
 ApiResult<Reply> get_user(const Context& context) {
-  auto user = load_user(context.store, context.params[0]);
+  auto user = accessible_user(context, Access::kRead);
   if (!user) {
     return std::unexpected(user.error());
-  }
-  if (auto refused = require(context.caller, Resource::kUser, Access::kRead, owner_of(*user));
-      !refused) {
-    return std::unexpected(refused.error());
   }
   return Reply{.status = 200, .body = user_json(*user)};
 }
 
 ApiResult<Reply> update_user(const Context& context) {
-  auto user = load_user(context.store, context.params[0]);
+  auto user = accessible_user(context, Access::kWrite);
   if (!user) {
     return std::unexpected(user.error());
-  }
-  if (auto refused = require(context.caller, Resource::kUser, Access::kWrite, owner_of(*user));
-      !refused) {
-    return std::unexpected(refused.error());
   }
   if (auto role = check_role(context, *user); !role) {
     return std::unexpected(role.error());  // a user more powerful than the caller
   }
-  auto body = parse_object(context.request.body);
+  auto body = body_with_only(context.request,
+                             {"name", "team_id", "role", "limits", "model_limits", "budget"});
   if (!body) {
     return std::unexpected(body.error());
   }
   const FieldReader fields(*body, "");
-  if (auto known =
-          fields.allow_only({"name", "team_id", "role", "limits", "model_limits", "budget"});
-      !known) {
-    return std::unexpected(known.error());
-  }
   User updated = *user;
   if (auto read = read_user(context, fields, updated); !read) {
     return std::unexpected(read.error());
@@ -280,13 +250,9 @@ ApiResult<Reply> update_user(const Context& context) {
 }
 
 ApiResult<Reply> delete_user(const Context& context) {
-  auto user = load_user(context.store, context.params[0]);
+  auto user = accessible_user(context, Access::kWrite);
   if (!user) {
     return std::unexpected(user.error());
-  }
-  if (auto refused = require(context.caller, Resource::kUser, Access::kWrite, owner_of(*user));
-      !refused) {
-    return std::unexpected(refused.error());
   }
   if (auto role = check_role(context, *user); !role) {
     return std::unexpected(role.error());
@@ -311,11 +277,7 @@ ApiResult<Reply> delete_user(const Context& context) {
   if (auto deleted = context.store.delete_user(user->id); !deleted) {
     return std::unexpected(store_failure(deleted.error()));
   }
-  return Reply{.status = 200,
-               .body = deleted_body(user->id),
-               .action = "user.delete",
-               .target = user->id,
-               .detail = audit_detail(user->org_id, {{"name", user->name}})};
+  return deletion_reply("user.delete", user->id, user->org_id, user->name);
 }
 
 }  // namespace nexus::control::admin

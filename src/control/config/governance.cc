@@ -1,6 +1,10 @@
 // The `governance` section: virtual keys, budgets and the usage ledger (docs/governance.md).
 #include <array>
+#include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/url_view.hpp>
 #include <charconv>
+#include <utility>
 
 #include "control/config/sections.h"
 #include "governance/periods.h"
@@ -12,106 +16,63 @@ bool is_postgres_url(std::string_view store) {
   return store.starts_with("postgres://") || store.starts_with("postgresql://");
 }
 
-// "%40" -> "@": user names and passwords in a URL may be percent-encoded.
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    unsigned value = 0;
-    if (i + 2 >= text.size()) {
-      return std::nullopt;
-    }
-    const auto [end, error] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-    if (error != std::errc{} || end != text.data() + i + 3) {
-      return std::nullopt;
-    }
-    out += static_cast<char>(value);
-    i += 2;
+// A number from 0 to `max`, all digits.
+std::optional<uint64_t> number_of(std::string_view text, uint64_t max) {
+  uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value > max) {
+    return std::nullopt;
   }
-  return out;
+  return value;
 }
 
-// redis://[[user]:password@]host[:port][/db]; the error says what is wrong.
-Result<config::Governance::Redis> parse_redis_url(std::string_view url) {
-  constexpr std::string_view kScheme = "redis://";
+// redis://[[user]:password@]host[:port][/db], read by Boost.URL (user and password may be
+// percent-encoded); the error says what is wrong.
+Result<config::Governance::Redis> parse_redis_url(std::string_view text) {
   auto bad = [](std::string_view why) {
     return fail(ErrorCode::kInvalidConfig,
                 std::string("expected redis://[:password@]host[:port][/db]: ") + std::string(why));
   };
-  if (!url.starts_with(kScheme)) {
+  const auto url = boost::urls::parse_uri(text);
+  if (!url) {
+    // Boost.URL says only that the grammar failed; a bad escape is the likely slip worth naming.
+    if (!boost::urls::make_pct_string_view(text)) {
+      return bad("a bad %-escape (% must be followed by two hex digits)");
+    }
+    return bad("not a URL");
+  }
+  if (url->scheme() != "redis") {
     return bad("the scheme must be redis:// (TLS is not supported)");
   }
-  std::string_view rest = url.substr(kScheme.size());
-  config::Governance::Redis out;
-  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
-    const std::string_view credentials = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    const size_t colon = credentials.find(':');
-    auto user = percent_decode(credentials.substr(0, colon));
-    auto password = percent_decode(colon == std::string_view::npos ? std::string_view{}
-                                                                   : credentials.substr(colon + 1));
-    if (!user || !password) {
-      return bad("a bad %-escape in the credentials");
-    }
-    if (colon == std::string_view::npos) {
-      password = std::move(user);  // redis://secret@host: the password alone
-      user = std::string();
-    }
-    out.username = std::move(*user);
-    out.password = std::move(*password);
-  }
-  std::string_view path;
-  if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
-    path = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-  }
-  std::string_view port;
-  if (rest.starts_with('[')) {  // [::1]:6379
-    const size_t close = rest.find(']');
-    if (close == std::string_view::npos) {
-      return bad("an unclosed [ in the host");
-    }
-    out.host = std::string(rest.substr(1, close - 1));
-    rest = rest.substr(close + 1);
-    if (rest.starts_with(':')) {
-      port = rest.substr(1);
-    } else if (!rest.empty()) {
-      return bad("text after the host");
-    }
-  } else {
-    const size_t colon = rest.find(':');
-    out.host = std::string(rest.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port = rest.substr(colon + 1);
-    }
-  }
-  if (out.host.empty()) {
+  if (!url->has_authority() || url->host_address().empty()) {
     return bad("no host");
   }
-  auto number = [](std::string_view text, uint64_t max) -> std::optional<uint64_t> {
-    uint64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value > max) {
-      return std::nullopt;
+  if (url->has_query() || url->has_fragment()) {
+    return bad("text after the host (a query or fragment)");
+  }
+  config::Governance::Redis out;
+  out.host = url->host_address();
+  if (url->has_userinfo()) {
+    out.username = url->user();
+    out.password = url->password();
+    if (!url->has_password()) {
+      out.password = std::exchange(out.username, {});  // redis://secret@host: the password alone
     }
-    return value;
-  };
-  if (!port.empty() || rest.ends_with(':')) {
-    const auto value = number(port, 65535);
-    if (!value || *value == 0) {
+  }
+  if (url->has_port()) {
+    const auto port = number_of(url->port(), 65535);
+    if (!port || *port == 0) {
       return bad("the port must be a number from 1 to 65535");
     }
-    out.port = static_cast<uint16_t>(*value);
+    out.port = static_cast<uint16_t>(*port);
   }
-  if (!path.empty()) {
-    const auto value = number(path, 1'000'000);
-    if (!value) {
+  if (std::string_view db = url->encoded_path(); !db.empty()) {
+    db.remove_prefix(1);  // an authority's path is empty or starts with '/'
+    const auto value = number_of(db, 1'000'000);
+    if (!db.empty() && !value) {
       return bad("the database (after /) must be a number");
     }
-    out.db = static_cast<uint32_t>(*value);
+    out.db = static_cast<uint32_t>(value.value_or(0));
   }
   out.display = "redis://" +
                 (out.host.find(':') != std::string::npos ? "[" + out.host + "]" : out.host) + ":" +

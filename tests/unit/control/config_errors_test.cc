@@ -485,7 +485,7 @@ const std::vector<BadCase> kGovernanceRedis = {
      "be a number from 1 to 65535"},
     {"redis bad escape", SERVER_LINE HEALTH_ROUTE "governance:\n  redis: redis://:p%zz@h\n",
      "bad.yaml:4: governance.redis: expected redis://[:password@]host[:port][/db]: a bad "
-     "%-escape in the credentials"},
+     "%-escape (% must be followed by two hex digits)"},
     {"redis_timeout too long", SERVER_LINE HEALTH_ROUTE "governance:\n  redis_timeout: 2m\n",
      "bad.yaml:4: governance.redis_timeout: expected from 1ms to 60s"},
     {"rate_limits_without_redis",

@@ -75,6 +75,8 @@ TEST(ConfigGovernance, RedisUrlForms) {
       {"redis://[::1]:7000/3", "::1", 7000, 3, "", ""},
       {"redis://nexus:pw@redis.internal:6379", "redis.internal", 6379, 0, "nexus", "pw"},
       {"redis://pw@redis.internal", "redis.internal", 6379, 0, "", "pw"},
+      {"redis://ops%40x:p%3Aw%2F@h:6400/", "h", 6400, 0, "ops@x", "p:w/"},
+      {"redis://a:b:c@h/15", "h", 6379, 15, "a", "b:c"},
   };
   for (const Case& c : cases) {
     auto loaded = load(std::string(HEAD "governance:\n  redis: \"") + c.url + "\"\n");
@@ -165,6 +167,12 @@ TEST(ConfigGovernance, ErrorsNameTheFileLineAndKey) {
        "g.yaml:3: governance.redis: expected redis://[:password@]host[:port][/db]: the database"},
       {HEAD "governance: { redis: \"redis://:6379\" }\n",
        "g.yaml:3: governance.redis: expected redis://[:password@]host[:port][/db]: no host"},
+      {HEAD "governance: { redis: \"redis://h:6379/0?tls=1\" }\n",
+       "g.yaml:3: governance.redis: expected redis://[:password@]host[:port][/db]: text after"},
+      {HEAD "governance: { redis: \"redis://h/%zz\" }\n",
+       "g.yaml:3: governance.redis: expected redis://[:password@]host[:port][/db]: a bad %-escape"},
+      {HEAD "governance: { redis: \"redis://[::1:6379\" }\n",
+       "g.yaml:3: governance.redis: expected redis://[:password@]host[:port][/db]: not a URL"},
       {HEAD "governance: { redis_timeout: 0ms }\n",
        "g.yaml:3: governance.redis_timeout: expected from 1ms to 60s"},
       {HEAD "governance: { redis_lease: 10ms }\n",

@@ -96,6 +96,38 @@ TEST(AdminOpenApiTest, DescribesEveryRouteTheRouterKnows) {
   EXPECT_EQ(described, routed) << "the document and the router must list the same operations";
 }
 
+// Every "$ref" in `value`, recursively.
+void collect_refs(const boost::json::value& value, std::vector<std::string>& refs) {
+  if (const boost::json::object* object = value.if_object(); object != nullptr) {
+    for (const auto& [name, item] : *object) {
+      if (name == "$ref" && item.is_string()) {
+        refs.emplace_back(item.get_string());
+      } else {
+        collect_refs(item, refs);
+      }
+    }
+  } else if (const boost::json::array* array = value.if_array(); array != nullptr) {
+    for (const boost::json::value& item : *array) {
+      collect_refs(item, refs);
+    }
+  }
+}
+
+TEST(AdminOpenApiTest, EveryReferenceResolvesWithinTheDocument) {
+  boost::system::error_code error;
+  const boost::json::value document = boost::json::parse(openapi_document(), error);
+  ASSERT_FALSE(error) << error.message();
+  std::vector<std::string> refs;
+  collect_refs(document, refs);
+  EXPECT_GT(refs.size(), 10U) << "the document shares its parameters and schemas";
+  for (const std::string& ref : refs) {
+    ASSERT_TRUE(ref.starts_with("#/")) << ref << ": only references within the document";
+    boost::system::error_code missing;
+    EXPECT_NE(document.find_pointer(std::string_view(ref).substr(1), missing), nullptr)
+        << ref << " names nothing in the document";
+  }
+}
+
 TEST(AdminTimeTest, WritesAndReadsRfc3339) {
   EXPECT_EQ(format_time(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(format_time(1'767'225'600'000), "2026-01-01T00:00:00Z");

@@ -7,14 +7,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../../net/tiny_http_server.h"
 #include "filters/auth/jwt.h"
 #include "test_tokens.h"
-#include "tiny_http_server.h"
 
 namespace nexus::filters::auth {
 namespace {
 
 namespace t = testing;
+using net::testing::TinyHttpServer;
 using std::chrono::milliseconds;
 const auto kNow = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
 
@@ -36,7 +37,7 @@ bool verifies(const JwksSource& source, const Signer& signer) {
 }
 
 TEST(AuthJwksSourceTest, UrlRefreshKeepsTheOldKeysOnFailure) {
-  t::TinyHttpServer server;
+  TinyHttpServer server;
   const Signer a{.kid = "a"};
   const Signer b{.kid = "b"};
   JwksSource source({.url = server.url()}, {});
@@ -79,7 +80,7 @@ TEST(AuthJwksSourceTest, FileRefreshKeepsTheOldKeysOnFailure) {
 }
 
 TEST(AuthJwksSourceTest, EarlyRefreshIsRateLimitedAndWakesTheThread) {
-  t::TinyHttpServer server;
+  TinyHttpServer server;
   const Signer a{.kid = "a"};
   const Signer b{.kid = "b"};
   server.respond(200, a.jwks());
@@ -107,7 +108,7 @@ TEST(AuthJwksSourceTest, StartSurvivesAnUnreachableUrl) {
   // A port nothing listens on: bind one, then close it.
   std::string url;
   {
-    t::TinyHttpServer gone;
+    TinyHttpServer gone;
     url = gone.url();
   }
   JwksSource source({.url = url, .fetch = {.timeout = milliseconds(500)}}, {});
@@ -117,7 +118,7 @@ TEST(AuthJwksSourceTest, StartSurvivesAnUnreachableUrl) {
 }
 
 TEST(AuthJwksSourceTest, FetchTimesOut) {
-  t::TinyHttpServer server;
+  TinyHttpServer server;
   server.go_silent();
   const auto started = std::chrono::steady_clock::now();
   auto result = http_get(server.url(), {.timeout = milliseconds(300)});
@@ -126,7 +127,7 @@ TEST(AuthJwksSourceTest, FetchTimesOut) {
 }
 
 TEST(AuthJwksSourceTest, HttpsVerifiesThePeer) {
-  t::TinyHttpServer server;  // speaks plain HTTP: the TLS handshake must fail
+  TinyHttpServer server;  // speaks plain HTTP: the TLS handshake must fail
   server.respond(200, "{}");
   std::string url = server.url();
   url.replace(0, 4, "https");

@@ -1,6 +1,7 @@
-// A one-thread HTTP/1.1 server on 127.0.0.1 for the JWKS URL tests: it answers every request
-// with the current canned response and closes the connection (or, "silent", never answers).
-// Every wait is bounded; the destructor stops it.
+// A one-thread HTTP/1.1 server on 127.0.0.1 for the blocking HTTP client's tests (and the JWKS
+// URL tests): it answers every request with the current canned response and closes the
+// connection (or, "silent", never answers), and keeps the last request's text. Every wait is
+// bounded; the destructor stops it.
 #pragma once
 
 #include <arpa/inet.h>
@@ -10,12 +11,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-namespace nexus::filters::auth::testing {
+namespace nexus::net::testing {
 
 class TinyHttpServer {
  public:
@@ -56,6 +58,12 @@ class TinyHttpServer {
     silent_ = true;
   }
   [[nodiscard]] int requests() const { return requests_.load(); }
+  [[nodiscard]] int port() const { return port_; }
+  // The last request as received: request line, header lines, blank line, body.
+  [[nodiscard]] std::string last_request() {
+    std::lock_guard lock(mutex_);
+    return last_request_;
+  }
 
  private:
   // Polls in short slices so that the destructor's stop flag is seen promptly.
@@ -69,23 +77,12 @@ class TinyHttpServer {
       if (client < 0) {
         continue;
       }
-      std::string request;
-      char buffer[4096];
-      while (request.find("\r\n\r\n") == std::string::npos) {
-        pollfd in{client, POLLIN, 0};
-        if (::poll(&in, 1, 200) <= 0) {
-          break;
-        }
-        const ssize_t n = ::recv(client, buffer, sizeof(buffer), 0);
-        if (n <= 0) {
-          break;
-        }
-        request.append(buffer, static_cast<size_t>(n));
-      }
+      const std::string request = receive(client);
       ++requests_;
       std::string response;
       {
         std::lock_guard lock(mutex_);
+        last_request_ = request;
         if (silent_) {
           held_.push_back(client);  // never answered; closed by the destructor
           continue;
@@ -100,6 +97,39 @@ class TinyHttpServer {
     }
   }
 
+  // The head, then as much body as its Content-Length says (each read bounded).
+  static std::string receive(int client) {
+    std::string request;
+    size_t expected = std::string::npos;
+    char buffer[4096];
+    while (request.size() < expected) {
+      pollfd in{client, POLLIN, 0};
+      if (::poll(&in, 1, 200) <= 0) {
+        break;
+      }
+      const ssize_t n = ::recv(client, buffer, sizeof(buffer), 0);
+      if (n <= 0) {
+        break;
+      }
+      request.append(buffer, static_cast<size_t>(n));
+      const size_t head_end = request.find("\r\n\r\n");
+      if (expected == std::string::npos && head_end != std::string::npos) {
+        expected = head_end + 4 + content_length(request.substr(0, head_end));
+      }
+    }
+    return request;
+  }
+
+  static size_t content_length(const std::string& head) {
+    const size_t at = head.find("Content-Length: ");
+    size_t length = 0;
+    if (at != std::string::npos) {
+      const char* digits = head.data() + at + 16;
+      std::from_chars(digits, head.data() + head.size(), length);
+    }
+    return length;
+  }
+
   int fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
@@ -107,9 +137,10 @@ class TinyHttpServer {
   std::mutex mutex_;  // the canned response is changed by the test thread
   int status_ = 404;
   std::string body_;
+  std::string last_request_;
   bool silent_ = false;
   std::vector<int> held_;
   std::thread thread_;
 };
 
-}  // namespace nexus::filters::auth::testing
+}  // namespace nexus::net::testing
