@@ -152,10 +152,26 @@ Result<void> run_server(config::Config config) {
     if (!zone) {
       return std::unexpected(zone.error());
     }
+    std::shared_ptr<control::admin::JwtIdentity> jwt;
+    if (settings.admin.jwt) {
+      auto created = control::admin::JwtIdentity::create(*settings.admin.jwt);
+      if (!created) {
+        return std::unexpected(created.error());
+      }
+      jwt = std::move(*created);
+      if (auto started = jwt->start(); !started) {
+        return std::unexpected(started.error());
+      }
+      spdlog::info("admin API: JWTs of {} accepted (keys from {})", settings.admin.jwt->issuer,
+                   settings.admin.jwt->jwks_uri.empty() ? settings.admin.jwt->jwks_file
+                                                        : settings.admin.jwt->jwks_uri);
+    }
     admin_api = std::make_unique<control::admin::AdminApi>(
         governance->store(),
         control::admin::AdminSettings{
-            .credentials = {governance->pepper(), settings.admin.key_sha256},
+            .credentials = {.pepper = governance->pepper(),
+                            .admin_key_sha256 = settings.admin.key_sha256,
+                            .jwt = std::move(jwt)},
             .time_zone = std::move(*zone),
             .live_scope = [g = governance.get()](
                               governance::ScopeKind kind,
@@ -174,8 +190,9 @@ Result<void> run_server(config::Config config) {
     admin_server = std::move(*started);
     if (settings.admin.key_sha256.empty()) {
       spdlog::warn(
-          "admin API without an admin key (governance.admin.key_sha256 is empty): only "
-          "users' virtual keys are accepted");
+          "admin API without an admin key (governance.admin.key_sha256 is empty or absent): "
+          "only users' virtual keys{} are accepted",
+          settings.admin.jwt ? " and JWTs" : "");
     }
     spdlog::info("admin API on {}:{}/admin/v1", settings.admin.listen->host, admin_server->port());
   }

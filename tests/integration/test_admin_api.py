@@ -1,8 +1,10 @@
 """The admin API over HTTP and the CLI that calls it: a real `nexus serve` with a governance
 section (a SQLite store in a temporary directory, the admin API on its own loopback listener),
-and the real `nexus keys ...` and `nexus usage` commands.
+and the real `nexus keys ...` and `nexus usage` commands; JWT callers of an identity provider
+whose tokens the test signs (Debian's python3-cryptography, scripts/setup.sh).
 """
 
+import base64
 import hashlib
 import http.client
 import json
@@ -10,6 +12,7 @@ import os
 import signal
 import socket
 import tempfile
+import time
 import unittest
 
 from harness.common import free_port
@@ -17,12 +20,49 @@ from harness.process import Nexus
 from nexus_harness import TestPKI, run_cli
 
 ADMIN_KEY = "integration-admin-key"
+ISSUER = "https://idp.test/"
+AUDIENCE = "nexus-admin"
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class TestIdentityProvider:
+    """An EC P-256 key, its JWK Set, and the ES256 tokens it signs."""
+
+    def __init__(self, kid="idp-1"):
+        from cryptography.hazmat.primitives.asymmetric import ec
+        self.kid = kid
+        self.key = ec.generate_private_key(ec.SECP256R1())
+
+    def jwks(self):
+        numbers = self.key.public_key().public_numbers()
+        return {"keys": [{"kty": "EC", "crv": "P-256", "kid": self.kid, "alg": "ES256",
+                          "x": b64url(numbers.x.to_bytes(32, "big")),
+                          "y": b64url(numbers.y.to_bytes(32, "big"))}]}
+
+    def token(self, lifetime=3600, **claims):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+        now = int(time.time())
+        payload = {"iss": ISSUER, "aud": AUDIENCE, "sub": "ops", "iat": now,
+                   "exp": now + lifetime}
+        payload.update(claims)
+        header = {"alg": "ES256", "typ": "JWT", "kid": self.kid}
+        signing_input = (b64url(json.dumps(header).encode()) + "."
+                         + b64url(json.dumps(payload).encode()))
+        r, s = decode_dss_signature(self.key.sign(signing_input.encode(),
+                                                  ec.ECDSA(hashes.SHA256())))
+        return signing_input + "." + b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
 
 
 class AdminServer:
-    """nexus serve with governance.admin on a free port (and TLS on it when `tls` is given)."""
+    """nexus serve with governance.admin on a free port (and TLS on it when `tls` is given; JWT
+    callers of `idp`, through a jwks_file, when it is given)."""
 
-    def __init__(self, tls=None):
+    def __init__(self, tls=None, idp=None):
         self.dir = tempfile.TemporaryDirectory(prefix="nexus-admin-")
         pepper = os.path.join(self.dir.name, "pepper")
         with open(pepper, "w") as f:
@@ -44,6 +84,12 @@ class AdminServer:
                           "key_sha256": hashlib.sha256(ADMIN_KEY.encode()).hexdigest()},
             },
         }
+        if idp:
+            jwks = os.path.join(self.dir.name, "idp-jwks.json")
+            with open(jwks, "w") as f:
+                json.dump(idp.jwks(), f)
+            config["governance"]["admin"]["jwt"] = {"issuer": ISSUER, "audiences": [AUDIENCE],
+                                                    "jwks_file": jwks}
         self.nexus = Nexus(config, ports=[data_port, self.port], workdir=self.dir.name)
         self.nexus.start()
         self.proc = self.nexus.proc
@@ -57,10 +103,8 @@ class AdminServer:
         self.dir.cleanup()
 
 
-class AdminApiTest(unittest.TestCase):
-    def setUp(self):
-        self.server = AdminServer()
-        self.addCleanup(self.server.stop)
+class AdminCalls:
+    """Calls to self.server's admin API (a mixin of the test cases)."""
 
     def call(self, method, path, body=None, key=ADMIN_KEY, conn=None):
         own = conn is None
@@ -76,6 +120,12 @@ class AdminApiTest(unittest.TestCase):
             conn.close()
         self.assertEqual(response.getheader("Content-Type"), "application/json")
         return response.status, json.loads(data) if data else None
+
+
+class AdminApiTest(AdminCalls, unittest.TestCase):
+    def setUp(self):
+        self.server = AdminServer()
+        self.addCleanup(self.server.stop)
 
     def cli(self, *args, key=ADMIN_KEY):
         env = dict(os.environ)
@@ -206,6 +256,53 @@ class AdminApiTest(unittest.TestCase):
         self.assertEqual(self.server.proc.wait(timeout=5), 0)
         self.assertIn("stopped", self.server.logs())
         conn.close()
+
+
+class AdminApiJwtTest(AdminCalls, unittest.TestCase):
+    """governance.admin.jwt with a jwks_file: tokens of the identity provider are callers."""
+
+    def setUp(self):
+        self.idp = TestIdentityProvider()
+        self.server = AdminServer(idp=self.idp)
+        self.addCleanup(self.server.stop)
+
+    def test_an_admin_token_lists_organizations_and_a_viewer_token_cannot_post(self):
+        status, org = self.call("POST", "/orgs", {"name": "Acme"})
+        self.assertEqual(status, 201)
+        admin = self.idp.token(nexus_role="admin")
+        status, listed = self.call("GET", "/orgs", key=admin)
+        self.assertEqual(status, 200, listed)
+        self.assertEqual([o["id"] for o in listed["data"]], [org["id"]])
+        status, _ = self.call("POST", "/teams", {"name": "ml", "org_id": org["id"]}, key=admin)
+        self.assertEqual(status, 201)
+
+        viewer = self.idp.token(nexus_role="viewer", nexus_org=org["id"], sub="vera")
+        status, teams = self.call("GET", "/teams", key=viewer)
+        self.assertEqual(status, 200, teams)
+        self.assertEqual([t["name"] for t in teams["data"]], ["ml"])
+        status, body = self.call("POST", "/teams", {"name": "x"}, key=viewer)
+        self.assertEqual(status, 403)
+        self.assertEqual(body["error"]["type"], "permission_error")
+
+        status, audit = self.call("GET", "/audit")
+        self.assertEqual([(e["action"], e["actor"]) for e in audit["data"]],
+                         [("org.create", "admin"), ("team.create", "jwt:" + ISSUER + "#ops")])
+
+    def test_a_token_that_does_not_verify_is_refused_with_the_reason(self):
+        expired = self.idp.token(lifetime=-600, nexus_role="admin")
+        status, body = self.call("GET", "/orgs", key=expired)
+        self.assertEqual(status, 401)
+        self.assertEqual(body["error"]["message"], "invalid token: token expired")
+        elsewhere = self.idp.token(aud="other", nexus_role="admin")
+        status, body = self.call("GET", "/orgs", key=elsewhere)
+        self.assertEqual(status, 401)
+        self.assertEqual(body["error"]["message"], "invalid token: audience not accepted")
+        other = TestIdentityProvider(kid=self.idp.kid)  # the right kid, the wrong key
+        status, body = self.call("GET", "/orgs", key=other.token(nexus_role="admin"))
+        self.assertEqual(status, 401)
+        self.assertEqual(body["error"]["message"], "invalid token: invalid signature")
+        status, body = self.call("GET", "/orgs", key=self.idp.token())  # no role claim
+        self.assertEqual(status, 403)
 
 
 class AdminApiTlsTest(unittest.TestCase):

@@ -1,5 +1,6 @@
 #include "control/admin/identity.h"
 
+#include "control/admin/jwt_identity.h"
 #include "core/cidr.h"
 #include "core/encoding.h"
 #include "governance/key_secret.h"
@@ -42,12 +43,17 @@ ApiResult<Caller> authenticate(governance::Store& store, const Credentials& cred
                                std::string_view bearer, std::string_view client_ip,
                                governance::UnixMillis now) {
   if (bearer.empty()) {
-    return std::unexpected(
-        unauthorized("send the admin key or a virtual key as Authorization: Bearer <key>"));
+    return std::unexpected(unauthorized(
+        credentials.jwt ? "send the admin key, a virtual key or a JWT as Authorization: Bearer "
+                          "<credential>"
+                        : "send the admin key or a virtual key as Authorization: Bearer <key>"));
   }
   if (is_admin_key(credentials, bearer)) {
     return Caller{
         .role = Role::kAdmin, .actor = "admin", .org_id = {}, .team_id = {}, .user_id = {}};
+  }
+  if (credentials.jwt && looks_like_jwt(bearer)) {
+    return credentials.jwt->authenticate(store, bearer, now);
   }
   if (!governance::looks_like_key_secret(bearer)) {
     return std::unexpected(unauthorized("invalid credentials"));

@@ -178,10 +178,17 @@ Result<void> parse_governance(const Reader& r, const Field& field, config::Gover
   if (!admin.present) {
     return {};
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(admin, {"listen", "key_sha256"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(admin, {"listen", "key_sha256", "jwt"}));
   NEXUS_CONFIG_TRY(r.require(r.child(admin, "listen")));
   NEXUS_CONFIG_TRY(parse_listener(r, r.child(admin, "listen"), out.admin.listen.emplace()));
+  const Field jwt = r.child(admin, "jwt");
+  if (jwt.present) {
+    NEXUS_CONFIG_TRY(parse_admin_jwt(r, jwt, out.admin.jwt.emplace()));
+  }
   const Field key = r.child(admin, "key_sha256");
+  if (!key.present && jwt.present) {
+    return {};  // callers bring a JWT or a user's virtual key; there is no admin key
+  }
   NEXUS_CONFIG_TRY(r.require(key));
   auto hex = r.string(key);
   if (!hex) {

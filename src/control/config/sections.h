@@ -61,6 +61,9 @@ Result<void> parse_listener(const Reader& reader, const Field& field, config::Li
 
 // `governance` (absent: off): store, pepper, time zone, ledger bounds, admin listener.
 Result<void> parse_governance(const Reader& reader, const Field& field, config::Governance& out);
+// `governance.admin.jwt`: the identity provider whose tokens the admin API accepts.
+Result<void> parse_admin_jwt(const Reader& reader, const Field& field,
+                             config::Governance::Admin::Jwt& out);
 
 // `prices` (docs/pricing.md): the built-in table, unless `builtin: false`, with the section's
 // `file` and then its `models` applied; absent: the built-in table as it is.

@@ -551,6 +551,52 @@ const std::vector<BadCase> kPrices = {
      "bad.yaml:5: prices.models[0].dated_snapshots: "},
 };
 
+// JWT callers of the admin API (docs/governance.md); the jwt mapping starts on line 7.
+#define ADMIN_JWT                                           \
+  SERVER_LINE HEALTH_ROUTE                                  \
+      "governance:\n  admin:\n    listen: 127.0.0.1:9091\n" \
+      "    jwt:\n"
+#define JWT_GOOD "      issuer: https://idp.test/\n      audiences: [nexus-admin]\n"
+const std::vector<BadCase> kGovernanceAdminJwt = {
+    {"missing issuer", ADMIN_JWT "      audiences: [a]\n      jwks_uri: https://idp.test/k\n",
+     "bad.yaml:6: governance.admin.jwt.issuer: required key is missing"},
+    {"empty issuer", ADMIN_JWT "      issuer: \"\"\n",
+     "bad.yaml:7: governance.admin.jwt.issuer: expected the identity provider's issuer"},
+    {"missing audiences", ADMIN_JWT "      issuer: https://idp.test/\n",
+     "bad.yaml:6: governance.admin.jwt.audiences: required key is missing"},
+    {"no audiences", ADMIN_JWT "      issuer: https://idp.test/\n      audiences: []\n",
+     "bad.yaml:8: governance.admin.jwt.audiences: "},
+    {"empty audience", ADMIN_JWT "      issuer: https://idp.test/\n      audiences: [a, \"\"]\n",
+     "bad.yaml:8: governance.admin.jwt.audiences[1]: expected an audience"},
+    {"both jwks_file and jwks_uri",
+     ADMIN_JWT JWT_GOOD "      jwks_file: /etc/jwks.json\n      jwks_uri: https://idp.test/k\n",
+     "bad.yaml:10: governance.admin.jwt.jwks_uri: give jwks_file or jwks_uri, not both"},
+    {"no keys", ADMIN_JWT JWT_GOOD,
+     "bad.yaml:6: governance.admin.jwt: the provider's keys are required: give jwks_file or "
+     "jwks_uri"},
+    {"missing jwks_file", ADMIN_JWT JWT_GOOD "      jwks_file: /nonexistent/jwks.json\n",
+     "bad.yaml:9: governance.admin.jwt.jwks_file: "},
+    {"jwks_uri not a URL", ADMIN_JWT JWT_GOOD "      jwks_uri: idp.test/keys\n",
+     "bad.yaml:9: governance.admin.jwt.jwks_uri: expected an http:// or https:// URL"},
+    // There is no default role: a token without its role claim is refused (403).
+    {"unknown role claim default",
+     ADMIN_JWT JWT_GOOD "      jwks_uri: https://idp.test/k\n      default_role: member\n",
+     "bad.yaml:6: governance.admin.jwt: unknown key 'default_role'"},
+    {"empty role claim",
+     ADMIN_JWT JWT_GOOD "      jwks_uri: https://idp.test/k\n      role_claim: \"\"\n",
+     "bad.yaml:10: governance.admin.jwt.role_claim: expected the name of a claim"},
+    {"bad clock_skew",
+     ADMIN_JWT JWT_GOOD "      jwks_uri: https://idp.test/k\n      clock_skew: soon\n",
+     "bad.yaml:10: governance.admin.jwt.clock_skew: expected a duration like 10s or 250ms"},
+    {"clock_skew too long",
+     ADMIN_JWT JWT_GOOD "      jwks_uri: https://idp.test/k\n      clock_skew: 10m\n",
+     "bad.yaml:10: governance.admin.jwt.clock_skew: expected at most 5m"},
+    {"symmetric algorithm",
+     ADMIN_JWT JWT_GOOD "      jwks_uri: https://idp.test/k\n      algorithms: [RS256, HS256]\n",
+     "bad.yaml:10: governance.admin.jwt.algorithms[1]: unknown value 'HS256' (expected RS256, "
+     "ES256, EdDSA)"},
+};
+
 void expect_errors(const std::vector<BadCase>& cases) {
   ::unsetenv("NEXUS_T_UNSET_VAR");
   for (const BadCase& c : cases) {
@@ -569,6 +615,7 @@ TEST(ConfigErrors, Clusters) { expect_errors(kClusters); }
 TEST(ConfigErrors, Routes) { expect_errors(kRoutes); }
 TEST(ConfigErrors, Logging) { expect_errors(kLogging); }
 TEST(ConfigErrors, Prices) { expect_errors(kPrices); }
+TEST(ConfigErrors, GovernanceAdminJwt) { expect_errors(kGovernanceAdminJwt); }
 TEST(ConfigErrors, GovernanceRedis) { expect_errors(kGovernanceRedis); }
 
 // A fresh directory per test under /tmp, removed afterwards.

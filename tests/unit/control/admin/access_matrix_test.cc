@@ -1,8 +1,12 @@
 // The authorization matrix: each role against each route family, in its scope and out of it.
 // Organization A has teams A1 and A2, organization B team B1; every user has a key of their own.
+// Every case runs twice: callers with their virtual keys (and the admin key), and callers with
+// an identity provider's JWTs whose claims name the same role and scope (and an admin-role token).
 #include <gtest/gtest.h>
 
+#include "admin_jwt_support.h"
 #include "admin_test_support.h"
+#include "control/admin/json_io.h"
 
 namespace nexus::control::admin {
 namespace {
@@ -10,6 +14,8 @@ namespace {
 namespace json = boost::json;
 using testing::AdminTest;
 using testing::kAdminKey;
+
+enum class Credential : uint8_t { kVirtualKey, kJwt };
 
 struct Case {
   const char* caller;  // "admin" or a user's name
@@ -19,8 +25,17 @@ struct Case {
   int status;
 };
 
-class AdminAccessTest : public AdminTest {
+class AdminAccessTest : public AdminTest, public ::testing::WithParamInterface<Credential> {
  protected:
+  void configure(AdminSettings& settings) override {
+    if (GetParam() == Credential::kJwt) {
+      testing::write_jwks(dir_ / "jwks.json", {&signer_});
+      auto identity = JwtIdentity::create(testing::jwt_config(dir_ / "jwks.json"));
+      ASSERT_TRUE(identity) << identity.error().message();
+      settings.credentials.jwt = std::move(*identity);
+    }
+  }
+
   void SetUp() override {
     AdminTest::SetUp();
     ids_["A"] = create("/admin/v1/orgs", R"({"name":"A","budget":{"hard_usd":100}})");
@@ -40,6 +55,31 @@ class AdminAccessTest : public AdminTest {
       ids_[name] = id;
       // A second key of each user, to read, change and revoke.
       ids_["k_" + name] = create("/admin/v1/keys", R"({"name":"x","user_id":")" + id + "\"}");
+    }
+    if (GetParam() == Credential::kJwt) {
+      use_tokens();
+    }
+  }
+
+  // Each caller's secret becomes a token that names its user's role, organization, team and id.
+  void use_tokens() {
+    json::object admin = testing::good_claims(now_, "root");
+    admin["nexus_role"] = "admin";
+    secrets_["admin"] = signer_.sign(admin);
+    for (const auto& [name, id] : users_) {
+      auto found = store_->get_user(id);
+      const std::optional<governance::User> user = found ? *found : std::nullopt;
+      if (!user) {
+        ADD_FAILURE() << "no user " << name;
+        continue;
+      }
+      json::object claims = testing::good_claims(now_, user->id);
+      claims["nexus_role"] = role_name(user->role);
+      claims["nexus_org"] = user->org_id;
+      if (!user->team_id.empty()) {
+        claims["nexus_team"] = user->team_id;
+      }
+      secrets_[name] = signer_.sign(claims);
     }
   }
 
@@ -89,9 +129,16 @@ class AdminAccessTest : public AdminTest {
   std::map<std::string, std::string> ids_;
   std::map<std::string, std::string> secrets_;
   int counter_ = 0;
+  testing::SigningKey signer_{.alg = "ES256", .kid = "idp-1"};
 };
 
-TEST_F(AdminAccessTest, Organizations) {
+INSTANTIATE_TEST_SUITE_P(Credentials, AdminAccessTest,
+                         ::testing::Values(Credential::kVirtualKey, Credential::kJwt),
+                         [](const ::testing::TestParamInfo<Credential>& info) {
+                           return info.param == Credential::kJwt ? "Jwt" : "VirtualKey";
+                         });
+
+TEST_P(AdminAccessTest, Organizations) {
   check({
       {"admin", "GET", "/admin/v1/orgs/<A>", "", 200},
       {"oa", "GET", "/admin/v1/orgs/<A>", "", 200},
@@ -115,7 +162,7 @@ TEST_F(AdminAccessTest, Organizations) {
   EXPECT_EQ(listed("admin", "/admin/v1/orgs").size(), 3U);
 }
 
-TEST_F(AdminAccessTest, Teams) {
+TEST_P(AdminAccessTest, Teams) {
   check({
       {"oa", "GET", "/admin/v1/teams/<A1>", "", 200},
       {"ta", "GET", "/admin/v1/teams/<A1>", "", 200},
@@ -142,7 +189,7 @@ TEST_F(AdminAccessTest, Teams) {
   EXPECT_EQ(listed("ob", "/admin/v1/teams?org_id=<A>"), std::set<std::string>{});
 }
 
-TEST_F(AdminAccessTest, Users) {
+TEST_P(AdminAccessTest, Users) {
   check({
       {"oa", "GET", "/admin/v1/users/<m2>", "", 200},
       {"ta", "GET", "/admin/v1/users/<m2>", "", 200},
@@ -177,7 +224,7 @@ TEST_F(AdminAccessTest, Users) {
   EXPECT_EQ(listed("va", "/admin/v1/users?team_id=<A2>"), std::set<std::string>{ids_["m3"]});
 }
 
-TEST_F(AdminAccessTest, Keys) {
+TEST_P(AdminAccessTest, Keys) {
   check({
       {"oa", "GET", "/admin/v1/keys/<k_m2>", "", 200},
       {"ta", "GET", "/admin/v1/keys/<k_m2>", "", 200},
@@ -220,7 +267,7 @@ TEST_F(AdminAccessTest, Keys) {
   EXPECT_EQ(listed("ob", "/admin/v1/keys?org_id=<A>").size(), 0U);
 }
 
-TEST_F(AdminAccessTest, UsageAndBudgets) {
+TEST_P(AdminAccessTest, UsageAndBudgets) {
   check({
       {"admin", "GET", "/admin/v1/usage", "", 200},
       {"oa", "GET", "/admin/v1/usage", "", 200},
@@ -257,7 +304,7 @@ TEST_F(AdminAccessTest, UsageAndBudgets) {
   });
 }
 
-TEST_F(AdminAccessTest, AuditLog) {
+TEST_P(AdminAccessTest, AuditLog) {
   check({
       {"admin", "GET", "/admin/v1/audit", "", 200},
       {"oa", "GET", "/admin/v1/audit", "", 200},

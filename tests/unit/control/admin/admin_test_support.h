@@ -39,9 +39,13 @@ class AdminTest : public ::testing::Test {
         .credentials = {.pepper = std::string(kPepper),
                         .admin_key_sha256 = to_hex(admin_hash.data(), admin_hash.size())},
         .time_zone = *zone};
+    configure(settings);
     api_ = std::make_unique<AdminApi>(
         *store_, std::move(settings), [this] { return now_; }, [this] { ++changes_; });
   }
+
+  // Called by SetUp before the API is made (dir_ exists by then): fixtures add to the settings.
+  virtual void configure(AdminSettings& settings) {}
 
   void TearDown() override {
     api_.reset();
