@@ -91,6 +91,15 @@ TEST(PricingBuiltin, ListPricesAndLookups) {
     EXPECT_EQ(pro->tokens.input, 1'250'000);
     EXPECT_EQ(pro->long_context.value_or(LongContextTier{}).rates.input, 2'500'000);
   }
+  // Gemini 2.0 Flash is the one model Vertex AI prices above the Gemini API.
+  const ModelPrice* flash2_api = table.find("gemini", "gemini-2.0-flash-001");
+  const ModelPrice* flash2_vertex = table.find("vertex", "gemini-2.0-flash-001");
+  ASSERT_NE(flash2_api, nullptr);
+  ASSERT_NE(flash2_vertex, nullptr);
+  EXPECT_EQ(flash2_api->tokens,
+            (TokenRates{.input = 100'000, .output = 400'000, .cache_read = 25'000}));
+  EXPECT_EQ(flash2_vertex->tokens,
+            (TokenRates{.input = 150'000, .output = 600'000, .cache_read = 37'500}));
   // $0.0375 per million (Gemini 1.5 Flash, cached input over 128K tokens): exact.
   const ModelPrice* flash = table.find("gemini", "gemini-1.5-flash");
   ASSERT_NE(flash, nullptr);
