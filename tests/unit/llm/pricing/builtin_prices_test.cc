@@ -111,7 +111,13 @@ TEST(PricingBuiltin, ListPricesAndLookups) {
   EXPECT_EQ(bedrock->tokens.output, 15'000'000);
   EXPECT_NE(table.find("groq", "llama-3.3-70b-versatile"), nullptr);
   EXPECT_NE(table.find("deepseek", "deepseek-chat"), nullptr);
-  EXPECT_NE(table.find("mistral", "mistral-large-latest"), nullptr);
+  // Mistral by dated ids: Large 3 and Large 2.1 differ fourfold; "-latest" moves, so it is not
+  // priced.
+  ASSERT_NE(table.find("mistral", "mistral-large-2512"), nullptr);
+  EXPECT_EQ(table.find("mistral", "mistral-large-2512")->tokens.input, 500'000);
+  ASSERT_NE(table.find("mistral", "mistral-large-2411"), nullptr);
+  EXPECT_EQ(table.find("mistral", "mistral-large-2411")->tokens.input, 2'000'000);
+  EXPECT_EQ(table.find("mistral", "mistral-large-latest"), nullptr);
   const ModelPrice* rerank = table.find("cohere", "rerank-v3.5");
   ASSERT_NE(rerank, nullptr);
   EXPECT_EQ(rerank->per_request, 2'000'000);  // $2 per 1,000 searches
