@@ -22,7 +22,7 @@ const PriceTable& builtin() {
 
 TEST(PricingBuiltin, LoadsWithItsVersion) {
   ASSERT_EQ(builtin().sources().size(), 1U);
-  EXPECT_EQ(builtin().sources()[0], "data/prices.yaml (built in), version 2025-12-01");
+  EXPECT_EQ(builtin().sources()[0], "data/prices.yaml (built in), version 2026-07-24");
   EXPECT_GT(builtin().size(), 100U);
   EXPECT_NE(builtin_prices_yaml().find("LIST prices"), std::string_view::npos);
   // Parsed once: every call shares the same table.
@@ -124,6 +124,32 @@ TEST(PricingBuiltin, ListPricesAndLookups) {
   // Not guessed: another provider, an unknown suffix.
   EXPECT_EQ(table.find("azure_openai", "gpt-4o"), nullptr);
   EXPECT_EQ(table.find("openai", "gpt-4o-search-preview"), nullptr);
+}
+
+// The rates the 2026 verification was asked to look at hardest, as the sources give them.
+TEST(PricingBuiltin, VerifiedCacheRates) {
+  const PriceTable& table = builtin();
+  const ModelPrice* opus = table.find("anthropic", "claude-opus-4-5-20251101");
+  ASSERT_NE(opus, nullptr);
+  EXPECT_EQ(opus->tokens, (TokenRates{.input = 5'000'000,
+                                      .output = 25'000'000,
+                                      .cache_read = 500'000,
+                                      .cache_write = 6'250'000}));
+  // Gemini 2.5 cached input at a tenth of input (the 2025 launch page said $0.31 for Pro).
+  const ModelPrice* pro = table.find("gemini", "gemini-2.5-pro");
+  ASSERT_NE(pro, nullptr);
+  EXPECT_EQ(pro->tokens.cache_read, 125'000);
+  EXPECT_EQ(pro->long_context.value_or(LongContextTier{}).rates.cache_read, 250'000);
+  ASSERT_NE(table.find("vertex", "gemini-2.5-flash"), nullptr);
+  EXPECT_EQ(table.find("vertex", "gemini-2.5-flash")->tokens.cache_read, 30'000);
+  ASSERT_NE(table.find("gemini", "gemini-2.5-flash-lite"), nullptr);
+  EXPECT_EQ(table.find("gemini", "gemini-2.5-flash-lite")->tokens.cache_read, 10'000);
+  // Amazon Nova reads its cache at a quarter of input.
+  const ModelPrice* nova = table.find("bedrock", "us.amazon.nova-pro-v1:0");
+  ASSERT_NE(nova, nullptr);
+  EXPECT_EQ(nova->tokens.cache_read, 200'000);
+  ASSERT_NE(table.find("bedrock", "amazon.nova-micro-v1:0"), nullptr);
+  EXPECT_EQ(table.find("bedrock", "amazon.nova-micro-v1:0")->tokens.cache_read, 8'750);
 }
 
 }  // namespace
