@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+
+#include "nexus/core/result.h"
 
 namespace nexus::storage {
 
@@ -12,5 +15,12 @@ struct Migration {
   const char* what;  // for error messages and the docs
   const char* sql;   // one or several statements
 };
+
+// "schema migration <version> (<what>)": the operation its errors name.
+std::string migration_operation(const Migration& migration);
+
+// kInvalidConfig: the database is at `version`, later than the last this binary knows (`known`):
+// a later Nexus wrote it, and this one would not know its tables.
+std::unexpected<Error> newer_than_binary(int64_t version, int64_t known);
 
 }  // namespace nexus::storage

@@ -129,11 +129,7 @@ Result<void> create_migrations_table(SqliteDb& db) {
 }
 
 Result<void> apply_one(SqliteDb& db, const Migration& migration, int64_t now_ms) {
-  std::string operation = "schema migration ";
-  operation += std::to_string(migration.version);
-  operation += " (";
-  operation += migration.what;
-  operation += ")";
+  const std::string operation = migration_operation(migration);
   auto transaction = Transaction::begin(db, "begin schema migration");
   if (!transaction) {
     return std::unexpected(std::move(transaction.error()));
@@ -181,12 +177,7 @@ Result<void> apply_migrations(SqliteDb& db, std::span<const Migration> migration
   }
   const int64_t known = migrations.empty() ? 0 : migrations.back().version;
   if (*version > known) {
-    std::string message = "the database's schema is at version ";
-    message += std::to_string(*version);
-    message += ", newer than this binary's (";
-    message += std::to_string(known);
-    message += "): it was written by a later Nexus; run that version or restore a backup";
-    return fail(ErrorCode::kInvalidConfig, std::move(message));
+    return newer_than_binary(*version, known);
   }
   for (const Migration& migration : migrations) {
     if (migration.version <= *version) {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "control/storage/sql_values.h"
 #include "nexus/core/result.h"
 
 namespace nexus::storage {
@@ -35,16 +36,18 @@ Error pg_error(PGconn* conn, const PGresult* result, std::string_view operation)
 // never the password.
 std::string redacted_url(const std::string& url);
 
-// The values of one statement's parameters ($1, $2, ... in order): text, or NULL.
-class PgParams {
+// The values of one statement's parameters ($1, $2, ... in order): text, or NULL. The shared
+// encoders (entity_codec.h) write through it as a ParamWriter.
+class PgParams final : public ParamWriter {
  public:
-  PgParams& add(std::string_view text);
+  using ParamWriter::add;
+  PgParams& add(std::string_view text) override;
   PgParams& add(const char* text) { return add(std::string_view(text)); }
-  PgParams& add(int64_t value);
-  PgParams& add(bool value);
+  PgParams& add(int64_t value) override;
+  PgParams& add(bool value) override;
   PgParams& add_null();
   // An optional reference: "" is sent as NULL, so a foreign key does not apply to it.
-  PgParams& add_id_or_null(std::string_view id);
+  PgParams& add_id_or_null(std::string_view id) override;
 
   [[nodiscard]] size_t size() const { return values_.size(); }
   // Pointers into the values, for PQexecParams: valid while this object lives unchanged.
@@ -73,13 +76,31 @@ class PgRows {
   std::unique_ptr<PGresult, PgResultClearer> result_;
 };
 
-// One row of a PgRows, for the functions that read an object from it.
-struct PgRow {
-  const PgRows& rows;
-  int index;
-  [[nodiscard]] std::string text(int column) const { return rows.text(index, column); }
-  [[nodiscard]] int64_t int64(int column) const { return rows.int64(index, column); }
-  [[nodiscard]] bool boolean(int column) const { return rows.boolean(index, column); }
+// One row of a PgRows, as the shared readers (entity_codec.h) see it.
+class PgRow final : public RowReader {
+ public:
+  PgRow(const PgRows& rows, int index) : rows_(&rows), index_(index) {}
+
+  [[nodiscard]] std::string text(int column) const override { return rows_->text(index_, column); }
+  [[nodiscard]] int64_t int64(int column) const override { return rows_->int64(index_, column); }
+  [[nodiscard]] bool boolean(int column) const override { return rows_->boolean(index_, column); }
+
+ private:
+  friend class PgCursor;  // moves the row along
+  const PgRows* rows_;
+  int index_;
+};
+
+// A PgRows read in order, as read_all() (sql_values.h) expects: next(), then row().
+class PgCursor {
+ public:
+  explicit PgCursor(const PgRows& rows) : row_(rows, -1) {}
+
+  Result<bool> next() { return ++row_.index_ < row_.rows_->size(); }
+  [[nodiscard]] const RowReader& row() const { return row_; }
+
+ private:
+  PgRow row_;
 };
 
 class PgConnection {
@@ -110,6 +131,30 @@ class PgConnection {
   std::string redacted_;  // for messages
   std::unique_ptr<PGconn, PgConnCloser> conn_;
 };
+
+// Runs a SELECT and reads every row with `read` (read_all(), sql_values.h).
+template <typename T, typename Read>
+Result<std::vector<T>> query_all(PgConnection& conn, std::string_view operation,
+                                 const std::string& sql, const PgParams& params, Read read) {
+  auto rows = conn.exec(operation, sql, params);
+  if (!rows) {
+    return std::unexpected(std::move(rows.error()));
+  }
+  PgCursor cursor(*rows);
+  return read_all<T>(cursor, read);
+}
+
+// Runs a SELECT of at most one row (a lookup by a unique column) and reads it with `read`.
+template <typename T, typename Read>
+Result<std::optional<T>> query_one(PgConnection& conn, std::string_view operation,
+                                   const std::string& sql, const PgParams& params, Read read) {
+  auto rows = conn.exec(operation, sql, params);
+  if (!rows) {
+    return std::unexpected(std::move(rows.error()));
+  }
+  PgCursor cursor(*rows);
+  return read_one<T>(cursor, read);
+}
 
 // BEGIN ... COMMIT, rolled back when destroyed uncommitted (an error on the way, which also
 // leaves a PostgreSQL transaction unusable until ROLLBACK).

@@ -149,15 +149,6 @@ Result<int64_t> read_version(PgConnection& conn) {
   return rows->int64(0, 0);
 }
 
-std::unexpected<Error> newer_than_binary(int64_t version, int64_t known) {
-  std::string message = "the database's schema is at version ";
-  message += std::to_string(version);
-  message += ", newer than this binary's (";
-  message += std::to_string(known);
-  message += "): it was written by a later Nexus; run that version or restore a backup";
-  return fail(ErrorCode::kInvalidConfig, std::move(message));
-}
-
 // One transaction: takes the lock, reads the version under it and applies the next migration, if
 // any. Sets `done` when the database is at the last version.
 Result<void> apply_next(PgConnection& conn, std::span<const Migration> migrations, int64_t now_ms,
@@ -190,11 +181,7 @@ Result<void> apply_next(PgConnection& conn, std::span<const Migration> migration
     done = true;
     return transaction->commit();
   }
-  std::string operation = "schema migration ";
-  operation += std::to_string(next->version);
-  operation += " (";
-  operation += next->what;
-  operation += ")";
+  const std::string operation = migration_operation(*next);
   if (auto applied = conn.exec_script(operation, next->sql); !applied) {
     return applied;
   }

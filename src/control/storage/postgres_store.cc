@@ -4,8 +4,8 @@
 
 #include <chrono>
 
+#include "control/storage/entity_codec.h"
 #include "control/storage/postgres_migrations.h"
-#include "control/storage/store_codec.h"
 
 namespace nexus::storage {
 namespace {
@@ -19,94 +19,6 @@ int64_t unix_millis_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-Result<Org> read_org(const PgRow& row) {
-  auto controls = controls_from_json(row.text(2));
-  if (!controls) {
-    return std::unexpected(std::move(controls.error()));
-  }
-  return Org{.id = row.text(0),
-             .name = row.text(1),
-             .controls = std::move(*controls),
-             .created_at = row.int64(3)};
-}
-
-Result<Team> read_team(const PgRow& row) {
-  auto controls = controls_from_json(row.text(3));
-  if (!controls) {
-    return std::unexpected(std::move(controls.error()));
-  }
-  return Team{.id = row.text(0),
-              .org_id = row.text(1),
-              .name = row.text(2),
-              .controls = std::move(*controls),
-              .created_at = row.int64(4)};
-}
-
-Result<User> read_user(const PgRow& row) {
-  auto controls = controls_from_json(row.text(5));
-  const auto role = parse_role(row.text(4));
-  if (!controls || !role) {
-    std::string message = "stored user ";
-    message += row.text(0);
-    message += controls ? " has an unknown role" : " has damaged controls";
-    return fail(ErrorCode::kInternal, std::move(message));
-  }
-  return User{.id = row.text(0),
-              .org_id = row.text(1),
-              .team_id = row.text(2),
-              .name = row.text(3),
-              .role = *role,
-              .controls = std::move(*controls),
-              .created_at = row.int64(6)};
-}
-
-// Runs a SELECT and reads every row with `read`.
-template <typename T, typename Read>
-Result<std::vector<T>> read_all(PgConnection& conn, std::string_view operation,
-                                const std::string& sql, const PgParams& params, Read read) {
-  auto rows = conn.exec(operation, sql, params);
-  if (!rows) {
-    return std::unexpected(std::move(rows.error()));
-  }
-  std::vector<T> items;
-  items.reserve(static_cast<size_t>(rows->size()));
-  for (int index = 0; index < rows->size(); ++index) {
-    auto item = read(PgRow{*rows, index});
-    if (!item) {
-      return std::unexpected(std::move(item.error()));
-    }
-    items.push_back(std::move(*item));
-  }
-  return items;
-}
-
-template <typename T, typename Read>
-Result<std::optional<T>> read_one(PgConnection& conn, std::string_view operation,
-                                  const std::string& sql, const PgParams& params, Read read) {
-  auto items = read_all<T>(conn, operation, sql, params, read);
-  if (!items) {
-    return std::unexpected(std::move(items.error()));
-  }
-  if (items->empty()) {
-    return std::nullopt;
-  }
-  return std::move(items->front());
-}
-
-// A list by id after page.after ($1), at most page.limit ($2), of one organization ($3) when
-// org_id is set: a separate statement each, so that each uses its index.
-template <typename T, typename Read>
-Result<std::vector<T>> read_list(PgConnection& conn, std::string_view operation,
-                                 const std::string& all, const std::string& of_org,
-                                 std::string_view org_id, const Page& page, Read read) {
-  PgParams params;
-  params.add(page.after).add(static_cast<int64_t>(page.limit));
-  if (!org_id.empty()) {
-    params.add(org_id);
-  }
-  return read_all<T>(conn, operation, org_id.empty() ? all : of_org, params, read);
 }
 
 }  // namespace
@@ -169,31 +81,24 @@ Result<uint64_t> PostgresStore::generation() {
 }
 
 Result<void> PostgresStore::put_org(const Org& org) {
+  static const std::string kSql = upsert_sql("orgs", kOrgColumns, '$');
   PgParams params;
-  params.add(org.id).add(org.name).add(controls_to_json(org.controls)).add(org.created_at);
-  return run([&](PgConnection& conn) {
-    return write_entity(
-        conn, "put_org",
-        "INSERT INTO orgs (id, name, controls, created_at) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, controls = excluded.controls, "
-        "created_at = excluded.created_at",
-        params);
-  });
+  write_org(params, org);
+  return run([&](PgConnection& conn) { return write_entity(conn, "put_org", kSql, params); });
 }
 
 Result<std::optional<Org>> PostgresStore::get_org(std::string_view id) {
+  static const std::string kSql = select_sql(kOrgColumns, "orgs WHERE id = $1");
   return run([&](PgConnection& conn) {
-    return read_one<Org>(conn, "get_org",
-                         "SELECT id, name, controls, created_at FROM orgs WHERE id = $1",
-                         PgParams().add(id), read_org);
+    return query_one<Org>(conn, "get_org", kSql, PgParams().add(id), read_org);
   });
 }
 
 Result<std::vector<Org>> PostgresStore::list_orgs(const Page& page) {
+  static const std::string kSql =
+      select_sql(kOrgColumns, "orgs WHERE id > $1 ORDER BY id LIMIT $2");
   return run([&](PgConnection& conn) {
-    const std::string sql =
-        "SELECT id, name, controls, created_at FROM orgs WHERE id > $1 ORDER BY id LIMIT $2";
-    return read_list<Org>(conn, "list_orgs", sql, sql, "", page, read_org);
+    return read_list<Org>(conn, "list_orgs", kSql, kSql, "", page, read_org);
   });
 }
 
@@ -202,39 +107,26 @@ Result<void> PostgresStore::delete_org(std::string_view id) {
 }
 
 Result<void> PostgresStore::put_team(const Team& team) {
+  static const std::string kSql = upsert_sql("teams", kTeamColumns, '$');
   PgParams params;
-  params.add(team.id)
-      .add_id_or_null(team.org_id)
-      .add(team.name)
-      .add(controls_to_json(team.controls))
-      .add(team.created_at);
-  return run([&](PgConnection& conn) {
-    return write_entity(
-        conn, "put_team",
-        "INSERT INTO teams (id, org_id, name, controls, created_at) VALUES ($1, $2, $3, $4, $5) "
-        "ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, name = excluded.name, "
-        "controls = excluded.controls, created_at = excluded.created_at",
-        params);
-  });
+  write_team(params, team);
+  return run([&](PgConnection& conn) { return write_entity(conn, "put_team", kSql, params); });
 }
 
 Result<std::optional<Team>> PostgresStore::get_team(std::string_view id) {
+  static const std::string kSql = select_sql(kTeamColumns, "teams WHERE id = $1");
   return run([&](PgConnection& conn) {
-    return read_one<Team>(conn, "get_team",
-                          "SELECT id, org_id, name, controls, created_at FROM teams WHERE id = $1",
-                          PgParams().add(id), read_team);
+    return query_one<Team>(conn, "get_team", kSql, PgParams().add(id), read_team);
   });
 }
 
 Result<std::vector<Team>> PostgresStore::list_teams(std::string_view org_id, const Page& page) {
+  static const std::string kAll =
+      select_sql(kTeamColumns, "teams WHERE id > $1 ORDER BY id LIMIT $2");
+  static const std::string kOfOrg =
+      select_sql(kTeamColumns, "teams WHERE org_id = $3 AND id > $1 ORDER BY id LIMIT $2");
   return run([&](PgConnection& conn) {
-    return read_list<Team>(
-        conn, "list_teams",
-        "SELECT id, org_id, name, controls, created_at FROM teams WHERE id > $1 "
-        "ORDER BY id LIMIT $2",
-        "SELECT id, org_id, name, controls, created_at FROM teams WHERE org_id = $3 AND id > $1 "
-        "ORDER BY id LIMIT $2",
-        org_id, page, read_team);
+    return read_list<Team>(conn, "list_teams", kAll, kOfOrg, org_id, page, read_team);
   });
 }
 
@@ -243,53 +135,33 @@ Result<void> PostgresStore::delete_team(std::string_view id) {
 }
 
 Result<void> PostgresStore::put_user(const User& user) {
+  static const std::string kSql = upsert_sql("users", kUserColumns, '$');
   PgParams params;
-  params.add(user.id)
-      .add_id_or_null(user.org_id)
-      .add_id_or_null(user.team_id)
-      .add(user.name)
-      .add(role_name(user.role))
-      .add(controls_to_json(user.controls))
-      .add(user.created_at);
-  return run([&](PgConnection& conn) {
-    return write_entity(
-        conn, "put_user",
-        "INSERT INTO users (id, org_id, team_id, name, role, controls, created_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7) "
-        "ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, team_id = excluded.team_id, "
-        "name = excluded.name, role = excluded.role, controls = excluded.controls, "
-        "created_at = excluded.created_at",
-        params);
-  });
+  write_user(params, user);
+  return run([&](PgConnection& conn) { return write_entity(conn, "put_user", kSql, params); });
 }
 
 Result<std::optional<User>> PostgresStore::get_user(std::string_view id) {
+  static const std::string kSql = select_sql(kUserColumns, "users WHERE id = $1");
   return run([&](PgConnection& conn) {
-    return read_one<User>(conn, "get_user",
-                          "SELECT id, org_id, team_id, name, role, controls, created_at "
-                          "FROM users WHERE id = $1",
-                          PgParams().add(id), read_user);
+    return query_one<User>(conn, "get_user", kSql, PgParams().add(id), read_user);
   });
 }
 
 Result<std::optional<User>> PostgresStore::get_user_by_name(std::string_view name) {
+  static const std::string kSql = select_sql(kUserColumns, "users WHERE name = $1");
   return run([&](PgConnection& conn) {
-    return read_one<User>(conn, "get_user_by_name",
-                          "SELECT id, org_id, team_id, name, role, controls, created_at "
-                          "FROM users WHERE name = $1",
-                          PgParams().add(name), read_user);
+    return query_one<User>(conn, "get_user_by_name", kSql, PgParams().add(name), read_user);
   });
 }
 
 Result<std::vector<User>> PostgresStore::list_users(std::string_view org_id, const Page& page) {
+  static const std::string kAll =
+      select_sql(kUserColumns, "users WHERE id > $1 ORDER BY id LIMIT $2");
+  static const std::string kOfOrg =
+      select_sql(kUserColumns, "users WHERE org_id = $3 AND id > $1 ORDER BY id LIMIT $2");
   return run([&](PgConnection& conn) {
-    return read_list<User>(
-        conn, "list_users",
-        "SELECT id, org_id, team_id, name, role, controls, created_at FROM users WHERE id > $1 "
-        "ORDER BY id LIMIT $2",
-        "SELECT id, org_id, team_id, name, role, controls, created_at FROM users "
-        "WHERE org_id = $3 AND id > $1 ORDER BY id LIMIT $2",
-        org_id, page, read_user);
+    return read_list<User>(conn, "list_users", kAll, kOfOrg, org_id, page, read_user);
   });
 }
 

@@ -93,6 +93,20 @@ class PostgresStore final : public governance::Store {
   // row, in one transaction. Called inside run().
   static Result<void> write_entity(PgConnection& conn, std::string_view operation,
                                    const std::string& sql, const PgParams& params);
+  // A list by id after page.after ($1), at most page.limit ($2), of one organization ($3) when
+  // org_id is set: a separate statement each, so that each uses its index. Called inside run().
+  template <typename T, typename Read>
+  static Result<std::vector<T>> read_list(PgConnection& conn, std::string_view operation,
+                                          const std::string& all, const std::string& of_org,
+                                          std::string_view org_id, const governance::Page& page,
+                                          Read read) {
+    PgParams params;
+    params.add(page.after).add(static_cast<int64_t>(page.limit));
+    if (!org_id.empty()) {
+      params.add(org_id);
+    }
+    return query_all<T>(conn, operation, org_id.empty() ? all : of_org, params, read);
+  }
   // DELETE FROM <table> WHERE id = $1, through write_entity.
   Result<void> delete_by_id(std::string_view operation, const std::string& sql,
                             std::string_view id);

@@ -105,6 +105,28 @@ std::string Statement::text(int column) const {
   return {reinterpret_cast<const char*>(data), static_cast<size_t>(size)};
 }
 
+bool Statement::boolean(int column) const { return int64(column) != 0; }
+
+StatementParams& StatementParams::add(std::string_view text) {
+  statement_.bind(next_++, text);
+  return *this;
+}
+
+StatementParams& StatementParams::add(int64_t value) {
+  statement_.bind(next_++, value);
+  return *this;
+}
+
+StatementParams& StatementParams::add(bool value) {
+  statement_.bind(next_++, int64_t{value ? 1 : 0});
+  return *this;
+}
+
+StatementParams& StatementParams::add_id_or_null(std::string_view id) {
+  statement_.bind_id_or_null(next_++, id);
+  return *this;
+}
+
 bool Statement::is_null(int column) const {
   return sqlite3_column_type(statement_, column) == SQLITE_NULL;
 }

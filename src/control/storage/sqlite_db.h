@@ -13,6 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "control/storage/sql_values.h"
 #include "nexus/core/result.h"
 
 namespace nexus::storage {
@@ -31,12 +32,13 @@ Error sqlite_error(sqlite3* db, int code, std::string_view operation);
 
 // One execution of a cached prepared statement. Reset (and its bindings cleared) when destroyed,
 // so the cached statement is ready for the next use. Text is bound as a copy (SQLITE_TRANSIENT):
-// callers may bind temporaries.
-class Statement {
+// callers may bind temporaries. After a step() that found a row, the statement is that row
+// (RowReader), and read_all() (sql_values.h) reads a statement through next() and row().
+class Statement final : public RowReader {
  public:
   Statement(sqlite3* db, sqlite3_stmt* statement, std::string_view operation)
       : db_(db), statement_(statement), operation_(operation) {}
-  ~Statement();
+  ~Statement() override;
   Statement(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -57,15 +59,55 @@ class Statement {
   // Ready for another execution with new bindings (a statement run in a loop).
   void reset();
 
-  [[nodiscard]] int64_t int64(int column) const;
-  [[nodiscard]] std::string text(int column) const;  // NULL reads as ""
+  [[nodiscard]] int64_t int64(int column) const override;
+  [[nodiscard]] std::string text(int column) const override;  // NULL reads as ""
+  [[nodiscard]] bool boolean(int column) const override;      // a non-zero integer
   [[nodiscard]] bool is_null(int column) const;
+
+  // For read_all(): step(), and this statement as the row it stepped to.
+  Result<bool> next() { return step(); }
+  [[nodiscard]] const RowReader& row() const { return *this; }
 
  private:
   sqlite3* db_;
   sqlite3_stmt* statement_;  // owned by the connection's cache
   std::string_view operation_;
   int bind_error_ = SQLITE_OK;  // the first failed bind, reported by step()
+};
+
+// read_all() and read_one() (sql_values.h) of a statement just prepared and bound: the error of
+// its preparation, or its rows.
+template <typename T, typename Read>
+Result<std::vector<T>> read_all_prepared(Result<Statement>& statement, Read read) {
+  if (!statement) {
+    return std::unexpected(std::move(statement.error()));
+  }
+  return read_all<T>(*statement, read);
+}
+
+template <typename T, typename Read>
+Result<std::optional<T>> read_one_prepared(Result<Statement>& statement, Read read) {
+  if (!statement) {
+    return std::unexpected(std::move(statement.error()));
+  }
+  return read_one<T>(*statement, read);
+}
+
+// Binds a statement's parameters in order, from ?1: the shared encoders (entity_codec.h) write
+// through it. Booleans are stored as the integers 1 and 0.
+class StatementParams final : public ParamWriter {
+ public:
+  explicit StatementParams(Statement& statement) : statement_(statement) {}
+
+  using ParamWriter::add;
+  StatementParams& add(std::string_view text) override;
+  StatementParams& add(int64_t value) override;
+  StatementParams& add(bool value) override;
+  StatementParams& add_id_or_null(std::string_view id) override;
+
+ private:
+  Statement& statement_;
+  int next_ = 1;
 };
 
 class SqliteDb {

@@ -7,6 +7,7 @@
 // writer's batches, never a worker's request, so a pool of readers would buy nothing measurable.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -65,6 +66,15 @@ class SqliteStore final : public governance::Store {
   // Runs `change` (a put or delete: one statement, already bound) and bumps the generation
   // when it changed a row, in one transaction. Called with mutex_ held.
   Result<void> write_entity(std::string_view operation, Statement& change);
+  // Prepares `sql` (an upsert), binds the parameters `write` gives and runs it through
+  // write_entity, under mutex_.
+  Result<void> put_entity(std::string_view operation, const std::string& sql,
+                          const std::function<void(ParamWriter&)>& write);
+  // A list by id after page.after (?1), at most page.limit (?2), of one organization (?3) when
+  // org_id is set: a separate statement each, so that each uses its index. Under mutex_.
+  Result<Statement> prepare_list(std::string_view operation, const std::string& all,
+                                 const std::string& of_org, std::string_view org_id,
+                                 const governance::Page& page);
   // DELETE FROM <table> WHERE id = ?1, through write_entity.
   Result<void> delete_by_id(std::string_view operation, const std::string& sql,
                             std::string_view id);
