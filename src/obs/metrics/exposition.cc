@@ -177,10 +177,16 @@ void append_family(const Registry& registry, const Family& family, Format format
       continue;
     }
     const uint64_t value = registry.total(slot);
-    if (labelled && value == 0) {
+    if (labelled && value == 0 && spec.type == Type::kCounter) {
       continue;
     }
-    append_series_name(spec.name, suffix, spec, family.label_values(series), {}, out);
+    std::vector<std::string> values = family.label_values(series);
+    // A gauge back at zero is still written (it was not absent, it is zero), unless one of its
+    // values is "other" or not learnt yet.
+    if (labelled && value == 0 && std::ranges::find(values, kOtherValue) != values.end()) {
+      continue;
+    }
+    append_series_name(spec.name, suffix, spec, values, {}, out);
     if (spec.type == Type::kGauge) {
       append_int(static_cast<int64_t>(value), out);
     } else {

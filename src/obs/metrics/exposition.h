@@ -1,8 +1,9 @@
 // The text a scrape returns: the registry's families summed over the shards, in the Prometheus
 // text format 0.0.4 or OpenMetrics 1.0.0, chosen by the scraper's Accept header.
 //
-// Only series that have counted something are written (a family without labels always is), so
-// the output grows with what happened, not with every combination of label values.
+// Counter and histogram series are written once they have counted something (a family without
+// labels always is), so the output grows with what happened, not with every combination of
+// label values; gauges are written for every known combination of values.
 #pragma once
 
 #include <string>

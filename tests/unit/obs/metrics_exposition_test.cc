@@ -141,6 +141,28 @@ TEST_F(MetricsExpositionTest, FoldedValuesAreCountedPerFamily) {
       << text;
 }
 
+TEST(MetricsExposition, LabelledGaugesAreWrittenAtZeroButNotForOther) {
+  Registry registry;
+  Family* family = registry
+                       .add({.name = "nexus_test_streams",
+                             .help = "Streams.",
+                             .type = Type::kGauge,
+                             .labels = {{.name = "kind", .values = {"http2", "sse"}}}})
+                       .value_or(nullptr);
+  ASSERT_NE(family, nullptr);
+  registry.freeze(1);
+  const std::array<uint32_t, 1> http2 = {0};
+  registry.shard(0).add_signed(family->series_at(http2), 1);
+  registry.shard(0).add_signed(family->series_at(http2), -1);
+  std::string text;
+  render(registry, Format::kPrometheus, text);
+  EXPECT_EQ(text,
+            "# HELP nexus_test_streams Streams.\n"
+            "# TYPE nexus_test_streams gauge\n"
+            "nexus_test_streams{kind=\"http2\"} 0\n"
+            "nexus_test_streams{kind=\"sse\"} 0\n");
+}
+
 TEST(MetricsExposition, LabelValuesAndHelpAreEscaped) {
   Registry registry;
   Family* family = registry
