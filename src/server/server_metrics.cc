@@ -57,6 +57,7 @@ Result<std::unique_ptr<ServerMetrics>> ServerMetrics::create(
   // Route names label the series; two routes of one name share theirs.
   std::vector<std::string> route_names;
   std::map<std::string, uint32_t, std::less<>> seen;
+  out->route_label_.reserve(routes.size() + 1);
   for (size_t i = 0; i <= routes.size(); ++i) {
     const std::string name = i < routes.size() ? routes[i].name : std::string(kNoRoute);
     const auto [at, added] = seen.emplace(name, static_cast<uint32_t>(route_names.size()));
@@ -66,6 +67,7 @@ Result<std::unique_ptr<ServerMetrics>> ServerMetrics::create(
     out->route_label_.push_back(at->second);
   }
   std::vector<std::string> cluster_names;
+  cluster_names.reserve(snapshot.clusters.size());
   for (const config::Cluster* cluster : snapshot.clusters) {
     cluster_names.push_back(cluster->name);
   }
