@@ -61,4 +61,5 @@ echo "run: your virtual key is in data/quickstart.key; try" >&2
 echo "  curl -s http://127.0.0.1:${PORT:-8080}/v1/chat/completions -H \"Authorization: Bearer \$(cat data/quickstart.key)\"" \
   "-d '{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello Nexus\"}]}'" >&2
 echo "  NEXUS_ADMIN_KEY=\$(cat data/admin.key) ${nexus} usage --group-by model   # what it cost" >&2
+echo "  curl -s http://127.0.0.1:${METRICS_PORT:-9464}/metrics   # Prometheus metrics" >&2
 wait "${nexus_pid}"

@@ -24,6 +24,9 @@ void Downstream::start_filters(const config::FilterChain& chain, const config::R
 }
 
 void Downstream::complete(int status, const Error* error) {
+  if (WorkerMetrics* metrics = worker().metrics(); metrics != nullptr) {
+    metrics->exchange_done(record, status, ExchangeRecord::Clock::now());
+  }
   if (!filters.started()) {
     const config::FilterChain& global = worker().snapshot().config.global_filters;
     if (global.empty()) {

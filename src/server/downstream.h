@@ -43,6 +43,9 @@ enum class Phase {
 // How an exchange ended, for the HTTP/1.1 connection loop (an HTTP/2 stream ends either way).
 enum class Outcome { kKeepAlive, kClose };
 
+// What the client speaks, for metrics: the codec, or on an LLM route the API dialect.
+enum class ClientProtocol : uint8_t { kHttp1, kHttp2, kLlmOpenAi, kLlmAnthropic };
+
 // Bookkeeping of the exchange in progress, shared by the proxy and the codec.
 struct ExchangeRecord {
   using Clock = std::chrono::steady_clock;
@@ -54,6 +57,9 @@ struct ExchangeRecord {
   uint64_t body_bytes_received = 0;
   uint64_t bytes_sent = 0;
   double upstream_ms = 0;
+  Clock::duration upstream_total{};      // every upstream attempt, whole (server_metrics.h)
+  const config::Route* route = nullptr;  // the matched route, once routed (null: none)
+  ClientProtocol protocol = ClientProtocol::kHttp1;
   bool request_body_done = true;  // the whole request body has been received
   bool routed = false;            // the head was complete and valid: routing was reached
   bool client_gone = false;

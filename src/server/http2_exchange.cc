@@ -14,8 +14,10 @@ Http2Exchange::Http2Exchange(Http2Connection& connection,
     : connection_(connection),
       stream_(std::move(stream)),
       event_(connection.worker().io()),
-      deadline_(connection.worker().io()) {
+      deadline_(connection.worker().io()),
+      active_(connection.worker().metrics(), StreamKind::kHttp2) {
   record.reset(Clock::now());
+  record.protocol = ClientProtocol::kHttp2;
 }
 
 Http2Exchange::~Http2Exchange() = default;

@@ -11,6 +11,7 @@
 #include "http/http2/server_stream.h"
 #include "server/downstream.h"
 #include "server/phase_timer.h"
+#include "server/server_metrics.h"
 
 namespace nexus::server {
 
@@ -73,6 +74,7 @@ class Http2Exchange final : public Downstream, public std::enable_shared_from_th
   std::unique_ptr<ExchangeState> state_;
   boost::asio::steady_timer event_;  // wait_event() waits on it; cancel() wakes it
   PhaseTimer deadline_;              // the current wait's timeout
+  ActiveStream active_;              // counted in nexus_streams_active while it lives
   bool head_request_ = false;
 };
 

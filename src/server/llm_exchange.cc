@@ -103,6 +103,8 @@ asio::awaitable<Outcome> LlmExchange::serve_request() {
   dialect_ = anthropic_endpoint || (anthropic_client && endpoint_ == Endpoint::kNone)
                  ? llm::Dialect::kAnthropic
                  : llm::Dialect::kOpenAi;
+  downstream_.record.protocol = dialect_ == llm::Dialect::kAnthropic ? ClientProtocol::kLlmAnthropic
+                                                                     : ClientProtocol::kLlmOpenAi;
   if (auto refused = authenticate_key()) {
     downstream_.release_head();
     Error error = std::move(*refused);
@@ -412,6 +414,7 @@ asio::awaitable<bool> LlmExchange::start_stream() {
   stream_head_ = start.head;
   stream_head_pending_ = true;
   stream_started_ = true;
+  sse_stream_.emplace(worker_.metrics(), StreamKind::kLlmSse);
   co_return true;
 }
 

@@ -24,6 +24,7 @@
 #include "nexus/config/config.h"
 #include "server/downstream.h"
 #include "server/llm_routing.h"
+#include "server/server_metrics.h"
 #include "server/snapshot.h"
 #include "server/token_cache.h"
 
@@ -255,6 +256,7 @@ class LlmExchange {
   std::string request_id_;                          // the ledger's id (x-nexus-request-id)
   uint64_t generated_bytes_ = 0;  // text streamed so far, to bill a stream cut short
   bool stream_started_ = false;
+  std::optional<ActiveStream> sse_stream_;  // counted in nexus_streams_active once started
   bool stream_chunked_ = false;
   bool stream_filtered_ = false;
   bool stream_head_pending_ = false;

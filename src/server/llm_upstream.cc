@@ -117,6 +117,7 @@ asio::awaitable<AttemptResult> LlmExchange::call_provider(const ProviderCall& ca
                                                           const Snapshot::LlmDeployment& target) {
   const llm::Wire wire = llm::wire_of(*target.provider, target.upstream_model());
   AttemptResult result;
+  const UpstreamTiming timing(downstream_.record, worker_.metrics(), target.cluster);
   const auto started = Clock::now();
   auto answer = co_await open_call(call.head, call.body, target.cluster, *target.provider,
                                    first_byte_timeout_);

@@ -34,6 +34,7 @@ asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) 
   }
   const config::Route* route =
       snapshot.router->match({request.method, request.host, request.path, request.headers});
+  downstream.record.route = route;
   // A request no route matches still goes through the global filters (an IP deny list or an
   // auth filter answers before a 404 tells anything about the routes).
   const config::FilterChain& chain =
@@ -73,7 +74,8 @@ asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) 
 asio::awaitable<Outcome> ProxyExchange::run() {
   ExchangeState& state = downstream_.state();
   const http1::RequestHead& request = state.request;
-  proxy::ClusterRuntime& cluster = worker_.cluster(worker_.snapshot().cluster_of(route_));
+  const size_t cluster_id = worker_.snapshot().cluster_of(route_);
+  proxy::ClusterRuntime& cluster = worker_.cluster(cluster_id);
   cluster_ = &cluster;
 
   if (auto checked = downstream_.check_request(); !checked) {
@@ -152,10 +154,13 @@ asio::awaitable<Outcome> ProxyExchange::run() {
     record.upstream_name = &cluster.endpoint_name(current);
     record.upstream_start = Clock::now();
     cluster.load_balancer().on_request_start(current);
-    if (http2) {
-      outcome = co_await exchange_http2(cluster, current);
-    } else {
-      outcome = co_await exchange(cluster, current);
+    {
+      const UpstreamTiming timing(record, worker_.metrics(), cluster_id);
+      if (http2) {
+        outcome = co_await exchange_http2(cluster, current);
+      } else {
+        outcome = co_await exchange(cluster, current);
+      }
     }
     cluster.load_balancer().on_request_end(current);
     if (breaker) {

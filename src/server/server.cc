@@ -12,8 +12,12 @@
 
 #include "control/admin/admin_api.h"
 #include "control/admin/admin_server.h"
+#include "control/admin/jwt_identity.h"
 #include "governance/governance.h"
+#include "net/control_http_server.h"
 #include "obs/logging.h"
+#include "obs/metrics/process_metrics.h"
+#include "obs/ops_api.h"
 #include "proxy/health/health_checker.h"
 #include "server/llm_health_checker.h"
 #include "server/snapshot.h"
@@ -116,6 +120,51 @@ bool all_closed(const std::vector<std::unique_ptr<Worker>>& workers) {
                              [](const auto& worker) { return worker->open_connections() == 0; });
 }
 
+// Declares the metric families, freezes the registry with one shard per worker and starts the
+// ops listener (/metrics, /healthz) on its own thread.
+Result<std::unique_ptr<net::ControlHttpServer>> start_ops(
+    const Snapshot& snap, size_t workers, SharedCounters& counters,
+    std::unique_ptr<obs::metrics::Registry>& registry,
+    std::unique_ptr<ServerMetrics>& server_metrics) {
+  registry = std::make_unique<obs::metrics::Registry>();
+  auto families = ServerMetrics::create(*registry, snap, counters.connections);
+  if (!families) {
+    return std::unexpected(families.error());
+  }
+  server_metrics = std::move(*families);
+  if (auto added = obs::metrics::add_process_metrics(*registry); !added) {
+    return std::unexpected(added.error());
+  }
+  registry->freeze(workers);
+  counters.metrics = server_metrics.get();
+  counters.registry = registry.get();
+  const config::Listener& listen = *snap.config.observability.listen;
+  auto handler = [r = registry.get()](const net::ControlRequest& request) {
+    std::string_view accepted;
+    if (const auto accept = request.message.find(boost::beast::http::field::accept);
+        accept != request.message.end()) {
+      accepted = std::string_view(accept->value().data(), accept->value().size());
+    }
+    const auto method = request.message.method_string();
+    const auto target = request.message.target();
+    return obs::handle_ops_request(*r, std::string_view(method.data(), method.size()),
+                                   std::string_view(target.data(), target.size()), accepted);
+  };
+  auto server = net::ControlHttpServer::start(
+      listen,
+      {.name = "ops",
+       .max_body = size_t{64} * 1024,
+       .too_large = {.status = 413, .body = R"({"error":{"code":"payload_too_large"}})"}},
+      std::move(handler));
+  if (!server) {
+    return std::unexpected(server.error());
+  }
+  const bool v6 = listen.host.find(':') != std::string::npos;
+  spdlog::info("metrics on http://{}{}{}:{}/metrics", v6 ? "[" : "", listen.host, v6 ? "]" : "",
+               (*server)->port());
+  return server;
+}
+
 }  // namespace
 
 Result<void> run_server(config::Config config) {
@@ -208,8 +257,20 @@ Result<void> run_server(config::Config config) {
   if (LlmHealthChecker::wanted(snap)) {
     counters.llm_health = std::make_unique<proxy::EndpointHealth>(snap.deployments.size());
   }
-  std::vector<std::unique_ptr<Worker>> workers;
   const size_t count = worker_count(snap.config.server);
+  // Metrics and the ops listener, only when configured; declared before the workers, whose
+  // shards they are.
+  std::unique_ptr<obs::metrics::Registry> registry;
+  std::unique_ptr<ServerMetrics> server_metrics;
+  std::unique_ptr<net::ControlHttpServer> ops_server;
+  if (snap.config.observability.listen) {
+    auto started = start_ops(snap, count, counters, registry, server_metrics);
+    if (!started) {
+      return std::unexpected(started.error());
+    }
+    ops_server = std::move(*started);
+  }
+  std::vector<std::unique_ptr<Worker>> workers;
   for (size_t i = 0; i < count; ++i) {
     workers.push_back(std::make_unique<Worker>(i, *snapshot, counters));
     if (auto listening = workers.back()->listen(); !listening) {

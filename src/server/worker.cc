@@ -75,6 +75,10 @@ Worker::Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCou
     }
   }
   llm_routing_.reset(*snapshot_, index, counters_.llm_health.get());
+  if (counters_.metrics != nullptr && counters_.registry != nullptr) {
+    metrics_ =
+        std::make_unique<WorkerMetrics>(*counters_.metrics, counters_.registry->shard(index));
+  }
 }
 
 Worker::~Worker() {

@@ -17,6 +17,7 @@
 #include "server/exchange_state.h"
 #include "server/llm_routing.h"
 #include "server/load_shedding.h"
+#include "server/server_metrics.h"
 #include "server/snapshot.h"
 #include "server/token_cache.h"
 
@@ -43,6 +44,10 @@ struct SharedCounters {
   // Virtual keys, limits, budgets and the usage ledger (null: no governance section); owned by
   // run_server, outlives the workers.
   governance::Governance* governance = nullptr;
+  // Metrics (null: no ops listener, nothing recorded): the families and the registry whose
+  // shard i worker i records into; frozen before the workers exist, owned by run_server.
+  const ServerMetrics* metrics = nullptr;
+  obs::metrics::Registry* registry = nullptr;
 };
 
 class Worker {
@@ -72,6 +77,8 @@ class Worker {
   LlmRouting& llm_routing() { return llm_routing_; }
   LoadCounters& load() { return counters_.load; }
   [[nodiscard]] governance::Governance* governance() const { return counters_.governance; }
+  // This worker's metrics; null when metrics are off.
+  [[nodiscard]] WorkerMetrics* metrics() const { return metrics_.get(); }
   [[nodiscard]] bool draining() const { return draining_; }
   std::unique_ptr<ExchangeState> take_exchange_state();
   void give_back(std::unique_ptr<ExchangeState> state);
@@ -92,6 +99,7 @@ class Worker {
   std::vector<std::unique_ptr<ExchangeState>> spare_states_;
   TokenCache tokens_;
   LlmRouting llm_routing_;
+  std::unique_ptr<WorkerMetrics> metrics_;
   boost::asio::steady_timer tick_timer_;
   std::atomic<uint32_t> open_connections_{0};
   bool draining_ = false;

@@ -472,6 +472,12 @@ struct Governance {
   } admin;
 };
 
+// The ops listener (docs/observability.md): GET /metrics (Prometheus, OpenMetrics) and
+// GET /healthz on a listener of their own; absent: no ops listener, nothing is exported.
+struct Observability {
+  std::optional<Listener> listen;
+};
+
 struct Config {
   std::string source_file;  // path it was loaded from, for messages
   Server server;
@@ -483,6 +489,7 @@ struct Config {
   FilterChain global_filters;        // the global chain, for requests that match no route
   Logging logging;
   Governance governance;
+  Observability observability;
   // What tokens cost by provider kind and model (docs/pricing.md): the built-in table with the
   // `prices` section's file and entries applied. Never null in a loaded config.
   std::shared_ptr<const llm::pricing::PriceTable> prices;

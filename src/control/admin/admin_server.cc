@@ -2,50 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <future>
-#include <list>
-#include <thread>
-
-#include "net/tls.h"
+#include "net/control_http_server.h"
 
 namespace nexus::control::admin {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-
-constexpr auto kRequestTimeout = std::chrono::seconds(30);  // head and body of one request
-constexpr auto kIdleTimeout = std::chrono::seconds(60);     // a kept-alive connection, waiting
-constexpr uint32_t kMaxHead = 64 * 1024;
-
-// One connection's state, seen by stop(): an idle connection is closed at once, a busy one
-// after its response.
-struct Connection {
-  tcp::socket* socket = nullptr;
-  bool idle = true;
-};
-
-http::response<http::string_body> make_response(const AdminResponse& answer, bool keep_alive) {
-  http::response<http::string_body> response{static_cast<http::status>(answer.status), 11};
-  response.set(http::field::content_type, "application/json");
-  response.set(http::field::cache_control, "no-store");  // a new key's secret is in a body
-  response.keep_alive(keep_alive);
-  response.body() = answer.body;
-  response.prepare_payload();
-  return response;
-}
+namespace http = boost::beast::http;
 
 AdminRequest to_admin_request(const http::request<http::string_body>& message,
                               const std::string& client_ip, bool& target_ok) {
@@ -66,177 +28,41 @@ AdminResponse bad_target() {
                        .body = error_body(bad_request("", "the request target is not a path"))};
 }
 
+net::ControlResponse to_control(AdminResponse answer) {
+  return {.status = answer.status, .body = std::move(answer.body)};
+}
+
 }  // namespace
 
+// The admin API over the control plane's HTTP server (net/control_http_server.h): this file
+// only maps Beast's requests to AdminRequests and AdminResponses back.
 class AdminServer::Impl {
  public:
-  Impl(AdminApi& api, std::unique_ptr<net::ServerTls> tls)
-      : api_(api), tls_(std::move(tls)), acceptor_(io_) {}
-
-  Result<void> bind(const config::Listener& listen) {
-    boost::system::error_code error;
-    const auto address = asio::ip::make_address(listen.host, error);
-    if (error) {
-      return fail(ErrorCode::kInvalidConfig, "admin listener: bad address '" + listen.host + "'");
-    }
-    const tcp::endpoint endpoint(address, listen.port);
-    acceptor_.open(endpoint.protocol(), error);
-    if (!error) {
-      acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
-    }
-    if (!error) {
-      acceptor_.bind(endpoint, error);
-    }
-    if (!error) {
-      acceptor_.listen(asio::socket_base::max_listen_connections, error);
-    }
-    if (error) {
-      return fail(ErrorCode::kInvalidConfig, "admin listener " + listen.host + ":" +
-                                                 std::to_string(listen.port) + ": " +
-                                                 error.message());
-    }
-    port_ = acceptor_.local_endpoint().port();
-    return {};
-  }
-
-  void run() {
-    asio::co_spawn(io_, accept_loop(), asio::detached);
-    std::promise<void> finished;
-    done_ = finished.get_future();
-    thread_ = std::thread([this, finished = std::move(finished)]() mutable {
-      io_.run();
-      finished.set_value();
-    });
-  }
-
-  [[nodiscard]] uint16_t port() const { return port_; }
-
-  void stop(std::chrono::milliseconds grace) {
-    if (!thread_.joinable()) {
-      return;
-    }
-    asio::post(io_, [this] { begin_stop(); });
-    if (done_.wait_for(grace) == std::future_status::timeout) {
-      io_.stop();  // responses still unfinished after the grace period are cut
-    }
-    thread_.join();
-  }
+  explicit Impl(std::unique_ptr<net::ControlHttpServer> server) : server_(std::move(server)) {}
+  net::ControlHttpServer& server() { return *server_; }
 
  private:
-  void begin_stop() {
-    stopping_ = true;
-    boost::system::error_code ignored;
-    acceptor_.close(ignored);
-    for (const Connection& connection : connections_) {
-      if (connection.idle) {
-        connection.socket->close(ignored);
-      }
-    }
-  }
-
-  asio::awaitable<void> accept_loop() {
-    while (!stopping_) {
-      auto [error, socket] = co_await acceptor_.async_accept(kNoThrow);
-      if (error) {
-        if (stopping_) {
-          co_return;
-        }
-        spdlog::warn("admin API: accept failed: {}", error.message());
-        continue;
-      }
-      if (tls_) {
-        asio::co_spawn(io_, serve_tls(std::move(socket)), asio::detached);
-      } else {
-        asio::co_spawn(io_, serve_plain(std::move(socket)), asio::detached);
-      }
-    }
-  }
-
-  asio::awaitable<void> serve_plain(tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
-    co_await serve(stream, beast::get_lowest_layer(stream).socket());
-  }
-
-  asio::awaitable<void> serve_tls(tcp::socket socket) {
-    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)),
-                                                tls_->default_context());
-    beast::get_lowest_layer(stream).expires_after(kRequestTimeout);
-    auto [error] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
-    if (error) {
-      co_return;
-    }
-    co_await serve(stream, beast::get_lowest_layer(stream).socket());
-  }
-
-  // Requests of one connection, in turn, until it closes, fails or the server stops.
-  template <typename Stream>
-  asio::awaitable<void> serve(Stream& stream, tcp::socket& socket) {
-    boost::system::error_code ignored;
-    const std::string client_ip = socket.remote_endpoint(ignored).address().to_string();
-    auto connection = connections_.insert(connections_.end(), Connection{&socket, true});
-    beast::flat_buffer buffer;
-    while (!stopping_) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(kMaxAdminBody);
-      parser.header_limit(kMaxHead);
-      connection->idle = buffer.size() == 0;
-      beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
-      auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kNoThrow);
-      connection->idle = false;
-      if (read_error == http::error::body_limit) {
-        const AdminResponse too_large{
-            .status = 413, .body = error_body(bad_request("", "the body is larger than 1 MiB"))};
-        auto response = make_response(too_large, false);
-        co_await http::async_write(stream, response, kNoThrow);
-        break;
-      }
-      if (read_error) {
-        break;
-      }
-      bool target_ok = false;
-      const AdminRequest request = to_admin_request(parser.get(), client_ip, target_ok);
-      const AdminResponse answer = target_ok ? api_.handle(request) : bad_target();
-      const bool keep_alive = parser.get().keep_alive() && !stopping_;
-      auto response = make_response(answer, keep_alive);
-      beast::get_lowest_layer(stream).expires_after(kRequestTimeout);
-      auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
-      if (write_error || !keep_alive) {
-        break;
-      }
-    }
-    connections_.erase(connection);
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
-  }
-
-  AdminApi& api_;
-  std::unique_ptr<net::ServerTls> tls_;
-  asio::io_context io_{1};
-  tcp::acceptor acceptor_;
-  uint16_t port_ = 0;
-  // Only the server's thread touches these (stop() posts to it).
-  bool stopping_ = false;
-  std::list<Connection> connections_;
-  std::thread thread_;
-  std::future<void> done_;
+  std::unique_ptr<net::ControlHttpServer> server_;
 };
 
 Result<std::unique_ptr<AdminServer>> AdminServer::start(const config::Listener& listen,
                                                         AdminApi& api) {
-  std::unique_ptr<net::ServerTls> tls;
-  if (listen.tls) {
-    auto created = net::ServerTls::create(*listen.tls, false);
-    if (!created) {
-      return std::unexpected(created.error());
-    }
-    tls = std::move(*created);
+  net::ControlServerOptions options{
+      .name = "admin",
+      .max_body = kMaxAdminBody,
+      .too_large = to_control(AdminResponse{
+          .status = 413, .body = error_body(bad_request("", "the body is larger than 1 MiB"))})};
+  auto handler = [&api](const net::ControlRequest& request) {
+    bool target_ok = false;
+    const AdminRequest admin_request =
+        to_admin_request(request.message, std::string(request.client_ip), target_ok);
+    return to_control(target_ok ? api.handle(admin_request) : bad_target());
+  };
+  auto started = net::ControlHttpServer::start(listen, std::move(options), std::move(handler));
+  if (!started) {
+    return std::unexpected(std::move(started.error()));
   }
-  auto impl = std::make_unique<Impl>(api, std::move(tls));
-  if (auto bound = impl->bind(listen); !bound) {
-    return std::unexpected(bound.error());
-  }
-  impl->run();
-  return std::unique_ptr<AdminServer>(new AdminServer(std::move(impl)));
+  return std::unique_ptr<AdminServer>(new AdminServer(std::make_unique<Impl>(std::move(*started))));
 }
 
 AdminServer::AdminServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -250,8 +76,8 @@ AdminServer::~AdminServer() {
   }
 }
 
-uint16_t AdminServer::port() const { return impl_->port(); }
+uint16_t AdminServer::port() const { return impl_->server().port(); }
 
-void AdminServer::stop(std::chrono::milliseconds grace) { impl_->stop(grace); }
+void AdminServer::stop(std::chrono::milliseconds grace) { impl_->server().stop(grace); }
 
 }  // namespace nexus::control::admin

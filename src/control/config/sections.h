@@ -94,4 +94,9 @@ Result<void> parse_deployment_health_check(const Reader& reader, const Field& fi
                                            const config::Provider* provider,
                                            config::HealthCheck& out);
 
+// `observability`: the ops listener (metrics, health). Checked against the addresses `config`
+// already listens on (server.listen, governance.admin.listen).
+Result<void> parse_observability(const Reader& reader, const Field& field,
+                                 const config::Config& config, config::Observability& out);
+
 }  // namespace nexus::control::config_internal

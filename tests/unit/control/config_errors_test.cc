@@ -34,7 +34,7 @@ const std::vector<BadCase> kSyntaxAndStructure = {
      "bad.yaml:1: (root): expected a mapping with server, clusters, routes, filters, logging"},
     {"unknown top-level key", SERVER_LINE HEALTH_ROUTE "logg: {}\n",
      "bad.yaml:3: (root): unknown key 'logg' (expected one of: server, clusters, providers, "
-     "models, prices, routes, filters, logging, governance)"},
+     "models, prices, routes, filters, logging, governance, observability)"},
     // Filter lists: the entry's own keys, then the filter's config through its parser.
     {"filter entry not a mapping", SERVER_LINE HEALTH_ROUTE "filters:\n  - cors\n",
      "bad.yaml:4: filters[0]: expected a mapping like '- cors: {...}'"},
@@ -475,6 +475,24 @@ const std::vector<BadCase> kLogging = {
      "bad.yaml:4: logging.access_log.path: expected stdout, stderr or a file path"},
 };
 
+// The ops listener (docs/observability.md).
+const std::vector<BadCase> kObservability = {
+    {"observability unknown key", SERVER_LINE HEALTH_ROUTE "observability:\n  port: 9464\n",
+     "bad.yaml:4: observability: unknown key 'port' (expected one of: listen)"},
+    {"observability without listen", SERVER_LINE HEALTH_ROUTE "observability: {}\n",
+     "bad.yaml:3: observability.listen: required key is missing"},
+    {"observability listen not an address",
+     SERVER_LINE HEALTH_ROUTE "observability:\n  listen: localhost\n",
+     "bad.yaml:4: observability.listen: "},
+    {"observability listen on the server's address",
+     SERVER_LINE HEALTH_ROUTE "observability:\n  listen: 127.0.0.1:8080\n",
+     "bad.yaml:4: observability.listen: this address is already used by another listener"},
+    {"observability listen unknown listener key",
+     SERVER_LINE HEALTH_ROUTE
+     "observability:\n  listen: { address: \"127.0.0.1:9464\", h3: true }\n",
+     "bad.yaml:4: observability.listen: unknown key 'h3'"},
+};
+
 // Shared counters in Redis (docs/governance_redis.md).
 const std::vector<BadCase> kGovernanceRedis = {
     {"redis not a redis URL", SERVER_LINE HEALTH_ROUTE "governance:\n  redis: rediss://h:1\n",
@@ -617,6 +635,7 @@ TEST(ConfigErrors, Logging) { expect_errors(kLogging); }
 TEST(ConfigErrors, Prices) { expect_errors(kPrices); }
 TEST(ConfigErrors, GovernanceAdminJwt) { expect_errors(kGovernanceAdminJwt); }
 TEST(ConfigErrors, GovernanceRedis) { expect_errors(kGovernanceRedis); }
+TEST(ConfigErrors, Observability) { expect_errors(kObservability); }
 
 // A fresh directory per test under /tmp, removed afterwards.
 class TempDir {

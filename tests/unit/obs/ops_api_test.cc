@@ -1,0 +1,48 @@
+// The ops listener's answers, without sockets: /healthz, /metrics in both formats, and the rest.
+#include "obs/ops_api.h"
+
+#include <gtest/gtest.h>
+
+namespace nexus::obs {
+namespace {
+
+class OpsApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(registry_.add({.name = "nexus_test_events", .help = "Events."}).has_value());
+    registry_.freeze(1);
+  }
+  metrics::Registry registry_;
+};
+
+TEST_F(OpsApiTest, HealthzAnswersOk) {
+  const net::ControlResponse answer = handle_ops_request(registry_, "GET", "/healthz", "");
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.content_type, "application/json");
+  EXPECT_EQ(answer.body, R"({"status":"ok"})");
+}
+
+TEST_F(OpsApiTest, MetricsInPrometheusTextByDefault) {
+  const net::ControlResponse answer = handle_ops_request(registry_, "GET", "/metrics?x=1", "");
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(answer.body.find("\nnexus_test_events_total 0\n"), std::string::npos) << answer.body;
+  EXPECT_EQ(answer.body.find("# EOF"), std::string::npos);
+}
+
+TEST_F(OpsApiTest, MetricsInOpenMetricsWhenAsked) {
+  const net::ControlResponse answer =
+      handle_ops_request(registry_, "GET", "/metrics", "application/openmetrics-text");
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.content_type, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  EXPECT_TRUE(answer.body.ends_with("# EOF\n")) << answer.body;
+}
+
+TEST_F(OpsApiTest, OtherPathsAndMethodsAreRefused) {
+  EXPECT_EQ(handle_ops_request(registry_, "GET", "/", "").status, 404);
+  EXPECT_EQ(handle_ops_request(registry_, "GET", "/metricsx", "").status, 404);
+  EXPECT_EQ(handle_ops_request(registry_, "POST", "/metrics", "").status, 405);
+}
+
+}  // namespace
+}  // namespace nexus::obs
