@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "nexus/config/tracing.h"
+
 namespace nexus::filter {
 class FilterFactory;
 }
@@ -409,6 +411,11 @@ struct Logging {
   AccessLog access_log;
 };
 
+// `observability`: how Nexus is watched from outside (docs/observability.md).
+struct Observability {
+  Tracing tracing;
+};
+
 // Virtual keys, teams, budgets and the usage ledger (docs/governance.md). Off unless the
 // `governance` section is present; then every llm route needs a virtual key.
 struct Governance {
@@ -466,6 +473,7 @@ struct Config {
   FilterChain global_filters;        // the global chain, for requests that match no route
   Logging logging;
   Governance governance;
+  Observability observability;
   // What tokens cost by provider kind and model (docs/pricing.md): the built-in table with the
   // `prices` section's file and entries applied. Never null in a loaded config.
   std::shared_ptr<const llm::pricing::PriceTable> prices;

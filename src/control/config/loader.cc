@@ -77,8 +77,9 @@ Result<config::Config> parse_document(const Reader& r, const YAML::Node& documen
   if (!document.IsNull() && !document.IsMap()) {
     return r.error(root, "expected a mapping with server, clusters, routes, filters, logging");
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(root, {"server", "clusters", "providers", "models", "prices",
-                                          "routes", "filters", "logging", "governance"}));
+  NEXUS_CONFIG_TRY(
+      r.check_mapping(root, {"server", "clusters", "providers", "models", "prices", "routes",
+                             "filters", "logging", "governance", "observability"}));
   config::Config out;
   out.source_file = source_name;
   NEXUS_CONFIG_TRY(config_internal::parse_server(r, r.child(root, "server"), out.server));
@@ -92,6 +93,10 @@ Result<config::Config> parse_document(const Reader& r, const YAML::Node& documen
   NEXUS_CONFIG_TRY(config_internal::parse_logging(r, r.child(root, "logging"), out.logging));
   NEXUS_CONFIG_TRY(
       config_internal::parse_governance(r, r.child(root, "governance"), out.governance));
+  const Field observability = r.child(root, "observability");
+  NEXUS_CONFIG_TRY(r.check_mapping(observability, {"tracing"}));
+  NEXUS_CONFIG_TRY(config_internal::parse_tracing(r, r.child(observability, "tracing"),
+                                                  out.observability.tracing));
   NEXUS_CONFIG_TRY(config_internal::parse_filter_list(r, r.child(root, "filters"),
                                                       /*in_route=*/false, out.filters));
   add_default_access_log(out);

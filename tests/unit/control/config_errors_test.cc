@@ -34,7 +34,7 @@ const std::vector<BadCase> kSyntaxAndStructure = {
      "bad.yaml:1: (root): expected a mapping with server, clusters, routes, filters, logging"},
     {"unknown top-level key", SERVER_LINE HEALTH_ROUTE "logg: {}\n",
      "bad.yaml:3: (root): unknown key 'logg' (expected one of: server, clusters, providers, "
-     "models, prices, routes, filters, logging, governance)"},
+     "models, prices, routes, filters, logging, governance, observability)"},
     // Filter lists: the entry's own keys, then the filter's config through its parser.
     {"filter entry not a mapping", SERVER_LINE HEALTH_ROUTE "filters:\n  - cors\n",
      "bad.yaml:4: filters[0]: expected a mapping like '- cors: {...}'"},
@@ -494,6 +494,37 @@ const std::vector<BadCase> kGovernanceRedis = {
      "open)"},
 };
 
+// `observability.tracing` (docs/observability.md); its keys are on line 5.
+#define TRACING SERVER_LINE HEALTH_ROUTE "observability:\n  tracing:\n"
+const std::vector<BadCase> kTracing = {
+    {"observability unknown key", SERVER_LINE HEALTH_ROUTE "observability:\n  traces: {}\n",
+     "bad.yaml:3: observability: unknown key 'traces'"},
+    {"tracing unknown key", TRACING "    endpoints: http://127.0.0.1:4318\n",
+     "bad.yaml:4: observability.tracing: unknown key 'endpoints'"},
+    {"endpoint without scheme", TRACING "    endpoint: 127.0.0.1:4318/v1/traces\n",
+     "bad.yaml:5: observability.tracing.endpoint: expected an http:// or https:// URL"},
+    {"endpoint bad port", TRACING "    endpoint: http://127.0.0.1:0/v1/traces\n",
+     "bad.yaml:5: observability.tracing.endpoint: expected a host and an optional port"},
+    {"sampling_ratio above 1", TRACING "    sampling_ratio: 1.5\n",
+     "bad.yaml:5: observability.tracing.sampling_ratio: "},
+    {"sampling_ratio not a number", TRACING "    sampling_ratio: half\n",
+     "bad.yaml:5: observability.tracing.sampling_ratio: "},
+    {"empty service_name", TRACING "    service_name: \"\"\n",
+     "bad.yaml:5: observability.tracing.service_name: expected a non-empty name"},
+    {"max_queue_spans zero", TRACING "    max_queue_spans: 0\n",
+     "bad.yaml:5: observability.tracing.max_queue_spans: "},
+    {"batch over the queue", TRACING "    max_queue_spans: 10\n    batch_size: 20\n",
+     "bad.yaml:6: observability.tracing.batch_size: must not exceed max_queue_spans (10)"},
+    {"flush_interval zero", TRACING "    flush_interval: 0s\n",
+     "bad.yaml:5: observability.tracing.flush_interval: must be greater than 0"},
+    {"max_retries too many", TRACING "    max_retries: 11\n",
+     "bad.yaml:5: observability.tracing.max_retries: "},
+    {"header name with a space", TRACING "    headers: { \"x token\": a }\n",
+     "bad.yaml:5: observability.tracing.headers.x token: expected a header name"},
+    {"headers not a mapping", TRACING "    headers: [a]\n",
+     "bad.yaml:5: observability.tracing.headers: "},
+};
+
 // The `prices` section (docs/pricing.md); an entry starts on line 5.
 #define PRICES SERVER_LINE HEALTH_ROUTE "prices:\n  models:\n"
 const std::vector<BadCase> kPrices = {
@@ -570,6 +601,7 @@ TEST(ConfigErrors, Routes) { expect_errors(kRoutes); }
 TEST(ConfigErrors, Logging) { expect_errors(kLogging); }
 TEST(ConfigErrors, Prices) { expect_errors(kPrices); }
 TEST(ConfigErrors, GovernanceRedis) { expect_errors(kGovernanceRedis); }
+TEST(ConfigErrors, Tracing) { expect_errors(kTracing); }
 
 // A fresh directory per test under /tmp, removed afterwards.
 class TempDir {
