@@ -24,6 +24,11 @@ void Downstream::start_filters(const config::FilterChain& chain, const config::R
 }
 
 void Downstream::complete(int status, const Error* error) {
+  if (record.trace.active()) {
+    record.trace.finish(status, error != nullptr ? error->code_name() : std::string_view(),
+                        error != nullptr ? std::string_view(error->message()) : std::string_view(),
+                        std::chrono::system_clock::now());
+  }
   if (!filters.started()) {
     const config::FilterChain& global = worker().snapshot().config.global_filters;
     if (global.empty()) {

@@ -23,6 +23,9 @@
 namespace nexus::governance {
 class Governance;
 }
+namespace nexus::obs::tracing {
+class Tracer;
+}
 
 namespace nexus::server {
 
@@ -43,6 +46,9 @@ struct SharedCounters {
   // Virtual keys, limits, budgets and the usage ledger (null: no governance section); owned by
   // run_server, outlives the workers.
   governance::Governance* governance = nullptr;
+  // Spans' sampler and exporter (null: no observability.tracing); owned by run_server, outlives
+  // the workers.
+  obs::tracing::Tracer* tracer = nullptr;
 };
 
 class Worker {
@@ -72,6 +78,7 @@ class Worker {
   LlmRouting& llm_routing() { return llm_routing_; }
   LoadCounters& load() { return counters_.load; }
   [[nodiscard]] governance::Governance* governance() const { return counters_.governance; }
+  [[nodiscard]] obs::tracing::Tracer* tracer() const { return counters_.tracer; }
   [[nodiscard]] bool draining() const { return draining_; }
   std::unique_ptr<ExchangeState> take_exchange_state();
   void give_back(std::unique_ptr<ExchangeState> state);
