@@ -17,7 +17,7 @@ packages=(
   # governance: the embedded store, and PostgreSQL and Redis for instances that share one
   libsqlite3-dev sqlite3 libpq-dev libhiredis-dev postgresql redis-server tzdata
   # integration tests and benchmarks
-  python3 python3-h2 nodejs openssl curl nginx-light wrk nghttp2-client procps valgrind
+  python3 python3-h2 python3-jsonschema nodejs openssl curl nginx-light wrk nghttp2-client procps valgrind
 )
 
 missing=()
