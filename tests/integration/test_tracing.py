@@ -223,7 +223,8 @@ class TracingTest(NexusTestCase):
             conn.respond(status, b"x", [("Content-Type", "text/plain")])
             return True
 
-        self.start(collector.url, retries={"attempts": 2, "on": ["5xx"], "backoff": "1ms"})
+        self.start(collector.url, retries={"attempts": 2, "on": ["5xx"],
+                                           "backoff": {"base": "1ms", "max": "10ms"}})
         self.up.handler = flaky
         r = request(self.nx.port, "GET", "/",
                     {"traceparent": traceparent(CLIENT_TRACE, CLIENT_PARENT, True)})

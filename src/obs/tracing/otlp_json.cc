@@ -158,7 +158,7 @@ void append_span(std::string& out, const Span& span) {
     append_string(out, span.status_message);
     out += ',';
   }
-  fmt::format_to(std::back_inserter(out), R"("code":{}}})", static_cast<int>(span.status));
+  fmt::format_to(std::back_inserter(out), R"("code":{}}}}})", static_cast<int>(span.status));
 }
 
 }  // namespace

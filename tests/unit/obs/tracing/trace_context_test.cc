@@ -75,14 +75,14 @@ TEST(TraceContextTest, KeepsAValidTracestate) {
 
 TEST(TraceContextTest, DropsAnInvalidTracestate) {
   for (const std::string_view bad : {
-           "a=1,a=2",            // duplicate key
-           "Rojo=1",             // uppercase key
-           "rojo",               // no value
-           "rojo=",              // empty value
-           "rojo=a,b",           // member without '='
-           "1abc=x",             // simple key must start with a letter
-           "t@toolongsystem=x",  // system id over 14 characters
-           "rojo=a=b",           // '=' in a value
+           "a=1,a=2",              // duplicate key
+           "Rojo=1",               // uppercase key
+           "rojo",                 // no value
+           "rojo=",                // empty value
+           "rojo=a,b",             // member without '='
+           "1abc=x",               // simple key must start with a letter
+           "t@toolongsystemid=x",  // system id over 14 characters
+           "rojo=a=b",             // '=' in a value
            "",
            " , ",
        }) {
