@@ -6,7 +6,7 @@
 
 namespace nexus::obs::tracing {
 
-Sampler::Sampler(double ratio) : threshold_(0), always_(ratio >= 1.0) {
+Sampler::Sampler(double ratio) : always_(ratio >= 1.0) {
   constexpr double kRange = 9223372036854775808.0;  // 2^63
   if (ratio > 0.0 && !always_) {
     threshold_ = static_cast<uint64_t>(ratio * kRange);

@@ -19,7 +19,7 @@ class Sampler {
                             const TraceId& trace_id) const;
 
  private:
-  uint64_t threshold_;  // sampled when the trace id's low 63 bits are below it
+  uint64_t threshold_ = 0;  // sampled when the trace id's low 63 bits are below it
   bool always_ = false;
 };
 

@@ -153,7 +153,7 @@ std::optional<std::string_view> parse_tracestate(std::string_view value) {
         return std::nullopt;
       }
       keys[members++] = key;
-      const size_t end = static_cast<size_t>(member.data() + member.size() - value.data());
+      const auto end = static_cast<size_t>(member.data() + member.size() - value.data());
       if (end <= kMaxTracestateSize) {
         cut = end;
       }
