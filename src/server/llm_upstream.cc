@@ -176,6 +176,9 @@ asio::awaitable<AttemptResult> LlmExchange::call_provider(ProviderCall& call,
   }
   const int status = answer->status;
   downstream_.record.trace.attempt_status(status);
+  if (status >= 200 && status < 300) {  // the deployment's model id; usage at completion
+    downstream_.record.trace.attempt_usage(target.upstream_model(), std::nullopt, std::nullopt);
+  }
   bool reusable = false;
   if (status >= 200 && status < 300 && call.stream) {
     downstream_.record.trace.begin_stream(std::chrono::system_clock::now());

@@ -49,6 +49,7 @@ void SpanExporter::run() {
   for (;;) {
     wake_.wait_for(lock, options_.flush_interval,
                    [this] { return stopping_ || queue_.size() >= options_.batch_size; });
+    warn_if_dropping();
     if (stopping_ && give_up_at == Clock::time_point::max()) {
       give_up_at = Clock::now() + options_.shutdown_timeout;
     }
@@ -61,6 +62,7 @@ void SpanExporter::run() {
       lock.unlock();
       send_batch(batch, give_up_at);
       batch.clear();
+      warn_if_dropping();
       lock.lock();
       sending_ = 0;
       if (!stopping_ && queue_.size() < options_.batch_size) {
@@ -100,9 +102,15 @@ void SpanExporter::send_batch(std::vector<Span>& batch, Clock::time_point give_u
     }
     backoff *= 2;
   }
-  const uint64_t before = dropped_.fetch_add(batch.size(), std::memory_order_relaxed);
-  if (before == 0) {  // once: the count is there for metrics
-    spdlog::warn("tracing: spans dropped, the collector did not take a batch of {}", batch.size());
+  dropped_.fetch_add(batch.size(), std::memory_order_relaxed);
+}
+
+// Once, from this thread (a worker that drops spans must not write a log line): the count is
+// there for metrics.
+void SpanExporter::warn_if_dropping() {
+  if (!warned_ && dropped_.load(std::memory_order_relaxed) > 0) {
+    warned_ = true;
+    spdlog::warn("tracing: spans dropped (the queue was full or the collector did not take them)");
   }
 }
 

@@ -70,6 +70,7 @@ class SpanExporter {
   void send_batch(std::vector<Span>& batch, std::chrono::steady_clock::time_point give_up_at);
   // Pauses for `pause` unless the exporter stops meanwhile; false if it stopped.
   bool pause_unless_stopping(std::chrono::milliseconds pause);
+  void warn_if_dropping();
 
   ExporterOptions options_;
   Transport transport_;
@@ -81,8 +82,9 @@ class SpanExporter {
   // Read by the metrics scrape on another thread: atomics.
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> exported_{0};
-  std::string body_;    // the thread's encoding buffer, reused
-  std::thread thread_;  // last: started once everything else is set up
+  bool warned_ = false;  // the thread's
+  std::string body_;     // the thread's encoding buffer, reused
+  std::thread thread_;   // last: started once everything else is set up
 };
 
 }  // namespace nexus::obs::tracing
