@@ -18,9 +18,10 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev libhiredis-dev postgresql redis-server tzdata
   # integration tests and benchmarks
   # (python3-cryptography: the admin API's JWT tests sign their tokens with it;
-  # python3-prometheus-client: the metrics tests parse the scrape with it)
-  python3 python3-h2 python3-cryptography python3-prometheus-client nodejs openssl curl
-  nginx-light wrk nghttp2-client procps valgrind
+  # python3-prometheus-client: the metrics tests parse the scrape with it; python3-jsonschema:
+  # the tracing tests validate OTLP exports with it)
+  python3 python3-h2 python3-cryptography python3-prometheus-client python3-jsonschema nodejs
+  openssl curl nginx-light wrk nghttp2-client procps valgrind
 )
 
 missing=()

@@ -27,6 +27,15 @@ void Downstream::complete(int status, const Error* error) {
   if (WorkerMetrics* metrics = worker().metrics(); metrics != nullptr) {
     metrics->exchange_done(record, status, ExchangeRecord::Clock::now());
   }
+  if (record.trace.active()) {
+    // An answered LLM attempt completes the exchange before its attempt is over: its usage now.
+    if (const auto& usage = record.llm.usage; usage.has_value() && record.trace.sampled()) {
+      record.trace.attempt_usage({}, usage->input, usage->output);
+    }
+    record.trace.finish(status, error != nullptr ? error->code_name() : std::string_view(),
+                        error != nullptr ? std::string_view(error->message()) : std::string_view(),
+                        std::chrono::system_clock::now());
+  }
   if (!filters.started()) {
     const config::FilterChain& global = worker().snapshot().config.global_filters;
     if (global.empty()) {

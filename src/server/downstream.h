@@ -14,6 +14,7 @@
 
 #include "http/filter/chain_run.h"
 #include "nexus/core/result.h"
+#include "obs/tracing/request_trace.h"
 #include "proxy/upstream/upstream_connection.h"
 #include "server/exchange_state.h"
 #include "server/filter_pause.h"
@@ -64,6 +65,7 @@ struct ExchangeRecord {
   bool routed = false;            // the head was complete and valid: routing was reached
   bool client_gone = false;
   filter::LlmUse llm;  // an LLM exchange's model, provider and usage (model empty: none)
+  obs::tracing::RequestTrace trace;  // inactive unless tracing is on (docs/observability.md)
 
   void reset(Clock::time_point now) { *this = ExchangeRecord{.start = now}; }
 };

@@ -100,6 +100,35 @@ uint64_t seconds_of(std::string_view retry_after) {
   return error == std::errc{} && end == retry_after.data() + retry_after.size() ? seconds : 0;
 }
 
+// The routing span (docs/observability.md), open while serve() picks deployments and they answer.
+class RoutingSpan {
+ public:
+  RoutingSpan(obs::tracing::RequestTrace& trace, std::string_view model) : trace_(trace) {
+    trace_.begin_routing(model, std::chrono::system_clock::now());
+  }
+  ~RoutingSpan() { trace_.end_routing(std::chrono::system_clock::now()); }
+  RoutingSpan(const RoutingSpan&) = delete;
+  RoutingSpan& operator=(const RoutingSpan&) = delete;
+
+ private:
+  obs::tracing::RequestTrace& trace_;
+};
+
+// An attempt's span ends with its failure, or the answer's model and usage.
+void end_attempt_span(ExchangeRecord& record, const AttemptResult& result, std::string_view model) {
+  if (!record.trace.sampled()) {
+    return;
+  }
+  if (result.error) {
+    record.trace.attempt_failed(result.error->code_name(), result.error->message());
+  } else if (result.outcome && record.llm.usage) {
+    record.trace.attempt_usage(model, record.llm.usage->input, record.llm.usage->output);
+  } else if (result.outcome) {
+    record.trace.attempt_usage(model, std::nullopt, std::nullopt);
+  }
+  record.trace.end_attempt(std::chrono::system_clock::now());
+}
+
 }  // namespace
 
 asio::awaitable<Outcome> LlmExchange::complete_chat() {
@@ -175,6 +204,7 @@ asio::awaitable<Outcome> LlmExchange::serve_model(std::string name) {
 }
 
 asio::awaitable<Outcome> LlmExchange::serve(const Snapshot::LlmGroup& group) {
+  const RoutingSpan routing(downstream_.record.trace, group.model->name);
   AttemptPlan plan(worker_.snapshot(), worker_.llm_routing(), group, &serves_endpoint,
                    static_cast<int>(endpoint_));
   std::optional<AttemptResult> last;
@@ -200,6 +230,7 @@ asio::awaitable<Outcome> LlmExchange::serve(const Snapshot::LlmGroup& group) {
     first_byte_timeout_ = first_byte_timeout_for(*target);
     const auto started = Clock::now();
     AttemptResult result = co_await attempt(*target);
+    end_attempt_span(downstream_.record, result, target->upstream_model());
     learn_first_byte(*target, result);
     const bool again = plan.finish({.verdict = judge(result, downstream_.record.client_gone),
                                     .first_byte = result.first_byte,
@@ -314,7 +345,7 @@ asio::awaitable<AttemptResult> LlmExchange::attempt(const Snapshot::LlmDeploymen
     co_return co_await call_provider(call, target);
   }
   if (passthrough) {
-    const ProviderCall call = passthrough_call(target, *request, *token);
+    ProviderCall call = passthrough_call(target, *request, *token);
     co_return co_await call_provider(call, target);
   }
   if (!ir_) {

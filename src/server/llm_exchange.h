@@ -181,8 +181,11 @@ class LlmExchange {
   // with only the model (and the usage option) rewritten.
   ProviderCall passthrough_call(const Snapshot::LlmDeployment& target, boost::json::object& request,
                                 std::string_view access_token);
-  boost::asio::awaitable<AttemptResult> call_provider(const ProviderCall& call,
+  // `call`'s head gains the attempt's traceparent when tracing is on.
+  boost::asio::awaitable<AttemptResult> call_provider(ProviderCall& call,
                                                       const Snapshot::LlmDeployment& target);
+  // The attempt's client span (docs/observability.md): started with its GenAI attributes.
+  void trace_attempt(ProviderCall& call, const Snapshot::LlmDeployment& target);
   // A stream's first bytes (its first event, usually), within the first-byte timeout: until
   // then nothing has reached the client, and a failure may still go to another deployment.
   boost::asio::awaitable<Result<void>> await_first_bytes(proxy::UpstreamConnection& upstream,

@@ -10,6 +10,7 @@
 
 #include "http/http1/parser.h"
 #include "llm/dialects/openai/embeddings.h"
+#include "obs/tracing/gen_ai.h"
 #include "proxy/upstream/cluster_runtime.h"
 #include "server/io_constants.h"
 #include "server/llm_exchange.h"
@@ -21,6 +22,40 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// gen_ai.operation.name of an endpoint (count_tokens and rerank have no conventional name).
+std::string_view gen_ai_operation(LlmExchange::Endpoint endpoint) {
+  switch (endpoint) {
+    case LlmExchange::Endpoint::kEmbeddings:
+      return "embeddings";
+    case LlmExchange::Endpoint::kCompletions:
+      return "text_completion";
+    case LlmExchange::Endpoint::kCountTokens:
+      return "count_tokens";
+    case LlmExchange::Endpoint::kRerank:
+      return "rerank";
+    default:
+      return "chat";
+  }
+}
+
+// gen_ai.request.max_tokens: the client's max_completion_tokens or max_tokens, when given.
+std::optional<uint64_t> requested_max_tokens(const boost::json::value& body) {
+  const boost::json::object* object = body.if_object();
+  if (object == nullptr) {
+    return std::nullopt;
+  }
+  for (const std::string_view key : {"max_completion_tokens", "max_tokens"}) {
+    const boost::json::value* value = object->if_contains(key);
+    if (value != nullptr && value->is_uint64()) {
+      return value->get_uint64();
+    }
+    if (value != nullptr && value->is_int64() && value->get_int64() >= 0) {
+      return static_cast<uint64_t>(value->get_int64());
+    }
+  }
+  return std::nullopt;
+}
 
 // The id of an answer whose provider gave none (Bedrock): 24 random hex digits.
 std::string generated_answer_id() {
@@ -113,11 +148,25 @@ void LlmExchange::close_call(ProviderAnswer& answer, bool reusable) {
 
 // One attempt: the answer goes to the client when it is a success (or not worth trying
 // elsewhere, which the caller decides from the result); a failure is returned unanswered.
-asio::awaitable<AttemptResult> LlmExchange::call_provider(const ProviderCall& call,
+void LlmExchange::trace_attempt(ProviderCall& call, const Snapshot::LlmDeployment& target) {
+  obs::tracing::RequestTrace& trace = downstream_.record.trace;
+  if (!trace.active()) {
+    return;
+  }
+  trace.begin_llm_attempt({.operation = gen_ai_operation(endpoint_),
+                           .provider = obs::tracing::gen_ai_provider_name(target.provider->type),
+                           .request_model = target.upstream_model(),
+                           .max_tokens = requested_max_tokens(parsed_)},
+                          std::chrono::system_clock::now());
+  trace.inject(call.head);
+}
+
+asio::awaitable<AttemptResult> LlmExchange::call_provider(ProviderCall& call,
                                                           const Snapshot::LlmDeployment& target) {
   const llm::Wire wire = llm::wire_of(*target.provider, target.upstream_model());
   AttemptResult result;
   const UpstreamTiming timing(downstream_.record, worker_.metrics(), target.cluster);
+  trace_attempt(call, target);
   const auto started = Clock::now();
   auto answer = co_await open_call(call.head, call.body, target.cluster, *target.provider,
                                    first_byte_timeout_);
@@ -127,10 +176,18 @@ asio::awaitable<AttemptResult> LlmExchange::call_provider(const ProviderCall& ca
     co_return result;
   }
   const int status = answer->status;
+  downstream_.record.trace.attempt_status(status);
+  if (status >= 200 && status < 300) {  // the deployment's model id; usage at completion
+    downstream_.record.trace.attempt_usage(target.upstream_model(), std::nullopt, std::nullopt);
+  }
   bool reusable = false;
   if (status >= 200 && status < 300 && call.stream) {
+    downstream_.record.trace.begin_stream(std::chrono::system_clock::now());
     auto first = co_await await_first_bytes(*answer->connection, answer->body);
     result.first_byte = Clock::now() - started;
+    if (first) {
+      downstream_.record.trace.first_token(std::chrono::system_clock::now());
+    }
     if (!first) {
       close_call(*answer, /*reusable=*/false);
       result.error = std::move(first.error());

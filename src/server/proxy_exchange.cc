@@ -8,6 +8,7 @@
 
 #include "http/http1/head_writer.h"
 #include "http/http2/fields.h"
+#include "obs/tracing/tracer.h"
 #include "proxy/router.h"
 #include "server/io_constants.h"
 #include "server/llm_exchange.h"
@@ -16,6 +17,23 @@
 namespace nexus::server {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// The request's server span (docs/observability.md), begun once it reaches routing.
+void start_trace(obs::tracing::Tracer& tracer, const http1::RequestHead& request,
+                 const config::Route* route, obs::tracing::RequestTrace& trace) {
+  const auto* parent = http1::find_header(request.headers, "traceparent");
+  const auto* state = http1::find_header(request.headers, "tracestate");
+  trace.begin(&tracer, parent != nullptr ? parent->value : std::string_view(),
+              state != nullptr ? state->value : std::string_view(), request.method, request.path,
+              request.host, std::chrono::system_clock::now());
+  if (route != nullptr) {
+    trace.set_route(route->name);
+  }
+}
+
+}  // namespace
 
 asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) {
   ExchangeState& state = downstream.state();
@@ -35,6 +53,9 @@ asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) 
   const config::Route* route =
       snapshot.router->match({request.method, request.host, request.path, request.headers});
   downstream.record.route = route;
+  if (obs::tracing::Tracer* tracer = worker.tracer()) {
+    start_trace(*tracer, request, route, downstream.record.trace);
+  }
   // A request no route matches still goes through the global filters (an IP deny list or an
   // auth filter answers before a 404 tells anything about the routes).
   const config::FilterChain& chain =
@@ -125,6 +146,8 @@ asio::awaitable<Outcome> ProxyExchange::run() {
   info.client_tls = downstream_.client_tls();
   info.framing = request.framing;
   info.content_length = request.content_length;
+  info.traceparent = record.trace.traceparent();  // the first attempt's (see begin_attempt)
+  info.tracestate = record.trace.tracestate();
   if (downstream_.filters.request_body_resized() && info.framing != http1::BodyFraming::kNone) {
     info.framing = http1::BodyFraming::kChunked;  // a filter rewrites the body: length unknown
     info.content_length = 0;
@@ -153,6 +176,9 @@ asio::awaitable<Outcome> ProxyExchange::run() {
   for (size_t current = *endpoint;;) {
     record.upstream_name = &cluster.endpoint_name(current);
     record.upstream_start = Clock::now();
+    record.trace.begin_attempt(state.log_method, *record.upstream_name,
+                               std::chrono::system_clock::now(),
+                               http2 ? &state.fields_storage : &state.head_out);
     cluster.load_balancer().on_request_start(current);
     {
       const UpstreamTiming timing(record, worker_.metrics(), cluster_id);
@@ -162,6 +188,7 @@ asio::awaitable<Outcome> ProxyExchange::run() {
         outcome = co_await exchange(cluster, current);
       }
     }
+    record.trace.end_attempt(std::chrono::system_clock::now());
     cluster.load_balancer().on_request_end(current);
     if (breaker) {
       cluster.report(current, admission_, verdict_, Clock::now());
@@ -257,6 +284,7 @@ void ProxyExchange::response_head_arrived() {
 // An upstream failure before any response byte reached the client: answer with the JSON error,
 // unless the client is gone or its own request was at fault.
 asio::awaitable<Outcome> ProxyExchange::upstream_failed(Error error) {
+  downstream_.record.trace.attempt_failed(error.code_name(), error.message());
   judge_failure(error.code());
   if (plan_retry(error.code())) {
     co_return Outcome::kClose;  // run() tries again: the body stays for it

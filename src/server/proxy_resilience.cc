@@ -160,6 +160,7 @@ bool ProxyExchange::plan_retry(ErrorCode code) {
 bool ProxyExchange::plan_status_retry() {
   const config::RetryPolicy& policy = route_.retries;
   const http1::ResponseHead& response = downstream_.state().response;
+  downstream_.record.trace.attempt_status(response.status);  // every response head passes here
   const bool wanted =
       (response.status >= 500 && policy.on_5xx) || (response.status == 429 && policy.on_429);
   if (!wanted || attempt_ >= policy.attempts || downstream_.record.client_gone ||

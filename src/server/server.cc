@@ -18,6 +18,8 @@
 #include "obs/logging.h"
 #include "obs/metrics/process_metrics.h"
 #include "obs/ops_api.h"
+#include "obs/tracing/otlp_http.h"
+#include "obs/tracing/tracer.h"
 #include "proxy/health/health_checker.h"
 #include "server/llm_health_checker.h"
 #include "server/snapshot.h"
@@ -28,6 +30,28 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+// The process's tracer (observability.tracing), or null when tracing is off.
+Result<std::unique_ptr<obs::tracing::Tracer>> make_tracer(const config::Tracing& settings) {
+  if (!settings.enabled) {
+    return nullptr;
+  }
+  auto url = obs::tracing::parse_collector_url(settings.endpoint);
+  if (!url) {
+    return std::unexpected(url.error());
+  }
+  obs::tracing::ExporterOptions options{.resource = {.service_name = settings.service_name},
+                                        .max_queue_spans = settings.max_queue_spans,
+                                        .batch_size = settings.batch_size,
+                                        .flush_interval = settings.flush_interval,
+                                        .send_timeout = settings.export_timeout,
+                                        .max_retries = settings.max_retries};
+  auto exporter = std::make_unique<obs::tracing::SpanExporter>(
+      std::move(options), obs::tracing::http_transport(std::move(*url), settings.headers));
+  spdlog::info("tracing: spans to {} (sampling ratio {})", settings.endpoint,
+               settings.sampling_ratio);
+  return std::make_unique<obs::tracing::Tracer>(settings.sampling_ratio, std::move(exporter));
+}
 
 // Per cluster id: its health checker, or null without a health_check.
 using HealthCheckers = std::vector<std::unique_ptr<proxy::HealthChecker>>;
@@ -178,6 +202,13 @@ Result<void> run_server(config::Config config) {
   }
 
   SharedCounters counters;
+  // Declared before the workers, so that it outlives them; its destructor sends the spans still
+  // queued (bounded by the exporter's shutdown timeout).
+  auto tracer = make_tracer(snap.config.observability.tracing);
+  if (!tracer) {
+    return std::unexpected(tracer.error());
+  }
+  counters.tracer = tracer->get();
   // Declared before the workers, so that it outlives them: a settling exchange may still be
   // writing to its ledger while they stop.
   std::unique_ptr<governance::Governance> governance;

@@ -24,6 +24,9 @@
 namespace nexus::governance {
 class Governance;
 }
+namespace nexus::obs::tracing {
+class Tracer;
+}
 
 namespace nexus::server {
 
@@ -48,6 +51,9 @@ struct SharedCounters {
   // shard i worker i records into; frozen before the workers exist, owned by run_server.
   const ServerMetrics* metrics = nullptr;
   obs::metrics::Registry* registry = nullptr;
+  // Spans' sampler and exporter (null: no observability.tracing); owned by run_server, outlives
+  // the workers.
+  obs::tracing::Tracer* tracer = nullptr;
 };
 
 class Worker {
@@ -79,6 +85,7 @@ class Worker {
   [[nodiscard]] governance::Governance* governance() const { return counters_.governance; }
   // This worker's metrics; null when metrics are off.
   [[nodiscard]] WorkerMetrics* metrics() const { return metrics_.get(); }
+  [[nodiscard]] obs::tracing::Tracer* tracer() const { return counters_.tracer; }
   [[nodiscard]] bool draining() const { return draining_; }
   std::unique_ptr<ExchangeState> take_exchange_state();
   void give_back(std::unique_ptr<ExchangeState> state);

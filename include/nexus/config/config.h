@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "nexus/config/tracing.h"
+
 namespace nexus::filter {
 class FilterFactory;
 }
@@ -409,6 +411,7 @@ struct Logging {
   AccessLog access_log;
 };
 
+
 // Virtual keys, teams, budgets and the usage ledger (docs/governance.md). Off unless the
 // `governance` section is present; then every llm route needs a virtual key.
 struct Governance {
@@ -472,10 +475,12 @@ struct Governance {
   } admin;
 };
 
-// The ops listener (docs/observability.md): GET /metrics (Prometheus, OpenMetrics) and
-// GET /healthz on a listener of their own; absent: no ops listener, nothing is exported.
+// `observability` (docs/observability.md): the ops listener, GET /metrics (Prometheus,
+// OpenMetrics) and GET /healthz on a listener of their own (absent: no ops listener, nothing is
+// recorded), and traces exported over OTLP.
 struct Observability {
-  std::optional<Listener> listen;
+  std::optional<Listener> listen;  // the ops listener: /metrics, /healthz
+  Tracing tracing;
 };
 
 struct Config {

@@ -1,4 +1,4 @@
-// The `observability` section: the ops listener (docs/observability.md).
+// The `observability` section: the ops listener and tracing (docs/observability.md).
 #include "control/config/sections.h"
 
 namespace nexus::control::config_internal {
@@ -8,9 +8,12 @@ Result<void> parse_observability(const Reader& r, const Field& field, const conf
   if (!field.present) {
     return {};
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"listen"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"listen", "tracing"}));
+  NEXUS_CONFIG_TRY(parse_tracing(r, r.child(field, "tracing"), out.tracing));
   const Field listen = r.child(field, "listen");
-  NEXUS_CONFIG_TRY(r.require(listen));
+  if (!listen.present) {
+    return {};
+  }
   config::Listener& listener = out.listen.emplace();
   NEXUS_CONFIG_TRY(parse_listener(r, listen, listener));
   // Two listeners on one address: the second bind would fail at start-up, with a message that

@@ -83,6 +83,9 @@ Result<void> parse_yaml_document(std::string_view yaml, const std::string& sourc
 // A whole file's bytes; errors read "PATH: cannot read: reason".
 Result<std::string> read_text_file(const std::string& path);
 
+// `observability.tracing` (absent: off): the OTLP collector, sampling, the export queue.
+Result<void> parse_tracing(const Reader& reader, const Field& field, config::Tracing& out);
+
 // `logging`: level and access log.
 Result<void> parse_logging(const Reader& reader, const Field& field, config::Logging& out);
 

@@ -91,6 +91,10 @@ void write_last_chunk(std::span<const Header> trailers, std::string& out) {
   out.append("\r\n");
 }
 
+bool is_trace_context(std::string_view name) {
+  return iequals(name, "traceparent") || iequals(name, "tracestate");
+}
+
 void write_upstream_request_head(const RequestHead& request, const UpstreamRequestInfo& info,
                                  std::string& out) {
   const ConnectionTokens connection(request.headers);
@@ -103,10 +107,17 @@ void write_upstream_request_head(const RequestHead& request, const UpstreamReque
     const std::string_view name = header.name;
     if (is_hop_by_hop(name) || connection.names(name) || iequals(name, "host") ||
         iequals(name, "expect") || iequals(name, "x-forwarded-for") ||
-        iequals(name, "x-forwarded-proto") || iequals(name, "via")) {
+        iequals(name, "x-forwarded-proto") || iequals(name, "via") ||
+        (!info.traceparent.empty() && is_trace_context(name))) {
       continue;
     }
     append_field(out, name, header.value);
+  }
+  if (!info.traceparent.empty()) {
+    append_field(out, "traceparent", info.traceparent);
+    if (!info.tracestate.empty()) {
+      append_field(out, "tracestate", info.tracestate);
+    }
   }
   append_joined(out, request.headers, "X-Forwarded-For", info.client_ip);
   append_field(out, "X-Forwarded-Proto", info.client_tls ? "https" : "http");

@@ -21,7 +21,14 @@ struct UpstreamRequestInfo {
   // How the body is sent: kNone, kContentLength (content_length bytes) or kChunked.
   BodyFraming framing = BodyFraming::kNone;
   uint64_t content_length = 0;
+  // W3C trace context to send instead of the client's traceparent and tracestate (empty
+  // traceparent: the client's fields go on as they are).
+  std::string_view traceparent;
+  std::string_view tracestate;
 };
+
+// Whether `name` is a W3C trace context field (traceparent, tracestate).
+bool is_trace_context(std::string_view name);
 
 // Appends the request head for the upstream to `out`.
 void write_upstream_request_head(const RequestHead& request, const UpstreamRequestInfo& info,

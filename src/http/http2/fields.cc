@@ -101,10 +101,17 @@ void request_fields(const http1::RequestHead& request, const http1::UpstreamRequ
     const std::string_view name = header.name;
     if (http1::is_hop_by_hop(name) || connection.names(name) || http1::iequals(name, "host") ||
         http1::iequals(name, "expect") || http1::iequals(name, "x-forwarded-for") ||
-        http1::iequals(name, "x-forwarded-proto") || http1::iequals(name, "via")) {
+        http1::iequals(name, "x-forwarded-proto") || http1::iequals(name, "via") ||
+        (!info.traceparent.empty() && http1::is_trace_context(name))) {
       continue;
     }
     fields.add(name, header.value);
+  }
+  if (!info.traceparent.empty()) {
+    fields.add("traceparent", info.traceparent);
+    if (!info.tracestate.empty()) {
+      fields.add("tracestate", info.tracestate);
+    }
   }
   fields.add("x-forwarded-for", joined(request.headers, "x-forwarded-for", info.client_ip));
   fields.add("x-forwarded-proto", info.client_tls ? "https" : "http");

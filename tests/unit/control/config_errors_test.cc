@@ -478,9 +478,7 @@ const std::vector<BadCase> kLogging = {
 // The ops listener (docs/observability.md).
 const std::vector<BadCase> kObservability = {
     {"observability unknown key", SERVER_LINE HEALTH_ROUTE "observability:\n  port: 9464\n",
-     "bad.yaml:4: observability: unknown key 'port' (expected one of: listen)"},
-    {"observability without listen", SERVER_LINE HEALTH_ROUTE "observability: {}\n",
-     "bad.yaml:3: observability.listen: required key is missing"},
+     "bad.yaml:4: observability: unknown key 'port' (expected one of: listen, tracing)"},
     {"observability listen not an address",
      SERVER_LINE HEALTH_ROUTE "observability:\n  listen: localhost\n",
      "bad.yaml:4: observability.listen: "},
@@ -510,6 +508,35 @@ const std::vector<BadCase> kGovernanceRedis = {
      SERVER_LINE HEALTH_ROUTE "governance:\n  rate_limits_without_redis: fail\n",
      "bad.yaml:4: governance.rate_limits_without_redis: unknown value 'fail' (expected closed, "
      "open)"},
+};
+
+// `observability.tracing` (docs/observability.md); its keys are on line 5.
+#define TRACING SERVER_LINE HEALTH_ROUTE "observability:\n  tracing:\n"
+const std::vector<BadCase> kTracing = {
+    {"tracing unknown key", TRACING "    endpoints: http://127.0.0.1:4318\n",
+     "bad.yaml:4: observability.tracing: unknown key 'endpoints'"},
+    {"endpoint without scheme", TRACING "    endpoint: 127.0.0.1:4318/v1/traces\n",
+     "bad.yaml:5: observability.tracing.endpoint: expected an http:// or https:// URL"},
+    {"endpoint bad port", TRACING "    endpoint: http://127.0.0.1:0/v1/traces\n",
+     "bad.yaml:5: observability.tracing.endpoint: expected a host and an optional port"},
+    {"sampling_ratio above 1", TRACING "    sampling_ratio: 1.5\n",
+     "bad.yaml:5: observability.tracing.sampling_ratio: "},
+    {"sampling_ratio not a number", TRACING "    sampling_ratio: half\n",
+     "bad.yaml:5: observability.tracing.sampling_ratio: "},
+    {"empty service_name", TRACING "    service_name: \"\"\n",
+     "bad.yaml:5: observability.tracing.service_name: expected a non-empty name"},
+    {"max_queue_spans zero", TRACING "    max_queue_spans: 0\n",
+     "bad.yaml:5: observability.tracing.max_queue_spans: "},
+    {"batch over the queue", TRACING "    max_queue_spans: 10\n    batch_size: 20\n",
+     "bad.yaml:6: observability.tracing.batch_size: must not exceed max_queue_spans (10)"},
+    {"flush_interval zero", TRACING "    flush_interval: 0s\n",
+     "bad.yaml:5: observability.tracing.flush_interval: must be greater than 0"},
+    {"max_retries too many", TRACING "    max_retries: 11\n",
+     "bad.yaml:5: observability.tracing.max_retries: "},
+    {"header name with a space", TRACING "    headers: { \"x token\": a }\n",
+     "bad.yaml:5: observability.tracing.headers.x token: expected a header name"},
+    {"headers not a mapping", TRACING "    headers: [a]\n",
+     "bad.yaml:5: observability.tracing.headers: "},
 };
 
 // The `prices` section (docs/pricing.md); an entry starts on line 5.
@@ -636,6 +663,7 @@ TEST(ConfigErrors, Prices) { expect_errors(kPrices); }
 TEST(ConfigErrors, GovernanceAdminJwt) { expect_errors(kGovernanceAdminJwt); }
 TEST(ConfigErrors, GovernanceRedis) { expect_errors(kGovernanceRedis); }
 TEST(ConfigErrors, Observability) { expect_errors(kObservability); }
+TEST(ConfigErrors, Tracing) { expect_errors(kTracing); }
 
 // A fresh directory per test under /tmp, removed afterwards.
 class TempDir {
