@@ -196,7 +196,7 @@ class EndpointCheck {
   }
 
   asio::awaitable<boost::system::error_code> shake() {
-    auto [error] = co_await tls_->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+    auto [error] = co_await tls_.value().async_handshake(asio::ssl::stream_base::client, kNoThrow);
     co_return error;
   }
 
@@ -205,7 +205,7 @@ class EndpointCheck {
   asio::awaitable<ProbeAnswer> exchange(Stream& stream) {
     beast::get_lowest_layer(stream).expires_after(options_.timeout);
     auto [write_error, written] =
-        co_await asio::async_write(stream, asio::buffer(*target_.probe_request), kNoThrow);
+        co_await asio::async_write(stream, asio::buffer(target_.probe_request.value()), kNoThrow);
     if (write_error) {
       co_return ProbeAnswer{write_error, 0};
     }
@@ -305,14 +305,15 @@ bool EndpointCheck::handshake(bool connected) {
     return false;
   }
   // The data plane's own client context and SNI/name settings (net/tls.h).
-  auto context = net::make_client_tls(*target_.tls, target_.http2);
+  auto context = net::make_client_tls(target_.tls.value(), target_.http2);
   if (!context) {
     finish(std::move(result), Status::kFail, context.error().message());
     return false;
   }
   tls_context_ = std::move(*context);
   tls_.emplace(std::move(tcp_), *tls_context_);
-  if (auto prepared = net::prepare_client_ssl(tls_->native_handle(), *target_.tls, target_.host);
+  if (auto prepared =
+          net::prepare_client_ssl(tls_.value().native_handle(), target_.tls.value(), target_.host);
       !prepared) {
     finish(std::move(result), Status::kFail, prepared.error().message());
     return false;
@@ -347,7 +348,7 @@ bool EndpointCheck::handshake(bool connected) {
 // The session (protocol, ALPN, verification) and the peer's certificate, which a failed
 // verification still received (an expired one, for instance).
 void EndpointCheck::describe_session(CheckResult& result, const boost::system::error_code& error) {
-  SSL* ssl = tls_->native_handle();
+  SSL* ssl = tls_.value().native_handle();
   if (error) {
     const long verified = SSL_get_verify_result(ssl);
     result.status = Status::kFail;
@@ -362,7 +363,8 @@ void EndpointCheck::describe_session(CheckResult& result, const boost::system::e
     result.detail += ", ALPN ";
     result.detail += alpn_size == 0 ? std::string("none")
                                     : std::string(reinterpret_cast<const char*>(alpn), alpn_size);
-    result.detail += target_.tls->verify ? ", verified" : ", not verified (tls.verify: false)";
+    result.detail +=
+        target_.tls.value().verify ? ", verified" : ", not verified (tls.verify: false)";
   }
   const X509* certificate =
       peer_certificate_ != nullptr ? peer_certificate_.get() : SSL_get0_peer_certificate(ssl);
