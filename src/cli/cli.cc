@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/admin_commands.h"
+#include "cli/diagnose/diagnose.h"
 #include "cli/prices.h"
 #include "control/config/loader.h"
 #include "obs/logging.h"
@@ -67,6 +68,7 @@ int run(int argc, char** argv) {
 
   auto* version_cmd = app.add_subcommand("version", "Print the version and exit");
   AdminCommands admin_commands(app);
+  diagnose::DiagnoseCommand diagnose_command(app);
 
   auto* prices_cmd = app.add_subcommand("prices", "The price table (docs/pricing.md)");
   prices_cmd->require_subcommand(1);
@@ -80,7 +82,9 @@ int run(int argc, char** argv) {
   try {  // CLI11 reports usage errors by exception; this is the process boundary
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    const int status = app.exit(error);
+    // diagnose's contract: 2 for a usage error (--help is not one).
+    return diagnose_command.given() && status != 0 ? diagnose::kExitUsage : status;
   }
   if (*version_cmd) {
     std::cout << "nexus " << NEXUS_VERSION << "\n";
@@ -94,6 +98,9 @@ int run(int argc, char** argv) {
   }
   if (*list_cmd) {
     return prices_list(config_path);
+  }
+  if (const std::optional<int> exit_code = diagnose_command.run()) {
+    return *exit_code;
   }
   if (const std::optional<int> exit_code = admin_commands.run()) {
     return *exit_code;

@@ -1,4 +1,5 @@
-// The `nexus` command line: serve, validate, version, prices check|list.
+// The `nexus` command line: serve, validate, version, prices check|list, diagnose, and the admin
+// API's commands (keys, usage).
 #pragma once
 
 namespace nexus::cli {

@@ -170,15 +170,19 @@ int64_t PgRows::affected() const {
   return parsed;
 }
 
-PgConnection::PgConnection(std::string url, PGconn* conn)
-    : url_(std::move(url)), redacted_(redacted_url(url_)), conn_(conn) {}
+PgConnection::PgConnection(std::string url, std::chrono::seconds connect_timeout, PGconn* conn)
+    : url_(std::move(url)),
+      redacted_(redacted_url(url_)),
+      connect_timeout_(connect_timeout),
+      conn_(conn) {}
 
-PGconn* PgConnection::open(const std::string& url) {
+PGconn* PgConnection::open(const std::string& url, std::chrono::seconds connect_timeout) {
   // Later keywords win over earlier ones, and the URL (expanded from "dbname") comes last: what
   // the URL sets is kept, these are only defaults.
   const std::array<const char*, 4> keywords = {"connect_timeout", "fallback_application_name",
                                                "dbname", nullptr};
-  const std::array<const char*, 4> values = {"10", "nexus", url.c_str(), nullptr};
+  const std::string timeout = std::to_string(connect_timeout.count());
+  const std::array<const char*, 4> values = {timeout.c_str(), "nexus", url.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), 1);
   if (conn != nullptr) {
     // The server's notices ("relation ... already exists, skipping" from a migration) go to our
@@ -188,8 +192,10 @@ PGconn* PgConnection::open(const std::string& url) {
   return conn;
 }
 
-Result<PgConnection> PgConnection::connect(const std::string& url) {
-  PgConnection connection(url, open(url));  // closes the PGconn on every path
+Result<PgConnection> PgConnection::connect(const std::string& url,
+                                           std::chrono::seconds connect_timeout) {
+  // closes the PGconn on every path
+  PgConnection connection(url, connect_timeout, open(url, connect_timeout));
   if (connection.conn_ == nullptr) {
     return fail(ErrorCode::kInternal, "connect: libpq could not allocate a connection");
   }
@@ -246,7 +252,7 @@ bool PgConnection::in_transaction() const {
 }
 
 Result<void> PgConnection::reconnect() {
-  conn_.reset(open(url_));
+  conn_.reset(open(url_, connect_timeout_));
   if (conn_ == nullptr) {
     return fail(ErrorCode::kInternal, "reconnect: libpq could not allocate a connection");
   }

@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -106,8 +107,11 @@ class PgCursor {
 class PgConnection {
  public:
   // Connects to `url` (a postgres:// or postgresql:// URL, or a key=value string) and prepares
-  // the session. Settings not in the URL: connect_timeout 10 s, application_name "nexus".
-  static Result<PgConnection> connect(const std::string& url);
+  // the session. Settings not in the URL: connect_timeout (10 s unless given; `nexus diagnose`
+  // passes its --timeout), application_name "nexus".
+  static constexpr std::chrono::seconds kConnectTimeout{10};
+  static Result<PgConnection> connect(const std::string& url,
+                                      std::chrono::seconds connect_timeout = kConnectTimeout);
 
   // One statement with parameters ($1, ...). `operation` names the caller in error messages.
   Result<PgRows> exec(std::string_view operation, const std::string& sql,
@@ -123,12 +127,13 @@ class PgConnection {
   [[nodiscard]] const std::string& url() const { return redacted_; }
 
  private:
-  PgConnection(std::string url, PGconn* conn);
-  static PGconn* open(const std::string& url);
+  PgConnection(std::string url, std::chrono::seconds connect_timeout, PGconn* conn);
+  static PGconn* open(const std::string& url, std::chrono::seconds connect_timeout);
   Result<void> prepare_session();
 
   std::string url_;       // as configured: may hold a password
   std::string redacted_;  // for messages
+  std::chrono::seconds connect_timeout_;
   std::unique_ptr<PGconn, PgConnCloser> conn_;
 };
 

@@ -152,6 +152,19 @@ Result<SqliteDb> SqliteDb::open(const std::string& path) {
   return db;
 }
 
+Result<SqliteDb> SqliteDb::open_read_only(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+  const int code = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  SqliteDb db(raw);  // closes `raw` on every path, also when opening failed
+  if (code != SQLITE_OK) {
+    const std::string operation = "open " + path + " (read-only)";
+    return std::unexpected(sqlite_error(raw, code, operation));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  return db;
+}
+
 Result<void> SqliteDb::exec(std::string_view operation, const std::string& sql) {
   const int code = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr);
   if (code != SQLITE_OK) {

@@ -115,6 +115,9 @@ class SqliteDb {
   // Opens the database file, creating it (mode 0600) if missing. Nothing else: PRAGMAs and
   // migrations are the caller's.
   static Result<SqliteDb> open(const std::string& path);
+  // Opens an existing database file for reading only: never creates it nor writes to it (what
+  // `nexus diagnose` looks at a running gateway's database with).
+  static Result<SqliteDb> open_read_only(const std::string& path);
 
   // Runs fixed SQL text, one or several statements, returning no rows (PRAGMAs, migrations).
   Result<void> exec(std::string_view operation, const std::string& sql);
