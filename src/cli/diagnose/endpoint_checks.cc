@@ -196,16 +196,22 @@ class EndpointCheck {
   }
 
   asio::awaitable<boost::system::error_code> shake() {
-    auto [error] = co_await tls_.value().async_handshake(asio::ssl::stream_base::client, kNoThrow);
+    if (!tls_) {
+      co_return asio::error::not_connected;
+    }
+    auto [error] = co_await tls_->async_handshake(asio::ssl::stream_base::client, kNoThrow);
     co_return error;
   }
 
   // Sends the probe request and reads the answer's head (its body, if any, is not wanted).
   template <typename Stream>
   asio::awaitable<ProbeAnswer> exchange(Stream& stream) {
+    if (!target_.probe_request) {
+      co_return ProbeAnswer{asio::error::invalid_argument, 0};
+    }
+    const std::string& probe = *target_.probe_request;
     beast::get_lowest_layer(stream).expires_after(options_.timeout);
-    auto [write_error, written] =
-        co_await asio::async_write(stream, asio::buffer(target_.probe_request.value()), kNoThrow);
+    auto [write_error, written] = co_await asio::async_write(stream, asio::buffer(probe), kNoThrow);
     if (write_error) {
       co_return ProbeAnswer{write_error, 0};
     }
@@ -304,23 +310,27 @@ bool EndpointCheck::handshake(bool connected) {
     finish(std::move(result), Status::kSkip, "not connected");
     return false;
   }
+  if (!target_.tls) {
+    finish(std::move(result), Status::kSkip, "no TLS");
+    return false;
+  }
+  const auto& tls_settings = *target_.tls;
   // The data plane's own client context and SNI/name settings (net/tls.h).
-  auto context = net::make_client_tls(target_.tls.value(), target_.http2);
+  auto context = net::make_client_tls(tls_settings, target_.http2);
   if (!context) {
     finish(std::move(result), Status::kFail, context.error().message());
     return false;
   }
   tls_context_ = std::move(*context);
-  tls_.emplace(std::move(tcp_), *tls_context_);
-  if (auto prepared =
-          net::prepare_client_ssl(tls_.value().native_handle(), target_.tls.value(), target_.host);
+  auto& stream = tls_.emplace(std::move(tcp_), *tls_context_);
+  if (auto prepared = net::prepare_client_ssl(stream.native_handle(), tls_settings, target_.host);
       !prepared) {
     finish(std::move(result), Status::kFail, prepared.error().message());
     return false;
   }
   // Keeps the peer's certificate even when verification rejects it (OpenSSL then drops it), so
   // that an expired one still shows its date; the verdict is OpenSSL's own, unchanged.
-  tls_->set_verify_callback([this](bool preverified, asio::ssl::verify_context& context) {
+  stream.set_verify_callback([this](bool preverified, asio::ssl::verify_context& context) {
     X509_STORE_CTX* store = context.native_handle();
     if (X509_STORE_CTX_get_error_depth(store) == 0 && peer_certificate_ == nullptr) {
       X509* leaf = X509_STORE_CTX_get_current_cert(store);
@@ -330,7 +340,7 @@ bool EndpointCheck::handshake(bool connected) {
     }
     return preverified;
   });
-  beast::get_lowest_layer(*tls_).expires_after(options_.timeout);
+  beast::get_lowest_layer(stream).expires_after(options_.timeout);
   const auto started = Clock::now();
   auto error = run_step(shake());
   result.duration = since(started);
@@ -348,7 +358,11 @@ bool EndpointCheck::handshake(bool connected) {
 // The session (protocol, ALPN, verification) and the peer's certificate, which a failed
 // verification still received (an expired one, for instance).
 void EndpointCheck::describe_session(CheckResult& result, const boost::system::error_code& error) {
-  SSL* ssl = tls_.value().native_handle();
+  if (!tls_ || !target_.tls) {
+    return;
+  }
+  SSL* ssl = tls_->native_handle();
+  const bool verify = target_.tls->verify;
   if (error) {
     const long verified = SSL_get_verify_result(ssl);
     result.status = Status::kFail;
@@ -363,8 +377,7 @@ void EndpointCheck::describe_session(CheckResult& result, const boost::system::e
     result.detail += ", ALPN ";
     result.detail += alpn_size == 0 ? std::string("none")
                                     : std::string(reinterpret_cast<const char*>(alpn), alpn_size);
-    result.detail +=
-        target_.tls.value().verify ? ", verified" : ", not verified (tls.verify: false)";
+    result.detail += verify ? ", verified" : ", not verified (tls.verify: false)";
   }
   const X509* certificate =
       peer_certificate_ != nullptr ? peer_certificate_.get() : SSL_get0_peer_certificate(ssl);

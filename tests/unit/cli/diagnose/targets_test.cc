@@ -49,7 +49,7 @@ TEST(DiagnoseTargets, EveryEndpointOfEveryClusterAndProvider) {
                        "provider openai api.openai.com:443"}));
   const Target& backend = targets[0];
   ASSERT_TRUE(backend.tls.has_value());
-  EXPECT_EQ(backend.tls.value().sni, "api.internal");
+  EXPECT_EQ(backend.tls.value_or(config::UpstreamTls{}).sni, "api.internal");
   EXPECT_TRUE(backend.no_probe_reason.empty()) << "a plain cluster has no probe line";
   const Target* openai = find(targets, "provider openai api.openai.com:443");
   ASSERT_NE(openai, nullptr);
@@ -64,9 +64,9 @@ TEST(DiagnoseTargets, ProbeIsTheProvidersModelListWithItsKey) {
   const Target* openai = find(targets, "provider openai api.openai.com:443");
   ASSERT_NE(openai, nullptr);
   ASSERT_TRUE(openai->probe_request.has_value());
-  EXPECT_TRUE(openai->probe_request.value().starts_with("GET /v1/models HTTP/1.1\r\n"))
-      << openai->probe_request.value();
-  EXPECT_NE(openai->probe_request.value().find("Bearer sk-secret"), std::string::npos);
+  const std::string probe = openai->probe_request.value_or("");
+  EXPECT_TRUE(probe.starts_with("GET /v1/models HTTP/1.1\r\n")) << probe;
+  EXPECT_NE(probe.find("Bearer sk-secret"), std::string::npos);
   EXPECT_EQ(openai->probe_path, "/v1/models");
   const Target* aws = find(targets, "provider aws bedrock-runtime.us-east-1.amazonaws.com:443");
   ASSERT_NE(aws, nullptr);
