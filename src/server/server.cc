@@ -12,6 +12,7 @@
 
 #include "control/admin/admin_api.h"
 #include "control/admin/admin_server.h"
+#include "control/admin/jwt_identity.h"
 #include "governance/governance.h"
 #include "obs/logging.h"
 #include "proxy/health/health_checker.h"
