@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "../filters/auth/test_tokens.h"
 #include "control/config/loader.h"
 
 namespace nexus::control {
@@ -18,10 +19,11 @@ namespace {
   "  admin:\n"                                     \
   "    listen: 127.0.0.1:9091\n"
 
-// RFC 7517's example EC public key (appendix A.1).
-constexpr const char* kJwks = R"({"keys":[{"kty":"EC","crv":"P-256","kid":"1",)"
-                              R"("x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",)"
-                              R"("y":"4Etl6SRW2YilurN5qYThjZzr6kAw2YCnVOuZfvtPKUs"}]})";
+// A JWK Set of one generated EC key.
+std::string jwks() {
+  const filters::auth::PkeyPtr key = filters::auth::testing::generate_key("ES256");
+  return R"({"keys":[)" + filters::auth::testing::public_jwk("ES256", key.get(), "1") + "]}";
+}
 
 TEST(ConfigAdminJwt, AbsentMeansNoJwtCallers) {
   auto loaded = load_config_text(
@@ -59,7 +61,7 @@ TEST(ConfigAdminJwt, TakesTheDefaultsAndNeedsNoAdminKey) {
 TEST(ConfigAdminJwt, ReadsEveryKey) {
   const std::filesystem::path file =
       std::filesystem::temp_directory_path() / ("nexus-jwks-" + std::to_string(::getpid()));
-  std::ofstream(file) << kJwks;
+  std::ofstream(file) << jwks();
   auto loaded = load_config_text(
       ADMIN
           "    key_sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae\n"

@@ -626,7 +626,7 @@ const std::vector<BadCase> kGovernanceAdminJwt = {
     // There is no default role: a token without its role claim is refused (403).
     {"unknown role claim default",
      ADMIN_JWT JWT_GOOD "      jwks_uri: https://idp.test/k\n      default_role: member\n",
-     "bad.yaml:6: governance.admin.jwt: unknown key 'default_role'"},
+     "bad.yaml:10: governance.admin.jwt: unknown key 'default_role'"},
     {"empty role claim",
      ADMIN_JWT JWT_GOOD "      jwks_uri: https://idp.test/k\n      role_claim: \"\"\n",
      "bad.yaml:10: governance.admin.jwt.role_claim: expected the name of a claim"},
