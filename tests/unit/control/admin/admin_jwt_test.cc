@@ -5,7 +5,7 @@
 // access_matrix_test.cc.)
 #include <gtest/gtest.h>
 
-#include "../../filters/auth/tiny_http_server.h"
+#include "../../net/tiny_http_server.h"
 #include "admin_jwt_support.h"
 #include "admin_test_support.h"
 
