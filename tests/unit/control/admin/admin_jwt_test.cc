@@ -205,7 +205,7 @@ TEST_F(AdminWithoutJwtTest, ATokenIsRefusedLikeAnyUnknownCredential) {
 }
 
 TEST_F(AdminWithoutJwtTest, AJwtIdentityFetchesAJwksUriWhenStarted) {
-  filters::auth::testing::TinyHttpServer idp;
+  net::testing::TinyHttpServer idp;
   const SigningKey key{.alg = "RS256", .kid = "rs-1"};
   idp.respond(200, R"({"keys":[)" +
                        filters::auth::testing::public_jwk("RS256", key.key.get(), "rs-1") + "]}");
