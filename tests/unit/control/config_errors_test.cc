@@ -514,7 +514,7 @@ const std::vector<BadCase> kGovernanceRedis = {
 #define TRACING SERVER_LINE HEALTH_ROUTE "observability:\n  tracing:\n"
 const std::vector<BadCase> kTracing = {
     {"tracing unknown key", TRACING "    endpoints: http://127.0.0.1:4318\n",
-     "bad.yaml:4: observability.tracing: unknown key 'endpoints'"},
+     "bad.yaml:5: observability.tracing: unknown key 'endpoints'"},
     {"endpoint without scheme", TRACING "    endpoint: 127.0.0.1:4318/v1/traces\n",
      "bad.yaml:5: observability.tracing.endpoint: expected an http:// or https:// URL"},
     {"endpoint bad port", TRACING "    endpoint: http://127.0.0.1:0/v1/traces\n",

@@ -1,4 +1,5 @@
-// The `observability` section: absent means no ops listener; both listener forms are read.
+// The `observability` section: absent means no ops listener; both listener forms are read;
+// tracing may come without a listener.
 // Its errors (file, line, key) are in config_errors_test.cc.
 #include <gtest/gtest.h>
 
@@ -31,12 +32,20 @@ TEST(ConfigObservability, ListenAsAddress) {
   EXPECT_FALSE(listen.tls.has_value());
 }
 
-TEST(ConfigObservability, ListenAsMappingAndPortZero) {
-  auto loaded = load(HEAD "observability:\n  listen: { address: \"[::1]:0\" }\n");
+TEST(ConfigObservability, ListenAsMappingOnIpv6) {
+  auto loaded = load(HEAD "observability:\n  listen: { address: \"[::1]:9464\" }\n");
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
   const config::Listener listen = loaded->observability.listen.value_or(config::Listener{});
   EXPECT_EQ(listen.host, "::1");
-  EXPECT_EQ(listen.port, 0);
+  EXPECT_EQ(listen.port, 9464);
+}
+
+TEST(ConfigObservability, TracingAloneNeedsNoListener) {
+  auto loaded = load(HEAD "observability:\n  tracing: { sampling_ratio: 0.5 }\n");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_FALSE(loaded->observability.listen.has_value());
+  EXPECT_TRUE(loaded->observability.tracing.enabled);
+  EXPECT_DOUBLE_EQ(loaded->observability.tracing.sampling_ratio, 0.5);
 }
 
 }  // namespace
