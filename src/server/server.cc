@@ -47,7 +47,7 @@ Result<std::unique_ptr<obs::tracing::Tracer>> make_tracer(const config::Tracing&
                                         .send_timeout = settings.export_timeout,
                                         .max_retries = settings.max_retries};
   auto exporter = std::make_unique<obs::tracing::SpanExporter>(
-      std::move(options), obs::tracing::http_transport(std::move(*url), settings.headers));
+      std::move(options), obs::tracing::http_transport(*url, settings.headers));
   spdlog::info("tracing: spans to {} (sampling ratio {})", settings.endpoint,
                settings.sampling_ratio);
   return std::make_unique<obs::tracing::Tracer>(settings.sampling_ratio, std::move(exporter));

@@ -28,7 +28,7 @@ std::string url_text(const CollectorUrl& url) {
 
 }  // namespace
 
-Transport http_transport(CollectorUrl url,
+Transport http_transport(const CollectorUrl& url,
                          std::vector<std::pair<std::string, std::string>> headers) {
   net::BlockingRequest request{.method = "POST", .url = url_text(url)};
   request.headers = std::move(headers);

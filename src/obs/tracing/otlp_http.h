@@ -16,7 +16,7 @@ namespace nexus::obs::tracing {
 // A Transport posting to `url` with Content-Type application/json and `headers` (e.g. an
 // authorization header the collector wants). https verifies the collector's certificate with
 // the system's CAs.
-Transport http_transport(CollectorUrl url,
+Transport http_transport(const CollectorUrl& url,
                          std::vector<std::pair<std::string, std::string>> headers);
 
 }  // namespace nexus::obs::tracing
