@@ -82,6 +82,7 @@ void restyle_for_llm_client(const http1::RequestHead& request, filter::LocalRepl
 // reserved and the ledger gets its record (successful answers settled before their last bytes).
 asio::awaitable<Outcome> LlmExchange::run() {
   const Outcome outcome = co_await serve_request();
+  record_metrics();
   if (admission_.active()) {
     const int status = downstream_.record.client_gone ? 499 : downstream_.state().response.status;
     co_await settle_usage(status, /*wait_until_durable=*/false);

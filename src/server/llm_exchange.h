@@ -171,6 +171,8 @@ class LlmExchange {
   // By value: see reply_error(Error).
   boost::asio::awaitable<std::optional<governance::Refused>> admit_request(
       const Snapshot::LlmGroup& group, std::string model);
+  // The LLM metrics of the answered request (llm_metrics.h), when metrics are on.
+  void record_metrics();
   [[nodiscard]] governance::NanoUsd worst_case_cost(const Snapshot::LlmGroup& group,
                                                     uint64_t output) const;
   [[nodiscard]] governance::UsageRecord usage_record(int status) const;
@@ -258,6 +260,8 @@ class LlmExchange {
   governance::Admission admission_;                 // held from admission to settlement
   std::string request_id_;                          // the ledger's id (x-nexus-request-id)
   uint64_t generated_bytes_ = 0;  // text streamed so far, to bill a stream cut short
+  // A streamed answer's first token arrived (gen_ai_server_time_to_first_token_seconds).
+  std::optional<std::chrono::steady_clock::time_point> first_token_at_;
   bool stream_started_ = false;
   std::optional<ActiveStream> sse_stream_;  // counted in nexus_streams_active once started
   bool stream_chunked_ = false;

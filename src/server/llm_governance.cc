@@ -15,6 +15,7 @@
 #include "llm/pricing/price_table.h"
 #include "server/io_constants.h"
 #include "server/llm_exchange.h"
+#include "server/server_metrics.h"
 #include "server/worker.h"
 
 namespace nexus::server {
@@ -54,6 +55,17 @@ uint64_t tokens_in_text(uint64_t bytes) { return (bytes + 2) / 3; }
 // Tokens an image may cost at most: Anthropic scales images to about 1,600, OpenAI's largest
 // high-detail image is 765 (gpt-4o) or about 2,500 (patch-based models), Gemini 3 at most 1,120.
 constexpr uint64_t kMediaTokensBound = 8192;
+
+AdmissionDecision decision_of(const governance::Refused& refused) {
+  switch (refused.error.code()) {
+    case ErrorCode::kRateLimited:
+      return AdmissionDecision::kRateLimited;
+    case ErrorCode::kBudgetExceeded:
+      return AdmissionDecision::kBudgetExceeded;
+    default:
+      return AdmissionDecision::kUnavailable;
+  }
+}
 
 }  // namespace
 
@@ -161,6 +173,9 @@ asio::awaitable<std::optional<governance::Refused>> LlmExchange::admit_request(
         .error = Error(ErrorCode::kInternal, "the request's admission was never decided")};
   }
   Decision& result = *decided;
+  if (WorkerMetrics* metrics = worker_.metrics(); metrics != nullptr) {
+    metrics->admission(result ? AdmissionDecision::kAdmitted : decision_of(result.error()));
+  }
   if (!result.has_value()) {
     co_return std::move(result.error());
   }
@@ -226,6 +241,28 @@ asio::awaitable<void> LlmExchange::settle_usage(int status, bool wait_until_dura
                        asio::post(executor, [durable] { durable->cancel(); });
                      });
   co_await durable->async_wait(kAwait);
+}
+
+void LlmExchange::record_metrics() {
+  WorkerMetrics* metrics = worker_.metrics();
+  if (metrics == nullptr || answered_by_ == nullptr) {
+    return;
+  }
+  const ExchangeRecord& record = downstream_.record;
+  const auto now = std::chrono::steady_clock::now();
+  WorkerMetrics::LlmOutcome outcome{
+      .deployment = static_cast<size_t>(answered_by_ - worker_.snapshot().deployments.data()),
+      .usage = record.llm.usage ? &*record.llm.usage : nullptr,
+      .total = now - record.start,
+      .team = grant_ != nullptr ? std::string_view(grant_->team_id) : std::string_view()};
+  if (first_token_at_) {
+    outcome.first_token = *first_token_at_ - record.start;
+  }
+  if (answered_by_->price != nullptr && outcome.usage != nullptr) {
+    outcome.cost_nano_usd = static_cast<uint64_t>(std::max<governance::NanoUsd>(
+        0, llm::pricing::cost(*answered_by_->price, *outcome.usage, needs_.media)));
+  }
+  metrics->llm_done(outcome);
 }
 
 }  // namespace nexus::server

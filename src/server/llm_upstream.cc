@@ -187,6 +187,7 @@ asio::awaitable<AttemptResult> LlmExchange::call_provider(ProviderCall& call,
     result.first_byte = Clock::now() - started;
     if (first) {
       downstream_.record.trace.first_token(std::chrono::system_clock::now());
+      first_token_at_ = Clock::now();
     }
     if (!first) {
       close_call(*answer, /*reusable=*/false);

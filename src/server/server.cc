@@ -159,6 +159,10 @@ Result<std::unique_ptr<net::ControlHttpServer>> start_ops(
   if (auto added = obs::metrics::add_process_metrics(*registry); !added) {
     return std::unexpected(added.error());
   }
+  if (auto added = declare_background_families(*registry, counters.governance, counters.tracer);
+      !added) {
+    return std::unexpected(added.error());
+  }
   registry->freeze(workers);
   counters.metrics = server_metrics.get();
   counters.registry = registry.get();

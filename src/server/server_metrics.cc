@@ -99,6 +99,9 @@ Result<std::unique_ptr<ServerMetrics>> ServerMetrics::create(
       return std::unexpected(added->error());
     }
   }
+  if (auto llm = declare_llm_families(registry, snapshot, out->llm_); !llm) {
+    return std::unexpected(std::move(llm.error()));
+  }
   auto open = registry.add_callback(
       {.name = "nexus_connections_active",
        .help = "Client connections open now, all workers.",

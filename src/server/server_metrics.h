@@ -11,11 +11,17 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "llm/ir/usage.h"
 #include "nexus/core/result.h"
 #include "obs/metrics/registry.h"
 #include "server/downstream.h"
+#include "server/llm_metrics.h"
 #include "server/snapshot.h"
 
 namespace nexus::server {
@@ -44,6 +50,7 @@ class ServerMetrics {
   std::vector<obs::metrics::HistogramId> overhead_;
   std::vector<obs::metrics::HistogramId> upstream_duration_;  // per cluster id
   obs::metrics::SeriesId streams_[2];                         // per StreamKind
+  LlmFamilies llm_;                                           // llm_metrics.h
 };
 
 // What one worker records, into its own shard. Worker thread only.
@@ -61,9 +68,31 @@ class WorkerMetrics {
     shard_.add_signed(families_.streams_[static_cast<size_t>(kind)], delta);
   }
 
+  // An LLM request a deployment answered (llm_metrics.cc).
+  struct LlmOutcome {
+    size_t deployment = 0;                       // its index in Snapshot::deployments
+    const llm::Usage* usage = nullptr;           // null: the provider reported none
+    Clock::duration total{};                     // first request byte to the answer's end
+    std::optional<Clock::duration> first_token;  // streams: first request byte to first token
+    uint64_t cost_nano_usd = 0;                  // at the deployment's price; 0: unpriced
+    std::string_view team;                       // the virtual key's team; empty: none
+  };
+  void llm_done(const LlmOutcome& outcome);
+  void admission(AdmissionDecision decision);
+
  private:
+  // The cost series of a team, per model value index: resolved (under the family's mutex) the
+  // first time this worker sees the team, then found without allocating.
+  const std::vector<obs::metrics::SeriesId>& cost_series(std::string_view team);
+
+  struct TeamHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view team) const { return std::hash<std::string_view>{}(team); }
+  };
   const ServerMetrics& families_;
   obs::metrics::Shard& shard_;
+  std::unordered_map<std::string, std::vector<obs::metrics::SeriesId>, TeamHash, std::equal_to<>>
+      team_cost_;
 };
 
 // One upstream attempt, timed from construction to destruction: the time is added to the

@@ -22,6 +22,7 @@ from harness.common import wait_until
 from harness.llm import recorded_body, replay
 from harness.upstream import gated
 from nexus_harness import NexusTestCase, free_port, request
+from test_metrics import ops_get, samples, value
 
 ADMIN_KEY = "nexus-admin-test-key"
 TEN_TOKENS = "azure/ddtrace__azure_openai_chat_completion_categorical.json"
@@ -387,6 +388,69 @@ class StreamBillingTest(GovernanceCase):
         self.assertEqual(row["usage_estimated"], 1, row)
         self.assertGreater(row["output_tokens"], 0, row)
         self.assertEqual(row["cost"], row["output_tokens"] * 10_000_000, row)  # $0.01 a token
+
+
+class LlmMetricsTest(GovernanceCase):
+    """The LLM and governance families on the ops listener (docs/observability.md)."""
+
+    def governance_config(self, config):
+        self.ops_port = free_port()
+        config["observability"] = {"listen": f"127.0.0.1:{self.ops_port}"}
+        return config
+
+    def scrape(self):
+        status, _, body = ops_get(self.ops_port, "/metrics")
+        self.assertEqual(status, 200, body)
+        return samples(body)
+
+    def test_tokens_durations_cost_and_decisions_are_exported(self):
+        key, _, team_id = self.make_key({"budget": {"hard_usd": 0.35, "period": "total"}})
+        for _ in range(3):
+            self.assertEqual(self.chat(key).status, 200)
+        refused = self.chat(key)  # $0.30 spent: another $0.10 cannot be reserved
+        self.assertEqual(refused.status, 402, refused.body)
+        found = {}
+
+        def settled():
+            nonlocal found
+            found = self.scrape()
+            return (value(found, "nexus_ledger_records_written_total") or 0) >= 3
+        self.assertTrue(wait_until(settled, 10.0), found)
+        labels = {"gen_ai_provider_name": "oai", "gen_ai_request_model": "gpt"}
+        # The recorded answer: 20 prompt tokens and 10 completion tokens, $0.10 each time.
+        self.assertEqual(value(found, "gen_ai_client_token_usage_count",
+                               gen_ai_token_type="input", **labels), 3)
+        self.assertEqual(value(found, "gen_ai_client_token_usage_sum",
+                               gen_ai_token_type="input", **labels), 60)
+        self.assertEqual(value(found, "gen_ai_client_token_usage_sum",
+                               gen_ai_token_type="output", **labels), 30)
+        self.assertEqual(value(found, "gen_ai_client_operation_duration_seconds_count",
+                               **labels), 3)
+        self.assertAlmostEqual(value(found, "nexus_llm_cost_usd_total", model="gpt",
+                                     team=team_id), 0.3)
+        self.assertEqual(value(found, "nexus_governance_decisions_total", decision="admitted"), 3)
+        self.assertEqual(value(found, "nexus_governance_decisions_total",
+                               decision="budget_exceeded"), 1)
+        self.assertEqual(value(found, "nexus_ledger_pending_records"), 0)
+
+    def test_a_stream_has_its_time_to_first_token(self):
+        key, _, _ = self.make_key()
+        resp = self.chat(key, model="gpt-stream", stream=True,
+                         stream_options={"include_usage": True})
+        self.assertEqual(resp.status, 200, resp.body)
+        labels = {"gen_ai_provider_name": "oai", "gen_ai_request_model": "gpt-stream"}
+        found = {}
+
+        def counted():
+            nonlocal found
+            found = self.scrape()
+            return value(found, "gen_ai_server_time_to_first_token_seconds_count", **labels) == 1
+        self.assertTrue(wait_until(counted, 10.0), found)
+        self.assertEqual(value(found, "gen_ai_client_operation_duration_seconds_count",
+                               **labels), 1)
+        ttft = value(found, "gen_ai_server_time_to_first_token_seconds_sum", **labels)
+        total = value(found, "gen_ai_client_operation_duration_seconds_sum", **labels)
+        self.assertTrue(0 < ttft <= total, (ttft, total))
 
 
 if __name__ == "__main__":

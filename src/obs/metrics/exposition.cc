@@ -189,6 +189,8 @@ void append_family(const Registry& registry, const Family& family, Format format
     append_series_name(spec.name, suffix, spec, values, {}, out);
     if (spec.type == Type::kGauge) {
       append_int(static_cast<int64_t>(value), out);
+    } else if (spec.scale != 1) {  // counted in 1/scale units (nano-dollars for USD)
+      append_double(static_cast<double>(value) / spec.scale, out);
     } else {
       append_uint(value, out);
     }

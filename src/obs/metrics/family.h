@@ -35,8 +35,9 @@ struct FamilySpec {
   Type type = Type::kCounter;
   std::vector<LabelSpec> labels;
   // Histograms: the buckets' upper bounds in `unit`, increasing (+Inf is implied). Observations
-  // are integers in 1/`scale` of the unit (scale 1e9 with seconds: nanoseconds), so that shards
-  // hold integers only; the exposition divides by `scale`.
+  // (and a counter's increments) are integers in 1/`scale` of the unit (scale 1e9 with seconds:
+  // nanoseconds; with USD: nano-dollars), so that shards hold integers only; the exposition
+  // divides by `scale`.
   std::vector<double> buckets;
   double scale = 1;
 };

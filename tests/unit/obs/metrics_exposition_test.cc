@@ -163,6 +163,27 @@ TEST(MetricsExposition, LabelledGaugesAreWrittenAtZeroButNotForOther) {
             "nexus_test_streams{kind=\"sse\"} 0\n");
 }
 
+TEST(MetricsExposition, AScaledCounterIsWrittenInItsUnit) {
+  Registry registry;
+  Family* family = registry
+                       .add({.name = "nexus_test_cost_usd",
+                             .help = "Cost.",
+                             .labels = {{.name = "model", .values = {"gpt"}}},
+                             .scale = 1e9})
+                       .value_or(nullptr);
+  ASSERT_NE(family, nullptr);
+  registry.freeze(2);
+  const std::array<uint32_t, 1> gpt = {0};
+  registry.shard(0).add(family->series_at(gpt), 100'000'000);  // $0.10 in nano-dollars
+  registry.shard(1).add(family->series_at(gpt), 25);
+  std::string text;
+  render(registry, Format::kPrometheus, text);
+  EXPECT_EQ(text,
+            "# HELP nexus_test_cost_usd_total Cost.\n"
+            "# TYPE nexus_test_cost_usd_total counter\n"
+            "nexus_test_cost_usd_total{model=\"gpt\"} 0.100000025\n");
+}
+
 TEST(MetricsExposition, LabelValuesAndHelpAreEscaped) {
   Registry registry;
   Family* family = registry
