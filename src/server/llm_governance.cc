@@ -164,8 +164,9 @@ asio::awaitable<std::optional<governance::Refused>> LlmExchange::admit_request(
                       });
                     });
   if (!pending->decision.has_value()) {
-    pending->wake.emplace(executor, asio::steady_timer::time_point::max());
-    co_await pending->wake->async_wait(kAwait);
+    asio::steady_timer& wake =
+        pending->wake.emplace(executor, asio::steady_timer::time_point::max());
+    co_await wake.async_wait(kAwait);
   }
   std::optional<Decision>& decided = pending->decision;
   if (!decided.has_value()) {
