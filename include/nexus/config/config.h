@@ -411,6 +411,24 @@ struct Logging {
   AccessLog access_log;
 };
 
+// Bearer JWTs from an identity provider on the admin API (docs/governance.md, "JWT callers"):
+// verified with the provider's JWK Set, their claims naming the caller's role and scope. At
+// namespace scope, not nested in Governance::Admin: clang cannot construct a nested class with
+// default member initializers inside std::optional while the enclosing class is incomplete.
+struct AdminJwt {
+  std::string issuer;                  // the one accepted "iss"
+  std::vector<std::string> audiences;  // "aud" must name one of them
+  std::string jwks_file;               // the JWK Set: a file, or
+  std::string jwks_uri;                // an http(s) URL (exactly one of the two)
+  std::string ca_file;                 // https jwks_uri: trusted CAs (empty: the system's)
+  std::chrono::milliseconds refresh_interval{300'000};  // the JWK Set is reread this often
+  std::vector<std::string> algorithms{"RS256", "ES256", "EdDSA"};  // asymmetric only
+  std::chrono::seconds clock_skew{60};                             // leeway for exp and nbf
+  std::string role_claim = "nexus_role";
+  std::string org_claim = "nexus_org";
+  std::string team_claim = "nexus_team";
+  std::string user_claim = "sub";
+};
 
 // Virtual keys, teams, budgets and the usage ledger (docs/governance.md). Off unless the
 // `governance` section is present; then every llm route needs a virtual key.
@@ -455,22 +473,8 @@ struct Governance {
   struct Admin {
     std::optional<Listener> listen;
     std::string key_sha256;  // hex SHA-256 of the admin key (role admin)
-    // Bearer JWTs from an identity provider (docs/governance.md, "JWT callers"): verified with
-    // the provider's JWK Set, their claims naming the caller's role and scope.
-    struct Jwt {
-      std::string issuer;                  // the one accepted "iss"
-      std::vector<std::string> audiences;  // "aud" must name one of them
-      std::string jwks_file;               // the JWK Set: a file, or
-      std::string jwks_uri;                // an http(s) URL (exactly one of the two)
-      std::string ca_file;                 // https jwks_uri: trusted CAs (empty: the system's)
-      std::chrono::milliseconds refresh_interval{300'000};  // the JWK Set is reread this often
-      std::vector<std::string> algorithms{"RS256", "ES256", "EdDSA"};  // asymmetric only
-      std::chrono::seconds clock_skew{60};                             // leeway for exp and nbf
-      std::string role_claim = "nexus_role";
-      std::string org_claim = "nexus_org";
-      std::string team_claim = "nexus_team";
-      std::string user_claim = "sub";
-    };
+    // Bearer JWTs from an identity provider (docs/governance.md, "JWT callers").
+    using Jwt = AdminJwt;
     std::optional<Jwt> jwt;  // absent: no JWT callers
   } admin;
 };
