@@ -19,8 +19,10 @@ packages=(
   # integration tests and benchmarks
   # (python3-cryptography: the admin API's JWT tests sign their tokens with it;
   # python3-prometheus-client: the metrics tests parse the scrape with it; python3-jsonschema:
-  # the tracing tests validate OTLP exports with it)
-  python3 python3-h2 python3-cryptography python3-prometheus-client python3-jsonschema nodejs
+  # the tracing tests validate OTLP exports with it; python3-yaml: the packaging test reads the
+  # alert rules)
+  python3 python3-h2 python3-cryptography python3-prometheus-client python3-jsonschema
+  python3-yaml nodejs
   openssl curl nginx-light wrk nghttp2-client procps valgrind
 )
 
