@@ -288,9 +288,9 @@ CheckResult check_storage(const config::Governance& governance, std::chrono::sec
 
 CheckResult check_pepper_file(const config::Governance& governance) {
   return timed([&] {
-    CheckResult result = make("pepper_file", governance.pepper_file.empty()
-                                                 ? std::string("governance.pepper_file")
-                                                 : governance.pepper_file);
+    CheckResult result =
+        make("pepper_file", governance.pepper_file.empty() ? std::string("governance.pepper_file")
+                                                           : governance.pepper_file);
     if (!governance.enabled) {
       return set(result, Status::kSkip, "no governance section");
     }
