@@ -209,7 +209,11 @@ governance::UsageRecord LlmExchange::usage_record(int status) const {
     record.usage = {.input = needs_.prompt_tokens, .output = tokens_in_text(generated_bytes_)};
     record.usage_estimated = true;
   }
-  if (answered_by_->price != nullptr) {
+  // A provider charges what it answered or streamed, not an error it returned: a failed
+  // request costs nothing (not even a per-request or per-image fee).
+  const bool answered = (status >= 200 && status < 300) ||
+                        downstream_.record.llm.usage.has_value() || record.usage_estimated;
+  if (answered_by_->price != nullptr && answered) {
     // Images are in the usage as input tokens for most models; a model priced per image
     // (`per_image`) is charged for each image, document or audio part of the prompt too.
     record.cost = llm::pricing::cost(*answered_by_->price, record.usage, needs_.media);

@@ -45,6 +45,10 @@ def governed_config(port, admin_port, upstream, workers=2):
                                              "price": price}]},
             {"name": "gpt-stream", "deployments": [{"provider": "oai", "model": STREAM,
                                                     "price": price}]},
+            # A recorded 401 from OpenAI, at a price with a per-request fee.
+            {"name": "gpt-refused", "deployments": [{
+                "provider": "oai", "model": "openai/ddtrace__chat_completion_error.json",
+                "price": {"input": 100, "output": 10000, "per_request": 0.01}}]},
             # Priced per image too, with a context window that bounds a prompt with media.
             {"name": "gpt-media", "deployments": [{
                 "provider": "oai", "model": TEN_TOKENS, "context_window": 10000,
@@ -296,9 +300,9 @@ class BudgetTest(GovernanceCase):
 class MediaTest(GovernanceCase):
     IMAGE = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
 
-    def image_chat(self, key, images):
+    def image_chat(self, key, images, model="gpt-media"):
         content = [{"type": "text", "text": "What is this?"}] + [self.IMAGE] * images
-        return self.chat(key, model="gpt-media", messages=[{"role": "user", "content": content}])
+        return self.chat(key, model=model, messages=[{"role": "user", "content": content}])
 
     def test_a_model_priced_per_image_charges_each_image_of_the_prompt(self):
         key, key_id, _ = self.make_key()
@@ -307,6 +311,15 @@ class MediaTest(GovernanceCase):
         rows = [r for r in self.ledger() if r["key_id"] == key_id]
         # 20 input tokens at $100/M, 10 output at $10,000/M, two images at $0.05.
         self.assertEqual([r["cost"] for r in rows], [2_000_000 + 100_000_000 + 100_000_000])
+
+    def test_a_request_the_provider_refused_costs_nothing(self):
+        key, key_id, _ = self.make_key()
+        resp = self.image_chat(key, 1, model="gpt-refused")
+        self.assertGreaterEqual(resp.status, 400, resp.body)
+        self.assertTrue(wait_until(lambda: any(r["key_id"] == key_id for r in self.ledger()),
+                                   10.0))
+        rows = [r for r in self.ledger() if r["key_id"] == key_id]
+        self.assertEqual([(r["status"], r["cost"]) for r in rows], [(resp.status, 0)])
 
     def test_an_image_reserves_the_context_window_not_its_few_bytes(self):
         key, _, _ = self.make_key({"budget": {"hard_usd": 0.5, "period": "total"}})
