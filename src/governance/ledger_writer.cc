@@ -67,6 +67,7 @@ LedgerWriter::Stats LedgerWriter::stats() const {
       .retries = retries_.load(std::memory_order_relaxed),
       .abandoned = abandoned_.load(std::memory_order_relaxed),
       .last_commit = std::chrono::microseconds(last_commit_us_.load(std::memory_order_relaxed)),
+      .last_commit_failed = last_commit_failed_.load(std::memory_order_relaxed),
       .pending = pending_.load(std::memory_order_relaxed),
       .pending_high_water = pending_high_water_.load(std::memory_order_relaxed),
   };
@@ -166,6 +167,7 @@ Result<void> LedgerWriter::commit(Batch& batch) {
   const auto took =
       std::chrono::duration_cast<std::chrono::microseconds>(steady_clock::now() - started);
   last_commit_us_.store(took.count(), std::memory_order_relaxed);
+  last_commit_failed_.store(!written, std::memory_order_relaxed);
   if (!written) {
     commit_failures_.fetch_add(1, std::memory_order_relaxed);
     // The first failure is reported; the records stay in the batch for the retry.

@@ -51,6 +51,7 @@ class LedgerWriter {
     uint64_t retries = 0;          // attempts that followed a failure
     uint64_t abandoned = 0;        // records never written: left at stop()'s deadline, or late
     std::chrono::microseconds last_commit{0};  // the last attempt's duration, failed or not
+    bool last_commit_failed = false;           // the store refused the last attempt (readiness)
     size_t pending = 0;
     size_t pending_high_water = 0;
   };
@@ -128,6 +129,7 @@ class LedgerWriter {
   std::atomic<uint64_t> retries_{0};
   std::atomic<uint64_t> abandoned_{0};
   std::atomic<int64_t> last_commit_us_{0};
+  std::atomic<bool> last_commit_failed_{false};
 
   std::thread thread_;  // last: started once everything else is set up
 };

@@ -11,18 +11,23 @@ net::ControlResponse json(int status, std::string body) {
 
 }  // namespace
 
-net::ControlResponse handle_ops_request(const metrics::Registry& registry, std::string_view method,
+net::ControlResponse handle_ops_request(const metrics::Registry& registry,
+                                        const ReadinessProbe& readiness, std::string_view method,
                                         std::string_view target, std::string_view accept) {
   const std::string_view path = target.substr(0, target.find('?'));
-  if (path != "/metrics" && path != "/healthz") {
+  if (path != "/metrics" && path != "/healthz" && path != "/readyz") {
     return json(404, R"({"error":{"code":"not_found","message":"the ops listener serves )"
-                     R"(GET /metrics and GET /healthz"}})");
+                     R"(GET /metrics, GET /healthz and GET /readyz"}})");
   }
   if (method != "GET") {
     return json(405, R"({"error":{"code":"method_not_allowed","message":"use GET"}})");
   }
   if (path == "/healthz") {
     return json(200, R"({"status":"ok"})");
+  }
+  if (path == "/readyz") {
+    Readiness judged = readiness ? readiness() : Readiness{.detail = R"({"status":"ready"})"};
+    return json(judged.ready ? 200 : 503, std::move(judged.detail));
   }
   const metrics::Format format = metrics::negotiate(accept);
   net::ControlResponse response{.content_type = std::string(metrics::content_type(format))};

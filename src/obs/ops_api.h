@@ -1,9 +1,11 @@
 // What the ops listener answers (observability.listen): GET /metrics, the registry in the
-// Prometheus text format or OpenMetrics (by Accept), and GET /healthz, 200 while the process
-// runs. A function of request to response, apart from the transport (net/control_http_server.h
-// serves it), so it is tested without sockets.
+// Prometheus text format or OpenMetrics (by Accept), GET /healthz, 200 while the process
+// runs, and GET /readyz, 200 or 503 with the checks' detail. A function of request to response,
+// apart from the transport (net/control_http_server.h serves it), so it is tested without sockets.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <string_view>
 
 #include "net/control_http_server.h"
@@ -11,8 +13,16 @@
 
 namespace nexus::obs {
 
+// GET /readyz: whether the gateway can serve, and why not (a JSON object), judged at each call.
+struct Readiness {
+  bool ready = true;
+  std::string detail;  // a JSON object
+};
+using ReadinessProbe = std::function<Readiness()>;
+
 // `target`: the request target (a query is ignored); `accept`: the Accept header, or empty.
-net::ControlResponse handle_ops_request(const metrics::Registry& registry, std::string_view method,
+net::ControlResponse handle_ops_request(const metrics::Registry& registry,
+                                        const ReadinessProbe& readiness, std::string_view method,
                                         std::string_view target, std::string_view accept);
 
 }  // namespace nexus::obs

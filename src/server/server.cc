@@ -22,6 +22,7 @@
 #include "obs/tracing/tracer.h"
 #include "proxy/health/health_checker.h"
 #include "server/llm_health_checker.h"
+#include "server/readiness.h"
 #include "server/snapshot.h"
 #include "server/worker.h"
 
@@ -167,7 +168,8 @@ Result<std::unique_ptr<net::ControlHttpServer>> start_ops(
   counters.metrics = server_metrics.get();
   counters.registry = registry.get();
   const config::Listener& listen = *snap.config.observability.listen;
-  auto handler = [r = registry.get()](const net::ControlRequest& request) {
+  obs::ReadinessProbe readiness = [&snap, &counters] { return judge_readiness(snap, counters); };
+  auto handler = [r = registry.get(), readiness](const net::ControlRequest& request) {
     std::string_view accepted;
     if (const auto accept = request.message.find(boost::beast::http::field::accept);
         accept != request.message.end()) {
@@ -175,7 +177,7 @@ Result<std::unique_ptr<net::ControlHttpServer>> start_ops(
     }
     const auto method = request.message.method_string();
     const auto target = request.message.target();
-    return obs::handle_ops_request(*r, std::string_view(method.data(), method.size()),
+    return obs::handle_ops_request(*r, readiness, std::string_view(method.data(), method.size()),
                                    std::string_view(target.data(), target.size()), accepted);
   };
   auto server = net::ControlHttpServer::start(

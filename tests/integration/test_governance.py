@@ -445,6 +445,10 @@ class LlmMetricsTest(GovernanceCase):
         self.assertEqual(value(found, "nexus_governance_decisions_total",
                                decision="budget_exceeded"), 1)
         self.assertEqual(value(found, "nexus_ledger_pending_records"), 0)
+        ready = request(self.ops_port, "GET", "/readyz", {}, None, timeout=5)
+        self.assertEqual(ready.status, 200, ready.body)
+        self.assertEqual(ready.json()["checks"]["storage"], "ok")
+        self.assertEqual(ready.json()["checks"]["models"]["gpt"], {"deployments": 1, "healthy": 1})
 
     def test_a_stream_has_its_time_to_first_token(self):
         key, _, _ = self.make_key()

@@ -39,13 +39,16 @@ class RoutingTestCase(NexusTestCase):
             providers[name] = {"type": kind, "base_url": base, "api_key": key}
         return providers
 
-    def start(self, providers, models, timeouts=None, workers=1, **route_options):
+    def start(self, providers, models, timeouts=None, workers=1, observability=None,
+              **route_options):
         route = dict({"match": {"prefix": "/v1/"}, "llm": {}}, **route_options)
         if timeouts:
             route["timeouts"] = timeouts
         config = {"server": {"listen": [f"127.0.0.1:{free_port()}"], "workers": workers},
                   "providers": providers, "models": models, "routes": [route],
                   "logging": {"level": "info", "access_log": {"enabled": False}}}
+        if observability:
+            config["observability"] = observability
         self.nx = self.nexus(config)
 
     def chat(self, model, messages=HELLO, **fields):
@@ -470,6 +473,31 @@ class HealthCheckTest(RoutingTestCase):
         self.assertEqual([(r.status, self.served_by(r), r.header("x-nexus-attempts"))
                           for r in responses], [(200, "b", "1")] * n,
                          "a request failed, or went to the unhealthy deployment first")
+
+    def test_strict_readiness_follows_the_deployments_health(self):
+        providers = self.checked_providers(["a", "b"])
+        check = self.health_check()
+        ops_port = free_port()
+        self.start(providers, [
+            {"name": "gpt", "provider": "a", "model": OK, "health_check": check},
+            {"name": "other", "provider": "b", "model": OK}],
+            observability={"listen": f"127.0.0.1:{ops_port}", "strict_readiness": True})
+
+        def readyz():
+            return request(ops_port, "GET", "/readyz", {}, None, timeout=5)
+        self.assertTrue(wait_until(lambda: readyz().status == 200, timeout=5), readyz().body)
+        ready = readyz().json()
+        self.assertEqual(ready["status"], "ready")
+        self.assertEqual(ready["checks"]["config"], "ok")
+        self.assertEqual(ready["checks"]["models"]["gpt"], {"deployments": 1, "healthy": 1})
+        self.lists["a"]["status"] = 503  # gpt's only deployment fails its checks
+        self.assertTrue(wait_until(lambda: readyz().status == 503, timeout=5), readyz().body)
+        not_ready = readyz().json()
+        self.assertEqual(not_ready["status"], "not_ready")
+        self.assertEqual(not_ready["checks"]["models"]["gpt"], {"deployments": 1, "healthy": 0})
+        self.assertEqual(not_ready["checks"]["models"]["other"]["healthy"], 1)
+        self.lists["a"]["status"] = 200
+        self.assertTrue(wait_until(lambda: readyz().status == 200, timeout=5), readyz().body)
 
     def test_failing_checks_take_a_deployment_out_before_requests_fail_and_bring_it_back(self):
         self.two_checked()

@@ -483,7 +483,9 @@ struct Governance {
 // OpenMetrics) and GET /healthz on a listener of their own (absent: no ops listener, nothing is
 // recorded), and traces exported over OTLP.
 struct Observability {
-  std::optional<Listener> listen;  // the ops listener: /metrics, /healthz
+  std::optional<Listener> listen;  // the ops listener: /metrics, /healthz, /readyz
+  // /readyz: a model group without a healthy deployment makes the gateway not ready.
+  bool strict_readiness = false;
   Tracing tracing;
 };
 

@@ -8,7 +8,8 @@ Result<void> parse_observability(const Reader& r, const Field& field, const conf
   if (!field.present) {
     return {};
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"listen", "tracing"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"listen", "tracing", "strict_readiness"}));
+  NEXUS_CONFIG_TRY(r.read(field, "strict_readiness", out.strict_readiness));
   NEXUS_CONFIG_TRY(parse_tracing(r, r.child(field, "tracing"), out.tracing));
   const Field listen = r.child(field, "listen");
   if (!listen.present) {

@@ -1,4 +1,5 @@
-// The ops listener's answers, without sockets: /healthz, /metrics in both formats, and the rest.
+// The ops listener's answers, without sockets: /healthz, /readyz, /metrics in both formats, and
+// the rest.
 #include "obs/ops_api.h"
 
 #include <gtest/gtest.h>
@@ -16,14 +17,14 @@ class OpsApiTest : public ::testing::Test {
 };
 
 TEST_F(OpsApiTest, HealthzAnswersOk) {
-  const net::ControlResponse answer = handle_ops_request(registry_, "GET", "/healthz", "");
+  const net::ControlResponse answer = handle_ops_request(registry_, {}, "GET", "/healthz", "");
   EXPECT_EQ(answer.status, 200);
   EXPECT_EQ(answer.content_type, "application/json");
   EXPECT_EQ(answer.body, R"({"status":"ok"})");
 }
 
 TEST_F(OpsApiTest, MetricsInPrometheusTextByDefault) {
-  const net::ControlResponse answer = handle_ops_request(registry_, "GET", "/metrics?x=1", "");
+  const net::ControlResponse answer = handle_ops_request(registry_, {}, "GET", "/metrics?x=1", "");
   EXPECT_EQ(answer.status, 200);
   EXPECT_EQ(answer.content_type, "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_NE(answer.body.find("\nnexus_test_events_total 0\n"), std::string::npos) << answer.body;
@@ -32,16 +33,29 @@ TEST_F(OpsApiTest, MetricsInPrometheusTextByDefault) {
 
 TEST_F(OpsApiTest, MetricsInOpenMetricsWhenAsked) {
   const net::ControlResponse answer =
-      handle_ops_request(registry_, "GET", "/metrics", "application/openmetrics-text");
+      handle_ops_request(registry_, {}, "GET", "/metrics", "application/openmetrics-text");
   EXPECT_EQ(answer.status, 200);
   EXPECT_EQ(answer.content_type, "application/openmetrics-text; version=1.0.0; charset=utf-8");
   EXPECT_TRUE(answer.body.ends_with("# EOF\n")) << answer.body;
 }
 
+TEST_F(OpsApiTest, ReadyzAnswersWhatTheProbeJudges) {
+  const ReadinessProbe not_ready = [] {
+    return Readiness{.ready = false, .detail = R"({"status":"not_ready"})"};
+  };
+  const net::ControlResponse refused =
+      handle_ops_request(registry_, not_ready, "GET", "/readyz", "");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.body, R"({"status":"not_ready"})");
+  const ReadinessProbe ready = [] { return Readiness{.detail = R"({"status":"ready"})"}; };
+  EXPECT_EQ(handle_ops_request(registry_, ready, "GET", "/readyz?verbose", "").status, 200);
+  EXPECT_EQ(handle_ops_request(registry_, ready, "POST", "/readyz", "").status, 405);
+}
+
 TEST_F(OpsApiTest, OtherPathsAndMethodsAreRefused) {
-  EXPECT_EQ(handle_ops_request(registry_, "GET", "/", "").status, 404);
-  EXPECT_EQ(handle_ops_request(registry_, "GET", "/metricsx", "").status, 404);
-  EXPECT_EQ(handle_ops_request(registry_, "POST", "/metrics", "").status, 405);
+  EXPECT_EQ(handle_ops_request(registry_, {}, "GET", "/", "").status, 404);
+  EXPECT_EQ(handle_ops_request(registry_, {}, "GET", "/metricsx", "").status, 404);
+  EXPECT_EQ(handle_ops_request(registry_, {}, "POST", "/metrics", "").status, 405);
 }
 
 }  // namespace
