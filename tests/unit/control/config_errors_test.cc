@@ -478,7 +478,8 @@ const std::vector<BadCase> kLogging = {
 // The ops listener (docs/observability.md).
 const std::vector<BadCase> kObservability = {
     {"observability unknown key", SERVER_LINE HEALTH_ROUTE "observability:\n  port: 9464\n",
-     "bad.yaml:4: observability: unknown key 'port' (expected one of: listen, tracing, strict_readiness)"},
+     "bad.yaml:4: observability: unknown key 'port' (expected one of: listen, tracing, "
+     "strict_readiness)"},
     {"observability listen not an address",
      SERVER_LINE HEALTH_ROUTE "observability:\n  listen: localhost\n",
      "bad.yaml:4: observability.listen: "},
