@@ -148,7 +148,7 @@ bool all_closed(const std::vector<std::unique_ptr<Worker>>& workers) {
 // Declares the metric families, freezes the registry with one shard per worker and starts the
 // ops listener (/metrics, /healthz) on its own thread.
 Result<std::unique_ptr<net::ControlHttpServer>> start_ops(
-    const Snapshot& snap, size_t workers, SharedCounters& counters,
+    const Snapshot& snap, const config::Listener& listen, size_t workers, SharedCounters& counters,
     std::unique_ptr<obs::metrics::Registry>& registry,
     std::unique_ptr<ServerMetrics>& server_metrics) {
   registry = std::make_unique<obs::metrics::Registry>();
@@ -167,7 +167,6 @@ Result<std::unique_ptr<net::ControlHttpServer>> start_ops(
   registry->freeze(workers);
   counters.metrics = server_metrics.get();
   counters.registry = registry.get();
-  const config::Listener& listen = *snap.config.observability.listen;
   obs::ReadinessProbe readiness = [&snap, &counters] { return judge_readiness(snap, counters); };
   auto handler = [r = registry.get(), readiness](const net::ControlRequest& request) {
     std::string_view accepted;
@@ -300,8 +299,8 @@ Result<void> run_server(config::Config config) {
   std::unique_ptr<obs::metrics::Registry> registry;
   std::unique_ptr<ServerMetrics> server_metrics;
   std::unique_ptr<net::ControlHttpServer> ops_server;
-  if (snap.config.observability.listen) {
-    auto started = start_ops(snap, count, counters, registry, server_metrics);
+  if (const auto& listen = snap.config.observability.listen) {
+    auto started = start_ops(snap, *listen, count, counters, registry, server_metrics);
     if (!started) {
       return std::unexpected(started.error());
     }
