@@ -97,10 +97,21 @@ char* write_json_escaped(char* out, std::string_view text) {
 }
 
 void append_json_escaped(std::string& out, std::string_view text) {
-  const size_t at = out.size();
-  out.resize(at + kJsonEscapeMaxGrowth * text.size());
-  const char* end = write_json_escaped(out.data() + at, text);
-  out.resize(static_cast<size_t>(end - out.data()));
+  // Appended run by run: growing `out` by the worst case first would zero-fill six times the
+  // text's size for nothing.
+  const char* it = text.data();
+  const char* const end = it + text.size();
+  while (it != end) {
+    const char* special = find_special(it, end);
+    out.append(it, static_cast<size_t>(special - it));
+    if (special == end) {
+      break;
+    }
+    std::array<char, kJsonEscapeMaxGrowth> escaped{};
+    const char* escaped_end = write_escape(escaped.data(), *special);
+    out.append(escaped.data(), static_cast<size_t>(escaped_end - escaped.data()));
+    it = special + 1;
+  }
 }
 
 }  // namespace nexus

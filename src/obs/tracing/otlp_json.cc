@@ -1,9 +1,9 @@
 #include "obs/tracing/otlp_json.h"
 
-#include <fmt/format.h>
-
 #include <array>
+#include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "core/json_escape.h"
 
@@ -13,6 +13,14 @@ namespace {
 // Whether `text` is valid UTF-8: JSON must be, and request paths may carry any byte.
 bool valid_utf8(std::string_view text) {
   size_t i = 0;
+  // ASCII, nearly every attribute: 8 bytes at a time while no byte has its high bit set.
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+  for (uint64_t word = 0; i + sizeof(word) <= text.size(); i += sizeof(word)) {
+    std::memcpy(&word, text.data() + i, sizeof(word));
+    if ((word & kHighBits) != 0) {
+      break;
+    }
+  }
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
     size_t extra = 0;
@@ -73,10 +81,16 @@ void append_hex(std::string& out, SpanId id) {
   out += '"';
 }
 
+void append_integer(std::string& out, int64_t value) {
+  std::array<char, 24> digits{};
+  const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), value);
+  out.append(digits.data(), written.ptr);
+}
+
 // 64-bit integers are strings in proto3 JSON.
 void append_int64(std::string& out, int64_t value) {
   out += '"';
-  fmt::format_to(std::back_inserter(out), "{}", value);
+  append_integer(out, value);
   out += '"';
 }
 
@@ -90,7 +104,9 @@ void append_value(std::string& out, const AttributeValue& value) {
   } else if (const auto* number = std::get_if<double>(&value)) {
     out += R"({"doubleValue":)";
     if (std::isfinite(*number)) {
-      fmt::format_to(std::back_inserter(out), "{}", *number);
+      std::array<char, 32> digits{};  // the shortest form that reads back the same double
+      const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), *number);
+      out.append(digits.data(), written.ptr);
     } else {
       out += std::isnan(*number) ? R"("NaN")" : (*number > 0 ? R"("Infinity")" : R"("-Infinity")");
     }
@@ -129,10 +145,13 @@ void append_span(std::string& out, const Span& span) {
     out += R"(,"parentSpanId":)";
     append_hex(out, span.parent_span_id);
   }
-  fmt::format_to(std::back_inserter(out), R"(,"flags":{},"name":)", span.flags);
+  out += R"(,"flags":)";
+  append_integer(out, span.flags);
+  out += R"(,"name":)";
   append_string(out, span.name);
-  fmt::format_to(std::back_inserter(out), R"(,"kind":{},"startTimeUnixNano":)",
-                 static_cast<int>(span.kind));
+  out += R"(,"kind":)";
+  append_integer(out, static_cast<int64_t>(span.kind));
+  out += R"(,"startTimeUnixNano":)";
   append_int64(out, span.start_unix_nano);
   out += R"(,"endTimeUnixNano":)";
   append_int64(out, span.end_unix_nano);
@@ -158,7 +177,9 @@ void append_span(std::string& out, const Span& span) {
     append_string(out, span.status_message);
     out += ',';
   }
-  fmt::format_to(std::back_inserter(out), R"("code":{}}}}})", static_cast<int>(span.status));
+  out += R"("code":)";
+  append_integer(out, static_cast<int64_t>(span.status));
+  out += "}}";
 }
 
 }  // namespace
