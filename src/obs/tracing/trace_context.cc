@@ -8,6 +8,16 @@ namespace {
 
 constexpr std::string_view kHexDigits = "0123456789abcdef";
 
+// Every byte's two hex digits: ids are formatted for every traced request (the traceparent sent
+// upstream), a byte per lookup rather than a digit.
+constexpr std::array<std::array<char, 2>, 256> kHexPairs = [] {
+  std::array<std::array<char, 2>, 256> pairs{};
+  for (size_t byte = 0; byte < pairs.size(); ++byte) {
+    pairs[byte] = {kHexDigits[byte >> 4], kHexDigits[byte & 0xf]};
+  }
+  return pairs;
+}();
+
 // A lowercase hex digit's value, or -1 (uppercase is invalid in traceparent).
 int hex_value(char c) {
   if (c >= '0' && c <= '9') {
@@ -108,8 +118,10 @@ std::optional<TraceParent> parse_traceparent(std::string_view value) {
 }
 
 void write_hex(SpanId id, std::span<char, 16> out) {
-  for (size_t i = 0; i < 16; ++i) {
-    out[15 - i] = kHexDigits[(id >> (4 * i)) & 0xf];
+  for (size_t i = 0; i < 8; ++i) {
+    const std::array<char, 2>& pair = kHexPairs[(id >> (8 * (7 - i))) & 0xff];
+    out[2 * i] = pair[0];
+    out[2 * i + 1] = pair[1];
   }
 }
 
