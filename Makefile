@@ -1,5 +1,5 @@
 # Nexus front door. `make run` and `make test` work on a fresh Debian 12 machine.
-.PHONY: all setup build run test bench bench-filters bench-llm fuzz format clean
+.PHONY: all setup build run test bench bench-filters bench-llm bench-observability fuzz format clean
 
 all: build
 
@@ -29,6 +29,11 @@ bench-filters: build
 # plain proxy and Portkey's gateway, against the same test upstream.
 bench-llm: build
 	@bench/llm.sh
+
+# What metrics, tracing (sampling 1.0 and 0.01) and the access log cost, next to a bare Nexus
+# and nginx; then instructions per request under callgrind.
+bench-observability: build
+	@bench/observability.sh
 
 # Long fuzzing runs (make test only replays the corpora). FUZZ_SECONDS per target.
 fuzz: setup
