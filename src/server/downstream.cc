@@ -33,8 +33,7 @@ void Downstream::complete(int status, const Error* error) {
       record.trace.attempt_usage({}, usage->input, usage->output);
     }
     record.trace.finish(status, error != nullptr ? error->code_name() : std::string_view(),
-                        error != nullptr ? std::string_view(error->message()) : std::string_view(),
-                        std::chrono::system_clock::now());
+                        error != nullptr ? std::string_view(error->message()) : std::string_view());
   }
   if (!filters.started()) {
     const config::FilterChain& global = worker().snapshot().config.global_filters;
