@@ -20,7 +20,8 @@ void Downstream::start_filters(const config::FilterChain& chain, const config::R
                                  .route = route != nullptr ? route->name : std::string_view(),
                                  .client_tls = client_tls()};
   filters.start(chain, info, pause_.get(),
-                route != nullptr ? route->buffer_limit : config::Route{}.buffer_limit);
+                route != nullptr ? route->buffer_limit : config::Route{}.buffer_limit,
+                worker().metrics());
 }
 
 void Downstream::complete(int status, const Error* error) {
