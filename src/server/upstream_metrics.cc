@@ -12,8 +12,8 @@ namespace {
 
 // In CircuitBreaker::State's order.
 const std::vector<std::string>& circuit_states() {
-  static const std::vector<std::string> states = {"closed", "open", "half_open"};
-  return states;
+  static const std::vector<std::string> kStates = {"closed", "open", "half_open"};
+  return kStates;
 }
 
 // Value index of each name, in first-seen order (names shared by clusters share a value).

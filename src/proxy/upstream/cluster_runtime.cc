@@ -322,8 +322,8 @@ void ClusterRuntime::shutdown() {
 void ClusterRuntime::count_into(ClusterSeries series) {
   series_ = std::move(series);
   for (size_t i = 0; i < endpoints_.size() && i < series_.circuits.size(); ++i) {
-    if (endpoints_[i].breaker) {
-      endpoints_[i].breaker->count_into(series_.circuits[i]);
+    if (std::optional<CircuitBreaker>& breaker = endpoints_[i].breaker; breaker.has_value()) {
+      breaker->count_into(series_.circuits[i]);
     }
   }
 }

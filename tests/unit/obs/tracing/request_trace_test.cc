@@ -53,14 +53,14 @@ class RequestTraceTest : public ::testing::Test {
 
   // The clock the traces read: tests move it, and count the reads.
   static RequestTrace::Time fake_clock() {
-    ++clock_reads_;
-    return fake_now_;
+    ++clock_reads;
+    return fake_now;
   }
-  static void at(milliseconds offset) { fake_now_ = start_ + offset; }
+  static void at(milliseconds offset) { fake_now = kStart + offset; }
 
-  static inline const RequestTrace::Time start_ = std::chrono::system_clock::now();
-  static inline RequestTrace::Time fake_now_ = start_;
-  static inline int clock_reads_ = 0;
+  static inline const RequestTrace::Time kStart = std::chrono::system_clock::now();
+  static inline RequestTrace::Time fake_now = kStart;
+  static inline int clock_reads = 0;
   std::unique_ptr<Tracer> tracer_;
   std::mutex mutex_;
   std::vector<std::string> bodies_;
@@ -137,7 +137,7 @@ TEST_F(RequestTraceTest, AnUnsampledParentIsHonouredAndPropagated) {
   RequestTrace trace;
   trace.use_clock(&fake_clock);
   at(milliseconds(0));
-  const int reads = clock_reads_;
+  const int reads = clock_reads;
   trace.begin(tracer_.get(), kUnsampledParent, "", "GET", "/", "h");
   EXPECT_TRUE(trace.active());
   EXPECT_FALSE(trace.sampled());
@@ -146,7 +146,7 @@ TEST_F(RequestTraceTest, AnUnsampledParentIsHonouredAndPropagated) {
   EXPECT_TRUE(trace.traceparent().ends_with("-00"));
   trace.end_attempt();
   trace.finish(200, "", "");
-  EXPECT_EQ(clock_reads_, reads);  // an unsampled request never reads the clock
+  EXPECT_EQ(clock_reads, reads);  // an unsampled request never reads the clock
   EXPECT_TRUE(exported().empty());
 }
 
