@@ -20,7 +20,8 @@ void Downstream::start_filters(const config::FilterChain& chain, const config::R
                                  .route = route != nullptr ? route->name : std::string_view(),
                                  .client_tls = client_tls()};
   filters.start(chain, info, pause_.get(),
-                route != nullptr ? route->buffer_limit : config::Route{}.buffer_limit);
+                route != nullptr ? route->buffer_limit : config::Route{}.buffer_limit,
+                worker().metrics());
 }
 
 void Downstream::complete(int status, const Error* error) {
@@ -33,8 +34,7 @@ void Downstream::complete(int status, const Error* error) {
       record.trace.attempt_usage({}, usage->input, usage->output);
     }
     record.trace.finish(status, error != nullptr ? error->code_name() : std::string_view(),
-                        error != nullptr ? std::string_view(error->message()) : std::string_view(),
-                        std::chrono::system_clock::now());
+                        error != nullptr ? std::string_view(error->message()) : std::string_view());
   }
   if (!filters.started()) {
     const config::FilterChain& global = worker().snapshot().config.global_filters;

@@ -104,9 +104,9 @@ uint64_t seconds_of(std::string_view retry_after) {
 class RoutingSpan {
  public:
   RoutingSpan(obs::tracing::RequestTrace& trace, std::string_view model) : trace_(trace) {
-    trace_.begin_routing(model, std::chrono::system_clock::now());
+    trace_.begin_routing(model);
   }
-  ~RoutingSpan() { trace_.end_routing(std::chrono::system_clock::now()); }
+  ~RoutingSpan() { trace_.end_routing(); }
   RoutingSpan(const RoutingSpan&) = delete;
   RoutingSpan& operator=(const RoutingSpan&) = delete;
 
@@ -126,7 +126,7 @@ void end_attempt_span(ExchangeRecord& record, const AttemptResult& result, std::
   } else if (result.outcome) {
     record.trace.attempt_usage(model, std::nullopt, std::nullopt);
   }
-  record.trace.end_attempt(std::chrono::system_clock::now());
+  record.trace.end_attempt();
 }
 
 }  // namespace

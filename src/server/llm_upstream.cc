@@ -156,8 +156,7 @@ void LlmExchange::trace_attempt(ProviderCall& call, const Snapshot::LlmDeploymen
   trace.begin_llm_attempt({.operation = gen_ai_operation(endpoint_),
                            .provider = obs::tracing::gen_ai_provider_name(target.provider->type),
                            .request_model = target.upstream_model(),
-                           .max_tokens = requested_max_tokens(parsed_)},
-                          std::chrono::system_clock::now());
+                           .max_tokens = requested_max_tokens(parsed_)});
   trace.inject(call.head);
 }
 
@@ -182,11 +181,11 @@ asio::awaitable<AttemptResult> LlmExchange::call_provider(ProviderCall& call,
   }
   bool reusable = false;
   if (status >= 200 && status < 300 && call.stream) {
-    downstream_.record.trace.begin_stream(std::chrono::system_clock::now());
+    downstream_.record.trace.begin_stream();
     auto first = co_await await_first_bytes(*answer->connection, answer->body);
     result.first_byte = Clock::now() - started;
     if (first) {
-      downstream_.record.trace.first_token(std::chrono::system_clock::now());
+      downstream_.record.trace.first_token();
       first_token_at_ = Clock::now();
     }
     if (!first) {

@@ -27,7 +27,7 @@ void start_trace(obs::tracing::Tracer& tracer, const http1::RequestHead& request
   const auto* state = http1::find_header(request.headers, "tracestate");
   trace.begin(&tracer, parent != nullptr ? parent->value : std::string_view(),
               state != nullptr ? state->value : std::string_view(), request.method, request.path,
-              request.host, std::chrono::system_clock::now());
+              request.host);
   if (route != nullptr) {
     trace.set_route(route->name);
   }
@@ -177,7 +177,6 @@ asio::awaitable<Outcome> ProxyExchange::run() {
     record.upstream_name = &cluster.endpoint_name(current);
     record.upstream_start = Clock::now();
     record.trace.begin_attempt(state.log_method, *record.upstream_name,
-                               std::chrono::system_clock::now(),
                                http2 ? &state.fields_storage : &state.head_out);
     cluster.load_balancer().on_request_start(current);
     {
@@ -188,7 +187,7 @@ asio::awaitable<Outcome> ProxyExchange::run() {
         outcome = co_await exchange(cluster, current);
       }
     }
-    record.trace.end_attempt(std::chrono::system_clock::now());
+    record.trace.end_attempt();
     cluster.load_balancer().on_request_end(current);
     if (breaker) {
       cluster.report(current, admission_, verdict_, Clock::now());

@@ -164,6 +164,9 @@ Result<std::unique_ptr<net::ControlHttpServer>> start_ops(
       !added) {
     return std::unexpected(added.error());
   }
+  if (auto added = declare_health_families(*registry, snap, counters); !added) {
+    return std::unexpected(added.error());
+  }
   registry->freeze(workers);
   counters.metrics = server_metrics.get();
   counters.registry = registry.get();

@@ -94,13 +94,21 @@ Result<std::unique_ptr<ServerMetrics>> ServerMetrics::create(
                                .help = "Streams open now: HTTP/2 streams and LLM SSE streams.",
                                .type = metrics::Type::kGauge,
                                .labels = {{.name = "kind", .values = {"http2", "llm_sse"}}}});
-  for (const auto* added : {&requests, &duration, &overhead, &upstream, &streams}) {
+  auto rate_limited = registry.add(
+      {.name = "nexus_rate_limit_decisions",
+       .help = "Requests the rate_limit filter checked: let through, or refused (429).",
+       .labels = {{.name = "decision", .values = {"allowed", "limited"}}}});
+  for (const auto* added : {&requests, &duration, &overhead, &upstream, &streams, &rate_limited}) {
     if (!*added) {
       return std::unexpected(added->error());
     }
   }
   if (auto llm = declare_llm_families(registry, snapshot, out->llm_); !llm) {
     return std::unexpected(std::move(llm.error()));
+  }
+  if (auto upstream_families = declare_upstream_families(registry, snapshot, out->upstream_);
+      !upstream_families) {
+    return std::unexpected(std::move(upstream_families.error()));
   }
   auto open = registry.add_callback(
       {.name = "nexus_connections_active",
@@ -117,6 +125,10 @@ Result<std::unique_ptr<ServerMetrics>> ServerMetrics::create(
   for (uint32_t kind = 0; kind < 2; ++kind) {
     const uint32_t index[] = {kind};
     out->streams_[kind] = (*streams)->series_at(index);
+  }
+  for (uint32_t decision = 0; decision < 2; ++decision) {
+    const uint32_t index[] = {decision};
+    out->rate_limit_decisions_[decision] = (*rate_limited)->series_at(index);
   }
   return out;
 }

@@ -17,12 +17,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/filter/context.h"
 #include "llm/ir/usage.h"
 #include "nexus/core/result.h"
 #include "obs/metrics/registry.h"
 #include "server/downstream.h"
 #include "server/llm_metrics.h"
 #include "server/snapshot.h"
+#include "server/upstream_metrics.h"
 
 namespace nexus::server {
 
@@ -50,11 +52,13 @@ class ServerMetrics {
   std::vector<obs::metrics::HistogramId> overhead_;
   std::vector<obs::metrics::HistogramId> upstream_duration_;  // per cluster id
   obs::metrics::SeriesId streams_[2];                         // per StreamKind
+  obs::metrics::SeriesId rate_limit_decisions_[2];            // allowed, limited
   LlmFamilies llm_;                                           // llm_metrics.h
+  UpstreamFamilies upstream_;                                 // upstream_metrics.h
 };
 
 // What one worker records, into its own shard. Worker thread only.
-class WorkerMetrics {
+class WorkerMetrics final : public filter::FilterMetrics {
  public:
   using Clock = std::chrono::steady_clock;
 
@@ -79,6 +83,17 @@ class WorkerMetrics {
   };
   void llm_done(const LlmOutcome& outcome);
   void admission(AdmissionDecision decision);
+  void rate_limit_decision(bool limited) override {
+    shard_.add(families_.rate_limit_decisions_[limited ? 1 : 0]);
+  }
+
+  // Where this worker counts a cluster's breakers and pool, and a deployment's breaker.
+  [[nodiscard]] proxy::ClusterSeries cluster_series(size_t cluster) const {
+    return server::cluster_series(families_.upstream_, shard_, cluster);
+  }
+  [[nodiscard]] proxy::CircuitSeries deployment_series(size_t deployment) const {
+    return server::deployment_series(families_.upstream_, shard_, deployment);
+  }
 
  private:
   // The cost series of a team, per model value index: resolved (under the family's mutex) the

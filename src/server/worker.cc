@@ -67,17 +67,27 @@ Worker::Worker(size_t index, std::shared_ptr<const Snapshot> snapshot, SharedCou
       snapshot_(std::move(snapshot)),
       counters_(counters),
       tick_timer_(io_) {
+  if (counters_.metrics != nullptr && counters_.registry != nullptr) {
+    metrics_ =
+        std::make_unique<WorkerMetrics>(*counters_.metrics, counters_.registry->shard(index));
+  }
   for (size_t i = 0; i < snapshot_->clusters.size(); ++i) {
     clusters_.push_back(std::make_unique<proxy::ClusterRuntime>(
         io_, *snapshot_->clusters[i], snapshot_->cluster_tls[i].get(), index * 7919 + i + 1));
     if (i < counters_.health.size()) {
       clusters_.back()->watch_health(counters_.health[i].get());
     }
+    if (metrics_) {
+      clusters_.back()->count_into(metrics_->cluster_series(i));
+    }
   }
   llm_routing_.reset(*snapshot_, index, counters_.llm_health.get());
-  if (counters_.metrics != nullptr && counters_.registry != nullptr) {
-    metrics_ =
-        std::make_unique<WorkerMetrics>(*counters_.metrics, counters_.registry->shard(index));
+  if (metrics_) {
+    for (const Snapshot::LlmDeployment& deployment : snapshot_->deployments) {
+      if (auto& breaker = llm_routing_.state(deployment.id).breaker) {
+        breaker->count_into(metrics_->deployment_series(deployment.id));
+      }
+    }
   }
 }
 

@@ -6,6 +6,7 @@ protocol; OpenMetrics when Accept asks for it; /healthz; the process figures."""
 import http.client
 import shutil
 import subprocess
+import threading
 import time
 import unittest
 
@@ -13,8 +14,8 @@ from prometheus_client.openmetrics.parser import \
     text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_prometheus
 
-from nexus_harness import (ClientConn, NexusTestCase, cluster, free_port, make_config, ok,
-                           request, wait_until)
+from nexus_harness import (ClientConn, NexusTestCase, cluster, free_port, gated, make_config,
+                           ok, request, wait_until)
 
 N = 25
 
@@ -166,6 +167,126 @@ class MetricsTest(NexusTestCase):
         status, content_type, body = ops_get(self.ops_port, "/healthz")
         self.assertEqual((status, content_type, body), (200, "application/json", '{"status":"ok"}'))
         self.assertEqual(ops_get(self.ops_port, "/admin")[0], 404)
+
+
+class UpstreamMetricsTest(NexusTestCase):
+    """Circuit state, active health, pools and rate-limit decisions (issue 9)."""
+
+    def start(self, clusters, routes, filters=None, workers=1):
+        self.ops_port = free_port()
+        port = free_port()
+        config = make_config(port, clusters, routes, workers=workers)
+        config["observability"] = {"listen": f"127.0.0.1:{self.ops_port}"}
+        if filters is not None:
+            config["filters"] = filters
+        self.nx = self.nexus(config, ports=[port, self.ops_port])
+
+    def scrape(self):
+        status, _, body = ops_get(self.ops_port, "/metrics")
+        self.assertEqual(status, 200, body)
+        return samples(body)
+
+    def until(self, predicate, what):
+        """Scrapes until predicate(samples) holds (within 5 s); returns the last scrape."""
+        last = {}
+
+        def reached():
+            nonlocal last
+            last = self.scrape()
+            return predicate(last)
+        self.assertTrue(wait_until(reached, 5.0),
+                        (what, {k: v for k, v in last.items() if "circuit" in k[0] or
+                                "healthy" in k[0] or "pool" in k[0] or "rate_limit" in k[0]}))
+        return last
+
+    def test_circuit_opens_after_failures_then_closes(self):
+        state = {"status": 503}
+
+        def handler(req, conn):
+            conn.respond(state["status"], b"x", [])
+        up = self.upstream(handler, name="flaky")
+        breaker = {"consecutive_failures": 2, "cool_down": "300ms", "half_open_probes": 1,
+                   "close_after": 1}
+        self.start({"up": cluster(up, circuit_breaker=breaker)},
+                   [{"name": "api", "match": {"prefix": "/"}, "cluster": "up"}], workers=1)
+        endpoint = f"127.0.0.1:{up.port}"
+        labels = {"cluster": "up", "endpoint": endpoint}
+        found = self.scrape()
+        self.assertEqual(value(found, "nexus_upstream_circuit_state", state="closed", **labels), 1)
+        self.assertIsNone(value(found, "nexus_upstream_circuit_state", state="open", **labels))
+        for _ in range(2):
+            self.assertEqual(request(self.nx.port, "GET", "/x").status, 503)
+        found = self.until(lambda f: value(f, "nexus_upstream_circuit_state", state="open",
+                                           **labels) == 1, "open")
+        self.assertIsNone(value(found, "nexus_upstream_circuit_state", state="closed", **labels))
+        self.assertEqual(value(found, "nexus_upstream_circuit_transitions_total",
+                               cluster="up", to="open"), 1)
+        # Healed: once the cool-down is over, one probe succeeds and closes it (until then the
+        # breaker refuses and Nexus answers 503 itself).
+        state["status"] = 200
+        self.assertTrue(wait_until(
+            lambda: request(self.nx.port, "GET", "/y").status == 200, 5.0))
+        found = self.until(lambda f: value(f, "nexus_upstream_circuit_state", state="closed",
+                                           **labels) == 1, "closed")
+        self.assertIsNone(value(found, "nexus_upstream_circuit_state", state="open", **labels))
+        self.assertIsNone(value(found, "nexus_upstream_circuit_state", state="half_open",
+                                **labels))
+        self.assertEqual(value(found, "nexus_upstream_circuit_transitions_total",
+                               cluster="up", to="half_open"), 1)
+        self.assertEqual(value(found, "nexus_upstream_circuit_transitions_total",
+                               cluster="up", to="closed"), 1)
+
+    def test_a_failing_health_check_sets_healthy_to_zero(self):
+        state = {"health": 200}
+
+        def handler(req, conn):
+            conn.respond(state["health"] if req.target == "/healthz" else 200, b"", [])
+        up = self.upstream(handler, name="checked")
+        check = {"path": "/healthz", "interval": "100ms", "timeout": "300ms",
+                 "unhealthy_threshold": 2, "healthy_threshold": 2}
+        self.start({"up": cluster(up, health_check=check)},
+                   [{"match": {"prefix": "/"}, "cluster": "up"}])
+        labels = {"cluster": "up", "endpoint": f"127.0.0.1:{up.port}"}
+        self.assertEqual(value(self.scrape(), "nexus_upstream_healthy", **labels), 1)
+        state["health"] = 500
+        self.until(lambda f: value(f, "nexus_upstream_healthy", **labels) == 0, "unhealthy")
+        state["health"] = 200
+        self.until(lambda f: value(f, "nexus_upstream_healthy", **labels) == 1, "healthy again")
+
+    def test_rate_limited_requests_are_counted_as_limited(self):
+        up = self.upstream(name="up")
+        limit = {"name": "per_ip", "algorithm": "token_bucket", "rate": 1, "per": "1m",
+                 "burst": 2}
+        self.start({"up": cluster(up)}, [{"match": {"prefix": "/"}, "cluster": "up"}],
+                   filters=[{"rate_limit": {"limits": [limit]}}])
+        statuses = [request(self.nx.port, "GET", "/x").status for _ in range(5)]
+        self.assertEqual(statuses, [200, 200, 429, 429, 429])
+        found = self.until(lambda f: value(f, "nexus_rate_limit_decisions_total",
+                                           decision="limited") == 3, "limited")
+        self.assertEqual(value(found, "nexus_rate_limit_decisions_total", decision="allowed"), 2)
+
+    def test_pool_gauges_follow_a_request_in_flight(self):
+        gate = threading.Event()
+        self.addCleanup(gate.set)
+        up = self.upstream(gated(gate), name="slow")
+        self.start({"up": cluster(up)}, [{"match": {"prefix": "/"}, "cluster": "up"}])
+        found = self.scrape()
+        self.assertEqual(value(found, "nexus_upstream_pool_active_connections", cluster="up"), 0)
+        result = {}
+        client = threading.Thread(
+            target=lambda: result.update(r=request(self.nx.port, "GET", "/held")))
+        client.start()
+        found = self.until(lambda f: value(f, "nexus_upstream_pool_active_connections",
+                                           cluster="up") == 1, "in use")
+        self.assertEqual(value(found, "nexus_upstream_pool_idle_connections", cluster="up"), 0)
+        self.assertEqual(value(found, "nexus_upstream_connections_opened_total", cluster="up"), 1)
+        gate.set()
+        client.join(10)
+        self.assertEqual(result["r"].status, 200)
+        # Answered: the keep-alive connection is back in the pool, idle.
+        self.until(lambda f: value(f, "nexus_upstream_pool_active_connections", cluster="up") == 0
+                   and value(f, "nexus_upstream_pool_idle_connections", cluster="up") == 1,
+                   "idle again")
 
 
 class NoOpsListenerTest(NexusTestCase):

@@ -129,6 +129,7 @@ filter::FilterStatus RateLimitFilter::on_request_headers(filter::Context& ctx) {
   const auto& limits = factory_.config().limits;
   std::array<Decision, rate_limit::kMaxLimits> taken{};
   int64_t delay_ns = 0;
+  bool checked = false;  // some limit applied to the request (its key was found)
   for (size_t i = 0; i < limits.size(); ++i) {
     const std::optional<std::string_view> key = key_for(ctx, limits[i], scratch);
     if (!key.has_value()) {
@@ -138,13 +139,20 @@ filter::FilterStatus RateLimitFilter::on_request_headers(filter::Context& ctx) {
     if (!d.allowed) {
       roll_back(ctx, i, taken, scratch);
       reject(ctx, limits[i], d);
+      if (filter::FilterMetrics* metrics = ctx.metrics(); metrics != nullptr) {
+        metrics->rate_limit_decision(true);
+      }
       return filter::FilterStatus::kStop;
     }
+    checked = true;
     taken[i] = d;
     delay_ns = std::max(delay_ns, d.delay_ns);
     if (!shown_.has_value() || more_restrictive(d, *shown_)) {
       shown_ = d;
     }
+  }
+  if (filter::FilterMetrics* metrics = ctx.metrics(); metrics != nullptr && checked) {
+    metrics->rate_limit_decision(false);
   }
   if (delay_ns > 0) {
     // Leaky bucket: hold the request until its turn (whole milliseconds, never early).

@@ -45,7 +45,7 @@ ChainRun::~ChainRun() {
 }
 
 void ChainRun::start(const Chain& chain, const RequestInfo& request, PauseSupport* pause,
-                     uint64_t buffer_limit) {
+                     uint64_t buffer_limit, FilterMetrics* metrics) {
   if (started_) {
     complete({});
   }
@@ -65,6 +65,7 @@ void ChainRun::start(const Chain& chain, const RequestInfo& request, PauseSuppor
                        .route = arena_.keep(request.route),
                        .client_tls = request.client_tls};
   context_.pause_support_ = pause;
+  context_.metrics_ = metrics;
 }
 
 Verdict ChainRun::request_headers(std::vector<http1::Header>& fields) {

@@ -35,8 +35,9 @@ class ChainRun {
 
   // Creates the chain's filters for a new exchange (completing any earlier one first). `request`
   // is copied.
+  // `metrics`: where filters count their decisions (null: metrics are off).
   void start(const Chain& chain, const RequestInfo& request, PauseSupport* pause,
-             uint64_t buffer_limit);
+             uint64_t buffer_limit, FilterMetrics* metrics = nullptr);
   [[nodiscard]] bool started() const { return started_; }
   [[nodiscard]] Context& context() { return context_; }
 

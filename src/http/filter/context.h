@@ -69,6 +69,16 @@ class PauseSupport {
   [[nodiscard]] virtual std::shared_ptr<Resumer> make_resumer() = 0;
 };
 
+// Decisions filters report for the server's metrics (docs/observability.md). Provided by the
+// server, one per worker (it records into the worker's own metrics shard: no lock); absent when
+// metrics are off. Values are fixed enums, so the series stay bounded.
+class FilterMetrics {
+ public:
+  virtual ~FilterMetrics() = default;
+  // rate_limit: a request was checked against its route's limits and let through, or refused.
+  virtual void rate_limit_decision(bool limited) = 0;
+};
+
 // The request as received. ChainRun::start copies it into the exchange's arena, so that it stays
 // readable in every hook, including on_complete.
 struct RequestInfo {
@@ -131,6 +141,8 @@ class Context {
 
   [[nodiscard]] Slots& slots() { return slots_; }
   [[nodiscard]] const Clock& clock() const { return *clock_; }
+  // Where to count decisions for the metrics; null when metrics are off.
+  [[nodiscard]] FilterMetrics* metrics() const { return metrics_; }
   // Keeps a copy of `text` until the exchange ends (for header values built by a filter).
   std::string_view keep(std::string_view text) { return arena_->keep(text); }
 
@@ -140,6 +152,7 @@ class Context {
   // Back to a new exchange's state (the slots' values are destroyed, their room is kept).
   void reset() {
     pause_support_ = nullptr;
+    metrics_ = nullptr;
     request_ = {};
     client_ip_ = {};
     request_headers_.reset();
@@ -159,6 +172,7 @@ class Context {
   const Clock* clock_;
   Arena* arena_;
   PauseSupport* pause_support_ = nullptr;
+  FilterMetrics* metrics_ = nullptr;
   RequestInfo request_;
   std::string_view client_ip_;
   std::optional<HeaderMap> request_headers_;

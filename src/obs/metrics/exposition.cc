@@ -108,7 +108,7 @@ void append_series_name(std::string_view name, std::string_view suffix, const Fa
     return;
   }
   out += '{';
-  for (size_t i = 0; i < values.size(); ++i) {
+  for (size_t i = 0; i < values.size() && i < spec.labels.size(); ++i) {
     if (i > 0) {
       out += ',';
     }
@@ -177,7 +177,7 @@ void append_family(const Registry& registry, const Family& family, Format format
       continue;
     }
     const uint64_t value = registry.total(slot);
-    if (labelled && value == 0 && spec.type == Type::kCounter) {
+    if (labelled && value == 0 && (spec.type == Type::kCounter || spec.omit_zero)) {
       continue;
     }
     std::vector<std::string> values = family.label_values(series);
@@ -276,6 +276,14 @@ void render(const Registry& registry, Format format, std::string& out) {
   }
   for (const Registry::Callback& callback : registry.callbacks()) {
     append_metadata(callback.spec, format, out);
+    if (callback.read_samples) {
+      for (const Sample& sample : callback.read_samples()) {
+        append_series_name(callback.spec.name, "", callback.spec, sample.values, {}, out);
+        append_double(sample.value, out);
+        out += '\n';
+      }
+      continue;
+    }
     out += callback.spec.name;
     if (callback.spec.type == Type::kCounter) {
       out += "_total";

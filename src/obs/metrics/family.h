@@ -40,6 +40,10 @@ struct FamilySpec {
   // divides by `scale`.
   std::vector<double> buckets;
   double scale = 1;
+  // Gauges: a series at zero is not written (as a counter's). For families whose labels form a
+  // product of which only some combinations exist (a cluster's own endpoints) or one-hot states
+  // where only the current state is worth a line.
+  bool omit_zero = false;
 };
 
 // Bucket bounds often used for request durations, in seconds (as Prometheus' client libraries).

@@ -180,7 +180,19 @@ Result<void> Registry::add_callback(FamilySpec spec, ReadValue read) {
     return fail(ErrorCode::kInternal,
                 "metric family '" + spec.name + "': a callback is a counter or gauge, no labels");
   }
-  callbacks_.push_back({std::move(spec), std::move(read)});
+  callbacks_.push_back({std::move(spec), std::move(read), {}});
+  return {};
+}
+
+Result<void> Registry::add_callback(FamilySpec spec, ReadSamples read) {
+  if (auto checked = check_new(spec); !checked) {
+    return std::unexpected(std::move(checked.error()));
+  }
+  if (spec.type != Type::kGauge || spec.labels.empty()) {
+    return fail(ErrorCode::kInternal,
+                "metric family '" + spec.name + "': a labelled callback is a gauge with labels");
+  }
+  callbacks_.push_back({std::move(spec), {}, std::move(read)});
   return {};
 }
 

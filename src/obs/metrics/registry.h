@@ -115,6 +115,12 @@ class Family {
 
 // One sample set read at scrape (a callback family has one series without labels).
 using ReadValue = std::function<double()>;
+// A labelled callback family's series, read at scrape: one label value per label of its spec.
+struct Sample {
+  std::vector<std::string> values;
+  double value = 0;
+};
+using ReadSamples = std::function<std::vector<Sample>()>;
 
 class Registry {
  public:
@@ -128,6 +134,10 @@ class Registry {
   // Before freeze(): a family without labels whose value is read at each scrape (a counter or a
   // gauge; `read` runs on the scraping thread and must be thread-safe).
   Result<void> add_callback(FamilySpec spec, ReadValue read);
+  // Before freeze(): a gauge family with labels whose series are read at each scrape (values
+  // that live in shared state already, like the health checks' flags). `read` runs on the
+  // scraping thread and must be thread-safe; it bounds its own series (config names only).
+  Result<void> add_callback(FamilySpec spec, ReadSamples read);
   // Ends declaration: one shard per worker.
   void freeze(size_t shards);
   [[nodiscard]] bool frozen() const { return !shards_.empty(); }
@@ -138,7 +148,8 @@ class Registry {
   // Read by the exposition (exposition.h): families in declaration order.
   struct Callback {
     FamilySpec spec;
-    ReadValue read;
+    ReadValue read;            // a family without labels
+    ReadSamples read_samples;  // or one with labels
   };
   [[nodiscard]] const std::vector<std::unique_ptr<Family>>& families() const { return families_; }
   [[nodiscard]] const std::vector<Callback>& callbacks() const { return callbacks_; }

@@ -13,8 +13,7 @@ int64_t unix_nanos(RequestTrace::Time time) {
 }  // namespace
 
 void RequestTrace::begin(Tracer* tracer, std::string_view traceparent, std::string_view tracestate,
-                         std::string_view method, std::string_view path, std::string_view host,
-                         Time now) {
+                         std::string_view method, std::string_view path, std::string_view host) {
   if (tracer == nullptr) {
     return;
   }
@@ -35,7 +34,7 @@ void RequestTrace::begin(Tracer* tracer, std::string_view traceparent, std::stri
   }
   spans_.reserve(4);
   const size_t server =
-      open_span(std::string(method), SpanKind::kServer, kNoSpan, server_span_id_, now);
+      open_span(std::string(method), SpanKind::kServer, kNoSpan, server_span_id_, clock_());
   Span& span = spans_[server];
   span.parent_span_id = parent ? parent->parent_id : 0;
   span.set("http.request.method", method);
@@ -84,7 +83,7 @@ void RequestTrace::close_span(size_t& index, Time now) {
   index = kNoSpan;
 }
 
-void RequestTrace::begin_attempt(std::string_view name, std::string_view server_address, Time now,
+void RequestTrace::begin_attempt(std::string_view name, std::string_view server_address,
                                  std::string* wire) {
   if (!active()) {
     return;
@@ -102,6 +101,7 @@ void RequestTrace::begin_attempt(std::string_view name, std::string_view server_
   if (!sampled()) {
     return;
   }
+  const Time now = clock_();
   close_span(attempt_, now);  // one attempt at a time
   attempt_ = open_span(std::string(name), SpanKind::kClient, routing_ != kNoSpan ? routing_ : 0,
                        propagated_id_, now);
@@ -110,14 +110,14 @@ void RequestTrace::begin_attempt(std::string_view name, std::string_view server_
   }
 }
 
-void RequestTrace::begin_llm_attempt(const GenAiCall& call, Time now) {
+void RequestTrace::begin_llm_attempt(const GenAiCall& call) {
   std::string name;
   if (sampled()) {
     name.append(call.operation);
     name += ' ';
     name.append(call.request_model);
   }
-  begin_attempt(name, call.server_address, now);
+  begin_attempt(name, call.server_address);
   if (Span* attempt = span(attempt_)) {
     attempt->set("gen_ai.operation.name", call.operation);
     attempt->set("gen_ai.provider.name", call.provider);
@@ -161,7 +161,13 @@ void RequestTrace::attempt_usage(std::string_view response_model,
   }
 }
 
-void RequestTrace::end_attempt(Time now) {
+void RequestTrace::end_attempt() {
+  if (sampled()) {
+    end_attempt_at(clock_());
+  }
+}
+
+void RequestTrace::end_attempt_at(Time now) {
   close_span(stream_, now);
   close_span(attempt_, now);
 }
@@ -181,33 +187,38 @@ void RequestTrace::inject(std::string& head) const {
   head.insert(head.size() - 2, fields);
 }
 
-void RequestTrace::begin_routing(std::string_view model, Time now) {
+void RequestTrace::begin_routing(std::string_view model) {
   if (!sampled()) {
     return;
   }
   std::string name = "route ";
   name.append(model);
-  routing_ = open_span(std::move(name), SpanKind::kInternal, 0, new_span_id(), now);
+  routing_ = open_span(std::move(name), SpanKind::kInternal, 0, new_span_id(), clock_());
   spans_[routing_].set("gen_ai.request.model", model);
 }
 
-void RequestTrace::end_routing(Time now) {
-  end_attempt(now);
+void RequestTrace::end_routing() {
+  if (!sampled()) {
+    return;
+  }
+  const Time now = clock_();
+  end_attempt_at(now);
   close_span(routing_, now);
 }
 
-void RequestTrace::begin_stream(Time now) {
+void RequestTrace::begin_stream() {
   if (!sampled() || attempt_ == kNoSpan) {
     return;
   }
-  stream_ = open_span("stream", SpanKind::kInternal, attempt_, new_span_id(), now);
+  stream_ = open_span("stream", SpanKind::kInternal, attempt_, new_span_id(), clock_());
 }
 
-void RequestTrace::first_token(Time now) {
+void RequestTrace::first_token() {
   Span* stream = span(stream_);
   if (stream == nullptr || !stream->events.empty()) {
     return;
   }
+  const Time now = clock_();
   // Time to first token, from the request's start (gen_ai.server.time_to_first_token).
   const double seconds = static_cast<double>(unix_nanos(now) - spans_[0].start_unix_nano) / 1e9;
   stream->events.push_back({.name = "gen_ai.first_token",
@@ -215,10 +226,13 @@ void RequestTrace::first_token(Time now) {
                             .attributes = {{"gen_ai.server.time_to_first_token", seconds}}});
 }
 
-void RequestTrace::end_stream(Time now) { close_span(stream_, now); }
+void RequestTrace::end_stream() {
+  if (span(stream_) != nullptr) {
+    close_span(stream_, clock_());
+  }
+}
 
-void RequestTrace::finish(int status, std::string_view error_type, std::string_view error_message,
-                          Time now) {
+void RequestTrace::finish(int status, std::string_view error_type, std::string_view error_message) {
   if (!active()) {
     return;
   }
@@ -231,6 +245,7 @@ void RequestTrace::finish(int status, std::string_view error_type, std::string_v
       server->set("error.type", error_type.empty() ? std::string_view("_OTHER") : error_type);
       server->fail(error_message);
     }
+    const Time now = clock_();
     for (Span& open : spans_) {
       if (open.end_unix_nano == 0) {
         open.end_unix_nano = unix_nanos(now);

@@ -9,7 +9,7 @@ CircuitBreaker::Admission CircuitBreaker::allow(Clock::time_point now) {
     if (now < reopens_at()) {
       return Admission::kRefused;
     }
-    state_ = State::kHalfOpen;
+    move_to(State::kHalfOpen);
     probes_in_flight_ = 0;
     probe_successes_ = 0;
   }
@@ -90,16 +90,32 @@ bool CircuitBreaker::rates_trip(Clock::time_point now) const {
 }
 
 void CircuitBreaker::open(Clock::time_point now) {
-  state_ = State::kOpen;
+  move_to(State::kOpen);
   opened_at_ = now;
   probes_in_flight_ = 0;
   probe_successes_ = 0;
 }
 
 void CircuitBreaker::close() {
-  state_ = State::kClosed;
+  move_to(State::kClosed);
   consecutive_failures_ = 0;
   buckets_ = {};  // the failures that opened it are history
+}
+
+void CircuitBreaker::count_into(const CircuitSeries& series) {
+  series_ = series;
+  if (series_.shard != nullptr) {
+    series_.shard->add_signed(series_.state[static_cast<size_t>(state_)], 1);
+  }
+}
+
+void CircuitBreaker::move_to(State next) {
+  if (series_.shard != nullptr && next != state_) {
+    series_.shard->add_signed(series_.state[static_cast<size_t>(state_)], -1);
+    series_.shard->add_signed(series_.state[static_cast<size_t>(next)], 1);
+    series_.shard->add(series_.entered[static_cast<size_t>(next)]);
+  }
+  state_ = next;
 }
 
 }  // namespace nexus::proxy

@@ -16,8 +16,19 @@
 #include <cstdint>
 
 #include "nexus/config/config.h"
+#include "obs/metrics/registry.h"
 
 namespace nexus::proxy {
+
+// Where a breaker counts its state, in its worker's shard (docs/observability.md): a gauge
+// series per state (closed, open, half_open: the State's order), 1 while the breaker is in it,
+// so that summed over the workers it says how many workers' breakers are in each state; and a
+// counter series per state entered. Resolved once when the worker builds its breakers.
+struct CircuitSeries {
+  obs::metrics::Shard* shard = nullptr;  // null: not counted
+  std::array<obs::metrics::SeriesId, 3> state{};
+  std::array<obs::metrics::SeriesId, 3> entered{};
+};
 
 class CircuitBreaker {
  public:
@@ -35,6 +46,8 @@ class CircuitBreaker {
   void report(Admission admission, Verdict verdict, Clock::time_point now);
 
   [[nodiscard]] State state() const { return state_; }
+  // Starts counting this breaker's state and transitions (once, on its worker's thread).
+  void count_into(const CircuitSeries& series);
   // While open: when it turns half-open.
   [[nodiscard]] Clock::time_point reopens_at() const { return opened_at_ + config_->cool_down; }
 
@@ -50,6 +63,7 @@ class CircuitBreaker {
   [[nodiscard]] int64_t slot_of(Clock::time_point now) const;
   void open(Clock::time_point now);
   void close();
+  void move_to(State next);  // the state change, counted
 
   const config::CircuitBreaker* config_;
   State state_ = State::kClosed;
@@ -58,6 +72,7 @@ class CircuitBreaker {
   uint32_t probes_in_flight_ = 0;
   uint32_t probe_successes_ = 0;
   std::array<Bucket, kBuckets> buckets_{};
+  CircuitSeries series_;
 };
 
 }  // namespace nexus::proxy

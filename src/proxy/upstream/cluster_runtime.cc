@@ -224,6 +224,9 @@ asio::awaitable<Result<void>> ClusterRuntime::open(UpstreamConnection& connectio
   if (error) {
     co_return fail(ErrorCode::kUpstreamConnectFailed, "connect failed: " + failures);
   }
+  if (series_.shard != nullptr) {
+    series_.shard->add(series_.opened);
+  }
   socket.set_option(net::tcp::no_delay(true), error);
   if (auto* tls = connection.stream().tls()) {
     const auto& endpoint = cluster_.endpoints[connection.endpoint()];
@@ -313,6 +316,31 @@ void ClusterRuntime::shutdown() {
     }
     endpoint.http2.clear();
   }
+  publish_pool();
+}
+
+void ClusterRuntime::count_into(ClusterSeries series) {
+  series_ = std::move(series);
+  for (size_t i = 0; i < endpoints_.size() && i < series_.circuits.size(); ++i) {
+    if (std::optional<CircuitBreaker>& breaker = endpoints_[i].breaker; breaker.has_value()) {
+      breaker->count_into(series_.circuits[i]);
+    }
+  }
+}
+
+void ClusterRuntime::publish_pool() {
+  if (series_.shard == nullptr) {
+    return;
+  }
+  int64_t idle = 0;
+  for (const EndpointState& endpoint : endpoints_) {
+    idle += static_cast<int64_t>(endpoint.idle.size());
+  }
+  const int64_t in_use = std::max<int64_t>(static_cast<int64_t>(slots_->open()) - idle, 0);
+  series_.shard->add_signed(series_.idle, idle - published_idle_);
+  series_.shard->add_signed(series_.in_use, in_use - published_in_use_);
+  published_idle_ = idle;
+  published_in_use_ = in_use;
 }
 
 void ClusterRuntime::schedule_sweep() {
@@ -320,6 +348,7 @@ void ClusterRuntime::schedule_sweep() {
   sweep_timer_.async_wait([this](boost::system::error_code error) {
     if (!error && !shut_down_) {
       sweep();
+      publish_pool();
       schedule_sweep();
     }
   });

@@ -22,6 +22,15 @@
 
 namespace nexus::proxy {
 
+// Where one worker counts a cluster (docs/observability.md): its endpoints' breakers, and its
+// pool: idle and in-use connections (gauges this worker keeps at its own values), connections
+// opened (a counter).
+struct ClusterSeries {
+  std::vector<CircuitSeries> circuits;   // per endpoint
+  obs::metrics::Shard* shard = nullptr;  // null: the pool is not counted
+  obs::metrics::SeriesId idle, in_use, opened;
+};
+
 class ClusterRuntime {
  public:
   ClusterRuntime(boost::asio::io_context& io, const config::Cluster& cluster,
@@ -114,6 +123,14 @@ class ClusterRuntime {
   // Closes every idle connection and stops the sweeper (graceful shutdown).
   void shutdown();
 
+  // Starts counting into this worker's metrics (once, before the worker runs). The pool's
+  // gauges are published at each sweep (every 200 ms) rather than per request: reading the
+  // counts costs nothing on the request's path, and a scrape is seldom more often.
+  void count_into(ClusterSeries series);
+  // The pool's counts now: idle (pooled HTTP/1 connections) and in use (every other open one,
+  // HTTP/2 connections included), published into the gauges.
+  void publish_pool();
+
  private:
   struct EndpointState {
     std::string name;
@@ -142,6 +159,9 @@ class ClusterRuntime {
   std::vector<std::unique_ptr<AdaptiveTimeout>> first_byte_times_;
   uint64_t next_generation_ = 1;
   bool shut_down_ = false;
+  ClusterSeries series_;
+  int64_t published_idle_ = 0;  // what the gauges hold from this worker
+  int64_t published_in_use_ = 0;
 };
 
 }  // namespace nexus::proxy

@@ -7,6 +7,7 @@
 #include <array>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "obs/metrics/exposition.h"
 
@@ -161,6 +162,59 @@ TEST(MetricsExposition, LabelledGaugesAreWrittenAtZeroButNotForOther) {
             "# TYPE nexus_test_streams gauge\n"
             "nexus_test_streams{kind=\"http2\"} 0\n"
             "nexus_test_streams{kind=\"sse\"} 0\n");
+}
+
+TEST(MetricsExposition, AnOmitZeroGaugeWritesOnlyItsNonZeroSeries) {
+  Registry registry;
+  Family* family = registry
+                       .add({.name = "nexus_test_state",
+                             .help = "States.",
+                             .type = Type::kGauge,
+                             .labels = {{.name = "state", .values = {"closed", "open"}}},
+                             .omit_zero = true})
+                       .value_or(nullptr);
+  ASSERT_NE(family, nullptr);
+  registry.freeze(2);
+  const std::array<uint32_t, 1> closed = {0};
+  const std::array<uint32_t, 1> open = {1};
+  registry.shard(0).add_signed(family->series_at(closed), 1);
+  registry.shard(1).add_signed(family->series_at(open), 1);
+  registry.shard(1).add_signed(family->series_at(open), -1);
+  std::string text;
+  render(registry, Format::kPrometheus, text);
+  EXPECT_EQ(text,
+            "# HELP nexus_test_state States.\n"
+            "# TYPE nexus_test_state gauge\n"
+            "nexus_test_state{state=\"closed\"} 1\n");
+}
+
+TEST(MetricsExposition, ALabelledCallbackWritesTheSamplesItReads) {
+  Registry registry;
+  int reads = 0;
+  ASSERT_TRUE(registry.add_callback({.name = "nexus_test_healthy",
+                                     .help = "Health.",
+                                     .type = Type::kGauge,
+                                     .labels = {{.name = "cluster"}, {.name = "endpoint"}}},
+                                    ReadSamples([&reads] {
+                                      ++reads;
+                                      return std::vector<Sample>{
+                                          {.values = {"api", "127.0.0.1:1"}, .value = 1},
+                                          {.values = {"api", "127.0.0.1:2"}, .value = 0}};
+                                    })));
+  // Without labels, or as a counter, it is refused: those are plain callbacks.
+  EXPECT_FALSE(registry.add_callback({.name = "nexus_test_other", .type = Type::kGauge},
+                                     ReadSamples([] { return std::vector<Sample>{}; })));
+  EXPECT_FALSE(registry.add_callback({.name = "nexus_test_count", .labels = {{.name = "cluster"}}},
+                                     ReadSamples([] { return std::vector<Sample>{}; })));
+  registry.freeze(1);
+  std::string text;
+  render(registry, Format::kPrometheus, text);
+  EXPECT_EQ(reads, 1);
+  EXPECT_EQ(text,
+            "# HELP nexus_test_healthy Health.\n"
+            "# TYPE nexus_test_healthy gauge\n"
+            "nexus_test_healthy{cluster=\"api\",endpoint=\"127.0.0.1:1\"} 1\n"
+            "nexus_test_healthy{cluster=\"api\",endpoint=\"127.0.0.1:2\"} 0\n");
 }
 
 TEST(MetricsExposition, AScaledCounterIsWrittenInItsUnit) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 
 namespace nexus::proxy {
@@ -181,6 +182,75 @@ TEST_F(CircuitBreakerTest, ClosingForgetsTheFailuresThatOpenedIt) {
   call(breaker, Verdict::kFailure);
   call(breaker, Verdict::kFailure);
   EXPECT_EQ(breaker.state(), State::kClosed);  // two in a row, not three
+}
+
+}  // namespace
+}  // namespace nexus::proxy
+
+namespace nexus::proxy {
+namespace {
+
+// The breaker counts its state (a one-hot gauge per worker) and each state it enters.
+TEST(CircuitBreakerMetrics, CountsItsStateAndItsTransitions) {
+  config::CircuitBreaker config;
+  config.enabled = true;
+  config.consecutive_failures = 1;
+  config.cool_down = milliseconds(100);
+  config.half_open_probes = 1;
+  config.close_after = 1;
+  obs::metrics::Registry registry;
+  auto* states =
+      registry
+          .add({.name = "nexus_test_circuit_state",
+                .help = "State.",
+                .type = obs::metrics::Type::kGauge,
+                .labels = {{.name = "state", .values = {"closed", "open", "half_open"}}}})
+          .value_or(nullptr);
+  auto* entered = registry
+                      .add({.name = "nexus_test_circuit_transitions",
+                            .help = "Transitions.",
+                            .labels = {{.name = "to", .values = {"closed", "open", "half_open"}}}})
+                      .value_or(nullptr);
+  ASSERT_NE(states, nullptr);
+  ASSERT_NE(entered, nullptr);
+  registry.freeze(1);
+  CircuitSeries series{.shard = &registry.shard(0)};
+  for (uint32_t s = 0; s < 3; ++s) {
+    const std::array<uint32_t, 1> index = {s};
+    series.state[s] = states->series_at(index);
+    series.entered[s] = entered->series_at(index);
+  }
+  auto gauge = [&](State state) {
+    return static_cast<int64_t>(registry.total(series.state[static_cast<size_t>(state)].slot));
+  };
+  auto entries = [&](State state) {
+    return registry.total(series.entered[static_cast<size_t>(state)].slot);
+  };
+
+  CircuitBreaker breaker(config);
+  breaker.count_into(series);
+  CircuitBreaker::Clock::time_point now{milliseconds(1'000'000)};
+  EXPECT_EQ(gauge(State::kClosed), 1);
+  EXPECT_EQ(gauge(State::kOpen), 0);
+
+  breaker.report(breaker.allow(now), Verdict::kFailure, now);
+  EXPECT_EQ(gauge(State::kClosed), 0);
+  EXPECT_EQ(gauge(State::kOpen), 1);
+  EXPECT_EQ(entries(State::kOpen), 1U);
+
+  now += milliseconds(100);
+  const Admission probe = breaker.allow(now);
+  ASSERT_EQ(probe, Admission::kProbe);
+  EXPECT_EQ(gauge(State::kOpen), 0);
+  EXPECT_EQ(gauge(State::kHalfOpen), 1);
+  EXPECT_EQ(entries(State::kHalfOpen), 1U);
+
+  breaker.report(probe, Verdict::kSuccess, now);
+  EXPECT_EQ(gauge(State::kClosed), 1);
+  EXPECT_EQ(gauge(State::kHalfOpen), 0);
+  EXPECT_EQ(gauge(State::kOpen), 0);
+  EXPECT_EQ(entries(State::kClosed), 1U);
+  EXPECT_EQ(entries(State::kOpen), 1U);
 }
 
 }  // namespace

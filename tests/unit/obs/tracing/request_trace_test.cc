@@ -51,7 +51,16 @@ class RequestTraceTest : public ::testing::Test {
     return out;
   }
 
-  RequestTrace::Time now_ = std::chrono::system_clock::now();
+  // The clock the traces read: tests move it, and count the reads.
+  static RequestTrace::Time fake_clock() {
+    ++clock_reads;
+    return fake_now;
+  }
+  static void at(milliseconds offset) { fake_now = kStart + offset; }
+
+  static inline const RequestTrace::Time kStart = std::chrono::system_clock::now();
+  static inline RequestTrace::Time fake_now = kStart;
+  static inline int clock_reads = 0;
   std::unique_ptr<Tracer> tracer_;
   std::mutex mutex_;
   std::vector<std::string> bodies_;
@@ -59,7 +68,9 @@ class RequestTraceTest : public ::testing::Test {
 
 TEST_F(RequestTraceTest, OffWithoutATracer) {
   RequestTrace trace;
-  trace.begin(nullptr, kParent, "", "GET", "/", "h", now_);
+  trace.use_clock(&fake_clock);
+  at(milliseconds(0));
+  trace.begin(nullptr, kParent, "", "GET", "/", "h");
   EXPECT_FALSE(trace.active());
   EXPECT_TRUE(trace.traceparent().empty());
   std::string head = "GET / HTTP/1.1\r\n\r\n";
@@ -70,17 +81,21 @@ TEST_F(RequestTraceTest, OffWithoutATracer) {
 TEST_F(RequestTraceTest, KeepsTheClientsTraceAndPropagatesTheAttemptsId) {
   make_tracer(0.0);  // the sampled parent decides, not the ratio
   RequestTrace trace;
-  trace.begin(tracer_.get(), kParent, "rojo=00f067aa0ba902b7", "GET", "/items", "api", now_);
+  trace.use_clock(&fake_clock);
+  at(milliseconds(0));
+  trace.begin(tracer_.get(), kParent, "rojo=00f067aa0ba902b7", "GET", "/items", "api");
   trace.set_route("items");
   ASSERT_TRUE(trace.sampled());
-  trace.begin_attempt("GET", "127.0.0.1:9000", now_);
+  trace.begin_attempt("GET", "127.0.0.1:9000");
   const std::string first(trace.traceparent());
   EXPECT_TRUE(first.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
   EXPECT_TRUE(first.ends_with("-01"));
   EXPECT_EQ(trace.tracestate(), "rojo=00f067aa0ba902b7");
   trace.attempt_status(200);
-  trace.end_attempt(now_ + milliseconds(5));
-  trace.finish(200, "", "", now_ + milliseconds(6));
+  at(milliseconds(5));
+  trace.end_attempt();
+  at(milliseconds(6));
+  trace.finish(200, "", "");
 
   const auto spans = exported();
   ASSERT_EQ(spans.size(), 2U);
@@ -99,15 +114,17 @@ TEST_F(RequestTraceTest, KeepsTheClientsTraceAndPropagatesTheAttemptsId) {
 TEST_F(RequestTraceTest, ARetryGetsANewSpanIdPatchedIntoTheHead) {
   make_tracer(1.0);
   RequestTrace trace;
-  trace.begin(tracer_.get(), "", "", "GET", "/", "h", now_);
+  trace.use_clock(&fake_clock);
+  at(milliseconds(0));
+  trace.begin(tracer_.get(), "", "", "GET", "/", "h");
   std::string head = "GET / HTTP/1.1\r\ntraceparent: ";
   head += trace.traceparent();
   head += "\r\n\r\n";
-  trace.begin_attempt("GET", "a", now_, &head);
+  trace.begin_attempt("GET", "a", &head);
   const std::string first(trace.traceparent());
   EXPECT_NE(head.find(first), std::string::npos);
-  trace.end_attempt(now_);
-  trace.begin_attempt("GET", "b", now_, &head);
+  trace.end_attempt();
+  trace.begin_attempt("GET", "b", &head);
   const std::string second(trace.traceparent());
   EXPECT_NE(first, second);
   EXPECT_EQ(head.find(first), std::string::npos);
@@ -118,21 +135,28 @@ TEST_F(RequestTraceTest, ARetryGetsANewSpanIdPatchedIntoTheHead) {
 TEST_F(RequestTraceTest, AnUnsampledParentIsHonouredAndPropagated) {
   make_tracer(1.0);
   RequestTrace trace;
-  trace.begin(tracer_.get(), kUnsampledParent, "", "GET", "/", "h", now_);
+  trace.use_clock(&fake_clock);
+  at(milliseconds(0));
+  const int reads = clock_reads;
+  trace.begin(tracer_.get(), kUnsampledParent, "", "GET", "/", "h");
   EXPECT_TRUE(trace.active());
   EXPECT_FALSE(trace.sampled());
-  trace.begin_attempt("GET", "a", now_);
+  trace.begin_attempt("GET", "a");
   EXPECT_TRUE(trace.traceparent().starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
   EXPECT_TRUE(trace.traceparent().ends_with("-00"));
-  trace.finish(200, "", "", now_);
+  trace.end_attempt();
+  trace.finish(200, "", "");
+  EXPECT_EQ(clock_reads, reads);  // an unsampled request never reads the clock
   EXPECT_TRUE(exported().empty());
 }
 
 TEST_F(RequestTraceTest, AnInvalidTraceparentStartsANewTraceWithoutItsTracestate) {
   make_tracer(1.0);
   RequestTrace trace;
+  trace.use_clock(&fake_clock);
+  at(milliseconds(0));
   trace.begin(tracer_.get(), "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "a=b",
-              "GET", "/", "h", now_);
+              "GET", "/", "h");
   EXPECT_TRUE(trace.sampled());
   EXPECT_TRUE(trace.trace_id().valid());
   EXPECT_TRUE(trace.tracestate().empty());
@@ -141,21 +165,25 @@ TEST_F(RequestTraceTest, AnInvalidTraceparentStartsANewTraceWithoutItsTracestate
 TEST_F(RequestTraceTest, AnLlmRequestHasRoutingAttemptAndStreamSpans) {
   make_tracer(1.0);
   RequestTrace trace;
-  trace.begin(tracer_.get(), "", "", "POST", "/v1/chat/completions", "h", now_);
-  trace.begin_routing("gpt-x", now_);
+  trace.use_clock(&fake_clock);
+  at(milliseconds(0));
+  trace.begin(tracer_.get(), "", "", "POST", "/v1/chat/completions", "h");
+  trace.begin_routing("gpt-x");
   trace.begin_llm_attempt(
-      {.operation = "chat", .provider = "openai", .request_model = "gpt-x-2025", .max_tokens = 64},
-      now_);
+      {.operation = "chat", .provider = "openai", .request_model = "gpt-x-2025", .max_tokens = 64});
   std::string head = "POST /v1/chat/completions HTTP/1.1\r\nhost: p\r\n\r\n";
   trace.inject(head);
   EXPECT_NE(head.find("\r\ntraceparent: 00-"), std::string::npos);
   EXPECT_TRUE(head.ends_with("\r\n\r\n"));
   trace.attempt_status(200);
-  trace.begin_stream(now_);
-  trace.first_token(now_ + milliseconds(120));
+  trace.begin_stream();
+  at(milliseconds(120));
+  trace.first_token();
   trace.attempt_usage("gpt-x-2025", 10, 20);
-  trace.end_routing(now_ + milliseconds(300));
-  trace.finish(200, "", "", now_ + milliseconds(301));
+  at(milliseconds(300));
+  trace.end_routing();
+  at(milliseconds(301));
+  trace.finish(200, "", "");
 
   const auto spans = exported();
   ASSERT_EQ(spans.size(), 4U);
@@ -177,14 +205,25 @@ TEST_F(RequestTraceTest, AnLlmRequestHasRoutingAttemptAndStreamSpans) {
   }
   const auto& event = stream.at("events").at(0).as_object();
   EXPECT_EQ(event.at("name"), "gen_ai.first_token");
+  // The times are the clock's at each hook.
+  const auto nanos = [](const boost::json::value& field) {
+    return std::stoll(std::string(field.as_string()));
+  };
+  EXPECT_EQ(nanos(routing.at("endTimeUnixNano")) - nanos(routing.at("startTimeUnixNano")),
+            300'000'000);
+  EXPECT_EQ(nanos(server.at("endTimeUnixNano")) - nanos(server.at("startTimeUnixNano")),
+            301'000'000);
+  EXPECT_EQ(nanos(event.at("timeUnixNano")) - nanos(server.at("startTimeUnixNano")), 120'000'000);
 }
 
 TEST_F(RequestTraceTest, AServerErrorMarksTheServerSpan) {
   make_tracer(1.0);
   RequestTrace trace;
-  trace.begin(tracer_.get(), "", "", "GET", "/", "h", now_);
-  trace.finish(502, "upstream_connect_failed", "connection refused", now_);
-  trace.finish(502, "", "", now_);  // a second call does nothing
+  trace.use_clock(&fake_clock);
+  at(milliseconds(0));
+  trace.begin(tracer_.get(), "", "", "GET", "/", "h");
+  trace.finish(502, "upstream_connect_failed", "connection refused");
+  trace.finish(502, "", "");  // a second call does nothing
   const auto spans = exported();
   ASSERT_EQ(spans.size(), 1U);
   EXPECT_EQ(spans[0].at("status").at("code"), 2);
