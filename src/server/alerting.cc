@@ -37,8 +37,7 @@ void start_alerts(obs::alerts::AlertManager& alerts, const obs::metrics::Registr
   if (governance != nullptr) {
     // The scope's spend as this process's limiter counts it (the ledger's spend for the period
     // plus what settled since), over its hard budget, else its soft one.
-    budget = [governance](std::string_view kind,
-                          std::string_view id) -> std::optional<double> {
+    budget = [governance](std::string_view kind, std::string_view id) -> std::optional<double> {
       const auto scope = scope_kind(kind);
       if (!scope) {
         return std::nullopt;

@@ -181,8 +181,7 @@ Result<std::unique_ptr<net::ControlHttpServer>> start_ops(
     alerts_view = [a = alerts.get()] { return a->render(); };
   }
   obs::ReadinessProbe readiness = [&snap, &counters] { return judge_readiness(snap, counters); };
-  auto handler = [r = registry.get(), readiness,
-                  alerts_view](const net::ControlRequest& request) {
+  auto handler = [r = registry.get(), readiness, alerts_view](const net::ControlRequest& request) {
     std::string_view accepted;
     if (const auto accept = request.message.find(boost::beast::http::field::accept);
         accept != request.message.end()) {

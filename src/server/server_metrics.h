@@ -78,6 +78,8 @@ class WorkerMetrics {
     std::string_view team;                       // the virtual key's team; empty: none
   };
   void llm_done(const LlmOutcome& outcome);
+  // A provider answered 401/403 (provider_auth_metrics.cc).
+  void llm_auth_failure(size_t deployment);
   void admission(AdmissionDecision decision);
 
  private:

@@ -11,12 +11,12 @@ namespace {
 
 using Kind = config::AlertRule::Kind;
 
-constexpr std::array<std::string_view, 5> kKindNames = {
-    "error_rate", "latency_p95", "budget", "circuit_open", "provider_auth_failures"};
+constexpr std::array<std::string_view, 5> kKindNames = {"error_rate", "latency_p95", "budget",
+                                                        "circuit_open", "provider_auth_failures"};
 
 Result<void> parse_webhook(const Reader& r, const Field& field, config::AlertWebhook& out) {
-  NEXUS_CONFIG_TRY(r.check_mapping(
-      field, {"name", "url", "headers", "timeout", "max_attempts", "backoff"}));
+  NEXUS_CONFIG_TRY(
+      r.check_mapping(field, {"name", "url", "headers", "timeout", "max_attempts", "backoff"}));
   NEXUS_CONFIG_TRY(r.require(r.child(field, "name")));
   NEXUS_CONFIG_TRY(r.read(field, "name", out.name));
   const Field url = r.child(field, "url");
@@ -87,8 +87,8 @@ Result<void> parse_match(const Reader& r, const Field& field, const config::Conf
 
 Result<void> parse_rule(const Reader& r, const Field& field, const config::Config& config,
                         const config::Alerts& alerts, config::AlertRule& out) {
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"name", "kind", "threshold", "window", "for",
-                                           "severity", "webhooks", "match"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(
+      field, {"name", "kind", "threshold", "window", "for", "severity", "webhooks", "match"}));
   NEXUS_CONFIG_TRY(r.require(r.child(field, "name")));
   NEXUS_CONFIG_TRY(r.read(field, "name", out.name));
   if (out.name.empty()) {
@@ -120,7 +120,8 @@ Result<void> parse_rule(const Reader& r, const Field& field, const config::Confi
     return std::unexpected(std::move(names.error()));
   }
   for (const std::string& name : *names) {
-    if (std::ranges::none_of(alerts.webhooks, [&](const auto& hook) { return hook.name == name; })) {
+    if (std::ranges::none_of(alerts.webhooks,
+                             [&](const auto& hook) { return hook.name == name; })) {
       return r.error(hooks, "no webhook is named '" + name + "'");
     }
   }

@@ -111,8 +111,7 @@ AlertManager::AlertManager(const config::Alerts& config, Post post)
 }
 
 Result<std::unique_ptr<AlertManager>> AlertManager::create(const config::Alerts& config,
-                                                           metrics::Registry& registry,
-                                                           Post post) {
+                                                           metrics::Registry& registry, Post post) {
   std::unique_ptr<AlertManager> out(new AlertManager(config, std::move(post)));
   std::vector<std::string> names;
   names.reserve(config.rules.size());
@@ -136,10 +135,10 @@ Result<std::unique_ptr<AlertManager>> AlertManager::create(const config::Alerts&
        .help = "Alert notifications not delivered: the queue was full, the webhook refused them "
                "or attempts ran out."},
       [sender] { return static_cast<double>(sender->dropped()); });
-  auto delivered = registry.add_callback(
-      {.name = "nexus_alerts_notifications_delivered",
-       .help = "Alert notifications a webhook took (2xx)."},
-      [sender] { return static_cast<double>(sender->delivered()); });
+  auto delivered =
+      registry.add_callback({.name = "nexus_alerts_notifications_delivered",
+                             .help = "Alert notifications a webhook took (2xx)."},
+                            [sender] { return static_cast<double>(sender->delivered()); });
   for (const auto* added : {&dropped, &delivered}) {
     if (!*added) {
       return std::unexpected(added->error());

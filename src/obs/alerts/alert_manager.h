@@ -58,9 +58,9 @@ class AlertManager {
   const config::Alerts& config_;
   std::string instance_;
   WebhookSender sender_;
-  std::vector<RuleEvaluator> rules_;          // the alerts thread's
-  std::vector<metrics::SeriesId> firing_;     // per rule
-  std::vector<int64_t> firing_value_;         // per rule: what the shard holds (0 or 1)
+  std::vector<RuleEvaluator> rules_;       // the alerts thread's
+  std::vector<metrics::SeriesId> firing_;  // per rule
+  std::vector<int64_t> firing_value_;      // per rule: what the shard holds (0 or 1)
   std::unique_ptr<Sources> sources_;
   metrics::Shard* shard_ = nullptr;
   mutable std::mutex mutex_;  // guards views_ (the ops thread reads) and stopping_

@@ -66,8 +66,7 @@ std::optional<Sample> Sources::sample(const config::AlertRule& rule) const {
         return std::nullopt;
       }
       const size_t buckets = duration->spec().buckets.size() + 1;  // +Inf too
-      Sample out{.counters = std::vector<uint64_t>(buckets, 0),
-                 .bounds = duration->spec().buckets};
+      Sample out{.counters = std::vector<uint64_t>(buckets, 0), .bounds = duration->spec().buckets};
       for_matching(*duration, "route", rule.route, [&](const auto&, size_t slot) {
         for (size_t b = 0; b < buckets; ++b) {
           out.counters[b] += registry_.total(slot + b);

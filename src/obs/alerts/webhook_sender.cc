@@ -27,8 +27,7 @@ Delivery deliver(const config::AlertWebhook& hook, const std::string& body, cons
       out.delivered = true;
       return out;
     }
-    if (result == PostResult::kRefused || out.attempts >= hook.max_attempts ||
-        !pause(backoff)) {
+    if (result == PostResult::kRefused || out.attempts >= hook.max_attempts || !pause(backoff)) {
       return out;
     }
     backoff *= 2;
@@ -87,9 +86,8 @@ void WebhookSender::run() {
     Job job = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
-    const Delivery delivery = deliver(*job.hook, job.body, post_, [this](auto pause) {
-      return pause_unless_stopping(pause);
-    });
+    const Delivery delivery = deliver(*job.hook, job.body, post_,
+                                      [this](auto pause) { return pause_unless_stopping(pause); });
     if (delivery.delivered) {
       delivered_.fetch_add(1, std::memory_order_relaxed);
     } else {
