@@ -42,7 +42,7 @@ TEST_F(EvaluatorTest, ErrorRateFiresAtOnceWithoutForAndResolves) {
   EXPECT_FALSE(at(rule, 0, requests(0, 0)));  // the first sample: no window yet
   EXPECT_FALSE(rule.view().value);
   EXPECT_FALSE(at(rule, 10, requests(10, 1)));  // 10%
-    EXPECT_DOUBLE_EQ(rule.view().value.value_or(-1), 0.1);
+  EXPECT_DOUBLE_EQ(rule.view().value.value_or(-1), 0.1);
   const auto fired = at(rule, 20, requests(20, 12));  // 12 of 20 since the base sample
   ASSERT_TRUE(fired.has_value());
   EXPECT_TRUE(fired->firing);
@@ -102,7 +102,7 @@ TEST_F(EvaluatorTest, LatencyP95FromBucketIncreases) {
   at(rule, 0, Sample{.counters = {5, 0, 0}, .bounds = bounds});
   // 100 fast requests since: p95 in the first bucket.
   EXPECT_FALSE(at(rule, 10, Sample{.counters = {105, 0, 0}, .bounds = bounds}));
-    EXPECT_NEAR(rule.view().value.value_or(-1), 0.095, 1e-9);
+  EXPECT_NEAR(rule.view().value.value_or(-1), 0.095, 1e-9);
   // Then 100 more of which 20 slow (0.1..1 s): rank 190 of 200 falls in the second bucket.
   const auto fired = at(rule, 20, Sample{.counters = {185, 20, 0}, .bounds = bounds});
   ASSERT_TRUE(fired.has_value());
