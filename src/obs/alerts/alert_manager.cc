@@ -14,7 +14,7 @@ namespace {
 std::string rfc3339(SystemClock::time_point at) {
   const auto millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  const auto seconds = static_cast<std::time_t>(millis / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[40];
