@@ -27,8 +27,14 @@ config::AlertRule rule_of(Kind kind, double threshold, seconds hold = seconds(0)
 class EvaluatorTest : public ::testing::Test {
  protected:
   // Evaluates `at` seconds after the start.
-  std::optional<Notification> at(RuleEvaluator& rule, int second, std::optional<Sample> sample) {
+  std::optional<Notification> at(RuleEvaluator& rule, int second,
+                                 const std::optional<Sample>& sample) {
     return rule.evaluate(sample, start_ + seconds(second), wall_ + seconds(second));
+  }
+  // The notification `got` holds (a default one, failing the test, if none).
+  static Notification expect_one(const std::optional<Notification>& got) {
+    EXPECT_TRUE(got.has_value());
+    return got.value_or(Notification{});
   }
   static Sample requests(uint64_t total, uint64_t errors) { return {.counters = {total, errors}}; }
 
@@ -43,19 +49,17 @@ TEST_F(EvaluatorTest, ErrorRateFiresAtOnceWithoutForAndResolves) {
   EXPECT_FALSE(rule.view().value);
   EXPECT_FALSE(at(rule, 10, requests(10, 1)));  // 10%
   EXPECT_DOUBLE_EQ(rule.view().value.value_or(-1), 0.1);
-  const auto fired = at(rule, 20, requests(20, 12));  // 12 of 20 since the base sample
-  ASSERT_TRUE(fired.has_value());
-  EXPECT_TRUE(fired->firing);
-  EXPECT_DOUBLE_EQ(fired->value, 0.6);
+  const Notification fired =
+      expect_one(at(rule, 20, requests(20, 12)));  // 12 of 20 since the base sample
+  EXPECT_TRUE(fired.firing);
+  EXPECT_DOUBLE_EQ(fired.value, 0.6);
   EXPECT_EQ(rule.view().state, State::kFiring);
   EXPECT_FALSE(at(rule, 30, requests(40, 30)));  // still firing: no second notification
   // 61 s on, the base is the sample at 10 s... then enough successes bring the share down.
-  const auto resolved = at(rule, 80, requests(400, 30));
-  ASSERT_TRUE(resolved.has_value());
-  EXPECT_FALSE(resolved->firing);
-  EXPECT_EQ(resolved->started_at, wall_ + seconds(20));
-  ASSERT_TRUE(resolved->ended_at.has_value());
-  EXPECT_EQ(*resolved->ended_at, wall_ + seconds(80));
+  const Notification resolved = expect_one(at(rule, 80, requests(400, 30)));
+  EXPECT_FALSE(resolved.firing);
+  EXPECT_EQ(resolved.started_at, wall_ + seconds(20));
+  EXPECT_EQ(resolved.ended_at, std::optional(wall_ + seconds(80)));
   EXPECT_EQ(rule.view().state, State::kInactive);
 }
 
@@ -67,8 +71,8 @@ TEST_F(EvaluatorTest, ForKeepsTheRulePendingUntilTheConditionHeldThatLong) {
   EXPECT_EQ(rule.view().state, State::kPending);
   EXPECT_FALSE(at(rule, 30, requests(20, 20)));
   EXPECT_EQ(rule.view().state, State::kPending);
-  const auto fired = at(rule, 40, requests(30, 30));  // held from 10 s to 40 s
-  ASSERT_TRUE(fired.has_value());
+  const Notification fired = expect_one(at(rule, 40, requests(30, 30)));  // held from 10 s to 40 s
+  EXPECT_TRUE(fired.firing);
   EXPECT_EQ(rule.view().state, State::kFiring);
 }
 
@@ -87,9 +91,9 @@ TEST_F(EvaluatorTest, NoTrafficOrNoSourceIsNoDataAndResolves) {
   RuleEvaluator rule(config);
   at(rule, 0, requests(0, 0));
   ASSERT_TRUE(at(rule, 10, requests(10, 10)));
-  const auto resolved = at(rule, 200, requests(10, 10));  // nothing over the last minute
-  ASSERT_TRUE(resolved.has_value());
-  EXPECT_FALSE(resolved->firing);
+  const Notification resolved =
+      expect_one(at(rule, 200, requests(10, 10)));  // nothing over the last minute
+  EXPECT_FALSE(resolved.firing);
   EXPECT_FALSE(rule.view().value);
   EXPECT_FALSE(at(rule, 210, std::nullopt));
   EXPECT_EQ(rule.view().state, State::kInactive);
@@ -104,9 +108,9 @@ TEST_F(EvaluatorTest, LatencyP95FromBucketIncreases) {
   EXPECT_FALSE(at(rule, 10, Sample{.counters = {105, 0, 0}, .bounds = bounds}));
   EXPECT_NEAR(rule.view().value.value_or(-1), 0.095, 1e-9);
   // Then 100 more of which 20 slow (0.1..1 s): rank 190 of 200 falls in the second bucket.
-  const auto fired = at(rule, 20, Sample{.counters = {185, 20, 0}, .bounds = bounds});
-  ASSERT_TRUE(fired.has_value());
-  EXPECT_NEAR(fired->value, 0.1 + 0.9 * (190.0 - 180.0) / 20.0, 1e-9);
+  const Notification fired =
+      expect_one(at(rule, 20, Sample{.counters = {185, 20, 0}, .bounds = bounds}));
+  EXPECT_NEAR(fired.value, 0.1 + 0.9 * (190.0 - 180.0) / 20.0, 1e-9);
 }
 
 TEST(BucketQuantile, InfBucketGivesTheHighestBoundAndEmptyGivesNothing) {
@@ -140,9 +144,8 @@ TEST_F(EvaluatorTest, BudgetAndCircuitOpenAreInstant) {
 
   const config::AlertRule circuit_config = rule_of(Kind::kCircuitOpen, 1);
   RuleEvaluator circuit(circuit_config);
-  const auto fired = at(circuit, 0, Sample{.instant = 2});
-  ASSERT_TRUE(fired.has_value());
-  EXPECT_DOUBLE_EQ(fired->value, 2);
+  const Notification fired = expect_one(at(circuit, 0, Sample{.instant = 2}));
+  EXPECT_DOUBLE_EQ(fired.value, 2);
   EXPECT_TRUE(at(circuit, 1, Sample{.instant = 0}));
 }
 
