@@ -232,7 +232,11 @@ asio::awaitable<Outcome> LlmExchange::serve(const Snapshot::LlmGroup& group) {
     AttemptResult result = co_await attempt(*target);
     end_attempt_span(downstream_.record, result, target->upstream_model());
     learn_first_byte(*target, result);
-    const bool again = plan.finish({.verdict = judge(result, downstream_.record.client_gone),
+    const AttemptVerdict verdict = judge(result, downstream_.record.client_gone);
+    if (verdict == AttemptVerdict::kMisconfigured && worker_.metrics() != nullptr) {
+      worker_.metrics()->llm_auth_failure(target->id);
+    }
+    const bool again = plan.finish({.verdict = verdict,
                                     .first_byte = result.first_byte,
                                     .total = Clock::now() - started,
                                     .retry_after_seconds = seconds_of(result.retry_after),

@@ -114,6 +114,9 @@ Result<void> declare_llm_families(metrics::Registry& registry, const Snapshot& s
   out.per_output_token = *per_token;
   out.cost = *cost;
   out.decisions = *decisions;
+  if (auto declared = declare_provider_auth_failures(registry, snapshot, out); !declared) {
+    return declared;
+  }
   return {};
 }
 

@@ -37,11 +37,17 @@ struct LlmFamilies {
   obs::metrics::Family* per_output_token = nullptr;  // provider, model
   obs::metrics::Family* cost = nullptr;              // model, team (learnt, capped)
   obs::metrics::Family* decisions = nullptr;         // decision
+  obs::metrics::Family* auth_failures = nullptr;     // provider (provider_auth_metrics.cc)
+  std::vector<uint32_t> auth_failure_label;          // per deployment: its provider's value
 };
 
 // Declares the LLM families (labels from the snapshot's providers and model groups).
 Result<void> declare_llm_families(obs::metrics::Registry& registry, const Snapshot& snapshot,
                                   LlmFamilies& out);
+
+// Declares nexus_llm_provider_auth_failures_total{provider} (provider_auth_metrics.cc).
+Result<void> declare_provider_auth_failures(obs::metrics::Registry& registry,
+                                            const Snapshot& snapshot, LlmFamilies& out);
 
 // Declares the families read at scrape from the ledger writer and the span exporter (each only
 // when it exists).

@@ -21,6 +21,7 @@
 #include "obs/tracing/otlp_http.h"
 #include "obs/tracing/tracer.h"
 #include "proxy/health/health_checker.h"
+#include "server/alerting.h"
 #include "server/llm_health_checker.h"
 #include "server/readiness.h"
 #include "server/snapshot.h"
@@ -150,7 +151,8 @@ bool all_closed(const std::vector<std::unique_ptr<Worker>>& workers) {
 Result<std::unique_ptr<net::ControlHttpServer>> start_ops(
     const Snapshot& snap, const config::Listener& listen, size_t workers, SharedCounters& counters,
     std::unique_ptr<obs::metrics::Registry>& registry,
-    std::unique_ptr<ServerMetrics>& server_metrics) {
+    std::unique_ptr<ServerMetrics>& server_metrics,
+    std::unique_ptr<obs::alerts::AlertManager>& alerts) {
   registry = std::make_unique<obs::metrics::Registry>();
   auto families = ServerMetrics::create(*registry, snap, counters.connections);
   if (!families) {
@@ -167,11 +169,22 @@ Result<std::unique_ptr<net::ControlHttpServer>> start_ops(
   if (auto added = declare_health_families(*registry, snap, counters); !added) {
     return std::unexpected(added.error());
   }
-  registry->freeze(workers);
+  auto declared = declare_alerts(snap, *registry);
+  if (!declared) {
+    return std::unexpected(declared.error());
+  }
+  alerts = std::move(*declared);
+  // The alerts thread writes nexus_alerts_firing into a shard of its own, past the workers'.
+  registry->freeze(alerts ? workers + 1 : workers);
   counters.metrics = server_metrics.get();
   counters.registry = registry.get();
+  obs::AlertsView alerts_view;
+  if (alerts) {
+    start_alerts(*alerts, *registry, registry->shard(workers), counters.governance);
+    alerts_view = [a = alerts.get()] { return a->render(); };
+  }
   obs::ReadinessProbe readiness = [&snap, &counters] { return judge_readiness(snap, counters); };
-  auto handler = [r = registry.get(), readiness](const net::ControlRequest& request) {
+  auto handler = [r = registry.get(), readiness, alerts_view](const net::ControlRequest& request) {
     std::string_view accepted;
     if (const auto accept = request.message.find(boost::beast::http::field::accept);
         accept != request.message.end()) {
@@ -180,7 +193,8 @@ Result<std::unique_ptr<net::ControlHttpServer>> start_ops(
     const auto method = request.message.method_string();
     const auto target = request.message.target();
     return obs::handle_ops_request(*r, readiness, std::string_view(method.data(), method.size()),
-                                   std::string_view(target.data(), target.size()), accepted);
+                                   std::string_view(target.data(), target.size()), accepted,
+                                   alerts_view);
   };
   auto server = net::ControlHttpServer::start(
       listen,
@@ -301,9 +315,10 @@ Result<void> run_server(config::Config config) {
   // shards they are.
   std::unique_ptr<obs::metrics::Registry> registry;
   std::unique_ptr<ServerMetrics> server_metrics;
+  std::unique_ptr<obs::alerts::AlertManager> alerts;  // reads the registry: declared after it
   std::unique_ptr<net::ControlHttpServer> ops_server;
   if (const auto& listen = snap.config.observability.listen) {
-    auto started = start_ops(snap, *listen, count, counters, registry, server_metrics);
+    auto started = start_ops(snap, *listen, count, counters, registry, server_metrics, alerts);
     if (!started) {
       return std::unexpected(started.error());
     }

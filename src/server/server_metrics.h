@@ -82,6 +82,8 @@ class WorkerMetrics final : public filter::FilterMetrics {
     std::string_view team;                       // the virtual key's team; empty: none
   };
   void llm_done(const LlmOutcome& outcome);
+  // A provider answered 401/403 (provider_auth_metrics.cc).
+  void llm_auth_failure(size_t deployment);
   void admission(AdmissionDecision decision);
   void rate_limit_decision(bool limited) override {
     shard_.add(families_.rate_limit_decisions_[limited ? 1 : 0]);

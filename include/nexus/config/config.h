@@ -482,11 +482,54 @@ struct Governance {
 // `observability` (docs/observability.md): the ops listener, GET /metrics (Prometheus,
 // OpenMetrics) and GET /healthz on a listener of their own (absent: no ops listener, nothing is
 // recorded), and traces exported over OTLP.
+// `observability.alerts` (docs/observability.md, "Alerts"): rules evaluated in-process on the
+// registry's values; on fire and resolve a log line and a POST to each of the rule's webhooks.
+struct AlertWebhook {
+  std::string name;
+  std::string url;  // http(s)://
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::milliseconds timeout{5000};  // one POST
+  uint32_t max_attempts = 5;                // POSTs of one notification, the first included
+  std::chrono::milliseconds backoff{500};   // before the 2nd attempt; doubled after each
+};
+
+struct AlertRule {
+  enum class Kind : uint8_t {
+    kErrorRate,             // 5xx share of requests over `window` (0..1)
+    kLatencyP95,            // p95 of request durations over `window`, in seconds
+    kBudget,                // a scope's spend in its period / its budget (0..1+)
+    kCircuitOpen,           // upstream circuits open now (a count)
+    kProviderAuthFailures,  // LLM provider 401/403 answers over `window` (a count)
+  };
+  std::string name;
+  Kind kind = Kind::kErrorRate;
+  double threshold = 0;                     // fires when the value is >= threshold
+  std::chrono::milliseconds window{60000};  // rates and counts: over this much time
+  std::chrono::milliseconds for_{0};        // pending until the condition held this long
+  std::string severity = "warning";
+  std::vector<std::string> webhooks;  // names in Alerts::webhooks
+  // `match`: error_rate and latency_p95: route; provider_auth_failures: provider; budget: one
+  // of org, team, key (the scope's id).
+  std::string route;
+  std::string provider;
+  std::string scope_kind;  // budget: "org", "team" or "key"
+  std::string scope_id;
+};
+
+struct Alerts {
+  bool enabled = false;  // a non-empty `rules` list
+  std::chrono::milliseconds evaluation_interval{15000};
+  std::vector<AlertWebhook> webhooks;
+  std::vector<AlertRule> rules;
+  uint32_t max_queue = 256;  // notifications waiting for the sender; past it they are dropped
+};
+
 struct Observability {
   std::optional<Listener> listen;  // the ops listener: /metrics, /healthz, /readyz
   // /readyz: a model group without a healthy deployment makes the gateway not ready.
   bool strict_readiness = false;
   Tracing tracing;
+  Alerts alerts;
 };
 
 struct Config {

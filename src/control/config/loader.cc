@@ -101,6 +101,8 @@ Result<config::Config> parse_document(const Reader& r, const YAML::Node& documen
   out.global_filters = config_internal::global_chain(out.filters);
   NEXUS_CONFIG_TRY(config_internal::parse_routes(r, r.child(root, "routes"), out.clusters,
                                                  out.filters, out.routes));
+  NEXUS_CONFIG_TRY(config_internal::parse_alerts(
+      r, r.child(r.child(root, "observability"), "alerts"), out, out.observability.alerts));
   for (const config::Route& route : out.routes) {
     if (route.llm && out.models.empty()) {
       return r.error(r.child(root, "models"),

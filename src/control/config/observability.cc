@@ -1,4 +1,5 @@
-// The `observability` section: the ops listener and tracing (docs/observability.md).
+// The `observability` section: the ops listener and tracing (alerts: alerts.cc, parsed after
+// the routes) (docs/observability.md).
 #include "control/config/sections.h"
 
 namespace nexus::control::config_internal {
@@ -8,7 +9,7 @@ Result<void> parse_observability(const Reader& r, const Field& field, const conf
   if (!field.present) {
     return {};
   }
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"listen", "tracing", "strict_readiness"}));
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"listen", "tracing", "strict_readiness", "alerts"}));
   NEXUS_CONFIG_TRY(r.read(field, "strict_readiness", out.strict_readiness));
   NEXUS_CONFIG_TRY(parse_tracing(r, r.child(field, "tracing"), out.tracing));
   const Field listen = r.child(field, "listen");

@@ -86,6 +86,15 @@ Result<std::string> read_text_file(const std::string& path);
 // `observability.tracing` (absent: off): the OTLP collector, sampling, the export queue.
 Result<void> parse_tracing(const Reader& reader, const Field& field, config::Tracing& out);
 
+// A mapping of HTTP header names to values (tracing's and webhooks' `headers`).
+Result<void> parse_header_map(const Reader& reader, const Field& field,
+                              std::vector<std::pair<std::string, std::string>>& out);
+
+// `observability.alerts` (absent: no alerts). Parsed after the routes and governance, whose
+// names and state its rules refer to.
+Result<void> parse_alerts(const Reader& reader, const Field& field, const config::Config& config,
+                          config::Alerts& out);
+
 // `logging`: level and access log.
 Result<void> parse_logging(const Reader& reader, const Field& field, config::Logging& out);
 

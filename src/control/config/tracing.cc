@@ -16,8 +16,10 @@ bool is_token(std::string_view name) {
   });
 }
 
-Result<void> parse_headers(const Reader& r, const Field& field,
-                           std::vector<std::pair<std::string, std::string>>& out) {
+}  // namespace
+
+Result<void> parse_header_map(const Reader& r, const Field& field,
+                              std::vector<std::pair<std::string, std::string>>& out) {
   auto entries = r.entries(field);
   if (!entries) {
     return std::unexpected(std::move(entries.error()));
@@ -37,8 +39,6 @@ Result<void> parse_headers(const Reader& r, const Field& field,
   }
   return {};
 }
-
-}  // namespace
 
 Result<void> parse_tracing(const Reader& r, const Field& field, config::Tracing& out) {
   if (!field.present) {
@@ -76,7 +76,7 @@ Result<void> parse_tracing(const Reader& r, const Field& field, config::Tracing&
     return r.error(r.child(field, "export_timeout"), "must be greater than 0");
   }
   NEXUS_CONFIG_TRY(r.read_integer(field, "max_retries", out.max_retries, 0, 10));
-  return parse_headers(r, r.child(field, "headers"), out.headers);
+  return parse_header_map(r, r.child(field, "headers"), out.headers);
 }
 
 }  // namespace nexus::control::config_internal

@@ -479,7 +479,7 @@ const std::vector<BadCase> kLogging = {
 const std::vector<BadCase> kObservability = {
     {"observability unknown key", SERVER_LINE HEALTH_ROUTE "observability:\n  port: 9464\n",
      "bad.yaml:4: observability: unknown key 'port' (expected one of: listen, tracing, "
-     "strict_readiness)"},
+     "strict_readiness, alerts)"},
     {"observability listen not an address",
      SERVER_LINE HEALTH_ROUTE "observability:\n  listen: localhost\n",
      "bad.yaml:4: observability.listen: "},
@@ -538,6 +538,63 @@ const std::vector<BadCase> kTracing = {
      "bad.yaml:5: observability.tracing.headers.x token: expected a header name"},
     {"headers not a mapping", TRACING "    headers: [a]\n",
      "bad.yaml:5: observability.tracing.headers: "},
+};
+
+// `observability.alerts` (docs/observability.md, "Alerts"); its keys are on line 6, a webhook
+// or rule given inline on line 7.
+#define ALERTS SERVER_LINE HEALTH_ROUTE "observability:\n  listen: \"127.0.0.1:9464\"\n  alerts:\n"
+#define HOOK "    webhooks: [{ name: ops, url: \"http://127.0.0.1:9/hook\" }]\n"
+const std::vector<BadCase> kAlerts = {
+    {"alerts unknown key", ALERTS "    rule: []\n",
+     "bad.yaml:6: observability.alerts: unknown key 'rule'"},
+    {"alerts without the ops listener",
+     SERVER_LINE HEALTH_ROUTE "observability:\n  alerts:\n    rules:\n"
+                              "      - { name: a, kind: circuit_open, threshold: 1 }\n",
+     "bad.yaml:4: observability.alerts: alerts read the metrics: they need observability.listen"},
+    {"evaluation_interval zero", ALERTS "    evaluation_interval: 0s\n",
+     "bad.yaml:6: observability.alerts.evaluation_interval: must be greater than 0"},
+    {"webhook without url", ALERTS "    webhooks: [{ name: ops }]\n",
+     "bad.yaml:6: observability.alerts.webhooks[0].url: required key is missing"},
+    {"webhook url not http", ALERTS "    webhooks: [{ name: ops, url: \"ftp://x/\" }]\n",
+     "bad.yaml:6: observability.alerts.webhooks[0].url: expected an http:// or https:// URL"},
+    {"webhook max_attempts zero",
+     ALERTS "    webhooks: [{ name: ops, url: \"http://127.0.0.1:9/\", max_attempts: 0 }]\n",
+     "bad.yaml:6: observability.alerts.webhooks[0].max_attempts: "},
+    {"webhook twice",
+     ALERTS
+     "    webhooks: [{ name: ops, url: \"http://a/\" }, { name: ops, url: \"http://b/\" }]\n",
+     "bad.yaml:6: observability.alerts.webhooks[1].name: a webhook of this name is already "
+     "configured"},
+    {"rule unknown kind", ALERTS "    rules:\n      - { name: a, kind: cpu, threshold: 1 }\n",
+     "bad.yaml:7: observability.alerts.rules[0].kind: unknown value 'cpu' (expected error_rate, "
+     "latency_p95, budget, circuit_open, provider_auth_failures)"},
+    {"rule without threshold", ALERTS "    rules:\n      - { name: a, kind: error_rate }\n",
+     "bad.yaml:7: observability.alerts.rules[0].threshold: required key is missing"},
+    {"error_rate over 1",
+     ALERTS "    rules:\n      - { name: a, kind: error_rate, threshold: 5 }\n",
+     "bad.yaml:7: observability.alerts.rules[0].threshold: "},
+    {"rule unknown webhook",
+     ALERTS HOOK
+     "    rules:\n      - { name: a, kind: circuit_open, threshold: 1, webhooks: [pager] }\n",
+     "bad.yaml:8: observability.alerts.rules[0].webhooks: no webhook is named 'pager'"},
+    {"rule unknown route",
+     ALERTS
+     "    rules:\n      - { name: a, kind: error_rate, threshold: 0.1, match: { route: nope } }\n",
+     "bad.yaml:7: observability.alerts.rules[0].match.route: no route is named 'nope'"},
+    {"match key of another kind",
+     ALERTS
+     "    rules:\n      - { name: a, kind: error_rate, threshold: 0.1, match: { team: t } }\n",
+     "bad.yaml:7: observability.alerts.rules[0].match: unknown key 'team'"},
+    {"budget without governance",
+     ALERTS "    rules:\n      - { name: a, kind: budget, threshold: 0.8, match: { team: t } }\n",
+     "bad.yaml:7: observability.alerts.rules[0].kind: a budget rule needs governance"},
+    {"window zero",
+     ALERTS "    rules:\n      - { name: a, kind: error_rate, threshold: 0.1, window: 0s }\n",
+     "bad.yaml:7: observability.alerts.rules[0].window: must be greater than 0"},
+    {"rule twice",
+     ALERTS "    rules:\n      - { name: a, kind: circuit_open, threshold: 1 }\n"
+            "      - { name: a, kind: circuit_open, threshold: 2 }\n",
+     "bad.yaml:8: observability.alerts.rules[1].name: a rule of this name is already configured"},
 };
 
 // The `prices` section (docs/pricing.md); an entry starts on line 5.
@@ -665,6 +722,7 @@ TEST(ConfigErrors, GovernanceAdminJwt) { expect_errors(kGovernanceAdminJwt); }
 TEST(ConfigErrors, GovernanceRedis) { expect_errors(kGovernanceRedis); }
 TEST(ConfigErrors, Observability) { expect_errors(kObservability); }
 TEST(ConfigErrors, Tracing) { expect_errors(kTracing); }
+TEST(ConfigErrors, Alerts) { expect_errors(kAlerts); }
 
 // A fresh directory per test under /tmp, removed afterwards.
 class TempDir {

@@ -52,6 +52,16 @@ TEST_F(OpsApiTest, ReadyzAnswersWhatTheProbeJudges) {
   EXPECT_EQ(handle_ops_request(registry_, ready, "POST", "/readyz", "").status, 405);
 }
 
+TEST_F(OpsApiTest, AlertsAnswersTheViewOnlyWhenAlertsAreConfigured) {
+  EXPECT_EQ(handle_ops_request(registry_, {}, "GET", "/alerts", "").status, 404);
+  const AlertsView view = [] { return std::string(R"({"rules":[]})"); };
+  const net::ControlResponse answer = handle_ops_request(registry_, {}, "GET", "/alerts", "", view);
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.content_type, "application/json");
+  EXPECT_EQ(answer.body, R"({"rules":[]})");
+  EXPECT_EQ(handle_ops_request(registry_, {}, "POST", "/alerts", "", view).status, 405);
+}
+
 TEST_F(OpsApiTest, OtherPathsAndMethodsAreRefused) {
   EXPECT_EQ(handle_ops_request(registry_, {}, "GET", "/", "").status, 404);
   EXPECT_EQ(handle_ops_request(registry_, {}, "GET", "/metricsx", "").status, 404);
