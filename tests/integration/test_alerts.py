@@ -77,9 +77,11 @@ class AlertsTest(NexusTestCase):
         self.receiver = Receiver(fail_first=1)
         self.addCleanup(self.receiver.stop)
         self.ops_port = free_port()
+
+    def start(self, rules, **cluster_extra):
         port = free_port()
         routes = [{"name": "api", "match": {"prefix": "/"}, "cluster": "up"}]
-        config = make_config(port, {"up": cluster(self.up)}, routes)
+        config = make_config(port, {"up": cluster(self.up, **cluster_extra)}, routes)
         config["observability"] = {
             "listen": f"127.0.0.1:{self.ops_port}",
             "alerts": {
@@ -88,9 +90,7 @@ class AlertsTest(NexusTestCase):
                               "url": f"http://127.0.0.1:{self.receiver.port}/hook",
                               "headers": {"X-Token": "t0ken"},
                               "timeout": "2s", "max_attempts": 4, "backoff": "50ms"}],
-                "rules": [{"name": "api-errors", "kind": "error_rate", "threshold": 0.5,
-                           "window": "1s", "severity": "critical", "webhooks": ["ops"],
-                           "match": {"route": "api"}}],
+                "rules": rules,
             },
         }
         self.nx = self.nexus(config, ports=[port, self.ops_port])
@@ -109,6 +109,9 @@ class AlertsTest(NexusTestCase):
         return wait_until(step, timeout)
 
     def test_error_rate_fires_and_resolves_through_the_webhook(self):
+        self.start([{"name": "api-errors", "kind": "error_rate", "threshold": 0.5,
+                     "window": "1s", "severity": "critical", "webhooks": ["ops"],
+                     "match": {"route": "api"}}])
         self.assertEqual(self.alerts()["api-errors"]["state"], "inactive")
 
         self.assertTrue(self.traffic_until(lambda: self.receiver.payloads("firing")),
@@ -147,6 +150,23 @@ class AlertsTest(NexusTestCase):
         logs = self.nx.stderr() + self.nx.stdout()
         self.assertIn("alert api-errors firing", logs)
         self.assertIn("alert api-errors resolved", logs)
+
+    def test_circuit_open_fires_while_a_breaker_refuses_the_endpoint(self):
+        self.start([{"name": "circuits", "kind": "circuit_open", "threshold": 1,
+                     "webhooks": ["ops"]}],
+                   circuit_breaker={"consecutive_failures": 3, "cool_down": "300ms"})
+        self.assertEqual(self.alerts()["circuits"]["state"], "inactive")
+        self.assertTrue(self.traffic_until(lambda: self.receiver.payloads("firing")),
+                        self.alerts())
+        fired = self.receiver.payloads("firing")[0]
+        self.assertEqual(fired["kind"], "circuit_open")
+        self.assertGreaterEqual(fired["value"], 1)
+        # The upstream recovers: the half-open probe succeeds, the breaker closes, the rule
+        # resolves.
+        self.failing = False
+        self.assertTrue(self.traffic_until(lambda: self.receiver.payloads("resolved")),
+                        self.alerts())
+        self.assertEqual(self.receiver.payloads("resolved")[0]["value"], 0)
 
 
 if __name__ == "__main__":
