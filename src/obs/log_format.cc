@@ -1,7 +1,6 @@
 #include "obs/log_format.h"
 
 #include <fmt/chrono.h>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
@@ -178,7 +177,11 @@ void JsonLogFormatter::format(const spdlog::details::log_msg& msg, spdlog::memor
   line_.clear();
   line_.append(R"({"ts":")");
   line_.append(cached_prefix_);
-  line_.append(fmt::format(".{:03}Z\",\"level\":\"", millis));
+  line_.push_back('.');
+  line_.push_back(static_cast<char>('0' + millis / 100));
+  line_.push_back(static_cast<char>('0' + millis / 10 % 10));
+  line_.push_back(static_cast<char>('0' + millis % 10));
+  line_.append(R"(Z","level":")");
   line_.append(level_name(msg.level));
   line_.append(R"(","msg":)");
   append_json_string(line_, text);

@@ -40,14 +40,16 @@ TEST(LogFormatJsonString, KeepsValidUtf8) {
 }
 
 TEST(LogFormatJsonString, ReplacesInvalidUtf8) {
-  const std::string kFffd = "\xef\xbf\xbd";
+  const std::string replacement = "\xef\xbf\xbd";
   EXPECT_EQ(json_string("a\xff"
                         "b"),
-            "\"a" + kFffd + "b\"");
-  EXPECT_EQ(json_string("\xc3"), "\"" + kFffd + "\"");                          // truncated
-  EXPECT_EQ(json_string("\xc0\xaf"), "\"" + kFffd + kFffd + "\"");              // overlong
-  EXPECT_EQ(json_string("\xed\xa0\x80"), "\"" + kFffd + kFffd + kFffd + "\"");  // surrogate
-  EXPECT_EQ(json_string("\xf4\x90\x80\x80"), "\"" + kFffd + kFffd + kFffd + kFffd + "\"");
+            "\"a" + replacement + "b\"");
+  EXPECT_EQ(json_string("\xc3"), "\"" + replacement + "\"");                    // truncated
+  EXPECT_EQ(json_string("\xc0\xaf"), "\"" + replacement + replacement + "\"");  // overlong
+  EXPECT_EQ(json_string("\xed\xa0\x80"),
+            "\"" + replacement + replacement + replacement + "\"");  // surrogate
+  EXPECT_EQ(json_string("\xf4\x90\x80\x80"),
+            "\"" + replacement + replacement + replacement + replacement + "\"");
 }
 
 TEST(LogFormatJson, OneObjectPerLine) {
