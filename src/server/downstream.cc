@@ -38,7 +38,9 @@ void Downstream::log_failure(int status, const Error& error) {
   if (!spdlog::default_logger_raw()->should_log(level)) {
     return;
   }
-  const std::string_view* request_id = filters.context().slots().get(filter::kRequestId);
+  // Filters not started: none ran on_request_headers, so there is no request id.
+  const std::string_view* request_id =
+      filters.started() ? filters.context().slots().get(filter::kRequestId) : nullptr;
   std::array<char, 32> trace_id{};
   const bool traced = record.trace.active();
   if (traced) {
@@ -56,6 +58,9 @@ void Downstream::log_failure(int status, const Error& error) {
 }
 
 void Downstream::complete(int status, const Error* error) {
+  if (error != nullptr) {
+    log_failure(status, *error);  // while the trace is still open (finish() ends it)
+  }
   if (WorkerMetrics* metrics = worker().metrics(); metrics != nullptr) {
     metrics->exchange_done(record, status, ExchangeRecord::Clock::now());
   }
@@ -75,9 +80,6 @@ void Downstream::complete(int status, const Error* error) {
     }
     state().request.host = {};  // the head may not have been parsed (or is gone)
     start_filters(global, nullptr);
-  }
-  if (error != nullptr) {
-    log_failure(status, *error);
   }
   const std::string* upstream = record.upstream_name;
   filters.complete({
