@@ -26,7 +26,7 @@ int serve(const std::string& config_path, const std::string& log_level) {
     return 1;
   }
   const std::string level = log_level.empty() ? config->logging.level : log_level;
-  if (auto logging = obs::init_logging(level); !logging) {
+  if (auto logging = obs::init_logging(level, config->logging.format); !logging) {
     std::cerr << "nexus: " << logging.error().message() << "\n";
     return 1;
   }

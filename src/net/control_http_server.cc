@@ -40,6 +40,9 @@ struct Connection {
 http::response<http::string_body> make_response(const ControlResponse& answer, bool keep_alive) {
   http::response<http::string_body> response{static_cast<http::status>(answer.status), 11};
   response.set(http::field::content_type, answer.content_type);
+  for (const auto& [name, value] : answer.headers) {
+    response.set(name, value);
+  }
   response.set(http::field::cache_control, "no-store");  // a new key's secret is in a body
   response.keep_alive(keep_alive);
   response.body() = answer.body;

@@ -16,6 +16,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "nexus/config/config.h"
 #include "nexus/core/result.h"
@@ -33,6 +35,7 @@ struct ControlResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // more header fields
 };
 
 // Called on the server's thread only, one request at a time.

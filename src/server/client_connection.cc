@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 
 #include "http/http1/head_writer.h"
+#include "obs/log_format.h"
 #include "server/http2_connection.h"
 #include "server/io_constants.h"
 #include "server/proxy_exchange.h"
@@ -101,7 +102,7 @@ asio::awaitable<void> ClientConnection::run() {
         // What the parser got of the request line (views into the receive buffer, still
         // there), for the access log of the error.
         state_->log_method.assign(state_->request.method);
-        state_->log_target.assign(state_->request.target);
+        obs::assign_redacted_target(state_->log_target, state_->request.target);
         Error error = std::move(head.error());
         co_await reply_error(std::move(error));
         linger = true;

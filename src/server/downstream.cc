@@ -2,6 +2,14 @@
 // local answers through the response-headers hooks, and completion.
 #include "server/downstream.h"
 
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <string>
+
+#include "http/filter/request_slots.h"
+#include "obs/logging.h"
+#include "obs/tracing/trace_context.h"
 #include "server/io_constants.h"
 #include "server/worker.h"
 
@@ -24,7 +32,36 @@ void Downstream::start_filters(const config::FilterChain& chain, const config::R
                 worker().metrics());
 }
 
+void Downstream::log_failure(int status, const Error& error) {
+  // Nexus's own failures and the upstream's are errors; a client's mistakes (4xx, 499: the
+  // client left) only at debug level, or a misbehaving client would flood the log.
+  const auto level = status >= 500 ? spdlog::level::err : spdlog::level::debug;
+  if (!spdlog::default_logger_raw()->should_log(level)) {
+    return;
+  }
+  // Filters not started: none ran on_request_headers, so there is no request id.
+  const std::string_view* request_id =
+      filters.started() ? filters.context().slots().get(filter::kRequestId) : nullptr;
+  std::array<char, 32> trace_id{};
+  const bool traced = record.trace.active();
+  if (traced) {
+    obs::tracing::write_hex(record.trace.trace_id(), trace_id);
+  }
+  std::string message = "request failed: ";
+  message.append(std::to_string(status));
+  message.push_back(' ');
+  message.append(error.code_name());
+  message.append(": ");
+  message.append(error.message());
+  obs::log_request_error(
+      level, request_id != nullptr ? *request_id : std::string_view(),
+      traced ? std::string_view(trace_id.data(), trace_id.size()) : std::string_view(), message);
+}
+
 void Downstream::complete(int status, const Error* error) {
+  if (error != nullptr) {
+    log_failure(status, *error);  // while the trace is still open (finish() ends it)
+  }
   if (WorkerMetrics* metrics = worker().metrics(); metrics != nullptr) {
     metrics->exchange_done(record, status, ExchangeRecord::Clock::now());
   }

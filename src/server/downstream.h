@@ -173,6 +173,8 @@ class Downstream {
                                                         std::string_view body,
                                                         std::vector<http1::Header> headers,
                                                         const Error* error);
+  // The process log's line for a failed exchange, with its request id and trace id.
+  void log_failure(int status, const Error& error);
   std::unique_ptr<FilterPause> pause_;  // made with the first chain (needs the executor)
   bool paused_ = false;
 };

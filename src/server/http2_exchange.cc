@@ -1,6 +1,7 @@
 #include "server/http2_exchange.h"
 
 #include "http/http2/fields.h"
+#include "obs/log_format.h"
 #include "server/http2_connection.h"
 #include "server/io_constants.h"
 #include "server/proxy_exchange.h"
@@ -37,12 +38,12 @@ asio::awaitable<void> Http2Exchange::run() {
   const std::optional<Error>& refused = stream_->head_error;
   if (record.client_gone) {
     state_->log_method.assign(stream_->head.method);
-    state_->log_target.assign(stream_->head.target);
+    obs::assign_redacted_target(state_->log_target, stream_->head.target);
     const Error error(ErrorCode::kBadRequest, "the client reset the stream before it was served");
     complete(499, &error);
   } else if (refused.has_value()) {
     state_->log_method.assign(stream_->head.method);
-    state_->log_target.assign(stream_->head.target);
+    obs::assign_redacted_target(state_->log_target, stream_->head.target);
     Error error = refused.value_or(Error(ErrorCode::kBadRequest, ""));
     co_await reply_error(std::move(error));
   } else {

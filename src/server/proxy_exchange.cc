@@ -8,6 +8,7 @@
 
 #include "http/http1/head_writer.h"
 #include "http/http2/fields.h"
+#include "obs/log_format.h"
 #include "obs/tracing/tracer.h"
 #include "proxy/router.h"
 #include "server/io_constants.h"
@@ -40,7 +41,7 @@ asio::awaitable<Outcome> serve_exchange(Worker& worker, Downstream& downstream) 
   const http1::RequestHead& request = state.request;
   downstream.record.routed = true;
   state.log_method.assign(request.method);
-  state.log_target.assign(request.target);
+  obs::assign_redacted_target(state.log_target, request.target);
   const Snapshot& snapshot = worker.snapshot();
   const LoadGate load(worker.load(), snapshot.config.server.limits);
   if (const std::optional<Error>& refused = load.refusal(); refused.has_value()) {

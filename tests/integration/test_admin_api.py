@@ -15,7 +15,7 @@ import tempfile
 import time
 import unittest
 
-from harness.common import free_port
+from harness.common import free_port, wait_until
 from harness.process import Nexus
 from nexus_harness import TestPKI, run_cli
 
@@ -248,6 +248,77 @@ class AdminApiTest(AdminCalls, unittest.TestCase):
         keyless = self.cli("keys", "list", key=None)
         self.assertEqual(keyless.returncode, 2)
         self.assertIn("NEXUS_ADMIN_KEY", keyless.stderr)
+
+    def call_with_id(self, method, path, body=None, request_id=None):
+        """(status, body, the reply's X-Request-Id), sending `request_id` when given."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        self.addCleanup(conn.close)
+        headers = {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"}
+        if request_id:
+            headers["X-Request-Id"] = request_id
+        conn.request(method, "/admin/v1" + path,
+                     body=json.dumps(body) if body is not None else None, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, json.loads(data) if data else None, response.getheader(
+            "X-Request-Id")
+
+    def audit_lines(self, count):
+        def lines():
+            out = []
+            for line in self.server.logs().splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and entry.get("log") == "audit":
+                    out.append(entry)
+            return out
+        self.assertTrue(wait_until(lambda: len(lines()) >= count, 10.0), self.server.logs())
+        return lines()
+
+    def test_every_change_logs_an_audit_line_without_secrets(self):
+        status, org, generated = self.call_with_id("POST", "/orgs", {"name": "Acme"})
+        self.assertEqual(status, 201, org)
+        self.assertTrue(generated)  # a new id when the client sent none
+        status, key, echoed = self.call_with_id(
+            "POST", "/keys", {"name": "ci", "org_id": org["id"]}, request_id="req-create-1")
+        self.assertEqual((status, echoed), (201, "req-create-1"))
+        status, _, _ = self.call_with_id("PATCH", "/keys/" + key["id"], {"name": "ci-2"},
+                                         request_id="req-patch-1")
+        self.assertEqual(status, 200)
+        status, rotated, _ = self.call_with_id("POST", f"/keys/{key['id']}/rotate", {},
+                                               request_id="req-rotate-1")
+        self.assertEqual(status, 200, rotated)
+        status, _, _ = self.call_with_id("GET", "/keys/" + key["id"], request_id="req-read")
+        self.assertEqual(status, 200)  # a read: not audited
+        status, _, _ = self.call_with_id("PATCH", "/keys/" + key["id"], {"name": 5},
+                                         request_id="req-bad")
+        self.assertEqual(status, 400)  # a refused change: not audited
+
+        lines = self.audit_lines(4)
+        self.assertEqual([(e["action"], e.get("request_id")) for e in lines],
+                         [("org.create", generated), ("key.create", "req-create-1"),
+                          ("key.update", "req-patch-1"), ("key.rotate", "req-rotate-1")], lines)
+        for entry in lines:
+            self.assertEqual(entry["actor"], "admin", entry)
+            self.assertEqual(entry["level"], "info", entry)
+        create_org, create_key, patch, rotate = lines
+        self.assertEqual(create_org["target"], org["id"])
+        self.assertIsNone(create_org["before"])
+        self.assertEqual(create_org["after"]["name"], "Acme")
+        self.assertIsNone(create_key["before"])
+        self.assertEqual(create_key["after"]["id"], key["id"])
+        self.assertEqual((patch["before"]["name"], patch["after"]["name"]), ("ci", "ci-2"))
+        self.assertEqual(rotate["before"]["prefix"], key["prefix"])
+        self.assertEqual(rotate["after"]["prefix"], rotated["prefix"])
+
+        logs = self.server.logs()
+        for secret in (key["key"], rotated["key"], ADMIN_KEY):
+            self.assertNotIn(secret, logs)
+        for entry in lines:
+            for side in ("before", "after"):
+                self.assertFalse({"key", "hash", "previous_hash"} & set(entry[side] or {}), entry)
 
     def test_stops_gracefully_on_sigterm(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)

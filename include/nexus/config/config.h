@@ -407,7 +407,8 @@ struct AccessLog {
 };
 
 struct Logging {
-  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  std::string level = "info";   // trace, debug, info, warn, error, critical, off
+  std::string format = "json";  // the process log's lines: json (one object per line) or text
   AccessLog access_log;
 };
 

@@ -22,6 +22,8 @@ struct AdminRequest {
   std::string body;
   std::string bearer;     // the credential of "Authorization: Bearer ..." (empty if none)
   std::string client_ip;  // the peer's address, as text
+  // The client's X-Request-Id when sane, else a new one: in the audit log line and the reply.
+  std::string request_id;
 };
 
 struct AdminResponse {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "filters/request_id/request_id_filter.h"
+#include "filters/request_id/uuid_v7.h"
 #include "net/control_http_server.h"
 
 namespace nexus::control::admin {
@@ -20,6 +22,15 @@ AdminRequest to_admin_request(const http::request<http::string_body>& message,
     request.bearer = std::string(bearer_credential(authorization->value()));
   }
   request.client_ip = client_ip;
+  const auto request_id = message.find("x-request-id");
+  if (request_id != message.end() && filters::is_sane_request_id(request_id->value())) {
+    request.request_id = std::string(request_id->value());
+  } else {
+    // One admin request at a time (the server's thread): one generator will do.
+    static filters::UuidV7Generator generator;
+    const filters::UuidText id = generator.next(std::chrono::system_clock::now());
+    request.request_id = std::string(id.data(), id.size());
+  }
   return request;
 }
 
@@ -28,8 +39,12 @@ AdminResponse bad_target() {
                        .body = error_body(bad_request("", "the request target is not a path"))};
 }
 
-net::ControlResponse to_control(AdminResponse answer) {
-  return {.status = answer.status, .body = std::move(answer.body)};
+net::ControlResponse to_control(AdminResponse answer, const std::string& request_id = {}) {
+  net::ControlResponse response{.status = answer.status, .body = std::move(answer.body)};
+  if (!request_id.empty()) {
+    response.headers.emplace_back("X-Request-Id", request_id);
+  }
+  return response;
 }
 
 }  // namespace
@@ -56,7 +71,8 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(const config::Listener& 
     bool target_ok = false;
     const AdminRequest admin_request =
         to_admin_request(request.message, std::string(request.client_ip), target_ok);
-    return to_control(target_ok ? api.handle(admin_request) : bad_target());
+    return to_control(target_ok ? api.handle(admin_request) : bad_target(),
+                      admin_request.request_id);
   };
   auto started = net::ControlHttpServer::start(listen, std::move(options), std::move(handler));
   if (!started) {

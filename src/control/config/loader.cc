@@ -32,13 +32,21 @@ namespace config_internal {
 Result<void> parse_logging(const Reader& r, const Field& field, config::Logging& out) {
   static constexpr std::array<std::string_view, 7> kLevels = {"trace", "debug",    "info", "warn",
                                                               "error", "critical", "off"};
-  NEXUS_CONFIG_TRY(r.check_mapping(field, {"level", "access_log"}));
+  static constexpr std::array<std::string_view, 2> kFormats = {"json", "text"};
+  NEXUS_CONFIG_TRY(r.check_mapping(field, {"level", "format", "access_log"}));
   if (Field level = r.child(field, "level"); level.present) {
     auto value = r.one_of(level, kLevels);
     if (!value) {
       return std::unexpected(std::move(value.error()));
     }
     out.level = std::move(*value);
+  }
+  if (Field format = r.child(field, "format"); format.present) {
+    auto value = r.one_of(format, kFormats);
+    if (!value) {
+      return std::unexpected(std::move(value.error()));
+    }
+    out.format = std::move(*value);
   }
   Field access = r.child(field, "access_log");
   NEXUS_CONFIG_TRY(r.check_mapping(access, {"enabled", "path"}));

@@ -469,6 +469,8 @@ const std::vector<BadCase> kLogging = {
     {"unknown level", SERVER_LINE HEALTH_ROUTE "logging:\n  level: loud\n",
      "bad.yaml:4: logging.level: unknown value 'loud' (expected trace, debug, info, warn, error, "
      "critical, off)"},
+    {"unknown log format", SERVER_LINE HEALTH_ROUTE "logging:\n  format: yaml\n",
+     "bad.yaml:4: logging.format: unknown value 'yaml' (expected json, text)"},
     {"access_log unknown key", SERVER_LINE HEALTH_ROUTE "logging:\n  access_log: { file: x }\n",
      "bad.yaml:4: logging.access_log: unknown key 'file'"},
     {"access_log empty path", SERVER_LINE HEALTH_ROUTE "logging:\n  access_log: { path: \"\" }\n",
