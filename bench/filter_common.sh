@@ -1,6 +1,7 @@
-# Sourced by bench/filters.sh, bench/filter_instructions.sh and bench/llm.sh: process cleanup,
-# free ports, bounded waits, the request they send (the chat body, with the API key the auth
-# filter checks) and wrk's summary. Set LOG_NAME before sourcing.
+# Sourced by bench/filters.sh, bench/filter_instructions.sh, bench/llm.sh and
+# bench/observability.sh: process cleanup, free ports, bounded waits, the request they send (the
+# chat body, with the API key the auth filter checks), wrk's summary, the CPU time of a target
+# and nginx's common settings. Set LOG_NAME before sourcing.
 declare -A PID=()
 cleanup() {
   for name in "${!PID[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null || true; done
@@ -34,4 +35,37 @@ wrk_result() {  # FILE TICKS
     $1 == "99%" { p99 = us($2) }
     /Non-2xx/ { bad = $NF }
     END { printf "%s %.0f %d %.1f\n", rps, p99, bad, n ? ticks * 1e6 / hz / n : 0 }' "$1"
+}
+
+# TARGET: user + system ticks of the process serving requests (nginx: its worker), by PID[TARGET].
+cpu_ticks() {
+  local pid=${PID[$1]}
+  [[ $1 == nginx ]] && pid=$(pgrep -P "$pid" | head -1)
+  awk '{ print $14 + $15 }' "/proc/$pid/stat"
+}
+
+# The median of a[1..n], for the summaries' awk programs.
+AWK_MEDIAN='function median(a, n,   i, j, t) {
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }'
+
+# nginx's http-level settings shared by the benchmarks: temporary paths under $WORK/nginx, and
+# client and upstream keep-alive that never closes a connection during a run (a pool of 1,024 to
+# the test upstream on UP_PORT, named `up`).
+nginx_http_common() {  # UP_PORT
+  cat <<NGINX
+  client_body_temp_path $WORK/nginx/client_body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  keepalive_timeout 300s;
+  keepalive_requests 10000000;
+  upstream up {
+    server 127.0.0.1:$1;
+    keepalive 1024;
+    keepalive_requests 10000000;
+    keepalive_timeout 300s;
+  }
+NGINX
 }

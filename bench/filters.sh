@@ -108,19 +108,7 @@ error_log $WORK/nginx/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path $WORK/nginx/client_body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  keepalive_timeout 300s;
-  keepalive_requests 10000000;
-  upstream up {
-    server 127.0.0.1:$UP_PORT;
-    keepalive 1024;
-    keepalive_requests 10000000;
-    keepalive_timeout 300s;
-  }
+$(nginx_http_common "$UP_PORT")
   log_format line escape=json '{"time":"\$time_iso8601","method":"\$request_method",'
     '"path":"\$request_uri","status":\$status,"bytes_received":\$request_length,'
     '"bytes_sent":\$bytes_sent,"duration_ms":\$request_time,"upstream":"\$upstream_addr",'
@@ -158,12 +146,6 @@ wrk.headers["Accept-Encoding"] = "gzip, br"
 wrk.body = '$BODY'
 LUA
 
-cpu_ticks() {  # TARGET: user + system ticks of the process serving requests (nginx: its worker)
-  local pid=${PID[$1]}
-  [[ $1 == nginx ]] && pid=$(pgrep -P "$pid" | head -1)
-  awk '{ print $14 + $15 }' "/proc/$pid/stat"
-}
-
 # TARGET ROUTE SECONDS OUT -> "rps p99_us non2xx cpu_us_per_request"
 run_wrk() {
   local before after
@@ -200,9 +182,7 @@ for rep in $(seq "$REPS"); do
 done
 
 awk -v reps="$REPS" -v conns="$CONNS" -v dur="$DURATION" -v targets="$TARGETS" '
-  function median(a, n,   i, j, t) {
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  '"$AWK_MEDIAN"'
   { k = $1 " " $2; n[k]++; rps[k, n[k]] = $3; p99[k, n[k]] = $4; bad[k] += $5; cpu[k, n[k]] = $6 }
   END {
     for (k in n) { for (i = 1; i <= n[k]; i++) { x[i] = rps[k, i]; y[i] = p99[k, i]; z[i] = cpu[k, i] }
