@@ -108,13 +108,11 @@ std::optional<Sample> Sources::sample(const config::AlertRule& rule) const {
         return std::nullopt;
       }
       return Sample{.instant = budget_(rule.scope_kind, rule.scope_id)};
-    case Kind::kCircuitOpen: {
-      const std::optional<double> open = open_circuits();
-      if (!open) {
-        return std::nullopt;
+    case Kind::kCircuitOpen:
+      if (std::optional<double> open = open_circuits(); open.has_value()) {
+        return Sample{.instant = open};
       }
-      return Sample{.instant = *open};
-    }
+      return std::nullopt;
   }
   return std::nullopt;
 }
